@@ -1,0 +1,48 @@
+"""Settings from ``INVDASH_*`` environment variables; the only module that reads ``os.environ``.
+
+- ``INVDASH_DB`` (alias ``INVDASH_DB_PATH``): DuckDB file, default ``data/invdash.duckdb``.
+- ``INVDASH_USER``: user name recorded with decisions when no login is active (default: the OS user).
+- ``INVDASH_SEED``: default seed for models (default 0).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings", "load_settings", "DEFAULT_DB"]
+
+DEFAULT_DB = Path("data/invdash.duckdb")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings.
+
+    Args:
+        db_path: the DuckDB file.
+        user: the name recorded with decisions.
+        seed: default random seed for models.
+    """
+
+    db_path: Path = DEFAULT_DB
+    user: str = "local"
+    seed: int = 0
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
+    """Build settings from the environment; an explicit ``db`` (the ``--db`` flag) wins."""
+    env_db = os.environ.get("INVDASH_DB") or os.environ.get("INVDASH_DB_PATH")
+    db_path = Path(db) if db else Path(env_db) if env_db else DEFAULT_DB
+    user = os.environ.get("INVDASH_USER") or _default_user()
+    seed = int(os.environ.get("INVDASH_SEED", "0"))
+    return Settings(db_path=db_path, user=user, seed=seed)
