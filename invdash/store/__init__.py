@@ -43,7 +43,10 @@ _BUSY_WAIT_S = 10.0
 
 def _is_lock_error(err: Exception) -> bool:
     text = str(err).lower()
-    return "lock" in text or "conflicting" in text or "already open" in text
+    return any(
+        word in text
+        for word in ("lock", "conflicting", "already open", "different configuration")
+    )
 
 
 def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
@@ -52,7 +55,7 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as err:
+        except (duckdb.IOException, duckdb.ConnectionException) as err:
             if not _is_lock_error(err) or time.monotonic() > deadline:
                 if _is_lock_error(err):
                     raise StoreBusyError(
