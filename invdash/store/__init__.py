@@ -12,11 +12,13 @@ Design:
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from invdash.schema import (
@@ -184,12 +186,16 @@ def upsert_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     columns = [c for c in table_columns(conn, table) if c in frame.columns]
     if frame.empty:
         return 0
-    conn.register("_upsert_src", frame[columns])
+    view = f"_upsert_{uuid.uuid4().hex}"
+    conn.register(view, frame[columns])
     try:
         cols = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _upsert_src")
+        conn.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM {view}")
     finally:
-        conn.unregister("_upsert_src")
+        # In an aborted transaction the view cannot be dropped until ROLLBACK; its unique name
+        # keeps it harmless, and it disappears with the connection.
+        with suppress(duckdb.Error):
+            conn.unregister(view)
     return len(frame)
 
 
@@ -210,29 +216,32 @@ def read_table(
 
 
 def fill_missing_days(sales: pd.DataFrame, *, end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Make every SKU's series daily and gap-free from its first sale to ``end`` (or the panel's
-    last date). Missing days get ``qty = 0``, ``promo = 0`` and the last known price.
+    """Make every SKU's series daily and gap-free from its first row to ``end`` (or the panel's
+    last date). Missing days get ``qty = 0``, ``promo = 0`` and the SKU's last known price.
 
-    This is the one place where missing days are filled.
+    This is the one place where missing days are filled. Vectorised: one merge for all SKUs.
     """
     if sales.empty:
         return sales.copy()
     frame = sales.copy()
     frame[DATE] = pd.to_datetime(frame[DATE]).dt.normalize()
     last = pd.Timestamp(end) if end is not None else frame[DATE].max()
-    pieces = []
-    for sku, group in frame.groupby(SKU, sort=True):
-        days = pd.date_range(group[DATE].min(), last, freq="D")
-        full = group.set_index(DATE).reindex(days)
-        full.index.name = DATE
-        full[SKU] = sku
-        full[QTY] = full[QTY].fillna(0.0)
-        if PROMO in full:
-            full[PROMO] = full[PROMO].fillna(0.0)
-        if PRICE in full:
-            full[PRICE] = full[PRICE].ffill().bfill()
-        pieces.append(full.reset_index())
-    return pd.concat(pieces, ignore_index=True)
+    first = frame.groupby(SKU, sort=True)[DATE].min()
+    lengths = ((last - first).dt.days + 1).clip(lower=0).to_numpy()
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    grid = pd.DataFrame(
+        {
+            SKU: np.repeat(first.index.to_numpy(), lengths),
+            DATE: np.repeat(first.to_numpy(), lengths) + pd.to_timedelta(offsets, unit="D"),
+        }
+    )
+    full = grid.merge(frame, on=[SKU, DATE], how="left")
+    full[QTY] = full[QTY].fillna(0.0)
+    if PROMO in full:
+        full[PROMO] = full[PROMO].fillna(0.0)
+    if PRICE in full:
+        full[PRICE] = full.groupby(SKU, sort=False)[PRICE].transform(lambda p: p.ffill().bfill())
+    return full
 
 
 def load_sales(
@@ -266,7 +275,7 @@ def load_sales(
     zero_stock[DATE] = pd.to_datetime(zero_stock[DATE])
     zero_stock[STOCKOUT] = True
     filled = filled.merge(zero_stock, on=[SKU, DATE], how="left")
-    filled[STOCKOUT] = filled[STOCKOUT].fillna(False).astype(bool)
+    filled[STOCKOUT] = filled[STOCKOUT].notna()
     # A day with sales is not a stockout day for demand purposes even if a snapshot says 0.
     filled.loc[filled[QTY] > 0, STOCKOUT] = False
     return filled[[SKU, DATE, QTY, PRICE, PROMO, STOCKOUT]].reset_index(drop=True)

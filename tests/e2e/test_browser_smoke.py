@@ -1,0 +1,104 @@
+"""One real-browser smoke test: a real Streamlit server on the demo database, driven by Debian's
+chromium through Playwright, visits every page and finds no exception.
+
+Chromium comes from Debian (`make test` installs it); Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_server(port: int, process: subprocess.Popen, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not listen on port {port} within {timeout_s} s")
+
+
+def _page_paths() -> list[str]:
+    """URL paths of the pages app.py registers (the default page is served at '/')."""
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            pages = ast.literal_eval(node.value)
+            return ["" if default else Path(path).stem for path, _, default in pages
+                    if (ROOT / path).exists()]
+    raise AssertionError("app.py has no PAGES list")
+
+
+@pytest.fixture
+def server(demo_db_copy: Path):
+    port = _free_port()
+    env = {**os.environ, "INVDASH_DB": str(demo_db_copy), "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_server(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.mark.e2e
+def test_every_page_renders_without_exception_in_a_real_browser(server: str, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make test` (installs it)"
+    visited = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for path in _page_paths():
+            page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+            page.wait_for_selector('[data-testid="stApp"]', state="visible", timeout=60_000)
+            page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
+            # Wait until the script run finished (the status widget says "Running" meanwhile).
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                timeout=120_000,
+            )
+            page.screenshot(path=str(tmp_path / f"{path or 'home'}.png"), full_page=True)
+            exceptions = page.locator('[data-testid="stException"]')
+            assert exceptions.count() == 0, f"page /{path}: {exceptions.first.inner_text()}"
+            visited.append(page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text())
+        browser.close()
+    assert "Overview" in visited
+    assert len(visited) == len(_page_paths())
