@@ -1,20 +1,33 @@
-"""Overview: what is in the database, and (once the policy is built) the stock KPIs."""
+"""Overview: KPI cards, the weekly sales trend by category, and a first-run guide."""
 
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import overview_views
+from invdash.ui import overview_views as views
 
 st.title("Overview")
 try:
-    counts = overview_views.table_counts()
+    state = views.database_state()
+    if state != views.READY:
+        views.render_first_run(state)
+        st.stop()
+    figures = views.summary()
+    weekly = views.weekly_sales()
 except InvdashError as err:
     st.error(str(err))
     st.stop()
 
-cols = st.columns(len(counts))
-for col, (table, rows) in zip(cols, counts.items(), strict=True):
-    col.metric(table.replace("_", " ").capitalize(), f"{rows:,}")
-if counts.get("sales", 0) == 0:
-    st.info("No sales yet. Build the demo shop with `invdash demo` or load a file on the Data page.")
-overview_views.render_kpis()
+views.render_kpi_cards(figures)
+
+st.subheader("Sales trend")
+filter_column, measure_column = st.columns([3, 1])
+chosen = filter_column.multiselect(
+    "Categories", views.categories(weekly), key="overview_categories",
+    placeholder="All categories",
+)
+measure = measure_column.radio(
+    "Measure", list(views.MEASURES), horizontal=True, key="overview_measure"
+)
+st.plotly_chart(views.sales_trend_figure(weekly, chosen=chosen, measure=measure))
+
+views.render_kpis()

@@ -1,18 +1,46 @@
-"""`invdash backtest`: not built yet (see the open issue that specifies it)."""
+"""`invdash backtest`: rolling-origin accuracy per model and demand class.
+
+``invdash backtest (--db PATH | --csv FILE) [--folds 3] [--horizon 28] [--model auto|NAME]
+[--out FILE]`` writes ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``
+(class ``all`` included). ``--model auto`` backtests the auto set, a name only that model.
+"""
 
 from __future__ import annotations
 
 import argparse
+from functools import partial
 
-from invdash.schema import InvdashError
+from invdash.commands._common import write_frame
+from invdash.commands.forecast import ProgressBar, add_source_arguments, read_source
+from invdash.schema import ConfigError
 
 __all__ = ["add_arguments", "run"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:  # noqa: ARG001
-    """No arguments yet."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the backtest arguments (same data source flags as ``forecast``)."""
+    add_source_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:  # noqa: ARG001
-    """Refuse clearly until the command exists."""
-    raise InvdashError("'invdash backtest' is not available in this version yet.")
+def run(args: argparse.Namespace) -> int:
+    """Backtest and write the table."""
+    from invdash.forecast.backtest import run_backtest
+    from invdash.forecast.engine import MODELS, auto_model_factories, available_models
+
+    if args.model == "auto":
+        models = auto_model_factories(seed=args.seed)
+    elif args.model in MODELS:
+        models = {args.model: partial(MODELS[args.model], seed=args.seed)}
+    else:
+        raise ConfigError(
+            f"unknown model {args.model!r}; choose one of: {', '.join(available_models())}."
+        )
+    sales, products = read_source(args)
+    if args.sku:
+        sales = sales[sales["sku"].isin(set(args.sku))]
+    result = run_backtest(
+        sales, models=models, folds=args.folds, horizon=args.horizon, products=products,
+        seed=args.seed, progress=ProgressBar(enabled=not args.quiet),
+    )
+    write_frame(result.summary.round(4), args.out)
+    return 0

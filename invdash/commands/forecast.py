@@ -1,18 +1,173 @@
-"""`invdash forecast`: not built yet (see the open issue that specifies it)."""
+"""`invdash forecast`: probabilistic demand forecasts per SKU, model chosen by backtest.
+
+``invdash forecast (--db PATH | --csv FILE [--future FILE]) [--horizon 28] [--model auto|NAME]
+[--sku S ...] [--out FILE]`` writes ``sku, date, model, mean, p10, p50, p90`` (``--all-quantiles``
+adds p05..p99). With ``--db`` the run is stored in DuckDB (``forecast_runs`` and friends). A
+progress bar goes to stderr. ``--csv`` files go through ``invdash.ingest`` (the same checks and
+messages as ``invdash ingest``) into an in-memory store, so sales or order-line exports work.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from invdash.schema import InvdashError
+import pandas as pd
 
-__all__ = ["add_arguments", "run"]
+from invdash.commands._common import db_path, write_frame
+from invdash.schema import DATE, MEAN, MODEL, QUANTILE_COLUMNS, SKU, InvalidDataError
+
+__all__ = [
+    "add_arguments", "run", "add_source_arguments", "read_source", "ProgressBar", "OUTPUT_COLUMNS",
+]
+
+OUTPUT_COLUMNS = (SKU, DATE, MODEL, MEAN, "p10", "p50", "p90")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:  # noqa: ARG001
-    """No arguments yet."""
+class ProgressBar:
+    """A one-line text progress bar on stderr: ``callable(done, total, message)``."""
+
+    def __init__(self, *, enabled: bool = True, width: int = 30) -> None:
+        self.enabled = enabled
+        self.width = width
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        """Redraw the bar (a new line per update when stderr is not a terminal)."""
+        if not self.enabled:
+            return
+        filled = int(self.width * done / max(total, 1))
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {message}"
+        if sys.stderr.isatty():
+            sys.stderr.write("\r" + line[:120].ljust(120))
+            if done >= total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
-def run(args: argparse.Namespace) -> int:  # noqa: ARG001
-    """Refuse clearly until the command exists."""
-    raise InvdashError("'invdash forecast' is not available in this version yet.")
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--db PATH | --csv FILE``, ``--horizon``, ``--model``, ``--sku``, ``--out`` and friends."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--db", metavar="PATH",
+                        help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)")
+    source.add_argument("--csv", metavar="FILE",
+                        help="sales CSV (date, sku, qty[, price, promo]) or an order-line export")
+    parser.add_argument("--horizon", type=int, default=28, help="days to forecast (default 28)")
+    parser.add_argument("--model", default="auto",
+                        help="auto (chosen per SKU by backtest) or a model name, e.g. ets, tsb")
+    parser.add_argument("--sku", nargs="+", action="extend", metavar="S", help="only these SKUs")
+    parser.add_argument("--folds", type=int, default=3, help="backtest origins (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of stochastic models")
+    parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the forecast arguments."""
+    add_source_arguments(parser)
+    parser.add_argument("--future", metavar="FILE",
+                        help="known future covariates: date, sku, price/promo (with --csv)")
+    parser.add_argument("--neural", action="store_true",
+                        help="add the global neural model to the auto set (slow on CPU)")
+    parser.add_argument("--all-quantiles", action="store_true",
+                        help="also write p05, p25, p75, p95, p99")
+
+
+def _read_csv_store(path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from invdash import store
+    from invdash.ingest import ingest_file
+
+    if not Path(path).is_file():
+        raise InvalidDataError(f"{path}: file not found; pass an existing sales CSV to --csv.")
+    conn = store.connect(":memory:")
+    try:
+        ingest_file(conn, path, kind="auto")
+        return store.load_sales(conn), store.load_products(conn)
+    finally:
+        conn.close()
+
+
+def read_source(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Sales (gap-free, with ``stockout``) and products from ``--csv`` or the database."""
+    if args.csv:
+        sales, products = _read_csv_store(args.csv)
+        where = args.csv
+    else:
+        from invdash import store
+
+        path = db_path(args)
+        if not Path(path).exists():
+            raise InvalidDataError(
+                f"database {path} does not exist; run 'invdash demo' or 'invdash ingest' first."
+            )
+        conn = store.connect_read_only(path)
+        try:
+            sales = store.load_sales(conn, skus=args.sku)
+            products = store.load_products(conn)
+        finally:
+            conn.close()
+        where = str(path)
+    if sales.empty:
+        raise InvalidDataError(f"{where} has no sales rows; load a sales or order-line file.")
+    return sales, (products if len(products) else None)
+
+
+def _read_future(path: str | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise InvalidDataError(f"{path}: file not found; pass an existing CSV to --future.")
+    future = pd.read_csv(path)
+    future.columns = [str(c).strip().lower() for c in future.columns]
+    missing = [c for c in (DATE, SKU) if c not in future.columns]
+    if missing:
+        raise InvalidDataError(
+            f"{path} is missing column(s) {', '.join(missing)}; --future needs date, sku and "
+            "price and/or promo."
+        )
+    future[DATE] = pd.to_datetime(future[DATE], errors="coerce")
+    if future[DATE].isna().any():
+        raise InvalidDataError(f"{path}.date has values that are not dates; use YYYY-MM-DD.")
+    future[SKU] = future[SKU].astype(str)
+    return future
+
+
+def output_frame(forecasts: pd.DataFrame, *, all_quantiles: bool) -> pd.DataFrame:
+    """The CSV shape: ``sku, date, model, mean, p10, p50, p90`` (dates as YYYY-MM-DD)."""
+    columns = [SKU, DATE, MODEL, MEAN, *(QUANTILE_COLUMNS if all_quantiles else ("p10", "p50",
+                                                                                "p90"))]
+    frame = forecasts[columns].copy()
+    frame[DATE] = pd.to_datetime(frame[DATE]).dt.strftime("%Y-%m-%d")
+    return frame
+
+
+def run(args: argparse.Namespace) -> int:
+    """Forecast, store the run when reading a database, write the CSV."""
+    from invdash.forecast.engine import run_forecast
+
+    sales, products = read_source(args)
+    result = run_forecast(
+        sales, products=products, horizon=args.horizon, model=args.model,
+        future=_read_future(args.future), seed=args.seed, folds=args.folds, skus=args.sku,
+        progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural,
+    )
+    if not args.csv:
+        _save(args, result)
+    write_frame(output_frame(result.forecasts, all_quantiles=args.all_quantiles), args.out)
+    return 0
+
+
+def _save(args: argparse.Namespace, result) -> None:  # noqa: ANN001 - a ForecastRun
+    from invdash import store
+    from invdash.store.forecasts import save_run
+
+    conn = store.connect(db_path(args))
+    try:
+        run_id = save_run(conn, result, data_version=store.data_version(conn))
+    finally:
+        conn.close()
+    if not args.quiet:
+        print(f"stored forecast run {run_id} ({result.duration_s:.1f} s, {result.device})",
+              file=sys.stderr)

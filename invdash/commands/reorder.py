@@ -1,18 +1,65 @@
-"""`invdash reorder`: not built yet (see the open issue that specifies it)."""
+"""`invdash reorder`: reorder suggestions from the stock policy, as CSV.
+
+``invdash reorder --db PATH [--service-level 0.95] [--review-days 7] [--out FILE]`` writes one row
+per SKU (those to order first): ``sku, name, supplier, on_hand, on_order, lead_time_days,
+safety_stock, reorder_point, order_up_to, suggested_qty, order_by_date, stockout_date,
+stockout_probability, days_of_cover, reason``. It uses the newest stored forecast run for the
+current data, or runs the forecast (progress bar on stderr) and stores it. The policy run is
+stored too, so the dashboard's Reorder Suggestions page shows the same numbers.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from invdash.schema import InvdashError
+from invdash import store
+from invdash.commands._common import add_db_argument, db_path, write_frame
+from invdash.policy import PolicyParams
+from invdash.schema import InvalidDataError
 
 __all__ = ["add_arguments", "run"]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:  # noqa: ARG001
-    """No arguments yet."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--db``, ``--service-level``, ``--review-days``, ``--model``, ``--out``, ``--quiet``."""
+    add_db_argument(parser)
+    parser.add_argument("--service-level", type=float, default=0.95,
+                        help="target fill rate, a fraction in (0, 1) (default 0.95)")
+    parser.add_argument("--review-days", type=int, default=7,
+                        help="review period R in days: orders are placed every R days (default 7)")
+    parser.add_argument("--model", default="auto",
+                        help="forecast model when no stored forecast exists (default auto)")
+    parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def run(args: argparse.Namespace) -> int:  # noqa: ARG001
-    """Refuse clearly until the command exists."""
-    raise InvdashError("'invdash reorder' is not available in this version yet.")
+def run(args: argparse.Namespace) -> int:
+    """Compute (or reuse) the policy run and write the reorder table."""
+    from invdash import suggest
+    from invdash.commands.forecast import ProgressBar
+
+    params = PolicyParams(service_level=args.service_level, review_period_days=args.review_days)
+    path = db_path(args)
+    if not path.exists():
+        raise InvalidDataError(
+            f"database {path} does not exist; build it with `invdash demo --db {path}` or load "
+            "data with `invdash ingest FILE --db PATH`."
+        )
+    conn = store.connect(path)
+    try:
+        forecast = suggest.latest_forecast(conn)
+        if forecast is None:
+            if not args.quiet:
+                print("no forecast for the current data; forecasting now", file=sys.stderr)
+            forecast = suggest.forecast_and_store(conn, model=args.model,
+                                                  progress=ProgressBar(enabled=not args.quiet))
+        policy_run = suggest.ensure_policy_run(conn, forecast.forecasts,
+                                               forecast_run_id=forecast.run_id, params=params)
+        report = suggest.reorder_report(policy_run.table, store.load_products(conn))
+    finally:
+        conn.close()
+    for column in ("order_by_date", "stockout_date"):
+        report[column] = report[column].dt.date
+    write_frame(report.round(3), args.out)
+    return 0

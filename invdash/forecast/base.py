@@ -61,7 +61,8 @@ def future_dates(last_dates: pd.Series, h: int) -> pd.DataFrame:
     """``sku, date`` rows for ``h`` days after each SKU's last date (``last_dates`` indexed by sku)."""
     offsets = pd.to_timedelta(np.arange(1, h + 1), unit="D")
     skus = np.repeat(last_dates.index.to_numpy(), h)
-    dates = (pd.to_datetime(last_dates.to_numpy())[:, None] + offsets.to_numpy()[None, :]).ravel()
+    last = pd.to_datetime(last_dates.to_numpy()).to_numpy()
+    dates = (last[:, None] + offsets.to_numpy()[None, :]).ravel()
     return pd.DataFrame({SKU: skus, DATE: pd.to_datetime(dates)})
 
 

@@ -1,8 +1,182 @@
-"""SQL for the forecasts area (owned by that area's module; registered as a migration in schema.py)."""
+"""SQL for the forecasts area: forecast runs, their forecasts, per-SKU choices, backtest table.
+
+Design:
+- A run is derived data keyed by ``run_id``; ``forecast_runs`` holds its facts (time, data
+  version, horizon, model parameter, device, duration, SKU count, status).
+- ``load_latest_run(conn, data_version=...)`` finds the newest run made on the given data, so the
+  dashboard reuses results until the data change.
+- Writes go through ``store.upsert_frame`` inside one ``store.transaction`` (all or nothing).
+Registered as migration 2 in ``store/schema.py``. ``invdash.store`` and the engine are imported
+inside the functions: ``store.schema`` imports this module while ``invdash.store`` loads.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DDL"]
+import uuid
+from typing import TYPE_CHECKING
 
-#: CREATE TABLE IF NOT EXISTS statements for this area's tables.
-DDL: tuple[str, ...] = ()
+import duckdb
+import pandas as pd
+
+if TYPE_CHECKING:
+    from invdash.forecast.engine import ForecastRun
+
+__all__ = [
+    "DDL", "save_run", "load_run", "load_latest_run", "load_run_forecasts", "load_run_choices",
+    "load_backtest_metrics", "list_runs",
+]
+
+_QUANTILE_DDL = ", ".join(
+    f"{c} DOUBLE" for c in ("p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99")
+)
+
+DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS forecast_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        data_version VARCHAR,
+        horizon INTEGER NOT NULL,
+        model_param VARCHAR NOT NULL,
+        device VARCHAR,
+        duration_s DOUBLE,
+        n_skus INTEGER,
+        status VARCHAR NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS forecasts (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        date DATE NOT NULL,
+        model VARCHAR,
+        mean DOUBLE,
+        {_QUANTILE_DDL},
+        PRIMARY KEY (run_id, sku, date)
+    )""",
+    """CREATE TABLE IF NOT EXISTS forecast_choices (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        model VARCHAR,
+        demand_class VARCHAR,
+        reason VARCHAR,
+        score DOUBLE,
+        PRIMARY KEY (run_id, sku)
+    )""",
+    """CREATE TABLE IF NOT EXISTS backtest_metrics (
+        run_id VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        demand_class VARCHAR NOT NULL,
+        n_skus INTEGER,
+        mase DOUBLE,
+        rmsse DOUBLE,
+        wape DOUBLE,
+        bias DOUBLE,
+        spl DOUBLE,
+        coverage80 DOUBLE,
+        PRIMARY KEY (run_id, model, demand_class)
+    )""",
+)
+
+
+def save_run(conn: duckdb.DuckDBPyConnection, run: ForecastRun, *, data_version: str) -> str:
+    """Store a ``ForecastRun`` atomically; returns its new ``run_id``.
+
+    Args:
+        conn: a read-write connection.
+        run: the run from ``engine.run_forecast``.
+        data_version: ``store.data_version(conn)`` of the data the run was made on.
+    """
+    from invdash.store import transaction, upsert_frame
+
+    run_id = uuid.uuid4().hex[:16]
+    facts = pd.DataFrame([{
+        "run_id": run_id, "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+        "data_version": data_version, "horizon": int(run.horizon),
+        "model_param": run.model_param, "device": run.device,
+        "duration_s": float(run.duration_s), "n_skus": int(run.forecasts["sku"].nunique()),
+        "status": "done",
+    }])
+    with transaction(conn):
+        upsert_frame(conn, "forecast_runs", facts)
+        upsert_frame(conn, "forecasts", run.forecasts.assign(run_id=run_id))
+        upsert_frame(conn, "forecast_choices", run.choices.assign(run_id=run_id))
+        upsert_frame(conn, "backtest_metrics", run.backtest.assign(run_id=run_id))
+    return run_id
+
+
+def list_runs(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All runs, newest first: ``run_id, created_at, data_version, horizon, model_param, device,
+    duration_s, n_skus, status``."""
+    return conn.execute(
+        "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s, "
+        "n_skus, status FROM forecast_runs ORDER BY created_at DESC, run_id"
+    ).df()
+
+
+def load_run_forecasts(
+    conn: duckdb.DuckDBPyConnection, run_id: str, *, skus: list[str] | None = None
+) -> pd.DataFrame:
+    """Forecasts of a run (optionally some SKUs): ``sku, date, model, mean, p05 .. p99``."""
+    if skus is None:
+        frame = conn.execute(
+            "SELECT sku, date, model, mean, p05, p10, p25, p50, p75, p90, p95, p99 "
+            "FROM forecasts WHERE run_id = ? ORDER BY sku, date", [run_id],
+        ).df()
+    else:
+        frame = conn.execute(
+            "SELECT sku, date, model, mean, p05, p10, p25, p50, p75, p90, p95, p99 "
+            "FROM forecasts WHERE run_id = ? AND sku IN (SELECT unnest(?)) ORDER BY sku, date",
+            [run_id, [str(s) for s in skus]],
+        ).df()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def load_run_choices(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Per-SKU choices of a run: ``sku, model, demand_class, reason, score``."""
+    return conn.execute(
+        "SELECT sku, model, demand_class, reason, score FROM forecast_choices "
+        "WHERE run_id = ? ORDER BY sku", [run_id],
+    ).df()
+
+
+def load_backtest_metrics(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """Backtest table of a run: ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl,
+    coverage80``."""
+    return conn.execute(
+        "SELECT model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80 "
+        "FROM backtest_metrics WHERE run_id = ? ORDER BY demand_class, model", [run_id],
+    ).df()
+
+
+def load_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> ForecastRun | None:
+    """The stored run ``run_id`` as a ``ForecastRun`` (None when there is no such run)."""
+    from invdash.forecast.engine import ForecastRun
+
+    row = conn.execute(
+        "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s "
+        "FROM forecast_runs WHERE run_id = ?", [run_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return ForecastRun(
+        forecasts=load_run_forecasts(conn, run_id), choices=load_run_choices(conn, run_id),
+        backtest=load_backtest_metrics(conn, run_id), device=row[5] or "cpu",
+        duration_s=float(row[6] or 0.0), horizon=int(row[3]), model_param=row[4],
+        run_id=row[0], created_at=pd.Timestamp(row[1]), data_version=row[2],
+    )
+
+
+def load_latest_run(
+    conn: duckdb.DuckDBPyConnection, *, data_version: str | None = None
+) -> ForecastRun | None:
+    """The newest stored run (only runs made on ``data_version`` when given), or None."""
+    if data_version is None:
+        row = conn.execute(
+            "SELECT run_id FROM forecast_runs WHERE status = 'done' "
+            "ORDER BY created_at DESC, run_id LIMIT 1"
+        ).fetchone()
+    else:
+        row = conn.execute(
+            "SELECT run_id FROM forecast_runs WHERE status = 'done' AND data_version = ? "
+            "ORDER BY created_at DESC, run_id LIMIT 1", [data_version],
+        ).fetchone()
+    return None if row is None else load_run(conn, row[0])

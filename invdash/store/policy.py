@@ -1,8 +1,202 @@
-"""SQL for the policy area (owned by that area's module; registered as a migration in schema.py)."""
+"""SQL for the policy area: policy runs, suggestions, decisions, alert states, service levels.
+
+Design:
+- ``policy_runs`` + ``suggestions``: a policy run is derived data, keyed by the data version, the
+  forecast run and the parameters, so a reload finds the same run (and its decisions) again.
+- ``decisions`` is append-only: every approve / edit / reject is a new row with user and time;
+  the latest row per (run, sku) is the current decision. A new policy run never touches it.
+- ``alert_state``: one row per alert key (acknowledged / snoozed until a date).
+- ``service_level_overrides``: per ABC class or per SKU.
+Registered as migration 3 in ``store/schema.py``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DDL"]
+import uuid
+from collections.abc import Sequence
 
-#: CREATE TABLE IF NOT EXISTS statements for this area's tables.
-DDL: tuple[str, ...] = ()
+import duckdb
+import pandas as pd
+
+__all__ = [
+    "DDL", "SUGGESTION_COLUMNS", "find_policy_run", "save_policy_run", "load_suggestions",
+    "latest_policy_run", "record_decisions", "load_decisions", "load_alert_state",
+    "set_alert_state", "load_service_level_overrides", "set_service_level_override",
+    "delete_service_level_override",
+]
+
+DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS policy_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP DEFAULT current_timestamp,
+        data_version VARCHAR,
+        forecast_run_id VARCHAR,
+        as_of DATE,
+        params VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS suggestions (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        service_level DOUBLE, abc VARCHAR, xyz VARCHAR, lead_time_days DOUBLE,
+        demand_daily_mean DOUBLE, demand_lt_mean DOUBLE, demand_lt_sd DOUBLE,
+        safety_stock DOUBLE, lead_time_point DOUBLE, reorder_point DOUBLE, order_up_to DOUBLE,
+        on_hand DOUBLE, on_order DOUBLE, inventory_position DOUBLE, raw_qty DOUBLE, moq DOUBLE,
+        pack_size DOUBLE, suggested_qty DOUBLE, order_by_date DATE, stockout_date DATE,
+        stockout_probability DOUBLE, expected_short_units DOUBLE, days_of_cover DOUBLE,
+        excess_units DOUBLE, excess_value DOUBLE, unit_cost DOUBLE, reason VARCHAR,
+        PRIMARY KEY (run_id, sku)
+    )""",
+    """CREATE TABLE IF NOT EXISTS decisions (
+        decision_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN ('approve', 'edit', 'reject')),
+        qty DOUBLE,
+        reason VARCHAR,
+        "user" VARCHAR,
+        decided_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS alert_state (
+        alert_key VARCHAR PRIMARY KEY,
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'acknowledged', 'snoozed')),
+        snooze_until DATE,
+        "user" VARCHAR,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS service_level_overrides (
+        scope VARCHAR NOT NULL CHECK (scope IN ('abc', 'sku')),
+        key VARCHAR NOT NULL,
+        service_level DOUBLE NOT NULL CHECK (service_level > 0 AND service_level < 1),
+        "user" VARCHAR,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (scope, key)
+    )""",
+)
+
+SUGGESTION_COLUMNS = (
+    "sku", "service_level", "abc", "xyz", "lead_time_days", "demand_daily_mean", "demand_lt_mean",
+    "demand_lt_sd", "safety_stock", "lead_time_point", "reorder_point", "order_up_to", "on_hand",
+    "on_order", "inventory_position", "raw_qty", "moq", "pack_size", "suggested_qty",
+    "order_by_date", "stockout_date", "stockout_probability", "expected_short_units",
+    "days_of_cover", "excess_units", "excess_value", "unit_cost", "reason",
+)
+
+
+def find_policy_run(conn: duckdb.DuckDBPyConnection, *, data_version: str,
+                    forecast_run_id: str | None, params: str) -> str | None:
+    """The newest stored policy run for these inputs, or None."""
+    row = conn.execute(
+        "SELECT run_id FROM policy_runs WHERE data_version = ? AND params = ? "
+        "AND coalesce(forecast_run_id, '') = coalesce(?, '') ORDER BY created_at DESC LIMIT 1",
+        [data_version, params, forecast_run_id],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def latest_policy_run(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The newest policy run row (empty frame when none)."""
+    return conn.execute("SELECT * FROM policy_runs ORDER BY created_at DESC LIMIT 1").df()
+
+
+def save_policy_run(conn: duckdb.DuckDBPyConnection, policy_table: pd.DataFrame, *,
+                    data_version: str, forecast_run_id: str | None, as_of: pd.Timestamp,
+                    params: str) -> str:
+    """Store a policy table as a new run (inside ``transaction``); returns the run id."""
+    run_id = uuid.uuid4().hex
+    conn.execute(
+        "INSERT INTO policy_runs (run_id, created_at, data_version, forecast_run_id, as_of, params) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, pd.Timestamp.now(tz="UTC").tz_localize(None), data_version, forecast_run_id,
+         pd.Timestamp(as_of).date(), params],
+    )
+    rows = policy_table[[c for c in SUGGESTION_COLUMNS if c in policy_table]].assign(run_id=run_id)
+    conn.register("_suggestions_src", rows)
+    try:
+        cols = ", ".join(["run_id", *[c for c in SUGGESTION_COLUMNS if c in policy_table]])
+        conn.execute(f"INSERT INTO suggestions ({cols}) SELECT {cols} FROM _suggestions_src")
+    finally:
+        conn.unregister("_suggestions_src")
+    return run_id
+
+
+def load_suggestions(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The stored policy table of a run, in ``SUGGESTION_COLUMNS`` order."""
+    cols = ", ".join(SUGGESTION_COLUMNS)
+    frame = conn.execute(
+        f"SELECT {cols} FROM suggestions WHERE run_id = ? ORDER BY sku", [run_id]
+    ).df()
+    for column in ("order_by_date", "stockout_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def record_decisions(conn: duckdb.DuckDBPyConnection, decisions: pd.DataFrame) -> int:
+    """Append decisions ``run_id, sku, action, qty, reason, user, decided_at`` (in a transaction)."""
+    for row in decisions.itertuples(index=False):
+        conn.execute(
+            'INSERT INTO decisions (decision_id, run_id, sku, action, qty, reason, "user", '
+            "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [uuid.uuid4().hex, row.run_id, str(row.sku), row.action,
+             None if pd.isna(row.qty) else float(row.qty),
+             None if pd.isna(row.reason) else str(row.reason), row.user,
+             pd.Timestamp(row.decided_at).to_pydatetime()],
+        )
+    return len(decisions)
+
+
+def load_decisions(conn: duckdb.DuckDBPyConnection, *, run_id: str | None = None,
+                   latest_only: bool = True) -> pd.DataFrame:
+    """Decisions (of one run, or all); with ``latest_only`` the newest per (run, sku)."""
+    where = "WHERE run_id = ?" if run_id is not None else ""
+    qualify = ("QUALIFY row_number() OVER (PARTITION BY run_id, sku "
+               "ORDER BY decided_at DESC, decision_id DESC) = 1") if latest_only else ""
+    return conn.execute(
+        f'SELECT decision_id, run_id, sku, action, qty, reason, "user", decided_at FROM decisions '
+        f"{where} {qualify} ORDER BY decided_at, sku",
+        [run_id] if run_id is not None else [],
+    ).df()
+
+
+def load_alert_state(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Stored alert states ``alert_key, status, snooze_until, user, updated_at``."""
+    return conn.execute(
+        'SELECT alert_key, status, snooze_until, "user", updated_at FROM alert_state ORDER BY alert_key'
+    ).df()
+
+
+def set_alert_state(conn: duckdb.DuckDBPyConnection, alert_keys: Sequence[str], *, status: str,
+                    user: str, snooze_until: pd.Timestamp | None = None) -> int:
+    """Acknowledge, snooze or reopen alerts (one row per key, replaced)."""
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
+    until = None if snooze_until is None else pd.Timestamp(snooze_until).date()
+    for key in alert_keys:
+        conn.execute(
+            'INSERT OR REPLACE INTO alert_state (alert_key, status, snooze_until, "user", updated_at) '
+            "VALUES (?, ?, ?, ?, ?)",
+            [str(key), status, until, user, now],
+        )
+    return len(alert_keys)
+
+
+def load_service_level_overrides(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Overrides ``scope, key, service_level, user, updated_at``."""
+    return conn.execute(
+        'SELECT scope, key, service_level, "user", updated_at FROM service_level_overrides '
+        "ORDER BY scope, key"
+    ).df()
+
+
+def set_service_level_override(conn: duckdb.DuckDBPyConnection, *, scope: str, key: str,
+                               service_level: float, user: str) -> None:
+    """Insert or replace one override (scope ``abc`` with key A/B/C, or ``sku``)."""
+    conn.execute(
+        'INSERT OR REPLACE INTO service_level_overrides (scope, key, service_level, "user", '
+        "updated_at) VALUES (?, ?, ?, ?, ?)",
+        [scope, str(key), float(service_level), user,
+         pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()],
+    )
+
+
+def delete_service_level_override(conn: duckdb.DuckDBPyConnection, *, scope: str, key: str) -> None:
+    """Remove one override."""
+    conn.execute("DELETE FROM service_level_overrides WHERE scope = ? AND key = ?", [scope, str(key)])

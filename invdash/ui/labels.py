@@ -24,3 +24,21 @@ def label(column: str) -> str:
 def relabel(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with display labels as column names."""
     return frame.rename(columns={c: label(c) for c in frame.columns})
+
+# Forecasting pages (SKU Explorer, Model Quality, Upload & Forecast).
+LABELS.update({
+    "mase": "MASE", "rmsse": "RMSSE", "wape": "WAPE", "bias": "Bias", "spl": "Scaled pinball loss",
+    "coverage80": "80% interval coverage", "n_skus": "SKUs", "reason": "Why this model",
+    "score": "Backtest score", "chosen": "Chosen", "run_id": "Run", "device": "Device",
+    "duration_s": "Duration (s)", "horizon": "Horizon (days)", "created_at": "Created",
+    "data_version": "Data version", "p05": "P05", "p25": "P25", "p75": "P75", "p95": "P95",
+    "p99": "P99", "fold": "Fold", "current": "On current data", "model_param": "Model setting",
+    "status": "Status",
+})
+
+# Policy Replay page.
+LABELS.update({
+    "policy": "Policy", "fill_rate": "Fill rate", "stockout_days": "Stockout days",
+    "mean_on_hand": "Mean on hand", "lost": "Lost units", "orders": "Orders",
+    "demand": "Demand", "on_hand_end": "On hand (end of day)", "service_level": "Service target",
+})

@@ -1,0 +1,107 @@
+"""Ingest speed: N generated order lines (default 10 million) written to one CSV, then timed
+
+1. DuckDB's bare ``read_csv`` of the file into a table (auto-detected types; the floor),
+2. ``pandas.read_csv`` of the same file,
+3. ``invdash.ingest.ingest_file`` into a fresh DuckDB file (sniff, hash, read, cast, check, store
+   order lines with their primary key, aggregate daily sales, product names, commit),
+
+in one run, and prints a table with each time as a ratio to DuckDB and to pandas.
+
+    .venv/bin/python benchmarks/bench_ingest.py --rows 10000000
+
+The generated export looks like UCI Online Retail: ~20 lines per invoice, 4,000 SKUs plus
+postage lines, ~2 % cancellation invoices (negative qty), timestamps over two years.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from invdash import store
+from invdash.ingest import ingest_file
+
+GENERATE = """
+COPY (
+    SELECT
+        CASE WHEN hash(i // 20) % 50 = 0 THEN 'C' ELSE '' END || CAST(500000 + i // 20 AS VARCHAR)
+            AS InvoiceNo,
+        CASE WHEN i % 20 = 19 THEN 'POST' ELSE CAST(20000 + hash(i * 7) % 4000 AS VARCHAR) END
+            AS StockCode,
+        'PRODUCT ' || CAST(hash(i * 7) % 4000 AS VARCHAR) AS Description,
+        (CASE WHEN hash(i // 20) % 50 = 0 THEN -1 ELSE 1 END) * (1 + hash(i * 13) % 24)
+            AS Quantity,
+        TIMESTAMP '2022-01-01 08:00:00' + INTERVAL (i // 20 * 60 // ?) MINUTE AS InvoiceDate,
+        round(0.5 + (hash(i * 7) % 4000) / 400.0, 2) AS UnitPrice,
+        CAST(12000 + hash(i // 20) % 5000 AS VARCHAR) AS CustomerID,
+        'United Kingdom' AS Country
+    FROM range(?) AS t(i)
+) TO '{path}' (HEADER, DELIMITER ',')
+"""
+
+
+def generate(path: Path, rows: int) -> None:
+    """Write ``rows`` order lines spread over two years to ``path``."""
+    per_minute = max(1, rows // 20 // (2 * 365 * 24 * 60) + 1)
+    conn = duckdb.connect()
+    # the path is ours (a temp folder), COPY TO takes no parameter for it
+    conn.execute(GENERATE.format(path=str(path).replace("'", "''")), [per_minute * 60, rows])
+    conn.close()
+
+
+def _timed(step):  # noqa: ANN001, ANN202
+    started = time.perf_counter()
+    result = step()
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    """Generate, time the three readers, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--dir", default=None, help="work folder (default: a temp folder)")
+    args = parser.parse_args()
+    work = Path(args.dir or tempfile.mkdtemp(prefix="bench_ingest_"))
+    work.mkdir(parents=True, exist_ok=True)
+    csv = work / "orders.csv"
+    gen_s, _ = _timed(lambda: generate(csv, args.rows))
+    size_mb = csv.stat().st_size / 1e6
+    print(f"generated {args.rows:,} lines, {size_mb:,.0f} MB in {gen_s:.1f} s ({os.cpu_count()} "
+          f"CPUs, duckdb {duckdb.__version__}, pandas {pd.__version__})")
+
+    def bare_duckdb() -> int:
+        conn = duckdb.connect()
+        conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(csv)])
+        return int(conn.execute("SELECT count(*) FROM t").fetchone()[0])
+
+    def invdash_ingest():  # noqa: ANN202
+        conn = store.connect(work / "bench.duckdb")
+        try:
+            return ingest_file(conn, csv)
+        finally:
+            conn.close()
+
+    duck_s, duck_rows = _timed(bare_duckdb)
+    pandas_s, frame = _timed(lambda: pd.read_csv(csv))
+    pandas_rows = len(frame)
+    del frame
+    ours_s, report = _timed(invdash_ingest)
+    assert duck_rows == pandas_rows == report.rows_read == args.rows
+    print(f"\n{'step':<34}{'seconds':>9}{'Mrows/s':>9}{'x duckdb':>10}{'x pandas':>10}")
+    for name, seconds in (("duckdb read_csv -> table", duck_s), ("pandas.read_csv", pandas_s),
+                          ("invdash ingest (checked, stored)", ours_s)):
+        print(f"{name:<34}{seconds:>9.2f}{args.rows / seconds / 1e6:>9.2f}"
+              f"{seconds / duck_s:>10.2f}{seconds / pandas_s:>10.2f}")
+    print(f"\n{report.summary()}")
+    for path in (csv, work / "bench.duckdb"):
+        path.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Baselines and the shared base class of the fast, SKU-vectorised models.
+
+Design:
+- ``PanelForecaster`` implements the ``Forecaster`` contract once: ``fit`` validates the sales
+  frame and pivots it into a ``Panel`` (see ``panel.py``), learns the weekday profile and the
+  dispersion index, then calls the subclass's ``_fit_state``; ``predict`` asks the subclass for
+  the mean matrix (n SKUs x h days) and turns it into gamma quantiles. Subclasses work on whole
+  matrices, so one fit covers every SKU.
+- ``fit_panel`` / ``predict_mean`` are the fast path the backtest and the fusion use (no long
+  frames in the inner loop).
+- Models learn on the deseasonalised series ``y / weekday_index`` and multiply back, so a level
+  is "units per average day" and closed weekdays forecast zero.
+
+Baselines:
+- ``SeasonalNaiveForecaster``: the last observed week repeated (weekly seasonality).
+- ``MovingAverageForecaster``: mean of the last ``window_days`` open days, times the weekday index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from invdash.forecast.base import Forecaster, check_is_fitted, finalize_forecasts
+from invdash.forecast.panel import (
+    Panel,
+    count_quantiles,
+    dispersion_index,
+    future_weekdays,
+    panel_forecast_frame,
+    to_panel,
+    weekday_profile,
+)
+from invdash.schema import validate_sales
+
+__all__ = [
+    "PanelForecaster", "SeasonalNaiveForecaster", "MovingAverageForecaster", "deseasonalise",
+]
+
+
+def deseasonalise(panel: Panel, profile: np.ndarray) -> np.ndarray:
+    """``fit_values / weekday_index`` (NaN where the index is 0 or the value unknown)."""
+    season = profile[:, panel.dates.weekday.to_numpy()]
+    return np.where(season > 0, panel.fit_values / np.maximum(season, 1e-12), np.nan)
+
+
+class PanelForecaster(Forecaster):
+    """Base of the vectorised models; subclasses implement ``_fit_state`` and ``_forecast_base``."""
+
+    name = "panel"
+
+    def fit(self, sales: pd.DataFrame, *, products: pd.DataFrame | None = None) -> PanelForecaster:
+        """Learn from ``sales`` (long frame ``sku, date, qty`` [, ``stockout``]); returns self.
+
+        Args:
+            sales: daily sales; stock-out days are treated as missing, not as zero demand.
+            products: unused by this model (accepted for the common contract).
+        """
+        del products
+        validate_sales(sales)
+        return self.fit_panel(to_panel(sales))
+
+    def fit_panel(self, panel: Panel) -> PanelForecaster:
+        """Fast path: learn from an already pivoted ``Panel``; returns self."""
+        self.profile_ = weekday_profile(panel)
+        self.dispersion_ = dispersion_index(panel, self.profile_)
+        self.state_ = self._fit_state(panel, deseasonalise(panel, self.profile_))
+        self.panel_ = panel
+        return self
+
+    def predict_mean(self, h: int) -> np.ndarray:
+        """Forecast means, shape (n SKUs, h days), in the order of ``panel_.skus``."""
+        check_is_fitted(self, "panel_")
+        weekday = future_weekdays(self.panel_, h)
+        season = np.take_along_axis(self.profile_, weekday, axis=1)
+        return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
+
+    def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Forecast ``h`` days after each SKU's last date (``future`` is not used by this model)."""
+        del future
+        mean = self.predict_mean(h)
+        quantiles = count_quantiles(mean, self.dispersion_, self.panel_.integer_rows())
+        frame = panel_forecast_frame(self.panel_, mean, quantiles, self.name)
+        return finalize_forecasts(frame, self.name)
+
+    def _fit_state(self, panel: Panel, deseason: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def _forecast_base(self, h: int, weekday: np.ndarray) -> np.ndarray:
+        """Deseasonalised forecast, shape (n, h) (or broadcastable to it)."""
+        raise NotImplementedError
+
+
+def last_observed_mean(deseason: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` non-missing values per row (0 where a row has none)."""
+    observed = ~np.isnan(deseason)
+    # Rank of each observed cell counted from the end of the row.
+    rank_from_end = np.cumsum(observed[:, ::-1], axis=1)[:, ::-1]
+    use = observed & (rank_from_end <= window)
+    counts = use.sum(axis=1)
+    sums = np.where(use, deseason, 0.0).sum(axis=1)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+
+
+class MovingAverageForecaster(PanelForecaster):
+    """Mean of the last ``window_days`` open, in-stock days, times the weekday index.
+
+    Args:
+        window_days: number of observed days averaged.
+        seed: unused (deterministic model); kept for the common constructor.
+    """
+
+    name = "ma"
+
+    def __init__(self, window_days: int = 28, seed: int = 0) -> None:
+        self.window_days = window_days
+        self.seed = seed
+
+    def _fit_state(self, panel: Panel, deseason: np.ndarray) -> np.ndarray:
+        del panel
+        return last_observed_mean(deseason, self.window_days)
+
+    def _forecast_base(self, h: int, weekday: np.ndarray) -> np.ndarray:
+        del weekday
+        return np.repeat(self.state_[:, None], h, axis=1)
+
+
+class SeasonalNaiveForecaster(PanelForecaster):
+    """The last observed week repeated; unknown (stock-out) days take the recent weekday mean.
+
+    Args:
+        season_days: season length in days (7: weekly).
+        seed: unused (deterministic model).
+    """
+
+    name = "naive"
+
+    def __init__(self, season_days: int = 7, seed: int = 0) -> None:
+        self.season_days = season_days
+        self.seed = seed
+
+    def _fit_state(self, panel: Panel, deseason: np.ndarray) -> np.ndarray:
+        level = last_observed_mean(deseason, 28)
+        rows = np.arange(len(panel.skus))[:, None]
+        cols = panel.last_index[:, None] - np.arange(self.season_days)[None, ::-1]
+        last_week = panel.actual[rows, np.clip(cols, 0, None)]
+        weekday = panel.dates.weekday.to_numpy()[np.clip(cols, 0, None)]
+        fallback = level[:, None] * np.take_along_axis(self.profile_, weekday, axis=1)
+        return np.where(np.isnan(last_week) | (cols < 0), fallback, last_week)
+
+    def predict_mean(self, h: int) -> np.ndarray:
+        """The stored last season repeated over ``h`` days (no weekday index on top)."""
+        check_is_fitted(self, "panel_")
+        reps = int(np.ceil(h / self.season_days))
+        return np.tile(self.state_, (1, reps))[:, :h]

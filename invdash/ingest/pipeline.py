@@ -1,0 +1,249 @@
+"""``ingest_file``: one file into the store, completely or not at all.
+
+Steps: sniff the file (``detect``) -> map its header onto a kind (``columns``) -> hash it; if this
+content was ingested as this kind before, stop (nothing changes) -> DuckDB reads it into a
+text-only staging table -> cast and check every column (``checks``) -> inside one
+``store.transaction``: write the kind's tables and the ``ingest_log`` row. Any error before or
+during the writes leaves the database as it was.
+
+Order-line exports (e.g. UCI Online Retail) are stored in ``order_lines`` and aggregated into
+daily ``sales`` in SQL; see ``store.ingest.rebuild_sales_from_orders`` for the demand rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from invdash import store
+from invdash.ingest.checks import check_unique, run_checks, typed_columns
+from invdash.ingest.columns import KIND_NAMES, ColumnMapping, detect_kind, map_columns
+from invdash.ingest.detect import FileFormat, file_sha256, sniff_file
+from invdash.ingest.report import IngestReport
+from invdash.schema import InvalidDataError
+from invdash.store import ingest as sql
+
+__all__ = ["ingest_file", "inspect_file", "FilePreview", "NON_PRODUCT_CODES", "KIND_CHOICES"]
+
+#: StockCodes that are charges or adjustments, not products (upper case; ``GIFT_*`` too).
+NON_PRODUCT_CODES = (
+    "POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B",
+    "CARRIAGE", "ADJUST", "ADJUST2",
+)
+KIND_CHOICES = ("auto", *KIND_NAMES)
+_UNIQUE = {
+    "sales": (("sku", "date"), "aggregate to one row per sku and day (sum the units)"),
+    "inventory": (("sku", "as_of"), "keep one stock snapshot per sku and day"),
+    "purchase_orders": (("po_id", "sku"), "write one line per PO and SKU (sum the quantities)"),
+    "products": (("sku",), "keep one row per SKU"),
+}
+_READ_FIX = "check that it is a complete CSV or Parquet file, or export it again"
+
+Progress = Callable[[str], None]
+
+
+class FilePreview:
+    """What ``inspect_file`` found: format, kind and the column mapping.
+
+    Attributes:
+        file_format: how the file is read.
+        kind: the detected (or given) kind.
+        mapping: canonical column -> header name.
+        ignored: header names not used.
+    """
+
+    def __init__(self, file_format: FileFormat, mapping: ColumnMapping) -> None:
+        self.file_format = file_format
+        self.kind = mapping.kind
+        self.mapping = {name: source for name, (_, source) in mapping.columns.items()}
+        self.ignored = mapping.ignored
+
+
+def _header(conn: duckdb.DuckDBPyConnection, fmt: FileFormat) -> tuple[str, ...]:
+    if fmt.format == "csv":
+        return fmt.header
+    try:
+        return tuple(sql.parquet_columns(conn, fmt.path))
+    except duckdb.Error as err:
+        raise InvalidDataError(f"{fmt.path.name}: not a readable Parquet file "
+                               f"({_first_line(err)}); {_READ_FIX}.") from err
+
+
+def _mapping(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, kind: str) -> ColumnMapping:
+    if kind not in KIND_CHOICES:
+        raise InvalidDataError(f"unknown kind {kind!r}; use one of {', '.join(KIND_CHOICES)}.")
+    header = _header(conn, fmt)
+    found = detect_kind(fmt.path.name, header) if kind == "auto" else kind
+    return map_columns(fmt.path.name, header, found)
+
+
+def inspect_file(
+    conn: duckdb.DuckDBPyConnection, path: str | Path, *, kind: str = "auto"
+) -> FilePreview:
+    """Detect a file's format and kind and map its columns, without reading the rows.
+
+    Raises:
+        InvalidDataError: the file cannot be read or its header fits no kind.
+    """
+    fmt = sniff_file(path)
+    return FilePreview(fmt, _mapping(conn, fmt, kind))
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0][:200]
+
+
+_REJECT_WORDS = {
+    "MISSING COLUMNS": "fewer fields than the header",
+    "TOO MANY COLUMNS": "more fields than the header",
+    "UNQUOTED VALUE": "broken quoting",
+    "LINE SIZE OVER MAXIMUM": "a line over 10 MB",
+    "INVALID ENCODING": "text that is not valid in the file's encoding",
+    "INVALID UNICODE": "text that is not valid in the file's encoding",
+}
+
+
+def _source(fmt: FileFormat, width: int, encoding: str) -> sql.CsvSource | sql.ParquetSource:
+    if fmt.format == "parquet":
+        return sql.ParquetSource(path=fmt.path, n_columns=width)
+    return sql.CsvSource(path=fmt.path, n_columns=width, delimiter=fmt.delimiter,
+                         encoding=encoding, compression=fmt.compression)
+
+
+def _read_error(fmt: FileFormat, err: duckdb.Error) -> InvalidDataError:
+    return InvalidDataError(f"{fmt.path.name}: could not be read ({_first_line(err)}); "
+                            f"{_READ_FIX}.")
+
+
+def _malformed(fmt: FileFormat, total: int, rejects: list[tuple[int, str, str, str]]) -> str:
+    cases = ", ".join(f"line {line} ({_REJECT_WORDS.get(kind, kind.lower())})"
+                      for line, _, kind, _ in rejects[:3])
+    delim = {"\t": "tab"}.get(fmt.delimiter, repr(fmt.delimiter))
+    return (
+        f"{fmt.path.name}: {total:,} malformed line(s) (first: {cases}); fix: every line needs "
+        f"the header's {len(fmt.header)} fields separated by {delim}, and every quote must be "
+        'closed (a quote inside a quoted field is written twice: ""). Nothing was stored.'
+    )
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
+           width: int) -> tuple[int, list[str]]:
+    """Read the file once into ``_ingest_typed``; returns ``(rows, warnings)``."""
+    encoding = fmt.encoding
+    try:
+        sql.stage_sample(conn, _source(fmt, width, encoding))
+        specs, warnings = typed_columns(conn, mapping)
+        total, rejects = sql.create_typed(conn, _source(fmt, width, encoding), specs)
+        if total and encoding == "utf-8" and all(
+            "ENCOD" in r[2] or "UNICODE" in r[2] for r in rejects
+        ):  # the sample was UTF-8, later lines are not: Latin-1 (Windows exports)
+            total, rejects = sql.create_typed(conn, _source(fmt, width, "latin-1"), specs)
+    except duckdb.Error as err:
+        raise _read_error(fmt, err) from err
+    if total:
+        raise InvalidDataError(_malformed(fmt, total, rejects))
+    rows = sql.staged_rows(conn)
+    if rows == 0:
+        raise InvalidDataError(f"{fmt.path.name}: has a header but no data rows; "
+                               "export the rows as well.")
+    return rows, warnings
+
+
+def _store_order_lines(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, object]]:
+    stats = sql.order_line_stats(conn, NON_PRODUCT_CODES)
+    extra: dict[str, object] = {
+        "cancellations": stats["cancelled_lines"], "cancelled_orders": stats["cancelled_orders"],
+        "returns": stats["return_lines"],
+        "nonpositive_price_lines": stats["nonpositive_price_lines"],
+        "excluded_codes": sql.excluded_code_counts(conn, NON_PRODUCT_CODES),
+    }
+    stored = {"order_lines": sql.store_order_lines(conn, NON_PRODUCT_CODES)}
+    stored["sales"] = sql.rebuild_sales_from_orders(conn)
+    stored["products"] = sql.store_product_names(conn, NON_PRODUCT_CODES)
+    return stored, extra
+
+
+def _store(
+    conn: duckdb.DuckDBPyConnection, mapping: ColumnMapping
+) -> tuple[dict[str, int], dict[str, object]]:
+    kind = mapping.kind
+    if kind == "order_lines":
+        return _store_order_lines(conn)
+    if kind == "sales":
+        return {"sales": sql.store_sales(conn)}, {}
+    if kind == "products":
+        return {"products": sql.store_products(conn, tuple(mapping.columns))}, {}
+    if kind == "inventory":
+        return {"inventory": sql.store_inventory(conn)}, {}
+    return {"purchase_orders": sql.store_purchase_orders(conn)}, {}
+
+
+def _extra_warnings(conn: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
+    if kind != "inventory":
+        return []
+    negative = sql.count_where(conn, [sql.predicate("below", "on_hand", 0.0)])[0]
+    return [f"{negative:,} snapshots have negative on_hand (backorders?); stored as given."] * (
+        negative > 0
+    )
+
+
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    kind: str = "auto",
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Load one CSV (plain or gzip) or Parquet file into the store, atomically and idempotently.
+
+    Args:
+        conn: a read-write store connection (``store.connect``).
+        path: the file.
+        kind: ``auto`` or one of ``sales, order_lines, products, inventory, purchase_orders``.
+        progress: called with a short message at each stage (the CLI prints them on stderr).
+
+    Returns:
+        The ``IngestReport``; ``already_ingested`` is True (and nothing changed) when the same
+        bytes were ingested as the same kind before.
+
+    Raises:
+        InvalidDataError: the file is missing, unreadable or breaks a rule; the message names the
+            file, the column, the first offending lines (header = line 1) and the fix. The
+            database is unchanged.
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+    fmt = sniff_file(path)
+    mapping = _mapping(conn, fmt, kind)
+    say(f"hashing {fmt.path.name}")
+    sha = file_sha256(fmt.path)
+    base = {"file": fmt.path.name, "kind": mapping.kind, "sha256": sha,
+            "column_mapping": {k: v for k, (_, v) in mapping.columns.items()},
+            "ignored_columns": mapping.ignored}
+    if sql.logged_at(conn, sha, mapping.kind) is not None:
+        return IngestReport(rows_read=0, already_ingested=True, **base)
+    try:
+        say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})")
+        rows, warnings = _stage(conn, fmt, mapping, len(_header(conn, fmt)))
+        say(f"checking {rows:,} rows")
+        where = ("line", 2) if fmt.format == "csv" else ("row", 1)
+        run_checks(conn, mapping, file=fmt.path.name, where=where)
+        if mapping.kind in _UNIQUE:
+            keys, fix = _UNIQUE[mapping.kind]
+            check_unique(conn, keys, file=fmt.path.name, where=where, fix=fix)
+        warnings += _extra_warnings(conn, mapping.kind)
+        say(f"storing {rows:,} {mapping.kind} rows")
+        with store.transaction(conn):
+            stored, extra = _store(conn, mapping)
+            report = IngestReport(rows_read=rows, rows_stored=stored, warnings=tuple(warnings),
+                                  seconds=round(time.perf_counter() - started, 3), **base,
+                                  **extra)  # type: ignore[arg-type]
+            sql.log_ingest(conn, sha256=sha, kind=mapping.kind, source=str(fmt.path),
+                           rows_read=rows, rows_stored=sum(stored.values()),
+                           report=report.to_json())
+        return report
+    finally:
+        sql.drop_staging(conn)

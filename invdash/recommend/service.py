@@ -1,0 +1,283 @@
+"""Public entry points: fit a shop's recommender, then ask for a customer, a SKU or substitutes.
+
+Design: ``fit_recommender`` trains every scorer once on the order lines (bought-together, EASE,
+repeat, popularity, optionally SASRec; title similarity when the catalogue has names) and keeps
+the stock status. The four ``recommend_*`` / ``substitutes_for`` / ``at_risk_with_substitutes``
+functions then only score and filter, and all return the same frame ``query, rank, sku, score,
+reason`` (``RECOMMENDATION_COLUMNS``). Inventory rules, applied last so they hold for every scorer:
+only SKUs whose status is sellable (``stock.SELLABLE``) are ever returned; a customer's top item
+that is out of stock or at risk is swapped for its best in-stock substitute ("substitute for Y
+(out of stock)"); overstocked items get an optional multiplicative boost. A customer never seen
+gets the popular sellable items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from invdash.recommend._data import Interactions, build_interactions, clean_purchases
+from invdash.recommend.blend import DEFAULT_WEIGHTS, blend_scores, top_k
+from invdash.recommend.content import TitleSimilarity
+from invdash.recommend.cooccur import BoughtTogether
+from invdash.recommend.personal import EASE, popularity_scores, repeat_scores
+from invdash.recommend.sequential import SASRec
+from invdash.recommend.stock import SELLABLE
+from invdash.schema import SKU, InvalidDataError
+
+__all__ = [
+    "RECOMMENDATION_COLUMNS", "ShopRecommender", "fit_recommender", "component_scores",
+    "recommend_for_customer", "recommend_for_sku", "substitutes_for", "at_risk_with_substitutes",
+]
+
+RECOMMENDATION_COLUMNS = ("query", "rank", "sku", "score", "reason")
+_CHUNK = 1024
+
+
+@dataclass
+class ShopRecommender:
+    """A fitted recommender for one shop (build it with ``fit_recommender``).
+
+    Attributes:
+        interactions: the indexed purchases.
+        bought_together: item-item association model.
+        ease: collaborative model.
+        sequential: SASRec model, or None when its blend weight is 0.
+        titles: title similarity, or None without product names.
+        status: SKU -> stock status (missing SKUs are ``unknown``, i.e. sellable).
+        names: SKU -> product name (for reasons).
+        weights: blend weights.
+        overstock_boost: multiplicative boost (1 + b) of overstocked items.
+    """
+
+    interactions: Interactions
+    bought_together: BoughtTogether
+    ease: EASE
+    sequential: SASRec | None
+    titles: TitleSimilarity | None
+    status: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    overstock_boost: float = 0.0
+
+    def sellable(self) -> np.ndarray:
+        """Boolean mask over the item index: may be recommended."""
+        return np.array([self.status.get(s, "unknown") in SELLABLE
+                         for s in self.interactions.skus])
+
+    def name(self, sku: str) -> str:
+        """The product name, or the SKU itself."""
+        return self.names.get(sku) or sku
+
+
+def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None = None,  # noqa: PLR0913 - options
+                    stock: pd.DataFrame | None = None, weights: Mapping[str, float] | None = None,
+                    sequential: SASRec | None = None, overstock_boost: float = 0.0,
+                    seed: int = 0) -> ShopRecommender:
+    """Train every scorer on a shop's order lines.
+
+    Args:
+        order_lines: ``order_id, customer_id, sku, ts, qty`` (returns and ``C`` invoices dropped).
+        products: optional catalogue ``sku, name[, category]`` (names enable substitutes).
+        stock: optional ``stock.stock_status`` frame; None means every SKU is sellable.
+        weights: blend weights (default ``blend.DEFAULT_WEIGHTS``).
+        sequential: an unfitted SASRec to train (default ``SASRec(seed=seed)``); skipped when the
+            sequential weight is 0.
+        overstock_boost: b in the (1 + b) boost of overstocked items.
+        seed: seed of the sequential model when ``sequential`` is None.
+
+    Raises:
+        InvalidDataError: missing columns or no purchases at all.
+    """
+    interactions = build_interactions(clean_purchases(order_lines))
+    weights = dict(weights or DEFAULT_WEIGHTS)
+    model = None
+    if weights.get("sequential", 0.0) > 0 and len(interactions.customers):
+        model = (sequential or SASRec(seed=seed)).fit(interactions.sequences,
+                                                      n_items=len(interactions.skus))
+    titles, names = None, {}
+    if products is not None and len(products) and "name" in products:
+        names = dict(zip(products[SKU].astype(str), products["name"].fillna("").astype(str),
+                         strict=True))
+        titles = TitleSimilarity().fit(products)
+    status = {} if stock is None or stock.empty else dict(
+        zip(stock[SKU].astype(str), stock["status"], strict=True))
+    return ShopRecommender(
+        interactions=interactions, bought_together=BoughtTogether().fit(interactions.basket_items),
+        ease=EASE().fit(interactions.user_items), sequential=model, titles=titles, status=status,
+        names=names, weights=weights, overstock_boost=overstock_boost,
+    )
+
+
+def component_scores(model: ShopRecommender, users: np.ndarray) -> dict[str, np.ndarray]:
+    """Every component's scores for customer indices ``users``, each (len(users), n_items)."""
+    inter = model.interactions
+    scores = {
+        "repeat": repeat_scores(inter, users),
+        "collaborative": model.ease.score(inter.user_items[users]),
+        "popularity": np.tile(popularity_scores(inter), (len(users), 1)),
+    }
+    if model.sequential is not None:
+        scores["sequential"] = model.sequential.score([inter.sequences[u] for u in users])
+    return scores
+
+
+def _frame(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(RECOMMENDATION_COLUMNS))
+    return frame.astype({"query": str, "rank": int, "sku": str, "score": float, "reason": str})
+
+
+def _boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
+    if model.overstock_boost <= 0:
+        return scores
+    over = np.array([model.status.get(s) == "overstocked" for s in model.interactions.skus])
+    return scores * np.where(over, 1.0 + model.overstock_boost, 1.0)
+
+
+def _reason(model: ShopRecommender, user: int, item: int) -> str:
+    inter = model.interactions
+    history = inter.user_items[user]
+    if history[0, item] > 0:
+        return "you bought this before"
+    if history.nnz:
+        links = model.bought_together.scores_[history.indices, item].toarray().ravel()
+        if links.max() > 0:
+            other = inter.skus[history.indices[int(np.argmax(links))]]
+            return f"bought together with {model.name(other)}"
+        return "customers with similar purchases bought this"
+    return "popular"
+
+
+def _swap_in_substitutes(model: ShopRecommender, ranked: list[tuple[int, float, str]],
+                         wanted: np.ndarray, raw: np.ndarray, *, k: int) -> list:
+    """Put the best sellable substitute of each unsellable top item at that item's score."""
+    if model.titles is None:
+        return ranked
+    skus = model.interactions.skus
+    taken = {item for item, _, _ in ranked}
+    index = model.interactions.item_index()
+    sellable_titles = np.array([model.status.get(s, "unknown") in SELLABLE
+                                for s in model.titles.skus_])
+    for item in wanted:
+        sku = skus[item]
+        if item < 0 or model.status.get(sku, "unknown") in SELLABLE:
+            continue
+        subs = model.titles.substitutes(sku, k=3, sellable=sellable_titles)
+        for sub in subs[SKU]:
+            if sub in index and index[sub] not in taken:
+                label = model.status.get(sku, "").replace("_", " ")
+                ranked.append((index[sub], float(raw[item]),
+                               f"substitute for {model.name(sku)} ({label})"))
+                taken.add(index[sub])
+                break
+    ranked.sort(key=lambda row: -row[1])
+    return ranked[:k]
+
+
+def _known_customers(model: ShopRecommender, query: list[str], users: np.ndarray, *,
+                     k: int) -> list[tuple[str, int, str, float, str]]:
+    scores = _boosted(model, blend_scores(component_scores(model, users), model.weights))
+    sellable = model.sellable()
+    chosen = top_k(scores, k=k, allowed=sellable)
+    wanted = top_k(scores, k=k) if not sellable.all() else None
+    rows = []
+    for row, (name, user) in enumerate(zip(query, users, strict=True)):
+        ranked = [(int(i), float(scores[row, i]), _reason(model, int(user), int(i)))
+                  for i in chosen[row] if i >= 0]
+        if wanted is not None:
+            ranked = _swap_in_substitutes(model, ranked, wanted[row], scores[row], k=k)
+        rows += [(name, rank + 1, str(model.interactions.skus[i]), score, reason)
+                 for rank, (i, score, reason) in enumerate(ranked)]
+    return rows
+
+
+def _popular(model: ShopRecommender, name: str, *, k: int) -> list:
+    pop = popularity_scores(model.interactions)[None, :]
+    top = top_k(_boosted(model, pop), k=k, allowed=model.sellable())[0]
+    return [(name, rank + 1, str(model.interactions.skus[i]), float(pop[0, i]), "popular")
+            for rank, i in enumerate(i for i in top if i >= 0)]
+
+
+def recommend_for_customer(model: ShopRecommender, customer_ids: str | Sequence[str], *,
+                           k: int = 10) -> pd.DataFrame:
+    """Top-``k`` sellable items for each customer (unknown customers get popular items).
+
+    Returns:
+        Frame ``query, rank, sku, score, reason`` with ``query`` the customer id.
+    """
+    ids = [str(customer_ids)] if isinstance(customer_ids, str) else [str(c) for c in customer_ids]
+    index = model.interactions.customer_index()
+    known = [c for c in ids if c in index]
+    rows: list = []
+    for start in range(0, len(known), _CHUNK):
+        part = known[start:start + _CHUNK]
+        rows += _known_customers(model, part, np.array([index[c] for c in part]), k=k)
+    for customer in ids:
+        if customer not in index:
+            rows += _popular(model, customer, k=k)
+    order = {c: i for i, c in enumerate(ids)}
+    return _frame(rows).sort_values(["query", "rank"], key=lambda s: s.map(order) if
+                                    s.name == "query" else s, kind="stable",
+                                    ignore_index=True)
+
+
+def _check_sku(model: ShopRecommender, sku: str) -> None:
+    known = set(model.interactions.skus) | set(model.names)
+    if sku not in known:
+        raise InvalidDataError(
+            f"unknown SKU {sku!r}: it appears in no order line or product; check the spelling "
+            f"(e.g. {', '.join(sorted(known)[:3])})."
+        )
+
+
+def recommend_for_sku(model: ShopRecommender, sku: str, *, k: int = 10) -> pd.DataFrame:
+    """Sellable items bought together with ``sku`` (topped up with title-similar items).
+
+    Raises:
+        InvalidDataError: ``sku`` is in neither the order lines nor the catalogue.
+    """
+    sku = str(sku)
+    _check_sku(model, sku)
+    index = model.interactions.item_index()
+    sellable = model.sellable()
+    rows: list = []
+    if sku in index:
+        items, scores = model.bought_together.neighbours(index[sku], k=len(sellable))
+        picked = [(i, s) for i, s in zip(items, scores, strict=True) if sellable[i]][:k]
+        rows = [(sku, rank + 1, str(model.interactions.skus[i]), float(s),
+                 f"bought together with {model.name(sku)}") for rank, (i, s) in enumerate(picked)]
+    if len(rows) < k and model.titles is not None:
+        taken = {r[2] for r in rows} | {sku}
+        ok = np.array([model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_])
+        similar = model.titles.substitutes(sku, k=k + len(taken), sellable=ok)
+        similar = similar[~similar[SKU].isin(taken)].head(k - len(rows))
+        rows += [(sku, len(rows) + n + 1, s, float(v), f"similar to {model.name(sku)}")
+                 for n, (s, v) in enumerate(zip(similar[SKU], similar["similarity"],
+                                                strict=True))]
+    return _frame(rows)
+
+
+def substitutes_for(model: ShopRecommender, sku: str, *, k: int = 5) -> pd.DataFrame:
+    """In-stock substitutes for ``sku`` by title similarity (same category when known).
+
+    Empty when the catalogue has no product names. Raises ``InvalidDataError`` for an unknown SKU.
+    """
+    sku = str(sku)
+    _check_sku(model, sku)
+    if model.titles is None:
+        return _frame([])
+    ok = np.array([model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_])
+    subs = model.titles.substitutes(sku, k=k, sellable=ok)
+    label = model.status.get(sku, "unknown").replace("_", " ")
+    return _frame([(sku, n + 1, s, float(v), f"substitute for {model.name(sku)} ({label})")
+                   for n, (s, v) in enumerate(zip(subs[SKU], subs["similarity"], strict=True))])
+
+
+def at_risk_with_substitutes(model: ShopRecommender, *, k: int = 3) -> pd.DataFrame:
+    """For every out-of-stock or at-risk SKU, its best ``k`` in-stock substitutes."""
+    risky = sorted(s for s, st in model.status.items() if st in ("out_of_stock", "at_risk"))
+    frames = [substitutes_for(model, sku, k=k) for sku in risky if sku in model.names]
+    return pd.concat(frames, ignore_index=True) if frames else _frame([])

@@ -1,0 +1,456 @@
+"""SQL for ingestion: staging a file in DuckDB, typed casting, checks, and the writes.
+
+Design:
+- A file is read as text with generated column names ``col0 .. colN`` (the header text a user
+  wrote never reaches SQL); the path and every option travel as parameters. ``stage_sample``
+  keeps its first records in ``_ingest_raw`` to choose date formats; ``create_typed`` then reads
+  the whole file once, casting the mapped columns (``TRY_CAST`` / ``try_strptime``) into
+  ``_ingest_typed``, which keeps file order (a record's line = ``rowid`` + first line) and the
+  raw text of every parsed column as ``raw_<column>`` so a check can name the offending text and
+  line. All checks are counted in one scan (``count_where``).
+- Column expressions are built here only from the fixed templates below and identifiers checked
+  against ``_IDENT`` (canonical names from ``invdash.ingest.columns`` or ``colN``); values, formats
+  and paths are always parameters.
+- Writes replace what the file is the authority for (the orders, sku-days, snapshots it contains):
+  ``DELETE`` of the matching keys, then ``INSERT ... SELECT`` from the staged table, inside the
+  caller's ``store.transaction``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+__all__ = [
+    "RAW", "TYPED", "predicate", "CsvSource", "ParquetSource", "stage_sample", "TEXT", "NUMBER",
+    "TIMESTAMP_ISO", "TIMESTAMP_FORMAT", "DAY_ISO", "DAY_FORMAT", "FLAG", "ABSENT", "parquet_columns",
+    "staged_rows", "count_format_failures", "create_typed", "count_where", "first_where",
+    "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
+    "store_sales", "store_products", "store_inventory", "store_purchase_orders",
+    "store_order_lines", "order_line_stats", "excluded_code_counts", "rebuild_sales_from_orders",
+    "store_product_names",
+]
+
+RAW = "_ingest_raw"
+TYPED = "_ingest_typed"
+_REJECTS = "_ingest_rejects"
+_REJECT_SCANS = "_ingest_reject_scans"
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+#: Text -> typed value templates; ``{c}`` is a raw column identifier.
+TEXT = "nullif(trim({c}), '')"
+# DuckDB's casts accept surrounding blanks; only text keys pay for trim().
+NUMBER = "TRY_CAST({c} AS DOUBLE)"
+TIMESTAMP_ISO = "TRY_CAST({c} AS TIMESTAMP)"
+TIMESTAMP_FORMAT = "try_strptime(trim({c}), ?)"
+DAY_ISO = f"CAST({TIMESTAMP_ISO} AS DATE)"
+DAY_FORMAT = f"CAST({TIMESTAMP_FORMAT} AS DATE)"
+#: Typed NULL per parse kind, for optional columns a file does not have.
+ABSENT = {
+    "key": "CAST(NULL AS VARCHAR)", "text": "CAST(NULL AS VARCHAR)",
+    "number": "CAST(NULL AS DOUBLE)", "flag": "CAST(NULL AS DOUBLE)",
+    "timestamp": "CAST(NULL AS TIMESTAMP)", "day": "CAST(NULL AS DATE)",
+}
+FLAG = (
+    "CASE WHEN lower(trim({c})) IN ('true', 'yes', 'y', 't') THEN 1.0 "
+    "WHEN lower(trim({c})) IN ('false', 'no', 'n', 'f') THEN 0.0 "
+    "ELSE TRY_CAST(nullif(trim({c}), '') AS DOUBLE) END"
+)
+
+
+#: Row rules over ``_ingest_typed``: true on offending rows. ``{n}`` is a canonical column.
+_PREDICATES = {
+    "missing": "{n} IS NULL",
+    "unparseable": "{n} IS NULL AND raw_{n} IS NOT NULL AND trim(raw_{n}) <> ''",
+    "empty": "{n} IS NULL AND (raw_{n} IS NULL OR trim(raw_{n}) = '')",
+    "non_finite": "NOT isfinite({n})",
+    "above": "abs({n}) > {bound}",
+    "below": "{n} < {bound}",
+    "date_range": "{n} < TIMESTAMP '1900-01-01' OR {n} >= TIMESTAMP '2200-01-01'",
+}
+
+
+def predicate(rule: str, column: str, bound: float = 0.0) -> str:
+    """The SQL predicate of ``rule`` (a key of ``_PREDICATES``) for canonical ``column``."""
+    return _PREDICATES[rule].format(n=_ident(column), bound=repr(float(bound)))
+
+
+def _ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ValueError(f"not a safe identifier: {name!r}")
+    return name
+
+
+def _drop_rejects(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("DROP TABLE IF EXISTS _ingest_rejects")
+    conn.execute("DROP TABLE IF EXISTS _ingest_reject_scans")
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """A CSV file and its dialect, read with every column as text named ``col0..``."""
+
+    path: Path
+    n_columns: int
+    delimiter: str
+    encoding: str
+    compression: str
+    quote: str = '"'
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A Parquet file, read with every column cast to text named ``col0..``."""
+
+    path: Path
+    n_columns: int
+
+
+def _source(source: CsvSource | ParquetSource, *, rejects: bool) -> tuple[str, list[object]]:
+    """The FROM clause reading ``source`` (all text), and its parameters."""
+    if isinstance(source, ParquetSource):
+        select = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS col{i}"
+                           for i in range(source.n_columns))
+        return f"(SELECT {select} FROM read_parquet(?))", [str(source.path)]
+    errors = (
+        "store_rejects = true, rejects_table = '_ingest_rejects', "
+        "rejects_scan = '_ingest_reject_scans'"
+        if rejects else "ignore_errors = true"
+    )
+    columns = {f"col{i}": "VARCHAR" for i in range(source.n_columns)}
+    clause = (
+        "read_csv(?, columns = ?, header = true, auto_detect = false, delim = ?, quote = ?, "
+        f"escape = ?, encoding = ?, compression = ?, max_line_size = 10000000, {errors})"
+    )
+    return clause, [str(source.path), columns, source.delimiter, source.quote, source.quote,
+                    source.encoding, source.compression]
+
+
+def parquet_columns(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Column names of a Parquet file, in file order."""
+    rel = conn.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
+    return [d[0] for d in rel.description]
+
+
+def stage_sample(
+    conn: duckdb.DuckDBPyConnection, source: CsvSource | ParquetSource, limit: int = 5000
+) -> int:
+    """Read the first ``limit`` records (all text) into ``_ingest_raw``, to choose date formats.
+
+    Malformed lines are skipped here; ``create_typed`` reports them. Returns the records read.
+    """
+    clause, params = _source(source, rejects=False)
+    conn.execute("DROP TABLE IF EXISTS _ingest_raw")
+    query = f"CREATE TEMP TABLE _ingest_raw AS SELECT * FROM {clause} LIMIT ?"
+    conn.execute(query, [*params, limit])
+    return int(conn.execute("SELECT count(*) FROM _ingest_raw").fetchone()[0])
+
+
+def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
+    """Number of records in ``_ingest_typed``."""
+    return int(conn.execute("SELECT count(*) FROM _ingest_typed").fetchone()[0])
+
+
+def count_format_failures(conn: duckdb.DuckDBPyConnection, column: str, fmt: str | None) -> int:
+    """How many sampled non-empty values of ``column`` fail to parse with ``fmt``
+    (``None``: ISO 8601 via a cast)."""
+    col = _ident(column)
+    parsed = TIMESTAMP_ISO.format(c="v") if fmt is None else TIMESTAMP_FORMAT.format(c="v")
+    sql = (
+        f"SELECT count(*) FILTER (WHERE {parsed} IS NULL) FROM "
+        f"(SELECT {col} AS v FROM _ingest_raw WHERE nullif(trim({col}), '') IS NOT NULL)"
+    )
+    return int(conn.execute(sql, [] if fmt is None else [fmt]).fetchone()[0])
+
+
+def create_typed(
+    conn: duckdb.DuckDBPyConnection,
+    source: CsvSource | ParquetSource,
+    columns: Sequence[tuple[str, str | None, str, str | None]],
+) -> tuple[int, list[tuple[int, str, str, str]]]:
+    """Read the whole file once, casting the mapped columns, into ``_ingest_typed``.
+
+    The table keeps file order, so ``rowid + first line`` is a record's line. Parsed columns
+    also keep their text as ``raw_<canonical name>`` for the messages.
+
+    Args:
+        conn: the connection.
+        source: the file.
+        columns: ``(canonical name, raw column, template, format)``; the template is one of
+            ``TEXT, NUMBER, TIMESTAMP_ISO, TIMESTAMP_FORMAT, DAY_ISO, DAY_FORMAT, FLAG``, or
+            ``ABSENT[parse]`` with raw column ``None`` for an optional column the file lacks
+            (so every kind's table has all its columns and the writes need no variants).
+
+    Returns:
+        The number of rejected CSV records and the first ones as ``(line, column, error type,
+        message)``: ragged rows, broken quoting, bad encoding (``line``: header = 1).
+    """
+    selects: list[str] = []
+    params: list[object] = []
+    for name, raw, template, fmt in columns:
+        if raw is None:
+            selects.append(f"{template} AS {_ident(name)}")
+            continue
+        selects.append(f"{template.format(c=_ident(raw))} AS {_ident(name)}")
+        if fmt is not None:
+            params.append(fmt)
+        if template != TEXT:
+            selects.append(f"{_ident(raw)} AS raw_{_ident(name)}")
+    clause, source_params = _source(source, rejects=True)
+    _drop_rejects(conn)
+    conn.execute("DROP TABLE IF EXISTS _ingest_typed")
+    query = f"CREATE TEMP TABLE _ingest_typed AS SELECT {', '.join(selects)} FROM {clause}"
+    conn.execute(query, [*params, *source_params])
+    if isinstance(source, ParquetSource):
+        return 0, []
+    total = conn.execute("SELECT count(*) FROM _ingest_rejects").fetchone()[0]
+    rejects = conn.execute(
+        "SELECT line, coalesce(column_name, ''), error_type, error_message FROM _ingest_rejects "
+        "ORDER BY line LIMIT 20"
+    ).fetchall()
+    _drop_rejects(conn)
+    return int(total), [(int(a), str(b), str(c), str(d)) for a, b, c, d in rejects]
+
+
+def count_where(conn: duckdb.DuckDBPyConnection, predicates: Sequence[str]) -> list[int]:
+    """Count the typed rows matching each predicate, all in one scan.
+
+    Predicates are built by ``invdash.ingest.checks`` from fixed templates over canonical names.
+    """
+    if not predicates:
+        return []
+    aggregates = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
+    query = f"SELECT {aggregates} FROM _ingest_typed"
+    return [int(v) for v in conn.execute(query).fetchone()]
+
+
+def first_where(
+    conn: duckdb.DuckDBPyConnection, predicate: str, value: str, *, first_line: int,
+    limit: int = 3,
+) -> list[tuple[int, object]]:
+    """``(line, value)`` of the first rows matching ``predicate``, in file order."""
+    query = (f"SELECT rowid + ?, {_ident(value)} FROM _ingest_typed WHERE {predicate} "
+             "ORDER BY rowid LIMIT ?")
+    rows = conn.execute(query, [first_line, limit]).fetchall()
+    return [(int(line), v) for line, v in rows]
+
+
+def first_duplicates(
+    conn: duckdb.DuckDBPyConnection, keys: Sequence[str], *, first_line: int, limit: int = 3
+) -> tuple[int, list[tuple[tuple[object, ...], list[int]]]]:
+    """Key groups that occur more than once: ``(number of groups, [(key, lines), ...])``."""
+    cols = ", ".join(_ident(k) for k in keys)
+    groups = f"SELECT 1 FROM _ingest_typed GROUP BY {cols} HAVING count(*) > 1"
+    total = conn.execute(f"SELECT count(*) FROM ({groups})").fetchone()[0]
+    query = (f"SELECT {cols}, list(rowid + ? ORDER BY rowid) AS lines FROM _ingest_typed "
+             f"GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT ?")
+    rows = conn.execute(query, [first_line, limit]).fetchall()
+    return int(total), [(tuple(r[:-1]), [int(x) for x in r[-1]]) for r in rows]
+
+
+def drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging tables (safe to call at any time)."""
+    conn.execute("DROP TABLE IF EXISTS _ingest_raw")
+    conn.execute("DROP TABLE IF EXISTS _ingest_typed")
+    _drop_rejects(conn)
+
+
+def logged_at(conn: duckdb.DuckDBPyConnection, sha256: str, kind: str) -> str | None:
+    """When this file content was ingested as ``kind`` (None if never)."""
+    row = conn.execute(
+        "SELECT ingested_at FROM ingest_log WHERE file_sha256 = ? AND kind = ?", [sha256, kind]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def log_ingest(  # noqa: PLR0913 - one row of the log
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    sha256: str,
+    kind: str,
+    source: str,
+    rows_read: int,
+    rows_stored: int,
+    report: str,
+) -> None:
+    """Record an ingest in ``ingest_log`` (replacing an older record of the same content)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO ingest_log "
+        "(file_sha256, kind, source, rows_read, rows_stored, report, ingested_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
+        [sha256, kind, source, rows_read, rows_stored, report],
+    )
+
+
+def recent_ingests(conn: duckdb.DuckDBPyConnection, limit: int = 20):  # noqa: ANN201 - a frame
+    """The most recent ingest log rows (newest first)."""
+    return conn.execute(
+        "SELECT ingested_at, source, kind, rows_read, rows_stored, file_sha256 FROM ingest_log "
+        "ORDER BY ingested_at DESC LIMIT ?",
+        [limit],
+    ).df()
+
+
+def store_sales(conn: duckdb.DuckDBPyConnection) -> int:
+    """Replace the sku-days in the staged sales file; returns rows written."""
+    conn.execute(
+        "DELETE FROM sales WHERE (sku, date) IN (SELECT (sku, date) FROM _ingest_typed)"
+    )
+    conn.execute(
+        "INSERT INTO sales (sku, date, qty, price, promo) "
+        "SELECT sku, date, qty, price, coalesce(promo, 0) FROM _ingest_typed"
+    )
+    return staged_rows(conn)
+
+
+def store_products(conn: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> int:
+    """Upsert products: only the given columns are written; other fields keep their values.
+
+    ``columns`` are canonical product columns (checked identifiers), so a file that has only
+    ``sku, supplier`` never blanks the names or costs already stored.
+    """
+    cols = [_ident(c) for c in columns if c != "sku"]
+    names = ", ".join(["sku", *cols])
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols)
+    action = f"DO UPDATE SET {updates}" if cols else "DO NOTHING"
+    query = f"INSERT INTO products ({names}) SELECT {names} FROM _ingest_typed ON CONFLICT (sku) "
+    conn.execute(query + action)
+    return staged_rows(conn)
+
+
+def store_inventory(conn: duckdb.DuckDBPyConnection) -> int:
+    """Replace the (sku, as_of) snapshots in the staged file; returns rows written."""
+    conn.execute(
+        "DELETE FROM inventory WHERE (sku, as_of) IN (SELECT (sku, as_of) FROM _ingest_typed)"
+    )
+    conn.execute(
+        "INSERT INTO inventory (sku, as_of, on_hand) SELECT sku, as_of, on_hand FROM _ingest_typed"
+    )
+    return staged_rows(conn)
+
+
+def store_purchase_orders(conn: duckdb.DuckDBPyConnection) -> int:
+    """Replace the (po_id, sku) lines in the staged file; status defaults to ``open``."""
+    conn.execute(
+        "DELETE FROM purchase_orders WHERE (po_id, sku) IN "
+        "(SELECT (po_id, sku) FROM _ingest_typed)"
+    )
+    conn.execute(
+        "INSERT INTO purchase_orders (po_id, sku, qty, eta, status) "
+        "SELECT po_id, sku, qty, eta, coalesce(lower(status), 'open') FROM _ingest_typed"
+    )
+    return staged_rows(conn)
+
+
+# Order-line exports. A product line: its code is not in the non-product list (passed as the
+# parameter $codes, upper case) and is no gift voucher. A cancellation: order id "C" + digits.
+_PRODUCT = "NOT (upper(sku) IN (SELECT unnest($codes)) OR upper(sku) LIKE 'GIFT\\_%' ESCAPE '\\')"
+_CANCELLED = "regexp_matches(order_id, '^[Cc][0-9]')"
+
+
+def excluded_code_counts(
+    conn: duckdb.DuckDBPyConnection, codes: Sequence[str]
+) -> dict[str, int]:
+    """Staged order lines per non-product code (``codes`` upper-case, plus ``GIFT_*``)."""
+    rows = conn.execute(
+        "SELECT sku, count(*) FROM _ingest_typed WHERE NOT (" + _PRODUCT + ") "
+        "GROUP BY sku ORDER BY 2 DESC, 1",
+        {"codes": list(codes)},
+    ).fetchall()
+    return {str(k): int(v) for k, v in rows}
+
+
+def order_line_stats(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> dict[str, int]:
+    """Counts over the staged product lines: cancellations, returns, zero/negative prices."""
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE cancelled), "
+        "count(DISTINCT order_id) FILTER (WHERE cancelled), "
+        "coalesce(sum(-qty) FILTER (WHERE cancelled), 0), "
+        "count(*) FILTER (WHERE NOT cancelled AND qty < 0), "
+        "coalesce(sum(-qty) FILTER (WHERE NOT cancelled AND qty < 0), 0), "
+        "count(*) FILTER (WHERE price <= 0), count(*) FILTER (WHERE qty = 0) "
+        "FROM (SELECT order_id, qty, price, " + _CANCELLED + " AS cancelled "
+        "FROM _ingest_typed WHERE " + _PRODUCT + ")",
+        {"codes": list(codes)},
+    ).fetchone()
+    keys = (
+        "cancelled_lines", "cancelled_orders", "cancelled_units", "return_lines", "returned_units",
+        "nonpositive_price_lines", "zero_qty_lines",
+    )
+    return {k: int(v) for k, v in zip(keys, row, strict=True)}
+
+
+def store_order_lines(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> int:
+    """Replace every order in the staged file with its product lines.
+
+    ``line_no`` is the line's position within its order in the file (1-based, counted over all
+    of the order's lines, so it does not move when codes are excluded): re-ingesting the same
+    file writes the same keys. Non-product codes are not stored; cancellations and returns are,
+    with their negative quantities. Returns rows written.
+    """
+    conn.execute(
+        "DELETE FROM order_lines WHERE order_id IN (SELECT DISTINCT order_id FROM _ingest_typed)"
+    )
+    conn.execute(
+        "INSERT INTO order_lines (order_id, line_no, customer_id, sku, ts, qty, price) "
+        "SELECT order_id, line_no, "
+        # spreadsheet exports write ids as 17850.0; only those pay for the regex
+        "CASE WHEN ends_with(customer_id, '.0') THEN regexp_replace(customer_id, '\\.0+$', '') "
+        "ELSE customer_id END, sku, ts, qty, price FROM "
+        "(SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY rowid) AS line_no "
+        "FROM _ingest_typed) WHERE " + _PRODUCT,
+        {"codes": list(codes)},
+    )
+    return int(conn.execute(
+        "SELECT count(*) FROM _ingest_typed WHERE " + _PRODUCT, {"codes": list(codes)}
+    ).fetchone()[0])
+
+
+def rebuild_sales_from_orders(conn: duckdb.DuckDBPyConnection) -> int:
+    """Recompute daily sales for every (sku, day) in the staged file from all stored order lines.
+
+    Demand = sum of qty over lines with qty > 0 and price > 0 of orders that are not
+    cancellations; price = the qty-weighted mean unit price. Returns rows written.
+    """
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _ingest_days AS "
+        "SELECT DISTINCT sku, CAST(ts AS DATE) AS date FROM _ingest_typed"
+    )
+    conn.execute("DELETE FROM sales WHERE (sku, date) IN (SELECT (sku, date) FROM _ingest_days)")
+    conn.execute(
+        "INSERT INTO sales (sku, date, qty, price, promo) "
+        "SELECT o.sku, CAST(o.ts AS DATE) AS day, sum(o.qty), "
+        # exact decimal sums: the same file gives the same price bits whatever the thread order
+        "CAST(sum(CAST(o.qty * o.price AS DECIMAL(38, 6))) AS DOUBLE) / sum(o.qty), 0 "
+        "FROM order_lines o SEMI JOIN _ingest_days d ON o.sku = d.sku "
+        "AND CAST(o.ts AS DATE) = d.date "
+        "WHERE o.qty > 0 AND o.price > 0 AND NOT regexp_matches(o.order_id, '^[Cc][0-9]') "
+        "GROUP BY o.sku, day"
+    )
+    written = conn.execute(
+        "SELECT count(*) FROM sales s SEMI JOIN _ingest_days d ON s.sku = d.sku AND s.date = d.date"
+    ).fetchone()[0]
+    conn.execute("DROP TABLE _ingest_days")
+    return int(written)
+
+
+def store_product_names(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> int:
+    """Give products their most frequent description; never overwrite a name already set.
+
+    Returns the number of products created or named.
+    """
+    before = conn.execute("SELECT count(*) FROM products WHERE name IS NOT NULL").fetchone()[0]
+    conn.execute(
+        "INSERT INTO products (sku, name) "
+        "SELECT sku, first(name ORDER BY n DESC, name) FROM "
+        "(SELECT sku, name, count(*) AS n FROM _ingest_typed WHERE name IS NOT NULL "
+        "AND " + _PRODUCT + " GROUP BY sku, name) GROUP BY sku "
+        "ON CONFLICT (sku) DO UPDATE SET name = coalesce(products.name, excluded.name)",
+        {"codes": list(codes)},
+    )
+    after = conn.execute("SELECT count(*) FROM products WHERE name IS NOT NULL").fetchone()[0]
+    return int(after - before)

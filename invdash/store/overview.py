@@ -1,0 +1,119 @@
+"""Reads behind the Overview page: sales in the last weeks, the stock position, weekly trend.
+
+Design: three small aggregate queries, each computed inside DuckDB and returned as a dict or a
+small frame, so the page never loads the whole sales table. The "current" window ends on the last
+day with sales in the database (the shop's "today"), not on the wall clock, so a demo shop or an
+old export shows meaningful numbers. Revenue is ``qty * price`` where the sales row has a price,
+else ``qty * products.unit_price``; stock value is the latest ``on_hand`` per SKU times
+``products.unit_cost``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+__all__ = ["sales_windows", "stock_position", "weekly_sales", "UNCATEGORISED"]
+
+UNCATEGORISED = "Uncategorised"
+
+
+def sales_windows(conn: duckdb.DuckDBPyConnection, *, window_days: int = 28) -> dict[str, Any]:
+    """Units and revenue in the last ``window_days`` days and in the ``window_days`` before.
+
+    Args:
+        conn: an open connection.
+        window_days: window length in days (28 on the Overview page).
+
+    Returns:
+        ``last_date`` (the last day with sales, None when there are none), ``skus`` (SKUs in
+        products or sales), ``skus_sold`` (SKUs with units in the current window), ``units``,
+        ``revenue``, ``units_previous``, ``revenue_previous``.
+    """
+    row = conn.execute(
+        """
+        WITH bounds AS (SELECT max(date) AS last_date FROM sales),
+        priced AS (
+            SELECT s.sku, s.date, s.qty,
+                   s.qty * coalesce(s.price, p.unit_price, 0) AS revenue,
+                   (b.last_date - s.date) AS age
+            FROM sales s CROSS JOIN bounds b LEFT JOIN products p USING (sku)
+            WHERE s.date > b.last_date - 2 * CAST($window AS INTEGER)
+        )
+        SELECT
+            (SELECT last_date FROM bounds),
+            (SELECT count(*) FROM (SELECT sku FROM products UNION SELECT sku FROM sales)),
+            count(DISTINCT sku) FILTER (WHERE age < $window AND qty > 0),
+            coalesce(sum(qty) FILTER (WHERE age < $window), 0),
+            coalesce(sum(revenue) FILTER (WHERE age < $window), 0),
+            coalesce(sum(qty) FILTER (WHERE age >= $window), 0),
+            coalesce(sum(revenue) FILTER (WHERE age >= $window), 0)
+        FROM priced
+        """,
+        {"window": int(window_days)},
+    ).fetchone()
+    keys = (
+        "last_date", "skus", "skus_sold", "units", "revenue", "units_previous", "revenue_previous"
+    )
+    values = dict(zip(keys, row, strict=True))
+    if values["last_date"] is not None:
+        values["last_date"] = pd.Timestamp(values["last_date"])
+    return values
+
+
+def stock_position(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The latest stock snapshot per SKU, summed up.
+
+    Returns:
+        ``as_of`` (latest snapshot date, None without inventory), ``skus_tracked`` (SKUs with a
+        snapshot), ``out_of_stock`` (SKUs whose latest ``on_hand`` is 0 or less), ``stock_units``,
+        ``stock_value`` (on hand x unit cost) and ``skus_without_cost`` (stock left out of the
+        value because the product has no ``unit_cost``).
+    """
+    row = conn.execute(
+        """
+        WITH latest AS (
+            SELECT sku, as_of, on_hand FROM inventory
+            QUALIFY row_number() OVER (PARTITION BY sku ORDER BY as_of DESC) = 1
+        )
+        SELECT max(l.as_of), count(*),
+               count(*) FILTER (WHERE l.on_hand <= 0),
+               coalesce(sum(greatest(l.on_hand, 0)), 0),
+               coalesce(sum(greatest(l.on_hand, 0) * p.unit_cost), 0),
+               count(*) FILTER (WHERE l.on_hand > 0 AND p.unit_cost IS NULL)
+        FROM latest l LEFT JOIN products p USING (sku)
+        """
+    ).fetchone()
+    keys = (
+        "as_of", "skus_tracked", "out_of_stock", "stock_units", "stock_value", "skus_without_cost"
+    )
+    values = dict(zip(keys, row, strict=True))
+    if values["as_of"] is not None:
+        values["as_of"] = pd.Timestamp(values["as_of"])
+    return values
+
+
+def weekly_sales(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Units and revenue per category and week (weeks start on Monday).
+
+    Returns:
+        ``week, category, units, revenue, days`` sorted by week and category (``days``: days of
+        that week with sales rows, below 7 for a partial first or last week); SKUs without a
+        product row or category fall under ``UNCATEGORISED``.
+    """
+    weekly = conn.execute(
+        """
+        SELECT CAST(date_trunc('week', s.date) AS DATE) AS week,
+               coalesce(nullif(trim(p.category), ''), $uncategorised) AS category,
+               sum(s.qty) AS units,
+               sum(s.qty * coalesce(s.price, p.unit_price, 0)) AS revenue,
+               count(DISTINCT s.date) AS days
+        FROM sales s LEFT JOIN products p USING (sku)
+        GROUP BY ALL ORDER BY week, category
+        """,
+        {"uncategorised": UNCATEGORISED},
+    ).df()
+    weekly["week"] = pd.to_datetime(weekly["week"])
+    return weekly

@@ -1,0 +1,82 @@
+"""Cached reads and actions for the Data page: what is stored, preview and ingest of an upload.
+
+An upload is written to a private temporary folder under its own file name (so reports and
+error messages name the file the user chose), previewed with ``ingest.inspect_file`` and loaded
+with ``ingest.ingest_file`` through one short ``write_connection`` - exactly what
+``invdash ingest`` does, so the page shows the same report and the same error text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from invdash import ingest, store
+from invdash.store import ingest as ingest_sql
+from invdash.ui.cache import db_key, read_connection, settings, write_connection
+from invdash.ui.labels import relabel
+
+__all__ = [
+    "stored_counts", "recent_ingests", "database_exists", "save_upload", "preview",
+    "mapping_table", "run_ingest",
+]
+
+
+def database_exists() -> bool:
+    """Whether the configured database file exists yet."""
+    return settings().db_path.exists()
+
+
+@st.cache_data(ttl=60, max_entries=8)
+def _stored(key: str) -> tuple[dict[str, int], pd.DataFrame]:  # noqa: ARG001 - cache key
+    with read_connection() as conn:
+        return store.table_counts(conn), ingest_sql.recent_ingests(conn, 20)
+
+
+def stored_counts() -> pd.DataFrame:
+    """Rows per core table, as a two-column frame for display."""
+    counts, _ = _stored(db_key())
+    return pd.DataFrame({"Table": list(counts), "Rows": list(counts.values())})
+
+
+def recent_ingests() -> pd.DataFrame:
+    """The latest ``ingest_log`` rows, newest first, with display labels."""
+    _, log = _stored(db_key())
+    return relabel(log.assign(file_sha256=log["file_sha256"].str[:12]))
+
+
+def save_upload(name: str, data: bytes) -> Path:
+    """Write uploaded bytes to ``<tmp>/invdash_uploads/<sha256 prefix>/<name>``; return the path."""
+    folder = Path(tempfile.gettempdir()) / "invdash_uploads" / hashlib.sha256(data).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(name).name
+    if not path.exists() or path.stat().st_size != len(data):
+        path.write_bytes(data)
+    return path
+
+
+def preview(path: Path, kind: str) -> ingest.FilePreview:
+    """Detect the kind and column mapping of a saved upload (reads only the header)."""
+    conn = duckdb.connect()
+    try:
+        return ingest.inspect_file(conn, path, kind=kind)
+    finally:
+        conn.close()
+
+
+def mapping_table(found: ingest.FilePreview) -> pd.DataFrame:
+    """The guessed mapping: one row per file column, with the database column it feeds."""
+    rows = [(source, name) for name, source in found.mapping.items()]
+    rows += [(source, "(ignored)") for source in found.ignored]
+    return pd.DataFrame(rows, columns=["File column", "Stored as"])
+
+
+def run_ingest(path: Path, kind: str) -> ingest.IngestReport:
+    """Ingest a saved upload into the configured database (one short write connection)."""
+    with write_connection() as conn:
+        return ingest.ingest_file(conn, path, kind=kind)

@@ -1,0 +1,176 @@
+"""Cached reads, the replay run and plotly charts for the Policy Replay page.
+
+Design:
+- The page reads its form and calls ``run_replay`` (and ``run_curve`` when asked); both go through
+  ``invdash.simulate`` (the same functions the ``invdash simulate`` CLI uses), with an
+  ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
+- A replay is heavy (one forecast per review day), so it runs only behind the form's submit and
+  its result is kept in the page's session state, not recomputed on every rerun.
+- Sales and products are read once per database version (``st.cache_data`` keyed by ``db_key()``).
+- Chart builders (``on_hand_chart``, ``curve_chart``) and ``summary_table`` are pure functions of
+  frames.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from invdash import store
+from invdash.schema import DATE, SKU
+from invdash.simulate import (
+    InvdashPolicyOptions,
+    ReplayParams,
+    ReplayResult,
+    compare_policies,
+    fill_rate_curve,
+)
+from invdash.ui.cache import db_key, read_connection
+from invdash.ui.labels import label, relabel
+
+__all__ = [
+    "replay_inputs", "data_span", "default_start", "model_choices", "progress_reporter",
+    "replay_params", "run_replay", "run_curve", "summary_table", "policy_metrics",
+    "on_hand_chart", "curve_chart", "busiest_skus", "CURVE_TARGETS",
+]
+
+#: Service targets of the fill-rate vs mean-stock curve.
+CURVE_TARGETS = (0.80, 0.90, 0.95, 0.98)
+_COLOURS = {"invdash": "#1f6f8b", "textbook": "#d1495b"}
+_POLICY_NAMES = {"invdash": "invdash (forecast distribution)", "textbook": "Textbook (normal)"}
+
+
+@st.cache_data(ttl=600, max_entries=2, show_spinner=False)
+def _inputs(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ARG001 - cache key
+    with read_connection() as conn:
+        return store.load_sales(conn), store.load_products(conn)
+
+
+def replay_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily sales and products of the configured database (cached per database version)."""
+    return _inputs(db_key())
+
+
+def data_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last sales day, or None without sales."""
+    sales, _ = replay_inputs()
+    if sales.empty:
+        return None
+    return pd.Timestamp(sales[DATE].min()), pd.Timestamp(sales[DATE].max())
+
+
+def default_start(last_day: pd.Timestamp, days: int) -> pd.Timestamp:
+    """The latest start that still fits ``days`` replayed days before ``last_day``."""
+    return pd.Timestamp(last_day) - pd.Timedelta(days=days - 1)
+
+
+def model_choices() -> list[str]:
+    """Forecast models the invdash policy can use (``auto`` first)."""
+    engine = importlib.import_module("invdash.forecast.engine")
+    return ["auto", *[m for m in engine.available_models() if m != "auto"]]
+
+
+def progress_reporter(bar: Any) -> Any:
+    """A replay ``progress(fraction, message)`` callback that drives an ``st.progress`` bar."""
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+    return report
+
+
+def replay_params(
+    *, start: Any, days: int, review_days: int, lead_time_days: int | None
+) -> ReplayParams:
+    """The replay window from the form (``lead_time_days`` None: each product's own)."""
+    return ReplayParams(
+        start=pd.Timestamp(start), days=int(days), review_period_days=int(review_days),
+        lead_time_days=None if lead_time_days is None else int(lead_time_days),
+    )
+
+
+def run_replay(
+    params: ReplayParams, *, service_level: float, model: str, progress: Any
+) -> ReplayResult:
+    """Replay the invdash and textbook policies on the database's sales."""
+    sales, products = replay_inputs()
+    return compare_policies(
+        sales, params=params, service_level=float(service_level), products=products,
+        options=InvdashPolicyOptions(model=model), progress=progress,
+    )
+
+
+def run_curve(params: ReplayParams, *, model: str, progress: Any) -> pd.DataFrame:
+    """Fill rate and mean stock of both policies at ``CURVE_TARGETS``."""
+    sales, products = replay_inputs()
+    return fill_rate_curve(
+        sales, params=params, service_levels=CURVE_TARGETS, products=products,
+        options=InvdashPolicyOptions(model=model), progress=progress,
+    )
+
+
+def policy_metrics(result: ReplayResult) -> list[dict[str, Any]]:
+    """Per policy: display name, fill rate, stockout days and mean stock, ready for st.metric."""
+    return [
+        {
+            "policy": _POLICY_NAMES.get(row.policy, row.policy),
+            "fill_rate": f"{row.fill_rate:.1%}",
+            "stockout_days": f"{row.stockout_days:,}",
+            "mean_on_hand": f"{row.mean_on_hand:,.1f}",
+        }
+        for row in result.summary.itertuples(index=False)
+    ]
+
+
+def summary_table(result: ReplayResult) -> pd.DataFrame:
+    """The summary with display names and labels."""
+    table = result.summary[["policy", "fill_rate", "stockout_days", "mean_on_hand", "lost",
+                            "orders"]].copy()
+    table["policy"] = table["policy"].map(lambda p: _POLICY_NAMES.get(p, p))
+    return relabel(table)
+
+
+def busiest_skus(result: ReplayResult) -> list[str]:
+    """Replayed SKUs, most demand first."""
+    days = result.days[result.days["policy"] == result.summary["policy"].iloc[0]]
+    demand = days.groupby(SKU)["demand"].sum().sort_values(ascending=False, kind="stable")
+    return demand.index.astype(str).tolist()
+
+
+def on_hand_chart(result: ReplayResult, sku: str) -> go.Figure:
+    """On hand at the end of each day under each policy, with the day's demand as bars."""
+    rows = result.days[result.days[SKU] == sku]
+    figure = go.Figure()
+    first = rows[rows["policy"] == rows["policy"].iloc[0]] if len(rows) else rows
+    figure.add_bar(x=first[DATE], y=first["demand"], name=label("demand"), marker_color="#c9c9c9")
+    for policy, group in rows.groupby("policy", sort=False):
+        figure.add_scatter(
+            x=group[DATE], y=group["on_hand_end"], mode="lines", line_shape="hv",
+            name=f"On hand: {_POLICY_NAMES.get(policy, policy)}",
+            line={"color": _COLOURS.get(policy)},
+        )
+    figure.update_layout(
+        title=f"{sku}: stock on hand under each policy", xaxis_title=label(DATE),
+        yaxis_title=label("qty"), legend={"orientation": "h"}, margin={"t": 50},
+    )
+    return figure
+
+
+def curve_chart(curve: pd.DataFrame) -> go.Figure:
+    """Fill rate against mean stock, one line per policy, points labelled with the target."""
+    figure = go.Figure()
+    for policy, group in curve.sort_values("service_level").groupby("policy", sort=False):
+        figure.add_scatter(
+            x=group["mean_on_hand"], y=group["fill_rate"], mode="lines+markers+text",
+            text=[f"{level:.0%}" for level in group["service_level"]], textposition="top left",
+            name=_POLICY_NAMES.get(policy, policy), line={"color": _COLOURS.get(policy)},
+        )
+    figure.update_layout(
+        title="Fill rate vs mean stock (labels: service target)", xaxis_title="Mean units on hand",
+        yaxis_title=label("fill_rate"), yaxis_tickformat=".0%", legend={"orientation": "h"},
+    )
+    return figure

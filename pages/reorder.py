@@ -1,0 +1,83 @@
+"""Reorder Suggestions: what to order, why this quantity, and the manager's review."""
+
+import streamlit as st
+
+from invdash.schema import InvdashError
+from invdash.ui import policy_views
+from invdash.ui.labels import relabel
+
+st.title("Reorder Suggestions")
+st.caption("Every line brings the stock position up to the order-up-to level: demand over the lead "
+           "time and review period plus safety stock, minus stock on hand and on order, rounded "
+           "to the MOQ and whole packs.")
+service_level = st.select_slider(
+    "Target fill rate", options=[0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99], value=0.95,
+    key="reorder_service_level", format_func=lambda v: f"{v:.0%}")
+try:
+    if not policy_views.has_forecast():
+        st.info("There is no forecast for the current data yet. The suggestions need one.")
+        if st.button("Run the forecast now", key="reorder_run_forecast"):
+            policy_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
+            st.rerun()
+        st.stop()
+    run = policy_views.policy_run(service_level)
+    reviewed = policy_views.reviewed_lines(run)
+except InvdashError as err:
+    st.error(str(err))
+    st.stop()
+
+if reviewed.empty:
+    st.success(f"Nothing to order on {run.as_of.date()}: every SKU's stock position covers its "
+               "order-up-to level.")
+    st.stop()
+
+pending = reviewed[reviewed["status"] == "pending"]
+cols = st.columns(4)
+cols[0].metric("Lines to review", len(reviewed))
+cols[1].metric("Pending", len(pending))
+cols[2].metric("Approved or edited", int(reviewed["status"].isin(["approved", "edited"]).sum()))
+cols[3].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
+
+shown = ["status", "sku", "name", "supplier", "on_hand", "on_order", "safety_stock",
+         "order_up_to", "suggested_qty", "final_qty", "order_by_date", "stockout_probability",
+         "decided_by", "why"]
+st.dataframe(relabel(reviewed[shown]), hide_index=True, key="reorder_table",
+             column_config={"Stockout probability": st.column_config.ProgressColumn(
+                 "Stockout risk", min_value=0.0, max_value=1.0, format="percent")})
+
+st.subheader("Review a line")
+sku = st.selectbox("SKU", reviewed["sku"].tolist(), key="reorder_sku",
+                   format_func=lambda s: f"{s} - {reviewed.set_index('sku').at[s, 'name']}")
+line = reviewed.set_index("sku").loc[sku]
+st.markdown(f"**Why this quantity:** {line['why']}")
+st.caption(f"{line['reason']}. Status: {line['status']}"
+           + (f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""))
+action = st.radio("Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action")
+qty = st.number_input("Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0,
+                      key="reorder_qty", disabled=action != "edit")
+reason = st.text_input("Reason (required to reject)", key="reorder_reason")
+if st.button("Save decision", key="reorder_save", type="primary"):
+    try:
+        policy_views.save_decisions(
+            run.run_id, [sku], action=action,
+            qty=[qty] if action == "edit" else ([line["suggested_qty"]] if action == "approve" else None),
+            reason=reason or None)
+    except InvdashError as err:
+        st.error(str(err))
+    else:
+        st.toast(f"{sku}: {action} saved")
+        st.rerun()
+
+if not pending.empty and st.button(f"Approve all {len(pending)} pending lines",
+                                   key="reorder_bulk_approve"):
+    policy_views.save_decisions(run.run_id, pending["sku"].tolist(), action="approve",
+                                qty=pending["suggested_qty"].tolist())
+    st.rerun()
+
+st.subheader("Purchase orders")
+files = policy_views.export_files(reviewed, run.as_of)
+if not files:
+    st.caption("Approve or edit lines to export purchase orders (one CSV per supplier).")
+for number, (name, data) in enumerate(files.items()):
+    st.download_button(f"Download {name}", data=data, file_name=name, mime="text/csv",
+                       key=f"reorder_download_{number}")

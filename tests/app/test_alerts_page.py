@@ -1,0 +1,95 @@
+"""Alerts page: alerts ranked by money at risk with filters; acknowledge and snooze are stored and
+survive a restart. Runs on a copy of the demo shop with a stored moving-average forecast run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from invdash import store
+from invdash.forecast.engine import run_forecast
+from invdash.store import policy as policy_store
+from invdash.store.forecasts import save_run
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/alerts.py"
+
+
+def store_fast_forecast(db: Path) -> None:
+    """Save a forecast run for the current data (moving average, no backtest)."""
+    conn = store.connect(db)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        save_run(conn, run_forecast(sales, products=products, model="ma", folds=0),
+                 data_version=store.data_version(conn))
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def forecast_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("alerts") / "with_forecast.duckdb"
+    shutil.copy(demo_db, path)
+    store_fast_forecast(path)
+    return path
+
+
+@pytest.fixture
+def db(forecast_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "shop.duckdb"
+    shutil.copy(forecast_db, path)
+    monkeypatch.setenv("INVDASH_DB", str(path))
+    monkeypatch.setenv("INVDASH_USER", "planner-bo")
+    st.cache_data.clear()
+    yield path
+    st.cache_data.clear()
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def test_alerts_are_ranked_by_money_at_risk_and_filter_by_type(db):
+    at = open_page()
+    table = at.dataframe[0].value
+    money = table["Money at risk"].tolist()
+    assert money == sorted(money, reverse=True) and len(table) > 0
+    at.multiselect(key="alerts_types").set_value(["overstock"]).run()
+    assert set(at.dataframe[0].value["Type"]) == {"overstock"}
+
+
+def test_acknowledge_and_snooze_are_stored_and_survive_a_restart(db):
+    at = open_page()
+    keys = at.multiselect(key="alerts_selected").options
+    first, second = keys[0], keys[1]
+    at.multiselect(key="alerts_selected").set_value([first]).run()
+    at.radio(key="alerts_action").set_value("acknowledge").run()
+    at.button(key="alerts_apply").click().run()
+    assert not at.exception
+    at.multiselect(key="alerts_selected").set_value([second]).run()
+    at.radio(key="alerts_action").set_value("snooze").run()
+    at.button(key="alerts_apply").click().run()
+    assert not at.exception
+
+    conn = store.connect_read_only(db)
+    try:
+        state = policy_store.load_alert_state(conn).set_index("alert_key")
+    finally:
+        conn.close()
+    assert state.at[first, "status"] == "acknowledged" and state.at[first, "user"] == "planner-bo"
+    assert state.at[second, "status"] == "snoozed" and state.at[second, "snooze_until"] is not None
+
+    st.cache_data.clear()
+    restarted = open_page()
+    open_keys = restarted.multiselect(key="alerts_selected").options
+    assert first not in open_keys and second not in open_keys
+    restarted.selectbox(key="alerts_status").select("acknowledged").run()
+    assert restarted.multiselect(key="alerts_selected").options == [first]

@@ -1,0 +1,145 @@
+"""Reorder Suggestions page: suggestions with "why this quantity", the approve / edit / reject
+review stored with user and time, still there after a restart, and the PO export per supplier.
+
+Runs on a copy of the small demo shop with a stored forecast run made by the fast moving-average
+model (``ma``, no backtest), so the page computes the policy from it in about a second.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from invdash import store
+from invdash.forecast.engine import run_forecast
+from invdash.store import policy as policy_store
+from invdash.store.forecasts import save_run
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/reorder.py"
+
+
+def store_fast_forecast(db: Path) -> None:
+    """Save a forecast run for the current data (moving average, no backtest)."""
+    conn = store.connect(db)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, products=products, model="ma", folds=0)
+        save_run(conn, run, data_version=store.data_version(conn))
+    finally:
+        conn.close()
+
+
+def stored_decisions(db: Path) -> dict[str, tuple[str, float, str | None, str]]:
+    conn = store.connect_read_only(db)
+    try:
+        frame = policy_store.load_decisions(conn)
+    finally:
+        conn.close()
+    return {row.sku: (row.action, row.qty, row.reason, row.user) for row in frame.itertuples()}
+
+
+@pytest.fixture(scope="module")
+def forecast_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop with a stored forecast run (built once for this module)."""
+    path = tmp_path_factory.mktemp("reorder") / "with_forecast.duckdb"
+    shutil.copy(demo_db, path)
+    store_fast_forecast(path)
+    return path
+
+
+def _use(path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("INVDASH_DB", str(path))
+    monkeypatch.setenv("INVDASH_USER", "planner-ann")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def bare_db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo shop without any forecast."""
+    yield from _use(demo_db_copy, monkeypatch)
+
+
+@pytest.fixture
+def db(forecast_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable copy of the demo shop with a stored forecast run."""
+    path = tmp_path / "shop.duckdb"
+    shutil.copy(forecast_db, path)
+    yield from _use(path, monkeypatch)
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def decide(at: AppTest, sku: str, action: str, *, qty: float | None = None,
+           reason: str = "") -> AppTest:
+    at.selectbox(key="reorder_sku").select(sku).run()
+    at.radio(key="reorder_action").set_value(action).run()
+    if qty is not None:
+        at.number_input(key="reorder_qty").set_value(qty)
+    at.text_input(key="reorder_reason").set_value(reason)
+    at.button(key="reorder_save").click().run()
+    assert not at.exception
+    return at
+
+
+def test_without_a_forecast_the_page_offers_to_run_one(bare_db):
+    at = open_page()
+    assert any("no forecast" in info.value for info in at.info)
+    assert at.button(key="reorder_run_forecast") is not None
+
+
+def test_approve_edit_reject_round_trip_survives_a_restart(db):
+    at = open_page()
+    skus = at.selectbox(key="reorder_sku").options
+    assert len(skus) >= 3, "the demo shop has several SKUs below their order-up-to level"
+    assert "Why this quantity" in at.markdown[0].value or any(
+        "Why this quantity" in m.value for m in at.markdown)
+    first, second, third = (s.split(" - ")[0] for s in skus[:3])
+    decide(at, first, "approve")
+    decide(at, second, "edit", qty=7)
+    decide(at, third, "reject", reason="supplier closed =SUM(A1)")
+
+    saved = stored_decisions(db)
+    assert saved[first][0] == "approve" and saved[first][3] == "planner-ann"
+    assert saved[second][:2] == ("edit", 7.0)
+    assert saved[third][0] == "reject" and saved[third][2] == "supplier closed =SUM(A1)"
+
+    st.cache_data.clear()
+    restarted = open_page()
+    table = restarted.dataframe[0].value.set_index("SKU")
+    assert table.at[first, "Status"] == "approved"
+    assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == 7
+    assert table.at[third, "Status"] == "rejected"
+    labels = [button.label for button in restarted.get("download_button")]
+    assert labels and all(label.startswith("Download po_") for label in labels)
+
+
+def test_reject_without_reason_is_refused_and_nothing_is_stored(db):
+    at = open_page()
+    sku = at.selectbox(key="reorder_sku").options[0].split(" - ")[0]
+    decide(at, sku, "reject")
+    assert any("needs a reason" in error.value for error in at.error)
+    assert stored_decisions(db) == {}
+
+
+def test_bulk_approve_approves_every_pending_line(db):
+    at = open_page()
+    n_lines = len(at.selectbox(key="reorder_sku").options)
+    at.button(key="reorder_bulk_approve").click().run()
+    assert not at.exception
+    saved = stored_decisions(db)
+    assert len(saved) == n_lines and {v[0] for v in saved.values()} == {"approve"}

@@ -1,0 +1,48 @@
+"""Stock KPIs and the projected-stock chart builder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from invdash.policy import kpis
+
+
+def test_kpis_of_one_steady_seller():
+    """10 a day at cost 2 for 90 days, 300 on hand: stock value 600, 30 days of supply,
+    turns 365 / 30 = 12.2; no stockout days, so the fill rate is 100 %."""
+    days = pd.date_range("2024-01-01", periods=90)
+    sales = pd.DataFrame({"sku": "A", "date": days, "qty": 10.0, "stockout": False})
+    inventory = pd.DataFrame({"sku": ["A"], "as_of": [days[-1]], "on_hand": [300.0]})
+    products = pd.DataFrame({"sku": ["A"], "unit_cost": [2.0]})
+    result = kpis(sales, inventory, products)
+    assert result.stock_value == 600
+    assert result.days_of_supply == pytest.approx(30)
+    assert result.turns == pytest.approx(365 / 30)
+    assert result.fill_rate == 1.0 and result.stockout_rate == 0.0
+
+
+def test_stockout_days_lower_the_estimated_fill_rate():
+    """9 in-stock days selling 10, one stockout day selling 0: lost about 10 of 100 demanded."""
+    days = pd.date_range("2024-01-01", periods=10)
+    qty = np.r_[np.full(9, 10.0), 0.0]
+    sales = pd.DataFrame({"sku": "A", "date": days, "qty": qty, "stockout": [False] * 9 + [True]})
+    inventory = pd.DataFrame({"sku": ["A"], "as_of": [days[-1]], "on_hand": [0.0]})
+    result = kpis(sales, inventory, pd.DataFrame({"sku": ["A"], "unit_cost": [1.0]}))
+    assert result.fill_rate == pytest.approx(0.9)
+    assert result.stockout_rate == pytest.approx(0.1)
+    assert np.isnan(result.turns) and result.days_of_supply == 0
+
+
+def test_projected_stock_chart_has_bands_levels_and_arriving_orders():
+    from invdash.ui.policy_views import projected_stock_chart
+
+    days = pd.date_range("2024-01-02", periods=5)
+    bands = pd.DataFrame({"date": days, "p10": [5.0] * 5, "p50": [8.0] * 5, "p90": [12.0] * 5})
+    orders = pd.DataFrame({"eta": [days[2]], "qty": [24.0]})
+    figure = projected_stock_chart(bands, reorder_point=9, order_up_to=20, safety_stock=3,
+                                   purchase_orders=orders)
+    names = [trace.name for trace in figure.data]
+    assert {"P10-P90", "P50 on hand", "PO arriving"} <= set(names)
+    assert len(figure.layout.shapes) == 3
