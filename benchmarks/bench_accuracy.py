@@ -206,9 +206,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=1000)
     parser.add_argument("--skip-ml", action="store_true", help="only invdash (quick check)")
+    parser.add_argument("--panel", help="a parquet of the built panel (skips the CSV parse)")
     args = parser.parse_args()
     assert len(QUANTILES) == len(QUANTILE_COLUMNS)
-    panel = load_panel(DATA, args.skus)
+    panel = load_panel(DATA, args.skus) if args.panel is None else pd.read_parquet(args.panel)
     print(f"panel: {panel['sku'].nunique()} SKUs, {panel['date'].min().date()}.."
           f"{panel['date'].max().date()}, {(panel['qty'] == 0).mean():.0%} zero days",
           file=sys.stderr)

@@ -6,7 +6,7 @@ start late). For each size (default 1,000 and 10,000 SKUs):
 - ``invdash auto``: ``run_forecast(sales, horizon=28)``, everything a user gets: pivot, demand
   classes, 3-fold rolling backtest of 6 models, per-SKU fusion, quantile calibration, final fit,
   28-day forecast with p05..p99.
-- ``statsforecast AutoETS``: ``StatsForecast([AutoETS(season_length=7)], n_jobs=2).forecast(h=28,
+- ``statsforecast AutoETS``: ``StatsForecast([AutoETS(season_length=7)], n_jobs=1).forecast(h=28,
   level=[80])``: one model, no backtest, no selection (the cheapest comparable thing).
 - ``statsforecast model set + CV`` (``--sf-cv``): the same amount of work as invdash auto:
   ``cross_validation(n_windows=3, h=28)`` then ``forecast`` of SeasonalNaive, AutoETS,
@@ -29,6 +29,9 @@ from invdash.demo import make_sales
 from invdash.forecast.engine import run_forecast
 
 H = 28
+#: statsforecast worker processes (``--sf-jobs``); 1 by default: its process pool hung on this
+#: shared machine once, and invdash itself runs in one process.
+JOBS = 1
 
 
 def time_invdash(sales: pd.DataFrame) -> float:
@@ -48,7 +51,7 @@ def time_autoets(sales: pd.DataFrame) -> float:
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS
 
-    engine = StatsForecast(models=[AutoETS(season_length=7)], freq="D", n_jobs=os.cpu_count())
+    engine = StatsForecast(models=[AutoETS(season_length=7)], freq="D", n_jobs=JOBS)
     started = time.perf_counter()
     engine.forecast(df=_sf_data(sales), h=H, level=[80])
     return time.perf_counter() - started
@@ -61,7 +64,7 @@ def time_model_set_cv(sales: pd.DataFrame) -> float:
 
     models = [SeasonalNaive(season_length=7), AutoETS(season_length=7), CrostonSBA(),
               TSB(alpha_d=0.1, alpha_p=0.1)]
-    engine = StatsForecast(models=models, freq="D", n_jobs=os.cpu_count())
+    engine = StatsForecast(models=models, freq="D", n_jobs=JOBS)
     data = _sf_data(sales)
     started = time.perf_counter()
     engine.cross_validation(df=data, h=H, n_windows=3, step_size=H)
@@ -75,14 +78,19 @@ def main() -> None:
     parser.add_argument("--skus", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--sf-cv", action="store_true", help="also time the statsforecast CV set")
+    parser.add_argument("--invdash-only", action="store_true", help="skip statsforecast AutoETS")
+    parser.add_argument("--sf-jobs", type=int, default=1, help="statsforecast n_jobs")
     args = parser.parse_args()
+    global JOBS
+    JOBS = args.sf_jobs
     rows = []
     for n in args.skus:
         sales = make_sales(n, args.days, seed=0)
         timings = {"invdash auto (backtest+fusion+forecast)": time_invdash(sales)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            timings["statsforecast AutoETS (forecast only)"] = time_autoets(sales)
+            if not args.invdash_only:
+                timings["statsforecast AutoETS (forecast only)"] = time_autoets(sales)
             if args.sf_cv:
                 timings["statsforecast 4 models, 3-fold CV + forecast"] = time_model_set_cv(sales)
         for method, seconds in timings.items():

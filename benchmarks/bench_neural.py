@@ -105,9 +105,10 @@ def evaluate(label: str, sales: pd.DataFrame, h: int, params: dict) -> pd.DataFr
     _, actual = _matrix(sales[sales[DATE] > cut])
     rows = [score(name, actual, train, mean, qs)
             for name, (mean, qs) in baselines(train, h).items()]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = GlobalNeuralForecaster(**params).fit(train_frame)
     fit_seconds = time.perf_counter() - started
+    fit_cpu_seconds = time.process_time() - cpu_started
     forecasts = model.predict(h).set_index(SKU).loc[skus]
     mean = forecasts[MEAN].to_numpy().reshape(len(skus), h)
     qs = forecasts[list(QUANTILE_COLUMNS)].to_numpy().reshape(len(skus), h, len(QUANTILES))
@@ -115,6 +116,7 @@ def evaluate(label: str, sales: pd.DataFrame, h: int, params: dict) -> pd.DataFr
     table = pd.DataFrame(rows)
     table.insert(0, "data", label)
     table["fit_s"] = [np.nan] * (len(rows) - 1) + [round(fit_seconds, 1)]
+    table["fit_cpu_s"] = [np.nan] * (len(rows) - 1) + [round(fit_cpu_seconds, 1)]
     return table
 
 
@@ -124,16 +126,25 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--real-skus", type=int, default=500)
     parser.add_argument("--horizon", type=int, default=28)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--windows", type=int, default=16384)
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default: model's)")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     params = {"max_epochs": args.epochs, "windows_per_epoch": args.windows}
+    if args.lr is not None:
+        params["learning_rate"] = args.lr
     tables = []
     if args.skus:
         from invdash.demo import make_sales
 
         sales = make_sales(args.skus, args.days, seed=0)
         tables.append(evaluate(f"demo {args.skus}x{args.days}", sales, args.horizon, params))
+        print(tables[-1].round(3).to_string(index=False), flush=True)
     if args.real_skus and REAL.exists():
         tables.append(evaluate(f"online_retail top {args.real_skus}",
                                online_retail_panel(args.real_skus), args.horizon, params))

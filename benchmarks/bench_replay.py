@@ -133,6 +133,11 @@ def main() -> int:
     print(f"textbook at fill rate {fill:.2%}: mean on-hand {book_stock:.2f} "
           f"({'interpolated' if inside else 'EXTRAPOLATED beyond its curve'}); "
           f"invdash uses {1 - stock / book_stock:+.1%} less stock" if book_stock > 0 else "")
+    if not inside:
+        book = curve[curve["policy"] == "textbook"].sort_values("fill_rate")
+        edge = book.iloc[-1] if fill > book["fill_rate"].max() else book.iloc[0]
+        print(f"textbook's nearest measured point: fill rate {edge['fill_rate']:.2%} at mean "
+              f"on-hand {edge['mean_on_hand']:.2f} (target {edge['service_level']:g})")
     print(f"MUST-SHOW {'PASS' if within and leaner else 'FAIL'}")
     return 0
 

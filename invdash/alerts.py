@@ -32,8 +32,9 @@ _Z90 = 1.6449
 
 def rank_alerts(alerts: pd.DataFrame) -> pd.DataFrame:
     """Alerts sorted by money at risk (largest first), ties by type and SKU."""
-    return alerts.sort_values(["money_at_risk", "type", SKU], ascending=[False, True, True],
-                              kind="stable").reset_index(drop=True)
+    return alerts.sort_values(
+        ["money_at_risk", "type", SKU], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _prices(products: pd.DataFrame, skus: pd.Series) -> np.ndarray:
@@ -51,12 +52,23 @@ def _stockout(policy_table: pd.DataFrame, prices: np.ndarray, threshold: float) 
         f"{p:.0%} chance of running out within the {lt:g}-day lead time (on hand {oh:g}); "
         f"about {short:.1f} units short"
         + (f", expected out on {pd.Timestamp(d).date()}" if pd.notna(d) else "")
-        for p, lt, oh, short, d in zip(rows["stockout_probability"], rows["lead_time_days"],
-                                       rows["on_hand"], rows["expected_short_units"],
-                                       rows["stockout_date"], strict=True)
+        for p, lt, oh, short, d in zip(
+            rows["stockout_probability"],
+            rows["lead_time_days"],
+            rows["on_hand"],
+            rows["expected_short_units"],
+            rows["stockout_date"],
+            strict=True,
+        )
     ]
-    return pd.DataFrame({"type": "stockout_risk", SKU: rows[SKU].to_numpy(),
-                         "money_at_risk": money, "reason": reasons})
+    return pd.DataFrame(
+        {
+            "type": "stockout_risk",
+            SKU: rows[SKU].to_numpy(),
+            "money_at_risk": money,
+            "reason": reasons,
+        }
+    )
 
 
 def _overstock(policy_table: pd.DataFrame) -> pd.DataFrame:
@@ -64,15 +76,23 @@ def _overstock(policy_table: pd.DataFrame) -> pd.DataFrame:
     reasons = [
         f"{units:g} units beyond order-up-to {up:g} plus the cover days; "
         + (f"{cover:.0f} days of cover" if np.isfinite(cover) else "no forecast demand")
-        for units, up, cover in zip(rows["excess_units"], rows["order_up_to"],
-                                    rows["days_of_cover"], strict=True)
+        for units, up, cover in zip(
+            rows["excess_units"], rows["order_up_to"], rows["days_of_cover"], strict=True
+        )
     ]
-    return pd.DataFrame({"type": "overstock", SKU: rows[SKU].to_numpy(),
-                         "money_at_risk": rows["excess_value"].to_numpy(), "reason": reasons})
+    return pd.DataFrame(
+        {
+            "type": "overstock",
+            SKU: rows[SKU].to_numpy(),
+            "money_at_risk": rows["excess_value"].to_numpy(),
+            "reason": reasons,
+        }
+    )
 
 
-def _demand_shift(sales: pd.DataFrame, forecasts: pd.DataFrame, products: pd.DataFrame,
-                  recent_days: int) -> pd.DataFrame:
+def _demand_shift(
+    sales: pd.DataFrame, forecasts: pd.DataFrame, products: pd.DataFrame, recent_days: int
+) -> pd.DataFrame:
     daily = daily_demand(forecasts)
     days = np.minimum(recent_days, daily.horizon)
     columns = np.arange(daily.mean.shape[1])[None, :] < days[:, None]
@@ -89,36 +109,70 @@ def _demand_shift(sales: pd.DataFrame, forecasts: pd.DataFrame, products: pd.Dat
         f"days is {max(e - s, 0):.0f}..{e + s:.0f} ({'above' if g > 0 else 'below'})"
         for a, e, s, g in zip(actual[outside], expected[outside], spread[outside], gap, strict=True)
     ]
-    return pd.DataFrame({"type": "demand_shift", SKU: skus.to_numpy(),
-                         "money_at_risk": np.abs(gap) * _prices(products, skus), "reason": reasons})
+    return pd.DataFrame(
+        {
+            "type": "demand_shift",
+            SKU: skus.to_numpy(),
+            "money_at_risk": np.abs(gap) * _prices(products, skus),
+            "reason": reasons,
+        }
+    )
 
 
-def _stale(sales: pd.DataFrame, policy_table: pd.DataFrame, on_hand: pd.DataFrame,
-           products: pd.DataFrame, today: pd.Timestamp, stale_after_days: int) -> pd.DataFrame:
+def _stale(  # noqa: PLR0913 - one input per check
+    sales: pd.DataFrame,
+    policy_table: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    products: pd.DataFrame,
+    today: pd.Timestamp,
+    stale_after_days: int,
+) -> pd.DataFrame:
     prices = _prices(products, policy_table[SKU].astype(str))
     week_revenue = policy_table["demand_daily_mean"].to_numpy() * 7 * prices
     counted = set(on_hand[SKU].astype(str)) if not on_hand.empty else set()
     missing = ~policy_table[SKU].astype(str).isin(counted).to_numpy()
-    rows = [pd.DataFrame({
-        "type": "stale_data", SKU: policy_table[SKU].to_numpy()[missing],
-        "money_at_risk": week_revenue[missing],
-        "reason": "no stock count for this SKU; its stock is taken as 0. Load an inventory file.",
-    })]
+    rows = [
+        pd.DataFrame(
+            {
+                "type": "stale_data",
+                SKU: policy_table[SKU].to_numpy()[missing],
+                "money_at_risk": week_revenue[missing],
+                "reason": "no stock count for this SKU; its stock is taken as 0. "
+                "Load an inventory file.",
+            }
+        )
+    ]
     last = pd.to_datetime(sales[DATE]).max() if not sales.empty else pd.NaT
     if pd.isna(last) or (today - last).days > stale_after_days:
         when = "no sales at all" if pd.isna(last) else f"the last sale recorded is {last.date()}"
-        rows.append(pd.DataFrame({
-            "type": ["stale_data"], SKU: ["*"], "money_at_risk": [float(week_revenue.sum())],
-            "reason": [f"{when}, more than {stale_after_days} days before {today.date()}; "
-                       "load recent sales so forecasts and orders are current."],
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "type": ["stale_data"],
+                    SKU: ["*"],
+                    "money_at_risk": [float(week_revenue.sum())],
+                    "reason": [
+                        f"{when}, more than {stale_after_days} days before {today.date()}; "
+                        "load recent sales so forecasts and orders are current."
+                    ],
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def compute_alerts(policy_table: pd.DataFrame, *, sales: pd.DataFrame, forecasts: pd.DataFrame,
-                   products: pd.DataFrame, on_hand: pd.DataFrame, today: pd.Timestamp,
-                   min_stockout_probability: float = 0.2, recent_days: int = 7,
-                   stale_after_days: int = 7) -> pd.DataFrame:  # noqa: PLR0913 - one input each
+def compute_alerts(  # noqa: PLR0913 - one input per alert kind, thresholds keyword-only
+    policy_table: pd.DataFrame,
+    *,
+    sales: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    products: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    today: pd.Timestamp,
+    min_stockout_probability: float = 0.2,
+    recent_days: int = 7,
+    stale_after_days: int = 7,
+) -> pd.DataFrame:  # noqa: PLR0913 - one input each
     """Every alert for the current policy, ranked by money at risk.
 
     Args:
@@ -136,12 +190,15 @@ def compute_alerts(policy_table: pd.DataFrame, *, sales: pd.DataFrame, forecasts
         Frame ``ALERT_COLUMNS`` ranked by ``money_at_risk`` (currency), largest first.
     """
     prices = _prices(products, policy_table[SKU].astype(str))
-    alerts = pd.concat([
-        _stockout(policy_table, prices, min_stockout_probability),
-        _overstock(policy_table),
-        _demand_shift(sales, forecasts, products, recent_days),
-        _stale(sales, policy_table, on_hand, products, pd.Timestamp(today), stale_after_days),
-    ], ignore_index=True)
+    alerts = pd.concat(
+        [
+            _stockout(policy_table, prices, min_stockout_probability),
+            _overstock(policy_table),
+            _demand_shift(sales, forecasts, products, recent_days),
+            _stale(sales, policy_table, on_hand, products, pd.Timestamp(today), stale_after_days),
+        ],
+        ignore_index=True,
+    )
     info = products.assign(**{SKU: products[SKU].astype(str)})
     info = info[[c for c in (SKU, "name", "category") if c in info]]
     alerts = alerts.merge(info, on=SKU, how="left")
@@ -152,14 +209,16 @@ def compute_alerts(policy_table: pd.DataFrame, *, sales: pd.DataFrame, forecasts
     return rank_alerts(alerts[list(ALERT_COLUMNS)])
 
 
-def apply_alert_state(alerts: pd.DataFrame, state: pd.DataFrame, *,
-                      today: pd.Timestamp) -> pd.DataFrame:
+def apply_alert_state(
+    alerts: pd.DataFrame, state: pd.DataFrame, *, today: pd.Timestamp
+) -> pd.DataFrame:
     """Alerts with ``status`` (open / acknowledged / snoozed), ``snooze_until`` and ``user``.
 
     A snooze that has run out (``snooze_until`` before ``today``) counts as open again.
     """
-    merged = alerts.merge(state[["alert_key", "status", "snooze_until", "user"]],
-                          on="alert_key", how="left")
+    merged = alerts.merge(
+        state[["alert_key", "status", "snooze_until", "user"]], on="alert_key", how="left"
+    )
     until = pd.to_datetime(merged["snooze_until"])
     expired = (merged["status"] == "snoozed") & (until < pd.Timestamp(today))
     merged["status"] = merged["status"].where(~expired, "open").fillna("open")

@@ -30,17 +30,43 @@ from invdash.schema import SKU, InvalidDataError
 from invdash.store import policy as policy_store
 
 __all__ = [
-    "PolicyRun", "ACTIONS", "REPORT_COLUMNS", "params_key", "inputs_version", "current_policy",
-    "latest_forecast", "forecast_and_store",
-    "ensure_policy_run", "suggestion_lines", "why_this_quantity", "make_decisions",
-    "review_lines", "purchase_orders", "neutralise_cell", "to_spreadsheet_csv", "reorder_report",
+    "PolicyRun",
+    "ACTIONS",
+    "REPORT_COLUMNS",
+    "params_key",
+    "inputs_version",
+    "current_policy",
+    "latest_forecast",
+    "forecast_and_store",
+    "check_override",
+    "ensure_policy_run",
+    "suggestion_lines",
+    "why_this_quantity",
+    "make_decisions",
+    "review_lines",
+    "purchase_orders",
+    "neutralise_cell",
+    "to_spreadsheet_csv",
+    "reorder_report",
 ]
 
 ACTIONS = ("approve", "edit", "reject")
 REPORT_COLUMNS = (
-    SKU, "name", "supplier", "on_hand", "on_order", "lead_time_days", "safety_stock",
-    "reorder_point", "order_up_to", "suggested_qty", "order_by_date", "stockout_date",
-    "stockout_probability", "days_of_cover", "reason",
+    SKU,
+    "name",
+    "supplier",
+    "on_hand",
+    "on_order",
+    "lead_time_days",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "suggested_qty",
+    "order_by_date",
+    "stockout_date",
+    "stockout_probability",
+    "days_of_cover",
+    "reason",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,8 +89,30 @@ def inputs_version(conn: duckdb.DuckDBPyConnection) -> str:
     """Data version plus the open purchase orders and overrides (they change the policy too)."""
     orders = store.open_purchase_orders(conn)
     overrides = policy_store.load_service_level_overrides(conn)
-    return (f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
-            f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}")
+    return (
+        f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
+        f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}"
+    )
+
+
+def check_override(scope: str, key: str, service_level: float, *, skus: list[str]) -> str:
+    """Validate a service-level override; returns the cleaned key (``A``/``B``/``C`` or a SKU).
+
+    Raises:
+        InvalidDataError: unknown scope, class or SKU, or a level outside (0, 1).
+    """
+    key = key.strip().upper() if scope == "abc" else key.strip()
+    if scope not in ("abc", "sku"):
+        raise InvalidDataError(f"scope must be 'abc' or 'sku', got {scope!r}.")
+    if scope == "abc" and key not in ("A", "B", "C"):
+        raise InvalidDataError(f"an ABC override needs class A, B or C, got {key!r}.")
+    if scope == "sku" and key not in set(skus):
+        raise InvalidDataError(f"SKU {key!r} is not in the products table; check the spelling.")
+    if not 0 < service_level < 1:
+        raise InvalidDataError(
+            f"service_level must be a fraction in (0, 1), e.g. 0.97, got {service_level!r}."
+        )
+    return key
 
 
 def latest_forecast(conn: duckdb.DuckDBPyConnection) -> Any:
@@ -74,8 +122,9 @@ def latest_forecast(conn: duckdb.DuckDBPyConnection) -> Any:
     return load_latest_run(conn, data_version=store.data_version(conn))
 
 
-def forecast_and_store(conn: duckdb.DuckDBPyConnection, *, model: str = "auto", seed: int = 0,
-                       progress: Any = None) -> Any:
+def forecast_and_store(
+    conn: duckdb.DuckDBPyConnection, *, model: str = "auto", seed: int = 0, progress: Any = None
+) -> Any:
     """Forecast every SKU with the engine and store the run (read-write ``conn``).
 
     Args:
@@ -99,25 +148,37 @@ def forecast_and_store(conn: duckdb.DuckDBPyConnection, *, model: str = "auto", 
             "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
             "shop (`invdash demo`) first."
         )
-    run = run_forecast(sales, products=store.load_products(conn), model=model, seed=seed,
-                       progress=progress)
+    run = run_forecast(
+        sales, products=store.load_products(conn), model=model, seed=seed, progress=progress
+    )
     run_id = save_run(conn, run, data_version=store.data_version(conn))
     return load_run(conn, run_id)
 
 
-def current_policy(conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, *,
-                   params: PolicyParams, seed: int = 0) -> pd.DataFrame:
+def current_policy(
+    conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, *, params: PolicyParams, seed: int = 0
+) -> pd.DataFrame:
     """``compute_policy`` on the store's products, latest stock, open orders and overrides."""
     overrides = policy_store.load_service_level_overrides(conn)
     return compute_policy(
-        forecasts, store.load_products(conn), store.latest_on_hand(conn),
-        store.open_purchase_orders(conn), params=params, overrides=overrides, seed=seed,
+        forecasts,
+        store.load_products(conn),
+        store.latest_on_hand(conn),
+        store.open_purchase_orders(conn),
+        params=params,
+        overrides=overrides,
+        seed=seed,
     )
 
 
-def ensure_policy_run(conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, *,
-                      forecast_run_id: str | None, params: PolicyParams,
-                      seed: int = 0) -> PolicyRun:
+def ensure_policy_run(
+    conn: duckdb.DuckDBPyConnection,
+    forecasts: pd.DataFrame,
+    *,
+    forecast_run_id: str | None,
+    params: PolicyParams,
+    seed: int = 0,
+) -> PolicyRun:
     """The stored policy run for the current inputs, computing and storing it when missing.
 
     Needs a read-write connection when nothing is stored yet.
@@ -130,18 +191,25 @@ def ensure_policy_run(conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, 
         seed: Monte Carlo seed.
     """
     version, key = inputs_version(conn), params_key(params, seed=seed)
-    run_id = policy_store.find_policy_run(conn, data_version=version,
-                                          forecast_run_id=forecast_run_id, params=key)
+    run_id = policy_store.find_policy_run(
+        conn, data_version=version, forecast_run_id=forecast_run_id, params=key
+    )
     if run_id is None:
         table = current_policy(conn, forecasts, params=params, seed=seed)
         as_of = pd.to_datetime(forecasts["date"]).min() - pd.Timedelta(days=1)
         with store.transaction(conn):
-            run_id = policy_store.save_policy_run(conn, table, data_version=version,
-                                                  forecast_run_id=forecast_run_id, as_of=as_of,
-                                                  params=key)
+            run_id = policy_store.save_policy_run(
+                conn,
+                table,
+                data_version=version,
+                forecast_run_id=forecast_run_id,
+                as_of=as_of,
+                params=key,
+            )
     row = conn.execute("SELECT as_of FROM policy_runs WHERE run_id = ?", [run_id]).fetchone()
-    return PolicyRun(run_id=run_id, as_of=pd.Timestamp(row[0]),
-                     table=policy_store.load_suggestions(conn, run_id))
+    return PolicyRun(
+        run_id=run_id, as_of=pd.Timestamp(row[0]), table=policy_store.load_suggestions(conn, run_id)
+    )
 
 
 def why_this_quantity(row: Any) -> str:
@@ -161,7 +229,8 @@ def why_this_quantity(row: Any) -> str:
 def suggestion_lines(policy_table: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     """SKUs that need an order, most urgent first, with names, supplier, value and ``why``."""
     info = products[[c for c in (SKU, "name", "supplier") if c in products]].assign(
-        **{SKU: products[SKU].astype(str)})
+        **{SKU: products[SKU].astype(str)}
+    )
     lines = policy_table[policy_table["suggested_qty"] > 0].merge(info, on=SKU, how="left")
     for column in ("name", "supplier"):
         if column not in lines:
@@ -169,13 +238,21 @@ def suggestion_lines(policy_table: pd.DataFrame, products: pd.DataFrame) -> pd.D
     lines["supplier"] = lines["supplier"].fillna("(no supplier)")
     lines["order_value"] = lines["suggested_qty"] * lines["unit_cost"]
     lines["why"] = [why_this_quantity(row) for row in lines.itertuples(index=False)]
-    return lines.sort_values(["order_by_date", "stockout_probability"], ascending=[True, False],
-                             kind="stable").reset_index(drop=True)
+    return lines.sort_values(
+        ["order_by_date", "stockout_probability"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
 
 
-def make_decisions(run_id: str, skus: list[str], *, action: str, user: str,
-                   qty: list[float] | None = None, reason: str | None = None,
-                   now: pd.Timestamp | None = None) -> pd.DataFrame:
+def make_decisions(  # noqa: PLR0913 - one decision has these parts
+    run_id: str,
+    skus: list[str],
+    *,
+    action: str,
+    user: str,
+    qty: list[float] | None = None,
+    reason: str | None = None,
+    now: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """Validated decision rows ``run_id, sku, action, qty, reason, user, decided_at``.
 
     Args:
@@ -203,24 +280,34 @@ def make_decisions(run_id: str, skus: list[str], *, action: str, user: str,
     if bad:
         raise InvalidDataError(f"order quantities must be >= 0 (first: {bad[0]}).")
     decided_at = now or pd.Timestamp.now(tz="UTC").tz_localize(None)
-    return pd.DataFrame({
-        "run_id": run_id, SKU: [str(s) for s in skus], "action": action,
-        "qty": 0.0 if action == "reject" else quantities, "reason": reason, "user": user,
-        "decided_at": decided_at,
-    })
+    return pd.DataFrame(
+        {
+            "run_id": run_id,
+            SKU: [str(s) for s in skus],
+            "action": action,
+            "qty": 0.0 if action == "reject" else quantities,
+            "reason": reason,
+            "user": user,
+            "decided_at": decided_at,
+        }
+    )
 
 
 def review_lines(lines: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """Lines with their latest decision: ``status`` (pending/approved/edited/rejected),
     ``final_qty``, ``decided_by``, ``decided_at``, ``decision_reason``."""
-    latest = decisions.sort_values("decided_at").groupby(SKU).tail(1)[
-        [SKU, "action", "qty", "reason", "user", "decided_at"]
-    ].rename(columns={"qty": "decided_qty", "reason": "decision_reason", "user": "decided_by"})
+    latest = (
+        decisions.sort_values("decided_at")
+        .groupby(SKU)
+        .tail(1)[[SKU, "action", "qty", "reason", "user", "decided_at"]]
+        .rename(columns={"qty": "decided_qty", "reason": "decision_reason", "user": "decided_by"})
+    )
     merged = lines.merge(latest, on=SKU, how="left")
     status = {"approve": "approved", "edit": "edited", "reject": "rejected"}
     merged["status"] = merged["action"].map(status).fillna("pending")
-    merged["final_qty"] = np.where(merged["action"].isin(["edit", "reject"]),
-                                   merged["decided_qty"], merged["suggested_qty"])
+    merged["final_qty"] = np.where(
+        merged["action"].isin(["edit", "reject"]), merged["decided_qty"], merged["suggested_qty"]
+    )
     merged["final_qty"] = merged["final_qty"].fillna(merged["suggested_qty"])
     return merged.drop(columns=["action", "decided_qty"])
 
@@ -229,14 +316,29 @@ def purchase_orders(reviewed: pd.DataFrame, *, as_of: pd.Timestamp) -> dict[str,
     """Approved and edited lines (quantity > 0) as one purchase order per supplier.
 
     Returns:
-        ``{supplier: frame supplier, sku, name, qty, unit_cost, line_value, order_date, decided_by}``.
+        ``{supplier: frame}`` with columns ``supplier, sku, name, qty, unit_cost, line_value,
+        order_date, decided_by``.
     """
     chosen = reviewed[reviewed["status"].isin(["approved", "edited"]) & (reviewed["final_qty"] > 0)]
-    orders = chosen.assign(qty=chosen["final_qty"], line_value=chosen["final_qty"] * chosen["unit_cost"],
-                           order_date=pd.Timestamp(as_of).date())
-    columns = ["supplier", SKU, "name", "qty", "unit_cost", "line_value", "order_date", "decided_by"]
-    return {str(supplier): group[columns].reset_index(drop=True)
-            for supplier, group in orders.groupby("supplier", sort=True)}
+    orders = chosen.assign(
+        qty=chosen["final_qty"],
+        line_value=chosen["final_qty"] * chosen["unit_cost"],
+        order_date=pd.Timestamp(as_of).date(),
+    )
+    columns = [
+        "supplier",
+        SKU,
+        "name",
+        "qty",
+        "unit_cost",
+        "line_value",
+        "order_date",
+        "decided_by",
+    ]
+    return {
+        str(supplier): group[columns].reset_index(drop=True)
+        for supplier, group in orders.groupby("supplier", sort=True)
+    }
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -262,11 +364,15 @@ def to_spreadsheet_csv(frame: pd.DataFrame) -> bytes:
 def reorder_report(policy_table: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
     """The ``invdash reorder`` table: every SKU, those to order first (``REPORT_COLUMNS``)."""
     info = products[[c for c in (SKU, "name", "supplier") if c in products]].assign(
-        **{SKU: products[SKU].astype(str)})
+        **{SKU: products[SKU].astype(str)}
+    )
     report = policy_table.merge(info, on=SKU, how="left")
     for column in ("name", "supplier"):
         if column not in report:
             report[column] = ""
-    report = report.sort_values(["suggested_qty", "stockout_probability", SKU],
-                                ascending=[False, False, True], kind="stable")
+    report = report.sort_values(
+        ["suggested_qty", "stockout_probability", SKU],
+        ascending=[False, False, True],
+        kind="stable",
+    )
     return report[list(REPORT_COLUMNS)].reset_index(drop=True)

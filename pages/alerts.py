@@ -1,4 +1,4 @@
-"""Alerts: stockout risk, overstock, demand outside the forecast and stale data, by money at risk."""
+"""Alerts: stockout risk, overstock, demand shifts and stale data, ranked by money at risk."""
 
 import datetime as dt
 
@@ -9,8 +9,10 @@ from invdash.ui import policy_views
 from invdash.ui.labels import relabel
 
 st.title("Alerts")
-st.caption("Ranked by money at risk: lost sales for stockout risk and demand shifts, capital tied "
-           "up for overstock, a week of revenue for stale or missing data.")
+st.caption(
+    "Ranked by money at risk: lost sales for stockout risk and demand shifts, capital tied "
+    "up for overstock, a week of revenue for stale or missing data."
+)
 try:
     if not policy_views.has_forecast():
         st.info("There is no forecast for the current data yet; alerts need one.")
@@ -26,9 +28,12 @@ except InvdashError as err:
 
 cols = st.columns(3)
 types = cols[0].multiselect("Type", sorted(table["type"].unique()), key="alerts_types")
-categories = cols[1].multiselect("Category", sorted(c for c in table["category"].unique() if c),
-                                 key="alerts_categories")
-status = cols[2].selectbox("Status", ["open", "acknowledged", "snoozed", "all"], key="alerts_status")
+categories = cols[1].multiselect(
+    "Category", sorted(c for c in table["category"].unique() if c), key="alerts_categories"
+)
+status = cols[2].selectbox(
+    "Status", ["open", "acknowledged", "snoozed", "all"], key="alerts_status"
+)
 shown = table[
     (table["type"].isin(types) if types else True)
     & (table["category"].isin(categories) if categories else True)
@@ -38,18 +43,31 @@ st.metric("Money at risk (shown)", f"{shown['money_at_risk'].sum():,.0f}")
 if shown.empty:
     st.success("No alerts match these filters.")
     st.stop()
-st.dataframe(relabel(shown[["type", "sku", "name", "category", "money_at_risk", "status",
-                            "reason"]]), hide_index=True, key="alerts_table")
+st.dataframe(
+    relabel(
+        shown[["type", "sku", "name", "category", "money_at_risk", "status", "reason"]].rename(
+            columns={"reason": "alert_reason"}
+        )
+    ),
+    hide_index=True,
+    key="alerts_table",
+)
 
 st.subheader("Acknowledge or snooze")
 keys = st.multiselect("Alerts", shown["alert_key"].tolist(), key="alerts_selected")
-action = st.radio("Action", ["acknowledge", "snooze", "reopen"], horizontal=True,
-                  key="alerts_action")
-until = st.date_input("Snooze until", value=dt.date.today() + dt.timedelta(days=7),
-                      key="alerts_snooze_until", disabled=action != "snooze")
+action = st.radio(
+    "Action", ["acknowledge", "snooze", "reopen"], horizontal=True, key="alerts_action"
+)
+until = st.date_input(
+    "Snooze until",
+    value=dt.date.today() + dt.timedelta(days=7),
+    key="alerts_snooze_until",
+    disabled=action != "snooze",
+)
 if st.button("Apply", key="alerts_apply", disabled=not keys):
     new_status = {"acknowledge": "acknowledged", "snooze": "snoozed", "reopen": "open"}[action]
-    policy_views.set_alert_status(keys, status=new_status,
-                                  snooze_until=until if action == "snooze" else None)
+    policy_views.set_alert_status(
+        keys, status=new_status, snooze_until=until if action == "snooze" else None
+    )
     st.toast(f"{len(keys)} alert(s) {new_status}")
     st.rerun()

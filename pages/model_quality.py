@@ -3,6 +3,8 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import explain_views
+from invdash.ui import forecast_charts as charts
 from invdash.ui import forecast_views as views
 from invdash.ui.labels import label, relabel
 
@@ -14,17 +16,19 @@ if unavailable:
 
 try:
     run = views.newest_run()
-    current = views.latest_run()
+    current = views.is_current(run)
     runs = views.run_history()
 except InvdashError as err:
     st.error(str(err))
     st.stop()
 
 if run is None:
-    st.info("No forecast run yet. Run one with **Run forecasts for all SKUs** on the SKU Explorer "
-            "page or with `invdash forecast --db PATH`.")
+    st.info(
+        "No forecast run yet. Run one with **Run forecasts (all SKUs)** on the SKU Explorer "
+        "page or with `invdash forecast --db PATH`."
+    )
     st.stop()
-if current is None:
+if not current:
     st.warning("The data changed since this run; its forecasts are stale. Run forecasts again.")
 
 c1, c2, c3, c4 = st.columns(4)
@@ -32,8 +36,11 @@ c1.metric(label("device"), str(run.device))
 c2.metric(label("duration_s"), f"{run.duration_s:,.1f}")
 c3.metric(label("n_skus"), f"{run.forecasts['sku'].nunique():,}")
 c4.metric(label("horizon"), f"{run.horizon}")
-st.caption(f"Model setting: {run.model_param}. Rolling-origin backtest; lower is better except "
-           "80% interval coverage, which should be near 0.80.")
+st.caption(
+    f"Latest run {run.run_id} ({run.created_at:%Y-%m-%d %H:%M}), model setting: "
+    f"{run.model_param}. Rolling-origin backtest; lower is better except "
+    "80% interval coverage, which should be near 0.80."
+)
 
 backtest = views.backtest_table(run)
 st.subheader("Backtest by model and demand class")
@@ -41,9 +48,14 @@ if backtest.empty:
     st.info("This run has no backtest.")
 else:
     metrics = [m for m in views.METRICS if m in backtest.columns]
-    metric = st.selectbox("Metric", metrics, index=metrics.index("rmsse") if "rmsse" in metrics
-                          else 0, format_func=label, key="model_quality_metric")
-    st.plotly_chart(views.accuracy_chart(backtest, metric=metric), key="model_quality_chart")
+    metric = st.selectbox(
+        "Metric",
+        metrics,
+        index=metrics.index("rmsse") if "rmsse" in metrics else 0,
+        format_func=label,
+        key="model_quality_metric",
+    )
+    st.plotly_chart(charts.accuracy_chart(backtest, metric=metric), key="model_quality_chart")
     st.dataframe(relabel(backtest), hide_index=True)
 
 if run.choices is not None and len(run.choices):
@@ -52,3 +64,8 @@ if run.choices is not None and len(run.choices):
 
 st.subheader("Last runs")
 st.dataframe(relabel(runs), hide_index=True)
+
+try:
+    explain_views.render_global_importance(run)
+except InvdashError as err:
+    st.error(str(err))

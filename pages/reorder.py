@@ -7,12 +7,15 @@ from invdash.ui import policy_views
 from invdash.ui.labels import relabel
 
 st.title("Reorder Suggestions")
-st.caption("Every line brings the stock position up to the order-up-to level: demand over the lead "
-           "time and review period plus safety stock, minus stock on hand and on order, rounded "
-           "to the MOQ and whole packs.")
+st.caption(
+    "Every line brings the stock position up to the order-up-to level: demand over the lead "
+    "time and review period plus safety stock, minus stock on hand and on order, rounded "
+    "to the MOQ and whole packs."
+)
+LEVELS = [0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99]
 service_level = st.select_slider(
-    "Target fill rate", options=[0.8, 0.85, 0.9, 0.95, 0.97, 0.98, 0.99], value=0.95,
-    key="reorder_service_level", format_func=lambda v: f"{v:.0%}")
+    "Target fill rate", LEVELS, value=0.95, key="reorder_service_level", format_func="{:.0%}".format
+)
 try:
     if not policy_views.has_forecast():
         st.info("There is no forecast for the current data yet. The suggestions need one.")
@@ -26,9 +29,22 @@ except InvdashError as err:
     st.error(str(err))
     st.stop()
 
+with st.expander("Service-level overrides (per ABC class or SKU)"):
+    st.dataframe(policy_views.overrides(), hide_index=True)
+    cols = st.columns(3)
+    scope = cols[0].selectbox("Scope", ["abc", "sku"], key="reorder_override_scope")
+    key = cols[1].text_input("Class (A, B, C) or SKU", key="reorder_override_key")
+    level = cols[2].number_input("Fill rate", 0.5, 0.999, 0.97, key="reorder_override_level")
+    if st.button("Save override", key="reorder_override_save"):
+        try:
+            policy_views.save_override(scope, key, level)
+        except InvdashError as err:
+            st.error(str(err))
+        else:
+            st.rerun()
+
 if reviewed.empty:
-    st.success(f"Nothing to order on {run.as_of.date()}: every SKU's stock position covers its "
-               "order-up-to level.")
+    st.success(f"Nothing to order on {run.as_of.date()}: every SKU's position covers its target.")
     st.stop()
 
 pending = reviewed[reviewed["status"] == "pending"]
@@ -38,40 +54,51 @@ cols[1].metric("Pending", len(pending))
 cols[2].metric("Approved or edited", int(reviewed["status"].isin(["approved", "edited"]).sum()))
 cols[3].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
 
-shown = ["status", "sku", "name", "supplier", "on_hand", "on_order", "safety_stock",
-         "order_up_to", "suggested_qty", "final_qty", "order_by_date", "stockout_probability",
-         "decided_by", "why"]
-st.dataframe(relabel(reviewed[shown]), hide_index=True, key="reorder_table",
-             column_config={"Stockout probability": st.column_config.ProgressColumn(
-                 "Stockout risk", min_value=0.0, max_value=1.0, format="percent")})
+shown = ["status", "sku", "name", "supplier", "abc", "xyz", "on_hand", "on_order", "safety_stock"]
+shown += ["order_up_to", "suggested_qty", "final_qty", "order_by_date", "stockout_probability"]
+st.dataframe(
+    relabel(reviewed[[*shown, "decided_by", "why"]]),
+    hide_index=True,
+    column_config={
+        "Stockout probability": st.column_config.ProgressColumn(
+            "Stockout risk", min_value=0.0, max_value=1.0, format="percent"
+        )
+    },
+)
 
 st.subheader("Review a line")
-sku = st.selectbox("SKU", reviewed["sku"].tolist(), key="reorder_sku",
-                   format_func=lambda s: f"{s} - {reviewed.set_index('sku').at[s, 'name']}")
+names = reviewed.set_index("sku")["name"]
+sku = st.selectbox(
+    "SKU", names.index.tolist(), key="reorder_sku", format_func=lambda s: f"{s} - {names[s]}"
+)
 line = reviewed.set_index("sku").loc[sku]
 st.markdown(f"**Why this quantity:** {line['why']}")
-st.caption(f"{line['reason']}. Status: {line['status']}"
-           + (f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""))
+decided = f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""
+st.caption(f"{line['reason']}. Status: {line['status']}{decided}")
 action = st.radio("Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action")
-qty = st.number_input("Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0,
-                      key="reorder_qty", disabled=action != "edit")
+qty = st.number_input(
+    "Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0, key="reorder_qty",
+    disabled=action != "edit",
+)  # fmt: skip
 reason = st.text_input("Reason (required to reject)", key="reorder_reason")
 if st.button("Save decision", key="reorder_save", type="primary"):
+    quantities = {"edit": [qty], "approve": [line["suggested_qty"]], "reject": None}[action]
     try:
         policy_views.save_decisions(
-            run.run_id, [sku], action=action,
-            qty=[qty] if action == "edit" else ([line["suggested_qty"]] if action == "approve" else None),
-            reason=reason or None)
+            run.run_id, [sku], action=action, qty=quantities, reason=reason or None
+        )
     except InvdashError as err:
         st.error(str(err))
     else:
         st.toast(f"{sku}: {action} saved")
         st.rerun()
 
-if not pending.empty and st.button(f"Approve all {len(pending)} pending lines",
-                                   key="reorder_bulk_approve"):
-    policy_views.save_decisions(run.run_id, pending["sku"].tolist(), action="approve",
-                                qty=pending["suggested_qty"].tolist())
+if not pending.empty and st.button(
+    f"Approve all {len(pending)} pending lines", key="reorder_bulk_approve"
+):
+    policy_views.save_decisions(
+        run.run_id, pending["sku"].tolist(), action="approve", qty=pending["suggested_qty"].tolist()
+    )
     st.rerun()
 
 st.subheader("Purchase orders")
@@ -79,5 +106,7 @@ files = policy_views.export_files(reviewed, run.as_of)
 if not files:
     st.caption("Approve or edit lines to export purchase orders (one CSV per supplier).")
 for number, (name, data) in enumerate(files.items()):
-    st.download_button(f"Download {name}", data=data, file_name=name, mime="text/csv",
-                       key=f"reorder_download_{number}")
+    st.download_button(
+        f"Download {name}", data=data, file_name=name, mime="text/csv",
+        key=f"reorder_download_{number}",
+    )  # fmt: skip

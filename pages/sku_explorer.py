@@ -3,9 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import forecast_charts as charts
+from invdash.ui import explain_views, policy_views
 from invdash.ui import forecast_views as views
 from invdash.ui import state
-from invdash.ui.labels import label, relabel
 
 st.title("SKU Explorer")
 try:
@@ -14,15 +15,18 @@ except InvdashError as err:
     st.error(str(err))
     st.stop()
 if catalog.empty:
-    st.info("No sales yet. Build the demo shop with `invdash demo` or load a file on the Data "
-            "page.")
+    st.info(
+        "No sales yet. Build the demo shop with `invdash demo` or load a file on the Data page."
+    )
     st.stop()
 
 skus = catalog["sku"].tolist()
 sku = st.selectbox(
-    "SKU (type to search by code or name)", skus,
+    "SKU (type to search by code or name)",
+    skus,
     index=views.default_sku(catalog, st.session_state.get(state.SELECTED_SKU)),
-    format_func=views.sku_formatter(catalog), key="sku_explorer_sku",
+    format_func=views.sku_formatter(catalog),
+    key="sku_explorer_sku",
 )
 st.session_state[state.SELECTED_SKU] = sku
 
@@ -30,21 +34,28 @@ unavailable = views.forecasting_unavailable()
 if unavailable:
     st.info(unavailable)
     history = views.sku_history(sku)
-    st.plotly_chart(views.fan_chart(history, views.sku_forecasts(None, sku)))
+    st.plotly_chart(charts.fan_chart(history, views.sku_forecasts(None, sku)))
     st.stop()
 
 with st.form("sku_explorer_form", border=False):
     left, right, _ = st.columns([2, 1, 3])
-    model = left.selectbox("Model", views.model_choices(), key="sku_explorer_model",
-                           help="auto: per SKU, the model that wins the rolling backtest.")
+    model = left.selectbox(
+        "Model",
+        views.model_choices(),
+        key="sku_explorer_model",
+        help="auto: per SKU, the model that wins the rolling backtest.",
+    )
     horizon = right.number_input("Horizon (days)", 7, 180, 28, step=7, key="sku_explorer_horizon")
-    neural = st.checkbox(f"Include the global neural model in auto (runs on "
-                         f"{views.compute_device()}; minutes without a GPU)",
-                         key="sku_explorer_neural")
-    one, every, _ = st.columns([1, 1, 2])
+    neural = st.checkbox(
+        f"Include the global neural model in auto (runs on "
+        f"{views.compute_device()}; minutes without a GPU)",
+        key="sku_explorer_neural",
+    )
+    one, every, _ = st.columns([1, 1.2, 1.8])
     forecast_one = one.form_submit_button("Forecast this SKU", key="sku_explorer_forecast_one")
-    run_all = every.form_submit_button("Run forecasts for all SKUs", key="sku_explorer_run_all",
-                                       type="primary")
+    run_all = every.form_submit_button(
+        "Run forecasts (all SKUs)", key="sku_explorer_run_all", type="primary"
+    )
 
 requests = st.session_state.setdefault("sku_explorer_requests", {})
 if forecast_one:
@@ -53,8 +64,12 @@ if run_all:
     requests.clear()  # show the stored all-SKU run from now on
     bar = st.progress(0.0, text="Forecasting all SKUs ...")
     try:
-        stored = views.run_all_forecasts(model=model, horizon=int(horizon), use_neural=neural,
-                                         progress=views.progress_reporter(bar))
+        stored = views.run_all_forecasts(
+            model=model,
+            horizon=int(horizon),
+            use_neural=neural,
+            progress=views.progress_reporter(bar),
+        )
     except InvdashError as err:
         st.error(str(err))
         st.stop()
@@ -75,30 +90,19 @@ except InvdashError as err:
     st.stop()
 
 forecasts = views.sku_forecasts(run, sku)
-st.plotly_chart(views.fan_chart(history, forecasts), key="sku_explorer_chart")
+st.plotly_chart(charts.fan_chart(history, forecasts), key="sku_explorer_chart")
 if forecasts.empty:
-    st.info("No forecast for this SKU yet: click **Forecast this SKU**, or **Run forecasts for all "
-            "SKUs** to forecast and store every SKU.")
-    st.stop()
-
-choice = views.chosen_model(run, sku) or {}
-source = "this SKU alone" if sku in requests else "the stored run for all SKUs"
-st.subheader("Model")
-c1, c2, c3 = st.columns(3)
-c1.metric(label("model"), str(choice.get("model", "?")))
-c2.metric(label("demand_class"), str(choice.get("demand_class", "?")))
-c3.metric(label("device"), str(run.device))
-if choice.get("reason"):
-    st.caption(f"{label('reason')}: {choice['reason']} (forecast from {source}).")
-accuracy = views.sku_accuracy(run, sku)
-if accuracy.empty:
-    st.caption("No backtest in this run.")
+    st.info(
+        "No forecast for this SKU yet: click **Forecast this SKU**, or **Run forecasts (all "
+        "SKUs)** to forecast and store every SKU."
+    )
 else:
-    scope = "this SKU" if sku in requests else f"{choice.get('demand_class', 'its')} SKUs"
-    st.markdown(f"**Backtest accuracy of every model on {scope}** (lower is better; "
-                "80% interval coverage should be near 0.80)")
-    st.dataframe(relabel(accuracy), hide_index=True)
-with st.expander("Forecast table"):
-    st.dataframe(relabel(forecasts), hide_index=True)
+    views.render_model_section(run, sku, on_demand=sku in requests)
 
-# Below: room for the projected stock chart and the SHAP explanations (policy and explain areas).
+if not forecasts.empty:
+    try:
+        st.subheader("Projected stock")
+        policy_views.render_projected_stock(sku)
+        explain_views.render_explanation(run, sku, single_sku=sku in requests)
+    except InvdashError as err:
+        st.error(str(err))

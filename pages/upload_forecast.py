@@ -3,16 +3,23 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import forecast_charts as charts
 from invdash.ui import forecast_views as views
 from invdash.ui import upload_views as uploads
 from invdash.ui.labels import label, relabel
 
 st.title("Upload & Forecast")
-st.caption("Forecast a CSV of daily sales (`date, sku, qty`, optional `price, promo`) or of order "
-           "lines (`order_id, sku, qty, ts`, ...), read exactly as `invdash ingest` reads it. "
-           "Nothing is written to the database.")
-uploaded = st.file_uploader("CSV file (may be gzipped)", type=["csv", "gz", "txt"],
-                            key="upload_forecast_file", on_change=uploads.forget_mapping)
+st.caption(
+    "Forecast a CSV of daily sales (`date, sku, qty`, optional `price, promo`) or of order "
+    "lines (`order_id, sku, qty, ts`, ...), read exactly as `invdash ingest` reads it. "
+    "Nothing is written to the database."
+)
+uploaded = st.file_uploader(
+    "CSV file (may be gzipped)",
+    type=["csv", "gz", "txt"],
+    key="upload_forecast_file",
+    on_change=uploads.forget_mapping,
+)
 if uploaded is None:
     st.info("Upload a file to start.")
     st.stop()
@@ -25,19 +32,27 @@ except InvdashError as err:
     st.stop()
 
 kinds = list(uploads.UPLOAD_KINDS)
-kind = st.radio("The file holds", kinds, index=kinds.index(guessed_kind), format_func=label,
-                horizontal=True, key="upload_forecast_kind", on_change=uploads.forget_mapping)
+kind = st.radio(
+    "The file holds",
+    kinds,
+    index=kinds.index(guessed_kind),
+    format_func=label,
+    horizontal=True,
+    key="upload_forecast_kind",
+    on_change=uploads.forget_mapping,
+)
 st.markdown("**Columns** (guessed from the header; change them if they are wrong)")
 guess = uploads.guess_mapping(header, kind)
 options = [uploads.NO_COLUMN, *header]
-fields = uploads.upload_fields(kind)
 mapping = {}
-for column, (field, required) in zip(st.columns(len(fields)), fields, strict=True):
-    mapping[field] = column.selectbox(
-        label(field) + ("" if required else " (optional)"), options,
-        index=options.index(guess[field]) if field in guess else 0,
-        key=f"{uploads.MAPPING_KEY_PREFIX}{field}",
-    )
+for row in uploads.field_rows(kind, per_row=4):
+    for cell, (field, required) in zip(st.columns(4), row, strict=False):
+        mapping[field] = cell.selectbox(
+            label(field) + ("" if required else " (optional)"),
+            options,
+            index=options.index(guess[field]) if field in guess else 0,
+            key=f"{uploads.MAPPING_KEY_PREFIX}{field}",
+        )
 
 try:
     upload = uploads.upload_sales(data, uploaded.name, kind=kind, mapping=mapping)
@@ -50,12 +65,15 @@ st.text(upload.summary)
 for warning in upload.warnings:
     st.warning(warning)
 summary = uploads.sales_summary(upload.sales)
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3 = st.columns([1, 1, 2])
 c1.metric("SKUs", f"{summary['skus']:,}")
 c2.metric("Days", f"{summary['days']:,}")
-c3.metric("First day", summary["first"])
-c4.metric("Last day", summary["last"])
-st.dataframe(relabel(upload.sales.head(200)), hide_index=True)
+c3.metric("Period", f"{summary['first']} to {summary['last']}")
+st.dataframe(
+    relabel(upload.sales.head(200)),
+    hide_index=True,
+    column_config={label("date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
+)
 
 unavailable = views.forecasting_unavailable()
 if unavailable:
@@ -64,18 +82,28 @@ if unavailable:
 
 with st.form("upload_forecast_form", border=False):
     left, right, _ = st.columns([2, 1, 3])
-    model = left.selectbox("Model", views.model_choices(), key="upload_forecast_model",
-                           help="auto: per SKU, the model that wins the rolling backtest.")
-    horizon = right.number_input("Horizon (days)", 7, 180, 28, step=7,
-                                 key="upload_forecast_horizon")
+    model = left.selectbox(
+        "Model",
+        views.model_choices(),
+        key="upload_forecast_model",
+        help="auto: per SKU, the model that wins the rolling backtest.",
+    )
+    horizon = right.number_input(
+        "Horizon (days)", 7, 180, 28, step=7, key="upload_forecast_horizon"
+    )
     submitted = st.form_submit_button("Forecast", type="primary", key="upload_forecast_run")
 
 token = (uploaded.file_id, kind, tuple(mapping.items()))
 if submitted:
     bar = st.progress(0.0, text="Forecasting ...")
     try:
-        run = views.forecast_frame(upload.sales, products=upload.products, model=model,
-                                   horizon=int(horizon), progress=views.progress_reporter(bar))
+        run = views.forecast_frame(
+            upload.sales,
+            products=upload.products,
+            model=model,
+            horizon=int(horizon),
+            progress=views.progress_reporter(bar),
+        )
     except InvdashError as err:
         st.error(str(err))
         st.stop()
@@ -87,11 +115,19 @@ if stored is None or stored[0] != token:
     st.stop()
 run = stored[1]
 st.subheader("Forecast")
-st.caption(f"{run.forecasts['sku'].nunique():,} SKUs, {run.horizon} days, {run.duration_s:.1f} s "
-           f"on {run.device}.")
+st.caption(
+    f"{run.forecasts['sku'].nunique():,} SKUs, {run.horizon} days, {run.duration_s:.1f} s "
+    f"on {run.device}."
+)
 sku = st.selectbox("SKU", views.forecast_skus(run), key="upload_forecast_sku")
 history = uploads.sku_sales(upload.sales, sku)
-st.plotly_chart(views.fan_chart(history, views.sku_forecasts(run, sku)),
-                key="upload_forecast_chart")
-st.download_button("Download forecast CSV", views.forecast_csv(run.forecasts),
-                   file_name="forecast.csv", mime="text/csv", key="upload_forecast_download")
+st.plotly_chart(
+    charts.fan_chart(history, views.sku_forecasts(run, sku)), key="upload_forecast_chart"
+)
+st.download_button(
+    "Download forecast CSV",
+    uploads.forecast_csv(run.forecasts),
+    file_name="forecast.csv",
+    mime="text/csv",
+    key="upload_forecast_download",
+)

@@ -33,6 +33,8 @@ def _check(args: argparse.Namespace) -> None:
         raise ConfigError(f"--skus must be from 1 to {MAX_SKUS:,}, got {args.skus}.")
     if not 28 <= args.days <= MAX_DAYS:
         raise ConfigError(f"--days must be from 28 to {MAX_DAYS:,}, got {args.days}.")
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be a whole number >= 0, got {args.seed}.")
 
 
 def _show_progress(step: int, total: int, label: str) -> None:

@@ -24,12 +24,23 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--db``, ``--service-level``, ``--review-days``, ``--model``, ``--out``, ``--quiet``."""
     add_db_argument(parser)
-    parser.add_argument("--service-level", type=float, default=0.95,
-                        help="target fill rate, a fraction in (0, 1) (default 0.95)")
-    parser.add_argument("--review-days", type=int, default=7,
-                        help="review period R in days: orders are placed every R days (default 7)")
-    parser.add_argument("--model", default="auto",
-                        help="forecast model when no stored forecast exists (default auto)")
+    parser.add_argument(
+        "--service-level",
+        type=float,
+        default=0.95,
+        help="target fill rate, a fraction in (0, 1) (default 0.95)",
+    )
+    parser.add_argument(
+        "--review-days",
+        type=int,
+        default=7,
+        help="review period R in days: orders are placed every R days (default 7)",
+    )
+    parser.add_argument(
+        "--model",
+        default="auto",
+        help="forecast model when no stored forecast exists (default auto)",
+    )
     parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -52,10 +63,12 @@ def run(args: argparse.Namespace) -> int:
         if forecast is None:
             if not args.quiet:
                 print("no forecast for the current data; forecasting now", file=sys.stderr)
-            forecast = suggest.forecast_and_store(conn, model=args.model,
-                                                  progress=ProgressBar(enabled=not args.quiet))
-        policy_run = suggest.ensure_policy_run(conn, forecast.forecasts,
-                                               forecast_run_id=forecast.run_id, params=params)
+            forecast = suggest.forecast_and_store(
+                conn, model=args.model, progress=ProgressBar(enabled=not args.quiet)
+            )
+        policy_run = suggest.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+        )
         report = suggest.reorder_report(policy_run.table, store.load_products(conn))
     finally:
         conn.close()

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from invdash.commands._common import add_db_argument, db_path, write_frame
-from invdash.schema import DATE, QTY, SKU, InvalidDataError
+from invdash.schema import DATE, QTY, SKU, ConfigError, InvalidDataError
 
 __all__ = ["add_arguments", "run", "read_sales_csv", "format_summary"]
 
@@ -134,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         start = pd.Timestamp(args.start)
     except ValueError as err:
         raise InvalidDataError(f"--start {args.start!r} is not a date; use YYYY-MM-DD.") from err
+    if not 0.0 < args.service_level < 1.0:
+        raise ConfigError(
+            f"--service-level must be a fraction in (0, 1), e.g. 0.95, got {args.service_level}."
+        )
     params = ReplayParams(
         start=start, days=args.days, review_period_days=args.review_days,
         lead_time_days=args.lead_time_days,

@@ -121,7 +121,7 @@ class DemoSummary:
         ])
 
 
-def _check_size(n_skus: int, n_days: int) -> None:
+def _check_inputs(n_skus: int, n_days: int, seed: int) -> None:
     if isinstance(n_skus, bool) or not isinstance(n_skus, int | np.integer) or not (
         1 <= n_skus <= MAX_SKUS
     ):
@@ -132,6 +132,8 @@ def _check_size(n_skus: int, n_days: int) -> None:
         raise ConfigError(
             f"n_days must be a whole number from {_MIN_DAYS} to {MAX_DAYS:,}, got {n_days!r}."
         )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}.")
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ def make_sales(n_skus: int, n_days: int, seed: int = 0) -> pd.DataFrame:
     Raises:
         ConfigError: ``n_skus`` or ``n_days`` out of range.
     """
-    _check_size(n_skus, n_days)
+    _check_inputs(n_skus, n_days, seed)
     rng = np.random.default_rng(seed)
     return _sales_frame(_simulate(n_skus, n_days, rng, DEFAULT_END_DATE))
 
@@ -224,7 +226,7 @@ def make_sales(n_skus: int, n_days: int, seed: int = 0) -> pd.DataFrame:
 def _make_shop(
     n_skus: int, n_days: int, seed: int, end_date: pd.Timestamp, progress: Progress
 ) -> DemoShop:
-    _check_size(n_skus, n_days)
+    _check_inputs(n_skus, n_days, seed)
     rng = np.random.default_rng(seed)
     progress(1, 4, "simulating demand and stock")
     simulation = _simulate(n_skus, n_days, rng, end_date)

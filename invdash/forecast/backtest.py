@@ -195,7 +195,8 @@ def forecast_matrices(
     frame = forecasts.copy()
     frame[SKU] = frame[SKU].astype(str)
     last = pd.Series(panel.dates[panel.last_index], index=panel.skus)
-    offset = (pd.to_datetime(frame[DATE]) - frame[SKU].map(last)).dt.days.to_numpy() - 1
+    offset = (pd.to_datetime(frame[DATE]) - frame[SKU].map(last)).dt.days.fillna(0)
+    offset = offset.to_numpy(dtype=np.int64) - 1  # SKUs outside the panel map to -1
     row = pd.Index(panel.skus).get_indexer(frame[SKU])
     ok = (row >= 0) & (offset >= 0) & (offset < horizon)
     mean = np.zeros((len(panel.skus), horizon))

@@ -14,6 +14,7 @@ Design:
 Baselines:
 - ``SeasonalNaiveForecaster``: the last observed week repeated (weekly seasonality).
 - ``MovingAverageForecaster``: mean of the last ``window_days`` open days, times the weekday index.
+- ``TrendMovingAverageForecaster``: the same, carried along the whole shop's recent growth.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from invdash.schema import validate_sales
 
 __all__ = [
     "PanelForecaster", "SeasonalNaiveForecaster", "MovingAverageForecaster", "deseasonalise",
+    "TrendMovingAverageForecaster", "shop_growth",
 ]
 
 
@@ -155,3 +157,45 @@ class SeasonalNaiveForecaster(PanelForecaster):
         check_is_fitted(self, "panel_")
         reps = int(np.ceil(h / self.season_days))
         return np.tile(self.state_, (1, reps))[:, :h]
+
+
+def shop_growth(deseason: np.ndarray, window_days: int) -> float:
+    """Ratio of the shop's demand level in the last ``window_days`` to the window before.
+
+    Sum over SKUs seen in both windows of their mean weekday-adjusted demand; clipped to
+    [0.5, 2]; 1 for panels under 5 such SKUs (one SKU's trend is mostly noise).
+    """
+    recent = deseason[:, -window_days:]
+    before = deseason[:, -2 * window_days:-window_days]
+    both = np.any(~np.isnan(recent), axis=1) & np.any(~np.isnan(before), axis=1)
+    if both.sum() < 5:
+        return 1.0
+    now = np.nanmean(recent[both], axis=1).sum()
+    then = np.nanmean(before[both], axis=1).sum()
+    return float(np.clip(now / then, 0.5, 2.0)) if then > 0 else 1.0
+
+
+class TrendMovingAverageForecaster(MovingAverageForecaster):
+    """Moving average carried forward along the whole shop's recent growth (top-down trend).
+
+    The window mean sits ``window_days / 2`` days before the origin; with shop growth ratio r
+    per window it is scaled by ``r ** ((window_days / 2 + step) / window_days)``. The trend is
+    estimated on all SKUs together (a stable signal, unlike one sparse SKU's own slope), e.g.
+    the run-up to Christmas.
+
+    Args:
+        window_days: number of observed days averaged (and the growth window).
+        seed: unused (deterministic model).
+    """
+
+    name = "ma_trend"
+
+    def _fit_state(self, panel: Panel, deseason: np.ndarray) -> tuple[np.ndarray, float]:
+        level = super()._fit_state(panel, deseason)
+        return level, shop_growth(deseason, self.window_days)
+
+    def _forecast_base(self, h: int, weekday: np.ndarray) -> np.ndarray:
+        del weekday
+        level, growth = self.state_
+        steps = (self.window_days / 2 + np.arange(1, h + 1)) / self.window_days
+        return level[:, None] * growth ** steps[None, :]

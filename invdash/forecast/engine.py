@@ -40,6 +40,7 @@ from invdash.forecast.baseline import (
     MovingAverageForecaster,
     PanelForecaster,
     SeasonalNaiveForecaster,
+    TrendMovingAverageForecaster,
 )
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fusion import choose_models, combine_by_choice
@@ -64,7 +65,8 @@ __all__ = [
 Progress = Callable[[int, int, str], None]
 
 MODELS: dict[str, type[Forecaster]] = {
-    "naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster, "ets": ETSForecaster,
+    "naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster,
+    "ma_trend": TrendMovingAverageForecaster, "ets": ETSForecaster,
     "holt": DampedTrendForecaster, "arima": ArimaForecaster, "croston": CrostonForecaster,
     "sba": SBAForecaster, "tsb": TSBForecaster,
 }
@@ -135,12 +137,14 @@ def _check_arguments(model: str, horizon: int, folds: int) -> None:
         raise ConfigError(f"folds must be >= 0, got {folds}.")
 
 
-def _select_skus(sales: pd.DataFrame, skus: list[str] | None) -> pd.DataFrame:
+def _select_skus(
+    sales: pd.DataFrame, skus: list[str] | None, unsold: set[str]
+) -> pd.DataFrame:
     if not skus:
         return sales
     wanted = {str(s) for s in skus}
     picked = sales[sales[SKU].astype(str).isin(wanted)]
-    missing = sorted(wanted - set(picked[SKU].astype(str)))
+    missing = sorted(wanted - set(picked[SKU].astype(str)) - unsold)
     if picked.empty or missing:
         raise InvalidDataError(
             f"{len(missing)} requested SKU(s) have no sales (first: {', '.join(missing[:3])}); "
@@ -173,14 +177,16 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
     """
     started = time.perf_counter()
     _check_arguments(model, horizon, folds)
-    sales = _select_skus(validate_sales(sales), skus)
+    cold_start = _can_cold_start(products) and model == "auto"
+    unsold = _unsold_skus(sales, products) if cold_start else set()
+    sales = _select_skus(validate_sales(sales), skus, unsold)
     panel = to_panel(sales)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}
     backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress)
-    choices = _choose(panel, backtest, model, cold_start=_can_cold_start(products))
+    choices = _choose(panel, backtest, model, cold_start=cold_start)
     spreads = _spreads(backtest, choices, seed)
     needed = sorted({m for members in choices["members"] for m in members})
     if progress is not None:
@@ -193,6 +199,9 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
         for name in needed
     }
     forecasts = _assemble(panel, choices, outputs, spreads, horizon)
+    if unsold:
+        wanted = unsold & {str(s) for s in skus} if skus else unsold
+        forecasts, choices = _add_unsold(forecasts, choices, sales, products, horizon, seed, wanted)
     if progress is not None:
         progress(len(needed), len(needed), "forecast done")
     return ForecastRun(
@@ -226,6 +235,33 @@ def _can_cold_start(products: pd.DataFrame | None) -> bool:
     return (
         "coldstart" in MODELS and products is not None and "name" in products.columns
         and products["name"].notna().any()
+    )
+
+
+def _unsold_skus(sales: pd.DataFrame, products: pd.DataFrame) -> set[str]:
+    """Catalogue SKUs without any sales row (forecast from similar products)."""
+    return set(products[SKU].astype(str)) - set(sales[SKU].astype(str))
+
+
+def _add_unsold(  # noqa: PLR0913 - run_forecast's inputs
+    forecasts: pd.DataFrame, choices: pd.DataFrame, sales: pd.DataFrame,
+    products: pd.DataFrame, horizon: int, seed: int, unsold: set[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecasts and choices for catalogue SKUs that never sold, from similar products."""
+    if not unsold:
+        return forecasts, choices
+    model = MODELS["coldstart"](seed=seed).fit(sales, products=products)
+    extra = model.predict(horizon)
+    extra = finalize_forecasts(extra[extra[SKU].astype(str).isin(unsold)], "coldstart")
+    extra["model"] = "coldstart"
+    rows = pd.DataFrame({
+        SKU: sorted(unsold), "model": "coldstart", "members": [("coldstart",)] * len(unsold),
+        "demand_class": "new", "reason": "no sales yet: demand of products with similar names",
+        "score": np.nan,
+    })
+    return (
+        pd.concat([forecasts, extra], ignore_index=True),
+        pd.concat([choices, rows], ignore_index=True),
     )
 
 

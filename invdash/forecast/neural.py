@@ -30,6 +30,9 @@ Design:
   (the global RNG is left as it was), windows come from ``np.random.default_rng(seed)`` and there is
   no dropout, so two CPU fits with the same seed give identical forecasts.
 - Horizons beyond ``horizon_days`` repeat the last predicted week (documented limitation).
+- Quantiles stay continuous even for whole-unit demand: snapping them to integers (floor below the
+  median, ceil above) was tried and raised the 80 % coverage on the demo data from 0.65 to 0.95
+  but worsened the scaled pinball loss from 0.189 to 0.266, so it was dropped.
 """
 
 from __future__ import annotations
@@ -85,9 +88,9 @@ class GlobalNeuralForecaster(Forecaster):
     name = "neural"
 
     def __init__(self, seed: int = 0, context_days: int = 56, horizon_days: int = 56,  # noqa: PLR0913
-                 d_model: int = 64, n_layers: int = 2, n_heads: int = 4, max_epochs: int = 6,
+                 d_model: int = 64, n_layers: int = 2, n_heads: int = 4, max_epochs: int = 10,
                  windows_per_epoch: int = 16384, batch_size: int = 256,
-                 learning_rate: float = 2e-3, use_text: bool = False) -> None:
+                 learning_rate: float = 6e-3, use_text: bool = False) -> None:
         self.seed = seed
         self.context_days = context_days
         self.horizon_days = horizon_days
@@ -222,8 +225,8 @@ class GlobalNeuralForecaster(Forecaster):
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 optimizer.step()
                 schedule.step()
-                total += float(loss.detach()) * len(rows)
-            losses.append(total / len(sku_index))
+                total = total + loss.detach() * len(rows)
+            losses.append(float(total) / len(sku_index))
         return losses
 
     def _window_batch(self, padded: Any, calendar: Any, static: dict[str, Any], rows: Any,

@@ -136,10 +136,13 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
     """The panel as it was known before day index ``origin`` (SKUs without data then dropped)."""
     actual = panel.actual[:, :origin]
     keep = np.any(~np.isnan(actual), axis=1)
-    last_index = np.minimum(panel.last_index, origin - 1)[keep]
+    actual, dates = actual[keep], panel.dates[:origin]
+    # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
+    open_weekdays = _closed_weekdays(actual, dates)
     return replace(
-        panel, skus=panel.skus[keep], dates=panel.dates[:origin], actual=actual[keep],
-        fit_values=panel.fit_values[keep, :origin], last_index=last_index,
+        panel, skus=panel.skus[keep], dates=dates, actual=actual,
+        fit_values=_build_fit_values(actual, dates, open_weekdays),
+        last_index=np.minimum(panel.last_index, origin - 1)[keep], open_weekdays=open_weekdays,
     )
 
 
@@ -194,6 +197,22 @@ def _nanmean(values: np.ndarray, *, axis: int) -> np.ndarray:
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+def _trailing_mean(values: np.ndarray, window: int, *, min_count: int) -> np.ndarray:
+    """Mean of the known values in the ``window`` days *before* each day (NaN-aware)."""
+    known = ~np.isnan(values)
+    sums = np.zeros((values.shape[0], values.shape[1] + 1))
+    counts = np.zeros_like(sums)
+    np.cumsum(np.where(known, values, 0.0), axis=1, out=sums[:, 1:])
+    np.cumsum(known, axis=1, out=counts[:, 1:])
+    start = np.clip(np.arange(values.shape[1]) - window, 0, None)
+    stop = np.arange(values.shape[1])
+    window_sums = sums[:, stop] - sums[:, start]
+    window_counts = counts[:, stop] - counts[:, start]
+    return np.where(
+        window_counts >= min_count, window_sums / np.maximum(window_counts, 1), np.nan
+    )
+
+
 def dispersion_index(panel: Panel, profile: np.ndarray, *, days: int = 182) -> np.ndarray:
     """Index of dispersion D = var / mean of daily demand around a local level, per SKU (>= 1).
 
@@ -204,8 +223,7 @@ def dispersion_index(panel: Panel, profile: np.ndarray, *, days: int = 182) -> n
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     season = profile[:, weekday]
     deseason = np.where(season > 0, values / np.maximum(season, 1e-12), np.nan)
-    level = pd.DataFrame(deseason.T).rolling(28, min_periods=7).mean().shift(1).to_numpy().T
-    fitted = level * season
+    fitted = _trailing_mean(deseason, 28, min_count=7) * season
     resid = (values - fitted)[:, 28:]
     mean = _nanmean(values[:, 28:], axis=1)
     var = _nanmean(resid**2, axis=1)

@@ -50,20 +50,23 @@ def smooth_levels(
     sse = np.zeros((g, n))
     a, b = alphas[:, None], betas[:, None]
     start = max(t - fit_days, 0)
+    has_trend = bool(np.any(betas))
     for day in range(t):
         obs = deseason[:, day]
         seen = ~np.isnan(obs)
         if not seen.any():
             continue
+        # Full-width masked updates: faster than boolean column indexing on (g, n) arrays.
         fresh = seen & np.isnan(level[0])
-        level[:, fresh] = obs[fresh]
-        update = seen & ~fresh
-        forecast = level[:, update] + phi * trend[:, update]
-        err = obs[update][None, :] - forecast
+        update = (seen & ~fresh)[None, :]
+        forecast = level + phi * trend if has_trend else level
+        err = np.where(update, obs[None, :] - forecast, 0.0)
         if day >= start:
-            sse[:, update] += err**2
-        level[:, update] = forecast + a * err
-        trend[:, update] = phi * trend[:, update] + b * err
+            sse += err * err
+        level = np.where(update, forecast + a * err, level)
+        level[:, fresh] = obs[fresh]
+        if has_trend:
+            trend = np.where(update, phi * trend + b * err, trend)
     return np.nan_to_num(level), trend, sse
 
 
@@ -91,8 +94,10 @@ class ETSForecaster(PanelForecaster):
         alphas = np.asarray(_ALPHAS)
         if not self.damped_trend:
             return alphas, np.zeros_like(alphas)
-        betas = np.asarray((0.0, 0.005, 0.02))
-        return np.repeat(alphas, len(betas)), np.tile(betas, len(alphas)) * np.repeat(alphas, 3)
+        # A smaller grid for the trend model: 4 alphas x 2 relative betas.
+        alphas = np.asarray((0.02, 0.05, 0.1, 0.2))
+        betas = np.asarray((0.005, 0.02))
+        return np.repeat(alphas, len(betas)), np.tile(betas, len(alphas)) * np.repeat(alphas, 2)
 
     def _fit_state(self, panel: Panel, deseason: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         del panel

@@ -40,9 +40,16 @@ from invdash.schema import (
     validate_forecasts,
 )
 
-__all__ = ["DailyDemand", "DemandSamples", "ProtectionDemand", "daily_demand",
-           "protection_demand", "sample_protection_demand", "lead_time_demand",
-           "DEFAULT_LEAD_TIME_DAYS"]
+__all__ = [
+    "DailyDemand",
+    "DemandSamples",
+    "ProtectionDemand",
+    "daily_demand",
+    "protection_demand",
+    "sample_protection_demand",
+    "lead_time_demand",
+    "DEFAULT_LEAD_TIME_DAYS",
+]
 
 #: Used (and said in the reason) when a product has no lead time.
 DEFAULT_LEAD_TIME_DAYS = 7.0
@@ -104,14 +111,17 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
             "forecasts have several rows for one sku and date (several models?); "
             "keep one model per SKU, e.g. the chosen model of the forecast run."
         )
-    frame = forecasts.assign(**{DATE: pd.to_datetime(forecasts[DATE]), SKU: forecasts[SKU].astype(str)})
+    frame = forecasts.assign(
+        **{DATE: pd.to_datetime(forecasts[DATE]), SKU: forecasts[SKU].astype(str)}
+    )
     frame = frame.sort_values([SKU, DATE])
     day = frame.groupby(SKU).cumcount().to_numpy()
     skus, sku_index = np.unique(frame[SKU].to_numpy(), return_inverse=True)
     horizon = np.bincount(sku_index, minlength=len(skus))
     mean = frame[MEAN].to_numpy(dtype=float)
-    var = np.maximum(_gamma_variance(mean, frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)),
-                     mean)
+    var = np.maximum(
+        _gamma_variance(mean, frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)), mean
+    )
     mean_m = np.zeros((len(skus), horizon.max(initial=1)))
     var_m = np.zeros_like(mean_m)
     mean_m[sku_index, day] = mean
@@ -122,7 +132,11 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
 
 def _gamma_variance(mean: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Variance mean^2 / k of the gamma with this mean whose quantiles best fit ``quantiles``."""
-    unit = stats.gamma.ppf(np.array(QUANTILES)[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None])
+    # Tiny shapes have quantiles like 1e-300; flushing them to 0 avoids slow denormal maths.
+    unit = stats.gamma.ppf(
+        np.array(QUANTILES)[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None]
+    )
+    unit = np.where(unit < 1e-12, 0.0, unit)
     var = np.zeros(len(mean))
     for first in range(0, len(mean), _ROWS_PER_FIT):
         rows = slice(first, first + _ROWS_PER_FIT)
@@ -146,8 +160,9 @@ def _extend(matrix: np.ndarray, horizon: np.ndarray, n_days: int) -> np.ndarray:
     return out
 
 
-def _lead_times(products: pd.DataFrame, skus: np.ndarray,
-                params: PolicyParams) -> tuple[np.ndarray, np.ndarray]:
+def _lead_times(
+    products: pd.DataFrame, skus: np.ndarray, params: PolicyParams
+) -> tuple[np.ndarray, np.ndarray]:
     table = products.assign(**{SKU: products[SKU].astype(str)}).set_index(SKU).reindex(skus)
     lead = table.get("lead_time_days", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
     sd = table.get("lead_time_sd_days", pd.Series(np.nan, index=table.index)).to_numpy(dtype=float)
@@ -190,17 +205,19 @@ def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> 
     return np.where((lead_sd > 0)[:, None], weights, point)
 
 
-def _mixed_moments(weights: np.ndarray, cum_mean: np.ndarray, cum_var: np.ndarray,
-                   offset: int) -> tuple[np.ndarray, np.ndarray]:
+def _mixed_moments(
+    weights: np.ndarray, cum_mean: np.ndarray, cum_var: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and E[X^2] of the demand over L + offset days, mixed over P(L = l)."""
     n_lead = weights.shape[1]
-    m = cum_mean[:, offset:offset + n_lead]
-    v = cum_var[:, offset:offset + n_lead]
+    m = cum_mean[:, offset : offset + n_lead]
+    v = cum_var[:, offset : offset + n_lead]
     return (weights * m).sum(axis=1), (weights * (v + m**2)).sum(axis=1)
 
 
-def protection_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *,
-                      params: PolicyParams) -> ProtectionDemand:
+def protection_demand(
+    forecasts: pd.DataFrame, products: pd.DataFrame, *, params: PolicyParams
+) -> ProtectionDemand:
     """Exact mean and variance of the demand over L and over L + R per SKU (no sampling).
 
     Example: 10 units a day with variance 10 (Poisson), L = 7 +- 1 day, R = 7: mean 140 and
@@ -226,12 +243,25 @@ def protection_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *,
         mean, second = _mixed_moments(weights, cum_mean, cum_var, offset)
         moments.append((mean, np.maximum(level * second - mean**2, 0.0)))
     (mean_l, var_l), (mean_lr, var_lr) = moments
-    return ProtectionDemand(daily=daily, lead_time_days=lead, lead_time_sd_days=lead_sd,
-                            mean_l=mean_l, var_l=var_l, mean_lr=mean_lr, var_lr=var_lr)
+    return ProtectionDemand(
+        daily=daily,
+        lead_time_days=lead,
+        lead_time_sd_days=lead_sd,
+        mean_l=mean_l,
+        var_l=var_l,
+        mean_lr=mean_lr,
+        var_lr=var_lr,
+    )
 
 
-def _sample_chunk(mean: np.ndarray, var: np.ndarray, lead_days: np.ndarray, review_days: int,
-                  n_samples: int, seeds: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _sample_chunk(  # noqa: PLR0913 - array arguments of one vectorised step
+    mean: np.ndarray,
+    var: np.ndarray,
+    lead_days: np.ndarray,
+    review_days: int,
+    n_samples: int,
+    seeds: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
     """Demand over L and over L + R for one chunk of SKUs; ``lead_days`` is (n_samples, k)."""
     n_days = mean.shape[1]
     positive = mean > 0
@@ -248,9 +278,14 @@ def _sample_chunk(mean: np.ndarray, var: np.ndarray, lead_days: np.ndarray, revi
     return demand_l, demand_lr
 
 
-def sample_protection_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *,
-                             params: PolicyParams, seed: int = 0,
-                             n_samples: int | None = None) -> DemandSamples:
+def sample_protection_demand(
+    forecasts: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    params: PolicyParams,
+    seed: int = 0,
+    n_samples: int | None = None,
+) -> DemandSamples:
     """Monte Carlo demand over the lead time L and over L + R for every forecast SKU.
 
     Args:
@@ -275,22 +310,35 @@ def sample_protection_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *,
     for chunk, first in enumerate(range(0, len(daily.skus), step)):
         cols = slice(first, first + step)
         demand_l[:, cols], demand_lr[:, cols] = _sample_chunk(
-            mean[cols], var[cols], lead_draw[:, cols], review, n_samples, (seed, chunk))
+            mean[cols], var[cols], lead_draw[:, cols], review, n_samples, (seed, chunk)
+        )
     if params.level_uncertainty_cv > 0:
         k = 1.0 / params.level_uncertainty_cv**2
         level = np.random.default_rng([seed, 1_000_033]).gamma(k, 1.0 / k, size=demand_l.shape)
         demand_l, demand_lr = demand_l * level, demand_lr * level
-    return DemandSamples(daily=daily, lead_time_days=lead, lead_time_sd_days=lead_sd,
-                         demand_l=demand_l, demand_lr=demand_lr)
+    return DemandSamples(
+        daily=daily,
+        lead_time_days=lead,
+        lead_time_sd_days=lead_sd,
+        demand_l=demand_l,
+        demand_lr=demand_lr,
+    )
 
 
-def lead_time_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *, params: PolicyParams,
-                     seed: int = 0, n_samples: int | None = None) -> pd.DataFrame:
+def lead_time_demand(
+    forecasts: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    params: PolicyParams,
+    seed: int = 0,
+    n_samples: int | None = None,
+) -> pd.DataFrame:
     """Distribution of demand over lead time + review period (L + R) per SKU.
 
     Mean and sd are exact (``protection_demand``); the quantiles come from Monte Carlo paths
-    of gamma-distributed forecast days over a random lead time (see the module docstring). Example: a steady 10 units a day with p10..p90 = 6..14, L = 7, R = 7 gives
-    a mean of 140 and an sd close to sqrt(14) * 3.1 = 11.7.
+    of gamma-distributed forecast days over a random lead time (see the module docstring).
+    Example: a steady 10 units a day with sd 3 (floored to the Poisson variance 10), L = 7,
+    R = 7 gives a mean of 140 and an sd of sqrt(14 x 10) = 11.8.
 
     Args:
         forecasts: forecast frame ``sku, date, model, mean, p05 .. p99`` (one model per SKU).
@@ -305,21 +353,24 @@ def lead_time_demand(forecasts: pd.DataFrame, products: pd.DataFrame, *, params:
         demand_lt_p99`` (units over L + R unless the name says ``_l_``).
     """
     exact = protection_demand(forecasts, products, params=params)
-    samples = sample_protection_demand(forecasts, products, params=params, seed=seed,
-                                       n_samples=n_samples)
+    samples = sample_protection_demand(
+        forecasts, products, params=params, seed=seed, n_samples=n_samples
+    )
     quantiles = np.quantile(samples.demand_lr, [0.5, 0.9, 0.95, 0.99], axis=0)
     daily = samples.daily
-    return pd.DataFrame({
-        SKU: daily.skus,
-        "lead_time_days": samples.lead_time_days,
-        "lead_time_sd_days": samples.lead_time_sd_days,
-        "protection_days": samples.lead_time_days + params.review_period_days,
-        "demand_daily_mean": daily.mean.sum(axis=1) / np.maximum(daily.horizon, 1),
-        "demand_l_mean": exact.mean_l,
-        "demand_lt_mean": exact.mean_lr,
-        "demand_lt_sd": np.sqrt(exact.var_lr),
-        "demand_lt_p50": quantiles[0],
-        "demand_lt_p90": quantiles[1],
-        "demand_lt_p95": quantiles[2],
-        "demand_lt_p99": quantiles[3],
-    })
+    return pd.DataFrame(
+        {
+            SKU: daily.skus,
+            "lead_time_days": samples.lead_time_days,
+            "lead_time_sd_days": samples.lead_time_sd_days,
+            "protection_days": samples.lead_time_days + params.review_period_days,
+            "demand_daily_mean": daily.mean.sum(axis=1) / np.maximum(daily.horizon, 1),
+            "demand_l_mean": exact.mean_l,
+            "demand_lt_mean": exact.mean_lr,
+            "demand_lt_sd": np.sqrt(exact.var_lr),
+            "demand_lt_p50": quantiles[0],
+            "demand_lt_p90": quantiles[1],
+            "demand_lt_p95": quantiles[2],
+            "demand_lt_p99": quantiles[3],
+        }
+    )

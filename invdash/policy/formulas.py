@@ -23,8 +23,14 @@ from scipy import optimize, stats
 from invdash.schema import DATE, QTY, SKU, ConfigError, InvalidDataError
 
 __all__ = [
-    "NewsvendorResult", "EOQResult", "newsvendor_normal", "newsvendor_expected_cost",
-    "normal_loss", "base_stock_level", "reorder_point_fill_rate", "economic_order_quantity",
+    "NewsvendorResult",
+    "EOQResult",
+    "newsvendor_normal",
+    "newsvendor_expected_cost",
+    "normal_loss",
+    "base_stock_level",
+    "reorder_point_fill_rate",
+    "economic_order_quantity",
     "textbook_policy",
 ]
 
@@ -50,8 +56,9 @@ def _positive(name: str, value: float) -> None:
         raise ConfigError(f"{name} must be > 0, got {value!r}.")
 
 
-def newsvendor_normal(*, holding_cost: float, stockout_cost: float, mean: float,
-                      sd: float) -> NewsvendorResult:
+def newsvendor_normal(
+    *, holding_cost: float, stockout_cost: float, mean: float, sd: float
+) -> NewsvendorResult:
     """Optimal order-up-to level and cost of the newsvendor with normal demand N(mu, sigma^2).
 
     S* = mu + z sigma, z = Phi^-1(p / (p + h)); g(S*) = (h + p) sigma phi(z).
@@ -81,20 +88,23 @@ def normal_loss(z: float) -> float:
     return float(stats.norm.pdf(z) - z * stats.norm.sf(z))
 
 
-def newsvendor_expected_cost(base_stock: float, *, holding_cost: float, stockout_cost: float,
-                             mean: float, sd: float) -> float:
+def newsvendor_expected_cost(
+    base_stock: float, *, holding_cost: float, stockout_cost: float, mean: float, sd: float
+) -> float:
     """Expected cost of ordering up to ``base_stock`` S with normal demand.
 
     g(S) = h (S - mu) + (h + p) sigma L((S - mu) / sigma). Example: S = 56.60 with the
     ``newsvendor_normal`` example numbers gives 2.00.
     """
     z = (base_stock - mean) / sd
-    return float(holding_cost * (base_stock - mean) + (holding_cost + stockout_cost) * sd
-                 * normal_loss(z))
+    return float(
+        holding_cost * (base_stock - mean) + (holding_cost + stockout_cost) * sd * normal_loss(z)
+    )
 
 
-def base_stock_level(*, service_level: float, mean_per_period: float, sd_per_period: float,
-                     lead_time_periods: float) -> float:
+def base_stock_level(
+    *, service_level: float, mean_per_period: float, sd_per_period: float, lead_time_periods: float
+) -> float:
     """Base-stock level S = mu L + z sigma sqrt(L), z = Phi^-1(service_level).
 
     Example: service_level 0.95, mu = 100 per week, sigma = 20, L = 4 weeks gives
@@ -103,12 +113,14 @@ def base_stock_level(*, service_level: float, mean_per_period: float, sd_per_per
     if not 0 < service_level < 1:
         raise ConfigError(f"service_level must be a fraction in (0, 1), got {service_level!r}.")
     z = stats.norm.ppf(service_level)
-    return float(mean_per_period * lead_time_periods
-                 + z * sd_per_period * math.sqrt(lead_time_periods))
+    return float(
+        mean_per_period * lead_time_periods + z * sd_per_period * math.sqrt(lead_time_periods)
+    )
 
 
-def reorder_point_fill_rate(*, fill_rate: float, order_quantity: float, lead_time_mean: float,
-                            lead_time_sd: float) -> float:
+def reorder_point_fill_rate(
+    *, fill_rate: float, order_quantity: float, lead_time_mean: float, lead_time_sd: float
+) -> float:
     """(r, Q) reorder point for a fill-rate target: r = mu_L + k sigma_L, L(k) = Q(1-beta)/sigma_L.
 
     Example (Silver, Pyke & Peterson style): beta = 0.95, Q = 100, mu_L = 200, sigma_L = 20:
@@ -127,8 +139,9 @@ def reorder_point_fill_rate(*, fill_rate: float, order_quantity: float, lead_tim
     return float(lead_time_mean + k * lead_time_sd)
 
 
-def economic_order_quantity(*, fixed_cost: float, holding_cost: float,
-                            demand_rate: float) -> EOQResult:
+def economic_order_quantity(
+    *, fixed_cost: float, holding_cost: float, demand_rate: float
+) -> EOQResult:
     """EOQ: Q* = sqrt(2 K D / h), cost g(Q*) = sqrt(2 K D h).
 
     Example (Snyder & Shen, Example 3.1): K = 8, h = 0.225, D = 1300 per year gives
@@ -156,9 +169,15 @@ def _lead_times(products: pd.DataFrame, skus: pd.Index, lead_time_days: float | 
     return table.to_numpy(dtype=float)
 
 
-def textbook_policy(sales: pd.DataFrame, products: pd.DataFrame, *, service_level: float,
-                    lead_time_days: float | None = None, review_period_days: int = 7,
-                    window_days: int = 28) -> pd.DataFrame:
+def textbook_policy(  # noqa: PLR0913 - the documented replay API
+    sales: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    service_level: float,
+    lead_time_days: float | None = None,
+    review_period_days: int = 7,
+    window_days: int = 28,
+) -> pd.DataFrame:
     """The textbook (R, S) policy: normal demand from a moving average of daily sales.
 
     mu and sigma are the mean and standard deviation of the last ``window_days`` of daily sales;
@@ -179,16 +198,19 @@ def textbook_policy(sales: pd.DataFrame, products: pd.DataFrame, *, service_leve
     if not 0 < service_level < 1:
         raise ConfigError(f"service_level must be a fraction in (0, 1), got {service_level!r}.")
     dated = sales[[SKU, DATE, QTY]].assign(**{DATE: pd.to_datetime(sales[DATE])})
-    recent = dated[dated[DATE] > dated.groupby(SKU)[DATE].transform("max")
-                   - pd.Timedelta(days=window_days)]
+    recent = dated[
+        dated[DATE] > dated.groupby(SKU)[DATE].transform("max") - pd.Timedelta(days=window_days)
+    ]
     stats_by_sku = recent.groupby(SKU)[QTY].agg(["mean", "std"]).fillna(0.0)
     lead = _lead_times(products, stats_by_sku.index, lead_time_days)
     z = stats.norm.ppf(service_level)
     safety = np.maximum(z * stats_by_sku["std"].to_numpy() * np.sqrt(lead + review_period_days), 0)
     mean = stats_by_sku["mean"].to_numpy()
-    return pd.DataFrame({
-        SKU: stats_by_sku.index.astype(str),
-        "safety_stock": safety,
-        "reorder_point": mean * lead + safety,
-        "order_up_to": mean * (lead + review_period_days) + safety,
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            SKU: stats_by_sku.index.astype(str),
+            "safety_stock": safety,
+            "reorder_point": mean * lead + safety,
+            "order_up_to": mean * (lead + review_period_days) + safety,
+        }
+    ).reset_index(drop=True)

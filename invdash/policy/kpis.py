@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from invdash.schema import DATE, QTY, SKU, STOCKOUT
@@ -37,8 +36,9 @@ class StockKpis:
     window_days: int
 
 
-def kpis(sales: pd.DataFrame, inventory: pd.DataFrame, products: pd.DataFrame, *,
-         window_days: int = 90) -> StockKpis:
+def kpis(
+    sales: pd.DataFrame, inventory: pd.DataFrame, products: pd.DataFrame, *, window_days: int = 90
+) -> StockKpis:
     """Compute the stock KPIs over the last ``window_days`` of sales.
 
     Example: one SKU selling 10 a day at cost 2 for 90 days with 300 on hand has stock value
@@ -52,15 +52,26 @@ def kpis(sales: pd.DataFrame, inventory: pd.DataFrame, products: pd.DataFrame, *
     """
     dated = sales.assign(**{DATE: pd.to_datetime(sales[DATE]), SKU: sales[SKU].astype(str)})
     recent = dated[dated[DATE] > dated[DATE].max() - pd.Timedelta(days=window_days)]
-    stockout = recent[STOCKOUT].astype(bool) if STOCKOUT in recent else pd.Series(False, index=recent.index)
+    stockout = (
+        recent[STOCKOUT].astype(bool)
+        if STOCKOUT in recent
+        else pd.Series(False, index=recent.index)
+    )
     in_stock_mean = recent[~stockout].groupby(SKU)[QTY].mean()
     lost = recent[stockout][SKU].map(in_stock_mean).fillna(0.0).sum()
     sold = float(recent[QTY].sum())
-    cost = products.assign(**{SKU: products[SKU].astype(str)}).set_index(SKU)["unit_cost"].fillna(0.0)
+    cost = (
+        products.assign(**{SKU: products[SKU].astype(str)}).set_index(SKU)["unit_cost"].fillna(0.0)
+    )
     latest = inventory.sort_values("as_of").groupby(inventory[SKU].astype(str))["on_hand"].last()
     stock_value = float((latest.clip(lower=0) * cost.reindex(latest.index).fillna(0.0)).sum())
     days = max(int(recent[DATE].nunique()), 1)
-    daily_cogs = float((recent.groupby(SKU)[QTY].sum() * cost.reindex(recent[SKU].unique()).fillna(0.0)).sum()) / days
+    daily_cogs = (
+        float(
+            (recent.groupby(SKU)[QTY].sum() * cost.reindex(recent[SKU].unique()).fillna(0.0)).sum()
+        )
+        / days
+    )
     return StockKpis(
         fill_rate=sold / (sold + lost) if sold + lost > 0 else float("nan"),
         stockout_rate=float(stockout.mean()) if len(stockout) else float("nan"),

@@ -11,16 +11,21 @@ import numpy as np
 import pandas as pd
 
 from invdash.policy.demand import daily_demand
-from invdash.policy.table import _arrivals, _per_sku
+from invdash.policy.inputs import _arrivals, _per_sku
 from invdash.schema import DATE, SKU, InvalidDataError
 
 __all__ = ["project_stock"]
 
 
-def project_stock(forecasts: pd.DataFrame, on_hand: pd.DataFrame,
-                  purchase_orders: pd.DataFrame | None, *,
-                  as_of: pd.Timestamp | str | None = None, seed: int = 0,
-                  n_samples: int = 500) -> pd.DataFrame:
+def project_stock(  # noqa: PLR0913 - the documented policy API
+    forecasts: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    purchase_orders: pd.DataFrame | None,
+    *,
+    as_of: pd.Timestamp | str | None = None,
+    seed: int = 0,
+    n_samples: int = 500,
+) -> pd.DataFrame:
     """Projected on-hand stock bands per SKU and forecast day.
 
     Example: 100 on hand, a steady 10 a day and a PO of 50 arriving on day 5 gives a p50 of
@@ -41,7 +46,9 @@ def project_stock(forecasts: pd.DataFrame, on_hand: pd.DataFrame,
     as_of = pd.Timestamp(as_of) if as_of is not None else dates.min() - pd.Timedelta(days=1)
     future = forecasts[dates > as_of]
     if future.empty:
-        raise InvalidDataError(f"the forecasts end on or before {as_of.date()}; nothing to project.")
+        raise InvalidDataError(
+            f"the forecasts end on or before {as_of.date()}; nothing to project."
+        )
     daily = daily_demand(future)
     n_days = daily.mean.shape[1]
     arrivals = _arrivals(purchase_orders, daily.skus, as_of, n_days)
@@ -59,11 +66,13 @@ def project_stock(forecasts: pd.DataFrame, on_hand: pd.DataFrame,
     valid = np.arange(n_days)[None, :] < daily.horizon[:, None]
     sku_index, day_index = np.nonzero(valid)
     start = pd.to_datetime(daily.start[sku_index])
-    return pd.DataFrame({
-        SKU: daily.skus[sku_index],
-        DATE: start + pd.to_timedelta(day_index, unit="D"),
-        "p10": bands[0, sku_index, day_index],
-        "p50": bands[1, sku_index, day_index],
-        "p90": bands[2, sku_index, day_index],
-        "stockout_probability": bands[3, sku_index, day_index],
-    })
+    return pd.DataFrame(
+        {
+            SKU: daily.skus[sku_index],
+            DATE: start + pd.to_timedelta(day_index, unit="D"),
+            "p10": bands[0, sku_index, day_index],
+            "p50": bands[1, sku_index, day_index],
+            "p90": bands[2, sku_index, day_index],
+            "stockout_probability": bands[3, sku_index, day_index],
+        }
+    )

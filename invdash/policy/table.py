@@ -2,11 +2,14 @@
 
 Design (a periodic-review (R, S) policy with MOQ and pack rounding):
 - S (order-up-to) covers demand over L + R at the SKU's service level, on gamma distributions
-  matched to the Monte Carlo moments of D_{L+R} and D_L (smooth in the inputs, so S never falls
+  matched to the exact moments of D_{L+R} and D_L (smooth in the inputs, so S never falls
   when the service level or the lead time grows): for ``cycle`` service, the service-level
   quantile; for ``fill_rate`` service, the smallest S whose expected units short per cycle,
   E[(D_{L+R} - S)^+] - E[(D_L - S)^+], is at most (1 - beta) E[D_R] (the standard
-  periodic-review fill-rate equation).
+  periodic-review fill-rate equation, exact for backorders; a simulated check is in the tests).
+  With lost sales instead, a stockout leaves the next cycle more stock than with backorders, so
+  the fill rate reached is 1 to 2.5 points above the target (measured on simulated gamma demand
+  with a correct forecast: target 95 % -> 96.6-97.4 %).
 - safety stock = max(0, S - E[D_{L+R}]) (never negative); order_up_to = ceil(E[D_{L+R}] + SS).
 - reorder_point is the review trigger: a review orders when the inventory position is at or below
   it. In a periodic review without a fixed ordering cost, skipping an order means the next one
@@ -23,23 +26,55 @@ Design (a periodic-review (R, S) policy with MOQ and pack rounding):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from invdash.policy.demand import DailyDemand, ProtectionDemand, protection_demand
+from invdash.policy.inputs import _arrivals, _on_order, _per_sku, _product_column
 from invdash.policy.params import PolicyParams
 from invdash.schema import DATE, SKU, InvalidDataError
 
-__all__ = ["compute_policy", "classify_abc", "classify_xyz", "round_order_quantity",
-           "solve_order_up_to", "POLICY_COLUMNS"]
+__all__ = [
+    "compute_policy",
+    "classify_abc",
+    "classify_xyz",
+    "round_order_quantity",
+    "solve_order_up_to",
+    "POLICY_COLUMNS",
+]
 
 POLICY_COLUMNS = (
-    SKU, "service_level", "abc", "xyz", "lead_time_days", "demand_daily_mean", "demand_lt_mean",
-    "demand_lt_sd", "safety_stock", "lead_time_point", "reorder_point", "order_up_to", "on_hand", "on_order",
-    "inventory_position", "raw_qty", "moq", "pack_size", "suggested_qty", "order_by_date",
-    "stockout_date", "stockout_probability", "expected_short_units", "days_of_cover", "excess_units", "excess_value",
-    "unit_cost", "reason",
+    SKU,
+    "service_level",
+    "abc",
+    "xyz",
+    "lead_time_days",
+    "demand_daily_mean",
+    "demand_lt_mean",
+    "demand_lt_sd",
+    "safety_stock",
+    "lead_time_point",
+    "reorder_point",
+    "order_up_to",
+    "on_hand",
+    "on_order",
+    "inventory_position",
+    "raw_qty",
+    "moq",
+    "pack_size",
+    "suggested_qty",
+    "order_by_date",
+    "stockout_date",
+    "stockout_probability",
+    "expected_short_units",
+    "days_of_cover",
+    "excess_units",
+    "excess_value",
+    "unit_cost",
+    "reason",
 )
 _BISECTION_STEPS = 40
 
@@ -87,16 +122,18 @@ def _gamma_fit(mean: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return mean, shape, scale
 
 
-def _gamma_loss(level: np.ndarray, mean: np.ndarray, shape: np.ndarray,
-                scale: np.ndarray) -> np.ndarray:
+def _gamma_loss(
+    level: np.ndarray, mean: np.ndarray, shape: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
     """E[(X - level)^+] for X ~ Gamma(k, theta): mu Q(k + 1, s/theta) - s Q(k, s/theta)."""
     x = level / np.where(scale > 0, scale, 1.0)
     loss = mean * special.gammaincc(shape + 1, x) - level * special.gammaincc(shape, x)
     return np.where(scale > 0, np.maximum(loss, 0.0), np.maximum(mean - level, 0.0))
 
 
-def solve_order_up_to(demand: ProtectionDemand, service_level: np.ndarray, *,
-                      service_measure: str) -> np.ndarray:
+def solve_order_up_to(
+    demand: ProtectionDemand, service_level: np.ndarray, *, service_measure: str
+) -> np.ndarray:
     """S per SKU meeting its service level, on gammas matched to the protection-demand moments.
 
     Example: D_{L+R} with mean 140 and variance 140, cycle service 0.95: S = 160.0.
@@ -112,50 +149,26 @@ def solve_order_up_to(demand: ProtectionDemand, service_level: np.ndarray, *,
     high = mean_lr + 20 * np.sqrt(shape_lr) * scale_lr + 1.0
     for _ in range(_BISECTION_STEPS):
         mid = (low + high) / 2
-        short = (_gamma_loss(mid, mean_lr, shape_lr, scale_lr)
-                 - _gamma_loss(mid, mean_l, shape_l, scale_l))
+        short = _gamma_loss(mid, mean_lr, shape_lr, scale_lr) - _gamma_loss(
+            mid, mean_l, shape_l, scale_l
+        )
         ok = short <= allowed
         high, low = np.where(ok, mid, high), np.where(ok, low, mid)
     return np.where(mean_lr > 0, high, 0.0)
 
 
-def _per_sku(frame: pd.DataFrame | None, skus: np.ndarray, column: str, default: float) -> np.ndarray:
-    if frame is None or frame.empty or column not in frame:
-        return np.full(len(skus), default)
-    table = frame.assign(**{SKU: frame[SKU].astype(str)}).groupby(SKU)[column].sum()
-    return table.reindex(skus).fillna(default).to_numpy(dtype=float)
-
-
-def _on_order(on_order: pd.DataFrame | None, skus: np.ndarray) -> np.ndarray:
-    column = "on_order" if on_order is not None and "on_order" in on_order else "qty"
-    return _per_sku(on_order, skus, column, 0.0)
-
-
-def _arrivals(on_order: pd.DataFrame | None, skus: np.ndarray, as_of: pd.Timestamp,
-              n_days: int) -> np.ndarray:
-    """Units arriving per SKU and day 1..n_days (overdue orders on day 1; no ETA: day 1)."""
-    arrivals = np.zeros((len(skus), n_days))
-    if on_order is None or on_order.empty:
-        return arrivals
-    qty_col = "on_order" if "on_order" in on_order else "qty"
-    position = {sku: i for i, sku in enumerate(skus)}
-    eta = pd.to_datetime(on_order["eta"]) if "eta" in on_order else pd.Series(pd.NaT, index=on_order.index)
-    days = ((eta - as_of).dt.days.fillna(1).clip(lower=1) - 1).astype(int)
-    for sku, day, qty in zip(on_order[SKU].astype(str), days, on_order[qty_col], strict=True):
-        if sku in position and day < n_days:
-            arrivals[position[sku], day] += float(qty)
-    return arrivals
-
-
-def _service_levels(skus: np.ndarray, abc: pd.Series, params: PolicyParams,
-                    overrides: pd.DataFrame | None) -> np.ndarray:
+def _service_levels(
+    skus: np.ndarray, abc: pd.Series, params: PolicyParams, overrides: pd.DataFrame | None
+) -> np.ndarray:
     levels = pd.Series(params.service_level, index=skus, dtype=float)
     if params.abc_service_levels is not None:
         levels = abc.map(dict(zip("ABC", params.abc_service_levels, strict=True))).astype(float)
     if overrides is not None and not overrides.empty:
         for scope, by in (("abc", abc), ("sku", pd.Series(skus, index=skus))):
             chosen = overrides[overrides["scope"] == scope]
-            mapped = by.map(dict(zip(chosen["key"].astype(str), chosen["service_level"], strict=True)))
+            mapped = by.map(
+                dict(zip(chosen["key"].astype(str), chosen["service_level"], strict=True))
+            )
             levels = mapped.fillna(levels).astype(float)
     return levels.to_numpy()
 
@@ -173,66 +186,98 @@ def _stockout_dates(daily: DailyDemand, on_hand: np.ndarray, arrivals: np.ndarra
     return np.where(first >= 0, dates.to_numpy(), np.datetime64("NaT"))
 
 
-def _reason(row: pd.Series) -> str:
-    position = f"position {row.inventory_position:g} (on hand {row.on_hand:g} + on order {row.on_order:g})"
+def _reason(row: Any) -> str:
+    position = (
+        f"position {row.inventory_position:g} (on hand {row.on_hand:g} + on order {row.on_order:g})"
+    )
     if row.demand_daily_mean <= 0:
         return f"no forecast demand; {position}"
     if row.suggested_qty > 0:
-        urgency = ("below lead-time cover" if row.inventory_position < row.lead_time_point
-                   else "below order-up-to")
-        rounding = f"rounded to packs of {row.pack_size:g}" + (f", MOQ {row.moq:g}" if row.moq > 0 else "")
-        return (f"{urgency}: order {row.suggested_qty:g} = up-to {row.order_up_to:g} - {position} "
-                f"= {row.raw_qty:g}, {rounding}")
+        urgency = (
+            "below lead-time cover"
+            if row.inventory_position < row.lead_time_point
+            else "below order-up-to"
+        )
+        rounding = f"rounded to packs of {row.pack_size:g}" + (
+            f", MOQ {row.moq:g}" if row.moq > 0 else ""
+        )
+        return (
+            f"{urgency}: order {row.suggested_qty:g} = up-to {row.order_up_to:g} - {position} "
+            f"= {row.raw_qty:g}, {rounding}"
+        )
     if row.excess_units > 0:
-        return f"excess {row.excess_units:g} units beyond order-up-to {row.order_up_to:g}; {position}"
+        return (
+            f"excess {row.excess_units:g} units beyond order-up-to {row.order_up_to:g}; {position}"
+        )
     return f"{position} covers order-up-to {row.order_up_to:g}"
 
 
-def _order_by(as_of: pd.Timestamp, position: np.ndarray, reorder_point: np.ndarray,
-              daily_mean: np.ndarray) -> np.ndarray:
-    days = np.where(daily_mean > 0, (position - reorder_point) / np.where(daily_mean > 0, daily_mean, 1), np.inf)
+def _order_by(
+    as_of: pd.Timestamp, position: np.ndarray, reorder_point: np.ndarray, daily_mean: np.ndarray
+) -> np.ndarray:
+    days = np.where(
+        daily_mean > 0, (position - reorder_point) / np.where(daily_mean > 0, daily_mean, 1), np.inf
+    )
     days = np.clip(np.floor(days), 0, 3650)
     dates = as_of + pd.to_timedelta(np.where(np.isfinite(days), days, 0), unit="D")
     return np.where(np.isfinite(days) & (daily_mean > 0), dates.to_numpy(), np.datetime64("NaT"))
 
 
-def _product_column(products: pd.DataFrame, skus: np.ndarray, column: str) -> np.ndarray:
-    if column not in products:
-        return np.full(len(skus), np.nan)
-    table = products.assign(**{SKU: products[SKU].astype(str)}).set_index(SKU)[column]
-    return table.reindex(skus).to_numpy(dtype=float)
-
-
-def _levels(demand: ProtectionDemand, products: pd.DataFrame, params: PolicyParams,
-            overrides: pd.DataFrame | None) -> pd.DataFrame:
+def _levels(
+    demand: ProtectionDemand,
+    products: pd.DataFrame,
+    params: PolicyParams,
+    overrides: pd.DataFrame | None,
+) -> pd.DataFrame:
     """Classes, service levels, safety stock, reorder point and order-up-to per SKU."""
     daily = demand.daily
     skus = daily.skus
     daily_mean = daily.mean.sum(axis=1) / np.maximum(daily.horizon, 1)
     daily_sd = np.sqrt(daily.var.sum(axis=1) / np.maximum(daily.horizon, 1))
     price = _product_column(products, skus, "unit_price")
-    price = np.where(np.isfinite(price), price, np.nan_to_num(_product_column(products, skus, "unit_cost"), nan=1.0))
+    price = np.where(
+        np.isfinite(price),
+        price,
+        np.nan_to_num(_product_column(products, skus, "unit_cost"), nan=1.0),
+    )
     abc = classify_abc(pd.Series(daily_mean * price, index=skus))
-    cv = pd.Series(np.where(daily_mean > 0, daily_sd / np.where(daily_mean > 0, daily_mean, 1), np.inf), index=skus)
+    cv = pd.Series(
+        np.where(daily_mean > 0, daily_sd / np.where(daily_mean > 0, daily_mean, 1), np.inf),
+        index=skus,
+    )
     service = _service_levels(skus, abc, params, overrides)
     target = solve_order_up_to(demand, service, service_measure=params.service_measure)
     mean_lr = demand.mean_lr
     safety = np.maximum(target - mean_lr, 0.0)
-    return pd.DataFrame({
-        SKU: skus, "service_level": service, "abc": abc.to_numpy(), "xyz": classify_xyz(cv).to_numpy(),
-        "lead_time_days": demand.lead_time_days, "demand_daily_mean": daily_mean,
-        "demand_lt_mean": mean_lr, "demand_lt_sd": np.sqrt(demand.var_lr),
-        "safety_stock": safety,
-        "lead_time_point": np.ceil(np.round(demand.mean_l + safety, 9)),
-        "reorder_point": np.maximum(np.ceil(np.round(mean_lr + safety, 9)) - 1, 0),
-        "order_up_to": np.ceil(np.round(mean_lr + safety, 9)),
-    })
+    return pd.DataFrame(
+        {
+            SKU: skus,
+            "service_level": service,
+            "abc": abc.to_numpy(),
+            "xyz": classify_xyz(cv).to_numpy(),
+            "lead_time_days": demand.lead_time_days,
+            "demand_daily_mean": daily_mean,
+            "demand_lt_mean": mean_lr,
+            "demand_lt_sd": np.sqrt(demand.var_lr),
+            "safety_stock": safety,
+            "lead_time_point": np.ceil(np.round(demand.mean_l + safety, 9)),
+            "reorder_point": np.maximum(np.ceil(np.round(mean_lr + safety, 9)) - 1, 0),
+            "order_up_to": np.ceil(np.round(mean_lr + safety, 9)),
+        }
+    )
 
 
-def compute_policy(forecasts: pd.DataFrame, products: pd.DataFrame, on_hand: pd.DataFrame,
-                   on_order: pd.DataFrame | None, *, params: PolicyParams,
-                   as_of: pd.Timestamp | str | None = None, overrides: pd.DataFrame | None = None,
-                   seed: int = 0) -> pd.DataFrame:  # noqa: ARG001 - stable API
+def compute_policy(  # noqa: PLR0913 - the documented policy API
+    forecasts: pd.DataFrame,
+    products: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    on_order: pd.DataFrame | None,
+    *,
+    params: PolicyParams,
+    as_of: pd.Timestamp | str | None = None,
+    overrides: pd.DataFrame | None = None,
+    seed: int = 0,  # noqa: ARG001 - stable API; the policy has no sampling
+) -> pd.DataFrame:  # noqa: ARG001 - stable API
     """The stock policy and suggested order per SKU (the PolicyTable).
 
     Args:
@@ -259,7 +304,8 @@ def compute_policy(forecasts: pd.DataFrame, products: pd.DataFrame, on_hand: pd.
     future = forecasts[dates > as_of]
     if future.empty:
         raise InvalidDataError(
-            f"the forecasts end on or before {as_of.date()}; run a new forecast for the current data."
+            f"the forecasts end on or before {as_of.date()}; "
+            "run a new forecast for the current data."
         )
     demand = protection_demand(future, products, params=params)
     table = _levels(demand, products, params, overrides)
@@ -271,16 +317,22 @@ def compute_policy(forecasts: pd.DataFrame, products: pd.DataFrame, on_hand: pd.
     table["moq"] = np.nan_to_num(_product_column(products, skus, "moq"), nan=0.0)
     table["pack_size"] = np.nan_to_num(_product_column(products, skus, "pack_size"), nan=1.0)
     need = np.where(table["inventory_position"] <= table["reorder_point"], table["raw_qty"], 0.0)
-    table["suggested_qty"] = round_order_quantity(need, moq=table["moq"].to_numpy(),
-                                                  pack_size=table["pack_size"].to_numpy())
+    table["suggested_qty"] = round_order_quantity(
+        need, moq=table["moq"].to_numpy(), pack_size=table["pack_size"].to_numpy()
+    )
     table["unit_cost"] = np.nan_to_num(_product_column(products, skus, "unit_cost"), nan=0.0)
     _add_risk(table, demand, on_order, as_of, params)
-    table["reason"] = table.apply(_reason, axis=1)
+    table["reason"] = [_reason(row) for row in table.itertuples(index=False)]
     return table[list(POLICY_COLUMNS)]
 
 
-def _add_risk(table: pd.DataFrame, demand: ProtectionDemand, on_order: pd.DataFrame | None,
-              as_of: pd.Timestamp, params: PolicyParams) -> None:
+def _add_risk(
+    table: pd.DataFrame,
+    demand: ProtectionDemand,
+    on_order: pd.DataFrame | None,
+    as_of: pd.Timestamp,
+    params: PolicyParams,
+) -> None:
     """Dates, stockout risk, cover and excess columns (in place on the new table).
 
     Stockout risk before the next possible delivery: D_L (gamma matched to its exact moments)
@@ -291,18 +343,28 @@ def _add_risk(table: pd.DataFrame, demand: ProtectionDemand, on_order: pd.DataFr
     lead = np.ceil(demand.lead_time_days).astype(int)
     arriving = np.array([arrivals[i, : lead[i]].sum() for i in range(len(skus))])
     on_hand = table["on_hand"].to_numpy()
-    table["order_by_date"] = pd.to_datetime(_order_by(as_of, table["inventory_position"].to_numpy(),
-                                                      table["lead_time_point"].to_numpy(),
-                                                      table["demand_daily_mean"].to_numpy()))
+    table["order_by_date"] = pd.to_datetime(
+        _order_by(
+            as_of,
+            table["inventory_position"].to_numpy(),
+            table["lead_time_point"].to_numpy(),
+            table["demand_daily_mean"].to_numpy(),
+        )
+    )
     table["stockout_date"] = pd.to_datetime(_stockout_dates(demand.daily, on_hand, arrivals))
     available = on_hand + arriving
     mean_l, shape_l, scale_l = _gamma_fit(demand.mean_l, demand.var_l)
     ratio = available / np.where(scale_l > 0, scale_l, 1.0)
     table["stockout_probability"] = np.where(
-        scale_l > 0, special.gammaincc(shape_l, ratio), (mean_l > available).astype(float))
+        scale_l > 0, special.gammaincc(shape_l, ratio), (mean_l > available).astype(float)
+    )
     table["expected_short_units"] = _gamma_loss(available, mean_l, shape_l, scale_l)
     daily_mean = table["demand_daily_mean"].to_numpy()
-    table["days_of_cover"] = np.where(daily_mean > 0, on_hand / np.where(daily_mean > 0, daily_mean, 1), np.inf)
-    excess = table["inventory_position"] - table["order_up_to"] - params.excess_cover_days * daily_mean
+    table["days_of_cover"] = np.where(
+        daily_mean > 0, on_hand / np.where(daily_mean > 0, daily_mean, 1), np.inf
+    )
+    excess = (
+        table["inventory_position"] - table["order_up_to"] - params.excess_cover_days * daily_mean
+    )
     table["excess_units"] = np.floor(np.maximum(excess, 0.0))
     table["excess_value"] = table["excess_units"] * table["unit_cost"]

@@ -113,7 +113,7 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
     customers, cust_codes = np.unique(cust_col, return_inverse=True)
     items_known = item_codes[known]
     end = pd.Timestamp(purchases[TS].max())
-    # One count per (customer, order, item): several lines of one item in one order are one purchase.
+    # One count per (customer, order, item): repeated lines of an item in an order are one buy.
     frame = pd.DataFrame({"u": cust_codes, "o": order_codes[known], "i": items_known,
                           "t": purchases.loc[known, TS].to_numpy()})
     frame = frame.drop_duplicates(["u", "o", "i"], keep="first")

@@ -52,7 +52,7 @@ class TitleSimilarity:
             raise NotFittedError("TitleSimilarity is not fitted yet; call fit(products) first.")
 
     def similarity(self, sku: str) -> np.ndarray:
-        """Cosine similarity of ``sku``'s title to every SKU's (self set to -inf); zeros if unknown."""
+        """Cosine similarity of ``sku``'s title to every SKU's (self -inf; zeros if unknown)."""
         self._check()
         row = self.index_.get(str(sku))
         if row is None:

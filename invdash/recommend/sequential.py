@@ -42,7 +42,7 @@ def _windows(sequences: Sequence[np.ndarray], *, length: int, max_windows: int) 
     return np.stack(rows) if rows else np.zeros((0, length), dtype=np.int64)
 
 
-def _build_net(n_items: int, *, max_len: int, dim: int, n_layers: int, n_heads: int,
+def _build_net(n_items: int, *, max_len: int, dim: int, n_layers: int, n_heads: int,  # noqa: PLR0913
                dropout: float):  # noqa: ANN202 - a torch module defined lazily
     import torch
     from torch import nn
@@ -87,9 +87,9 @@ class SASRec:
         seed: seed of all randomness.
     """
 
-    def __init__(self, max_len: int = 50, dim: int = 64, n_layers: int = 2, n_heads: int = 2,  # noqa: PLR0913 - hyper-parameters
-                 dropout: float = 0.2, epochs: int = 8, batch_size: int = 128, lr: float = 3e-3,
-                 max_windows: int = 3, seed: int = 0) -> None:
+    def __init__(self, max_len: int = 30, dim: int = 64, n_layers: int = 2, n_heads: int = 2,  # noqa: PLR0913 - hyper-parameters
+                 dropout: float = 0.2, epochs: int = 3, batch_size: int = 128, lr: float = 3e-3,
+                 max_windows: int = 1, seed: int = 0) -> None:
         self.max_len = max_len
         self.dim = dim
         self.n_layers = n_layers
@@ -147,7 +147,9 @@ class SASRec:
         import torch
 
         if not hasattr(self, "net_"):
-            raise NotFittedError("SASRec is not fitted yet; call fit(sequences, n_items=...) first.")
+            raise NotFittedError(
+                "SASRec is not fitted yet; call fit(sequences, n_items=...) first."
+            )
         ids = np.zeros((len(sequences), self.max_len), dtype=np.int64)
         for row, seq in enumerate(sequences):
             tail = np.asarray(seq, dtype=np.int64)[-self.max_len:] + 1

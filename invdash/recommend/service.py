@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from invdash.recommend._data import Interactions, build_interactions, clean_purchases
-from invdash.recommend.blend import DEFAULT_WEIGHTS, blend_scores, top_k
+from invdash.recommend.blend import (
+    DEFAULT_DISCOVERY_WEIGHTS,
+    DEFAULT_WEIGHTS,
+    blend_scores,
+    top_k,
+)
 from invdash.recommend.content import TitleSimilarity
 from invdash.recommend.cooccur import BoughtTogether
 from invdash.recommend.personal import EASE, popularity_scores, repeat_scores
@@ -50,6 +55,7 @@ class ShopRecommender:
         status: SKU -> stock status (missing SKUs are ``unknown``, i.e. sellable).
         names: SKU -> product name (for reasons).
         weights: blend weights.
+        discovery_weights: blend weights of lists without already-bought items.
         overstock_boost: multiplicative boost (1 + b) of overstocked items.
     """
 
@@ -61,6 +67,8 @@ class ShopRecommender:
     status: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    discovery_weights: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_DISCOVERY_WEIGHTS))
     overstock_boost: float = 0.0
 
     def sellable(self) -> np.ndarray:
@@ -75,6 +83,7 @@ class ShopRecommender:
 
 def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None = None,  # noqa: PLR0913 - options
                     stock: pd.DataFrame | None = None, weights: Mapping[str, float] | None = None,
+                    discovery_weights: Mapping[str, float] | None = None,
                     sequential: SASRec | None = None, overstock_boost: float = 0.0,
                     seed: int = 0) -> ShopRecommender:
     """Train every scorer on a shop's order lines.
@@ -84,6 +93,7 @@ def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None 
         products: optional catalogue ``sku, name[, category]`` (names enable substitutes).
         stock: optional ``stock.stock_status`` frame; None means every SKU is sellable.
         weights: blend weights (default ``blend.DEFAULT_WEIGHTS``).
+        discovery_weights: weights of discovery lists (default ``DEFAULT_DISCOVERY_WEIGHTS``).
         sequential: an unfitted SASRec to train (default ``SASRec(seed=seed)``); skipped when the
             sequential weight is 0.
         overstock_boost: b in the (1 + b) boost of overstocked items.
@@ -94,8 +104,9 @@ def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None 
     """
     interactions = build_interactions(clean_purchases(order_lines))
     weights = dict(weights or DEFAULT_WEIGHTS)
+    discovery_weights = dict(discovery_weights or DEFAULT_DISCOVERY_WEIGHTS)
     model = None
-    if weights.get("sequential", 0.0) > 0 and len(interactions.customers):
+    if max(weights.get("sequential", 0.0), discovery_weights.get("sequential", 0.0)) > 0:
         model = (sequential or SASRec(seed=seed)).fit(interactions.sequences,
                                                       n_items=len(interactions.skus))
     titles, names = None, {}
@@ -108,7 +119,8 @@ def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None 
     return ShopRecommender(
         interactions=interactions, bought_together=BoughtTogether().fit(interactions.basket_items),
         ease=EASE().fit(interactions.user_items), sequential=model, titles=titles, status=status,
-        names=names, weights=weights, overstock_boost=overstock_boost,
+        names=names, weights=weights, discovery_weights=discovery_weights,
+        overstock_boost=overstock_boost,
     )
 
 
@@ -137,18 +149,25 @@ def _boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
     return scores * np.where(over, 1.0 + model.overstock_boost, 1.0)
 
 
-def _reason(model: ShopRecommender, user: int, item: int) -> str:
-    inter = model.interactions
-    history = inter.user_items[user]
-    if history[0, item] > 0:
-        return "you bought this before"
-    if history.nnz:
-        links = model.bought_together.scores_[history.indices, item].toarray().ravel()
-        if links.max() > 0:
-            other = inter.skus[history.indices[int(np.argmax(links))]]
-            return f"bought together with {model.name(other)}"
-        return "customers with similar purchases bought this"
-    return "popular"
+def _reasons(model: ShopRecommender, links: np.ndarray, user: int,
+             items: np.ndarray) -> list[str]:
+    """Why each item: bought before, bought together with a history item, similar customers,
+    popular (``links`` is the dense item-item association matrix)."""
+    history = model.interactions.user_items[user].indices
+    if len(history) == 0:
+        return ["popular"] * len(items)
+    block = links[np.ix_(history, items)]
+    best = history[np.argmax(block, axis=0)]
+    owned = set(history.tolist())
+    reasons = []
+    for col, item in enumerate(items):
+        if int(item) in owned:
+            reasons.append("you bought this before")
+        elif block[:, col].max() > 0:
+            reasons.append(f"bought together with {model.name(model.interactions.skus[best[col]])}")
+        else:
+            reasons.append("customers with similar purchases bought this")
+    return reasons
 
 
 def _swap_in_substitutes(model: ShopRecommender, ranked: list[tuple[int, float, str]],
@@ -178,15 +197,20 @@ def _swap_in_substitutes(model: ShopRecommender, ranked: list[tuple[int, float, 
 
 
 def _known_customers(model: ShopRecommender, query: list[str], users: np.ndarray, *,
-                     k: int) -> list[tuple[str, int, str, float, str]]:
-    scores = _boosted(model, blend_scores(component_scores(model, users), model.weights))
+                     k: int, exclude_purchased: bool) -> list[tuple[str, int, str, float, str]]:
+    weights = model.discovery_weights if exclude_purchased else model.weights
+    scores = _boosted(model, blend_scores(component_scores(model, users), weights))
+    if exclude_purchased:
+        scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
     sellable = model.sellable()
     chosen = top_k(scores, k=k, allowed=sellable)
     wanted = top_k(scores, k=k) if not sellable.all() else None
+    links = model.bought_together.scores_.toarray()
     rows = []
     for row, (name, user) in enumerate(zip(query, users, strict=True)):
-        ranked = [(int(i), float(scores[row, i]), _reason(model, int(user), int(i)))
-                  for i in chosen[row] if i >= 0]
+        items = chosen[row][chosen[row] >= 0]
+        ranked = [(int(i), float(scores[row, i]), why) for i, why in
+                  zip(items, _reasons(model, links, int(user), items), strict=True)]
         if wanted is not None:
             ranked = _swap_in_substitutes(model, ranked, wanted[row], scores[row], k=k)
         rows += [(name, rank + 1, str(model.interactions.skus[i]), score, reason)
@@ -202,8 +226,14 @@ def _popular(model: ShopRecommender, name: str, *, k: int) -> list:
 
 
 def recommend_for_customer(model: ShopRecommender, customer_ids: str | Sequence[str], *,
-                           k: int = 10) -> pd.DataFrame:
+                           k: int = 10, exclude_purchased: bool = False) -> pd.DataFrame:
     """Top-``k`` sellable items for each customer (unknown customers get popular items).
+
+    Args:
+        model: a fitted recommender.
+        customer_ids: one customer id or several.
+        k: list length.
+        exclude_purchased: leave out items the customer already bought (discovery lists).
 
     Returns:
         Frame ``query, rank, sku, score, reason`` with ``query`` the customer id.
@@ -214,7 +244,8 @@ def recommend_for_customer(model: ShopRecommender, customer_ids: str | Sequence[
     rows: list = []
     for start in range(0, len(known), _CHUNK):
         part = known[start:start + _CHUNK]
-        rows += _known_customers(model, part, np.array([index[c] for c in part]), k=k)
+        rows += _known_customers(model, part, np.array([index[c] for c in part]), k=k,
+                                 exclude_purchased=exclude_purchased)
     for customer in ids:
         if customer not in index:
             rows += _popular(model, customer, k=k)

@@ -27,18 +27,18 @@ import duckdb
 
 __all__ = [
     "RAW", "TYPED", "predicate", "CsvSource", "ParquetSource", "stage_sample", "TEXT", "NUMBER",
-    "TIMESTAMP_ISO", "TIMESTAMP_FORMAT", "DAY_ISO", "DAY_FORMAT", "FLAG", "ABSENT", "parquet_columns",
-    "staged_rows", "count_format_failures", "create_typed", "count_where", "first_where",
-    "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
+    "TIMESTAMP_ISO", "TIMESTAMP_FORMAT", "DAY_ISO", "DAY_FORMAT", "FLAG", "ABSENT",
+    "parquet_columns", "staged_rows", "count_format_failures", "create_typed", "count_where",
+    "first_where", "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
     "store_sales", "store_products", "store_inventory", "store_purchase_orders",
     "store_order_lines", "order_line_stats", "excluded_code_counts", "rebuild_sales_from_orders",
     "store_product_names",
 ]
 
+# The order-line SQL lives in ``ingest_orders`` (module size); re-exported here.
+
 RAW = "_ingest_raw"
 TYPED = "_ingest_typed"
-_REJECTS = "_ingest_rejects"
-_REJECT_SCANS = "_ingest_reject_scans"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 #: Text -> typed value templates; ``{c}`` is a raw column identifier.
@@ -244,8 +244,9 @@ def first_duplicates(
 ) -> tuple[int, list[tuple[tuple[object, ...], list[int]]]]:
     """Key groups that occur more than once: ``(number of groups, [(key, lines), ...])``."""
     cols = ", ".join(_ident(k) for k in keys)
-    groups = f"SELECT 1 FROM _ingest_typed GROUP BY {cols} HAVING count(*) > 1"
-    total = conn.execute(f"SELECT count(*) FROM ({groups})").fetchone()[0]
+    query = (f"SELECT count(*) FROM (SELECT 1 FROM _ingest_typed GROUP BY {cols} "
+             "HAVING count(*) > 1)")
+    total = conn.execute(query).fetchone()[0]
     query = (f"SELECT {cols}, list(rowid + ? ORDER BY rowid) AS lines FROM _ingest_typed "
              f"GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT ?")
     rows = conn.execute(query, [first_line, limit]).fetchall()
@@ -346,111 +347,10 @@ def store_purchase_orders(conn: duckdb.DuckDBPyConnection) -> int:
     return staged_rows(conn)
 
 
-# Order-line exports. A product line: its code is not in the non-product list (passed as the
-# parameter $codes, upper case) and is no gift voucher. A cancellation: order id "C" + digits.
-_PRODUCT = "NOT (upper(sku) IN (SELECT unnest($codes)) OR upper(sku) LIKE 'GIFT\\_%' ESCAPE '\\')"
-_CANCELLED = "regexp_matches(order_id, '^[Cc][0-9]')"
-
-
-def excluded_code_counts(
-    conn: duckdb.DuckDBPyConnection, codes: Sequence[str]
-) -> dict[str, int]:
-    """Staged order lines per non-product code (``codes`` upper-case, plus ``GIFT_*``)."""
-    rows = conn.execute(
-        "SELECT sku, count(*) FROM _ingest_typed WHERE NOT (" + _PRODUCT + ") "
-        "GROUP BY sku ORDER BY 2 DESC, 1",
-        {"codes": list(codes)},
-    ).fetchall()
-    return {str(k): int(v) for k, v in rows}
-
-
-def order_line_stats(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> dict[str, int]:
-    """Counts over the staged product lines: cancellations, returns, zero/negative prices."""
-    row = conn.execute(
-        "SELECT count(*) FILTER (WHERE cancelled), "
-        "count(DISTINCT order_id) FILTER (WHERE cancelled), "
-        "coalesce(sum(-qty) FILTER (WHERE cancelled), 0), "
-        "count(*) FILTER (WHERE NOT cancelled AND qty < 0), "
-        "coalesce(sum(-qty) FILTER (WHERE NOT cancelled AND qty < 0), 0), "
-        "count(*) FILTER (WHERE price <= 0), count(*) FILTER (WHERE qty = 0) "
-        "FROM (SELECT order_id, qty, price, " + _CANCELLED + " AS cancelled "
-        "FROM _ingest_typed WHERE " + _PRODUCT + ")",
-        {"codes": list(codes)},
-    ).fetchone()
-    keys = (
-        "cancelled_lines", "cancelled_orders", "cancelled_units", "return_lines", "returned_units",
-        "nonpositive_price_lines", "zero_qty_lines",
-    )
-    return {k: int(v) for k, v in zip(keys, row, strict=True)}
-
-
-def store_order_lines(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> int:
-    """Replace every order in the staged file with its product lines.
-
-    ``line_no`` is the line's position within its order in the file (1-based, counted over all
-    of the order's lines, so it does not move when codes are excluded): re-ingesting the same
-    file writes the same keys. Non-product codes are not stored; cancellations and returns are,
-    with their negative quantities. Returns rows written.
-    """
-    conn.execute(
-        "DELETE FROM order_lines WHERE order_id IN (SELECT DISTINCT order_id FROM _ingest_typed)"
-    )
-    conn.execute(
-        "INSERT INTO order_lines (order_id, line_no, customer_id, sku, ts, qty, price) "
-        "SELECT order_id, line_no, "
-        # spreadsheet exports write ids as 17850.0; only those pay for the regex
-        "CASE WHEN ends_with(customer_id, '.0') THEN regexp_replace(customer_id, '\\.0+$', '') "
-        "ELSE customer_id END, sku, ts, qty, price FROM "
-        "(SELECT *, row_number() OVER (PARTITION BY order_id ORDER BY rowid) AS line_no "
-        "FROM _ingest_typed) WHERE " + _PRODUCT,
-        {"codes": list(codes)},
-    )
-    return int(conn.execute(
-        "SELECT count(*) FROM _ingest_typed WHERE " + _PRODUCT, {"codes": list(codes)}
-    ).fetchone()[0])
-
-
-def rebuild_sales_from_orders(conn: duckdb.DuckDBPyConnection) -> int:
-    """Recompute daily sales for every (sku, day) in the staged file from all stored order lines.
-
-    Demand = sum of qty over lines with qty > 0 and price > 0 of orders that are not
-    cancellations; price = the qty-weighted mean unit price. Returns rows written.
-    """
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _ingest_days AS "
-        "SELECT DISTINCT sku, CAST(ts AS DATE) AS date FROM _ingest_typed"
-    )
-    conn.execute("DELETE FROM sales WHERE (sku, date) IN (SELECT (sku, date) FROM _ingest_days)")
-    conn.execute(
-        "INSERT INTO sales (sku, date, qty, price, promo) "
-        "SELECT o.sku, CAST(o.ts AS DATE) AS day, sum(o.qty), "
-        # exact decimal sums: the same file gives the same price bits whatever the thread order
-        "CAST(sum(CAST(o.qty * o.price AS DECIMAL(38, 6))) AS DOUBLE) / sum(o.qty), 0 "
-        "FROM order_lines o SEMI JOIN _ingest_days d ON o.sku = d.sku "
-        "AND CAST(o.ts AS DATE) = d.date "
-        "WHERE o.qty > 0 AND o.price > 0 AND NOT regexp_matches(o.order_id, '^[Cc][0-9]') "
-        "GROUP BY o.sku, day"
-    )
-    written = conn.execute(
-        "SELECT count(*) FROM sales s SEMI JOIN _ingest_days d ON s.sku = d.sku AND s.date = d.date"
-    ).fetchone()[0]
-    conn.execute("DROP TABLE _ingest_days")
-    return int(written)
-
-
-def store_product_names(conn: duckdb.DuckDBPyConnection, codes: Sequence[str]) -> int:
-    """Give products their most frequent description; never overwrite a name already set.
-
-    Returns the number of products created or named.
-    """
-    before = conn.execute("SELECT count(*) FROM products WHERE name IS NOT NULL").fetchone()[0]
-    conn.execute(
-        "INSERT INTO products (sku, name) "
-        "SELECT sku, first(name ORDER BY n DESC, name) FROM "
-        "(SELECT sku, name, count(*) AS n FROM _ingest_typed WHERE name IS NOT NULL "
-        "AND " + _PRODUCT + " GROUP BY sku, name) GROUP BY sku "
-        "ON CONFLICT (sku) DO UPDATE SET name = coalesce(products.name, excluded.name)",
-        {"codes": list(codes)},
-    )
-    after = conn.execute("SELECT count(*) FROM products WHERE name IS NOT NULL").fetchone()[0]
-    return int(after - before)
+from invdash.store.ingest_orders import (  # noqa: E402 - re-export after the shared helpers
+    excluded_code_counts,
+    order_line_stats,
+    rebuild_sales_from_orders,
+    store_order_lines,
+    store_product_names,
+)

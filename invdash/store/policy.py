@@ -19,9 +19,18 @@ import duckdb
 import pandas as pd
 
 __all__ = [
-    "DDL", "SUGGESTION_COLUMNS", "find_policy_run", "save_policy_run", "load_suggestions",
-    "latest_policy_run", "record_decisions", "load_decisions", "load_alert_state",
-    "set_alert_state", "load_service_level_overrides", "set_service_level_override",
+    "DDL",
+    "SUGGESTION_COLUMNS",
+    "find_policy_run",
+    "save_policy_run",
+    "load_suggestions",
+    "latest_policy_run",
+    "record_decisions",
+    "load_decisions",
+    "load_alert_state",
+    "set_alert_state",
+    "load_service_level_overrides",
+    "set_service_level_override",
     "delete_service_level_override",
 ]
 
@@ -74,16 +83,55 @@ DDL: tuple[str, ...] = (
 )
 
 SUGGESTION_COLUMNS = (
-    "sku", "service_level", "abc", "xyz", "lead_time_days", "demand_daily_mean", "demand_lt_mean",
-    "demand_lt_sd", "safety_stock", "lead_time_point", "reorder_point", "order_up_to", "on_hand",
-    "on_order", "inventory_position", "raw_qty", "moq", "pack_size", "suggested_qty",
-    "order_by_date", "stockout_date", "stockout_probability", "expected_short_units",
-    "days_of_cover", "excess_units", "excess_value", "unit_cost", "reason",
+    "sku",
+    "service_level",
+    "abc",
+    "xyz",
+    "lead_time_days",
+    "demand_daily_mean",
+    "demand_lt_mean",
+    "demand_lt_sd",
+    "safety_stock",
+    "lead_time_point",
+    "reorder_point",
+    "order_up_to",
+    "on_hand",
+    "on_order",
+    "inventory_position",
+    "raw_qty",
+    "moq",
+    "pack_size",
+    "suggested_qty",
+    "order_by_date",
+    "stockout_date",
+    "stockout_probability",
+    "expected_short_units",
+    "days_of_cover",
+    "excess_units",
+    "excess_value",
+    "unit_cost",
+    "reason",
 )
 
 
-def find_policy_run(conn: duckdb.DuckDBPyConnection, *, data_version: str,
-                    forecast_run_id: str | None, params: str) -> str | None:
+_SUGGESTION_LIST = ", ".join(["run_id", *SUGGESTION_COLUMNS])
+_INSERT_SUGGESTIONS = (
+    "INSERT INTO suggestions ("
+    + _SUGGESTION_LIST
+    + ") SELECT "
+    + _SUGGESTION_LIST
+    + " FROM _suggestions_src"
+)
+
+
+_SELECT_SUGGESTIONS = (
+    "SELECT " + ", ".join(SUGGESTION_COLUMNS) + " FROM suggestions WHERE run_id = ? ORDER BY sku"
+)
+
+
+def find_policy_run(
+    conn: duckdb.DuckDBPyConnection, *, data_version: str, forecast_run_id: str | None, params: str
+) -> str | None:
     """The newest stored policy run for these inputs, or None."""
     row = conn.execute(
         "SELECT run_id FROM policy_runs WHERE data_version = ? AND params = ? "
@@ -98,22 +146,34 @@ def latest_policy_run(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute("SELECT * FROM policy_runs ORDER BY created_at DESC LIMIT 1").df()
 
 
-def save_policy_run(conn: duckdb.DuckDBPyConnection, policy_table: pd.DataFrame, *,
-                    data_version: str, forecast_run_id: str | None, as_of: pd.Timestamp,
-                    params: str) -> str:
+def save_policy_run(  # noqa: PLR0913 - the run key has four parts
+    conn: duckdb.DuckDBPyConnection,
+    policy_table: pd.DataFrame,
+    *,
+    data_version: str,
+    forecast_run_id: str | None,
+    as_of: pd.Timestamp,
+    params: str,
+) -> str:
     """Store a policy table as a new run (inside ``transaction``); returns the run id."""
     run_id = uuid.uuid4().hex
     conn.execute(
-        "INSERT INTO policy_runs (run_id, created_at, data_version, forecast_run_id, as_of, params) "
+        "INSERT INTO policy_runs "
+        "(run_id, created_at, data_version, forecast_run_id, as_of, params) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [run_id, pd.Timestamp.now(tz="UTC").tz_localize(None), data_version, forecast_run_id,
-         pd.Timestamp(as_of).date(), params],
+        [
+            run_id,
+            pd.Timestamp.now(tz="UTC").tz_localize(None),
+            data_version,
+            forecast_run_id,
+            pd.Timestamp(as_of).date(),
+            params,
+        ],
     )
-    rows = policy_table[[c for c in SUGGESTION_COLUMNS if c in policy_table]].assign(run_id=run_id)
+    rows = policy_table.reindex(columns=list(SUGGESTION_COLUMNS)).assign(run_id=run_id)
     conn.register("_suggestions_src", rows)
     try:
-        cols = ", ".join(["run_id", *[c for c in SUGGESTION_COLUMNS if c in policy_table]])
-        conn.execute(f"INSERT INTO suggestions ({cols}) SELECT {cols} FROM _suggestions_src")
+        conn.execute(_INSERT_SUGGESTIONS)
     finally:
         conn.unregister("_suggestions_src")
     return run_id
@@ -121,57 +181,71 @@ def save_policy_run(conn: duckdb.DuckDBPyConnection, policy_table: pd.DataFrame,
 
 def load_suggestions(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """The stored policy table of a run, in ``SUGGESTION_COLUMNS`` order."""
-    cols = ", ".join(SUGGESTION_COLUMNS)
-    frame = conn.execute(
-        f"SELECT {cols} FROM suggestions WHERE run_id = ? ORDER BY sku", [run_id]
-    ).df()
+    frame = conn.execute(_SELECT_SUGGESTIONS, [run_id]).df()
     for column in ("order_by_date", "stockout_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
 def record_decisions(conn: duckdb.DuckDBPyConnection, decisions: pd.DataFrame) -> int:
-    """Append decisions ``run_id, sku, action, qty, reason, user, decided_at`` (in a transaction)."""
+    """Append decisions ``run_id, sku, action, qty, reason, user, decided_at`` (in a
+    transaction); earlier decisions are kept, the newest per (run, sku) counts."""
     for row in decisions.itertuples(index=False):
         conn.execute(
             'INSERT INTO decisions (decision_id, run_id, sku, action, qty, reason, "user", '
             "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [uuid.uuid4().hex, row.run_id, str(row.sku), row.action,
-             None if pd.isna(row.qty) else float(row.qty),
-             None if pd.isna(row.reason) else str(row.reason), row.user,
-             pd.Timestamp(row.decided_at).to_pydatetime()],
+            [
+                uuid.uuid4().hex,
+                row.run_id,
+                str(row.sku),
+                row.action,
+                None if pd.isna(row.qty) else float(row.qty),
+                None if pd.isna(row.reason) else str(row.reason),
+                row.user,
+                pd.Timestamp(row.decided_at).to_pydatetime(),
+            ],
         )
     return len(decisions)
 
 
-def load_decisions(conn: duckdb.DuckDBPyConnection, *, run_id: str | None = None,
-                   latest_only: bool = True) -> pd.DataFrame:
+def load_decisions(
+    conn: duckdb.DuckDBPyConnection, *, run_id: str | None = None, latest_only: bool = True
+) -> pd.DataFrame:
     """Decisions (of one run, or all); with ``latest_only`` the newest per (run, sku)."""
-    where = "WHERE run_id = ?" if run_id is not None else ""
-    qualify = ("QUALIFY row_number() OVER (PARTITION BY run_id, sku "
-               "ORDER BY decided_at DESC, decision_id DESC) = 1") if latest_only else ""
-    return conn.execute(
-        f'SELECT decision_id, run_id, sku, action, qty, reason, "user", decided_at FROM decisions '
-        f"{where} {qualify} ORDER BY decided_at, sku",
-        [run_id] if run_id is not None else [],
+    frame = conn.execute(
+        'SELECT decision_id, run_id, sku, action, qty, reason, "user", decided_at, '
+        "row_number() OVER (PARTITION BY run_id, sku ORDER BY decided_at DESC, decision_id DESC) "
+        "AS recency FROM decisions WHERE (? IS NULL OR run_id = ?) ORDER BY decided_at, sku",
+        [run_id, run_id],
     ).df()
+    if latest_only:
+        frame = frame[frame["recency"] == 1]
+    return frame.drop(columns="recency").reset_index(drop=True)
 
 
 def load_alert_state(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Stored alert states ``alert_key, status, snooze_until, user, updated_at``."""
     return conn.execute(
-        'SELECT alert_key, status, snooze_until, "user", updated_at FROM alert_state ORDER BY alert_key'
+        'SELECT alert_key, status, snooze_until, "user", updated_at FROM alert_state '
+        "ORDER BY alert_key"
     ).df()
 
 
-def set_alert_state(conn: duckdb.DuckDBPyConnection, alert_keys: Sequence[str], *, status: str,
-                    user: str, snooze_until: pd.Timestamp | None = None) -> int:
+def set_alert_state(
+    conn: duckdb.DuckDBPyConnection,
+    alert_keys: Sequence[str],
+    *,
+    status: str,
+    user: str,
+    snooze_until: pd.Timestamp | None = None,
+) -> int:
     """Acknowledge, snooze or reopen alerts (one row per key, replaced)."""
     now = pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
     until = None if snooze_until is None else pd.Timestamp(snooze_until).date()
     for key in alert_keys:
         conn.execute(
-            'INSERT OR REPLACE INTO alert_state (alert_key, status, snooze_until, "user", updated_at) '
+            "INSERT OR REPLACE INTO alert_state "
+            '(alert_key, status, snooze_until, "user", updated_at) '
             "VALUES (?, ?, ?, ?, ?)",
             [str(key), status, until, user, now],
         )
@@ -186,17 +260,25 @@ def load_service_level_overrides(conn: duckdb.DuckDBPyConnection) -> pd.DataFram
     ).df()
 
 
-def set_service_level_override(conn: duckdb.DuckDBPyConnection, *, scope: str, key: str,
-                               service_level: float, user: str) -> None:
+def set_service_level_override(
+    conn: duckdb.DuckDBPyConnection, *, scope: str, key: str, service_level: float, user: str
+) -> None:
     """Insert or replace one override (scope ``abc`` with key A/B/C, or ``sku``)."""
     conn.execute(
         'INSERT OR REPLACE INTO service_level_overrides (scope, key, service_level, "user", '
         "updated_at) VALUES (?, ?, ?, ?, ?)",
-        [scope, str(key), float(service_level), user,
-         pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()],
+        [
+            scope,
+            str(key),
+            float(service_level),
+            user,
+            pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime(),
+        ],
     )
 
 
 def delete_service_level_override(conn: duckdb.DuckDBPyConnection, *, scope: str, key: str) -> None:
     """Remove one override."""
-    conn.execute("DELETE FROM service_level_overrides WHERE scope = ? AND key = ?", [scope, str(key)])
+    conn.execute(
+        "DELETE FROM service_level_overrides WHERE scope = ? AND key = ?", [scope, str(key)]
+    )

@@ -1,4 +1,4 @@
-"""Cached reads, forecast runs and plotly charts: SKU Explorer, Model Quality, Upload & Forecast.
+"""Cached reads, forecast runs and page sections: SKU Explorer, Model Quality, Upload & Forecast.
 
 Design:
 - Pages stay thin: they read widgets and call this module; every frame shaping and every chart
@@ -12,8 +12,11 @@ Design:
   ``forecast_sku`` / ``forecast_frame`` behind a button; progress goes to an ``st.progress`` bar.
 - The engine is imported lazily: while it is missing, ``forecasting_unavailable()`` says why and
   the pages show that instead of failing.
-- Chart builders (``fan_chart``, ``accuracy_chart``) and frame helpers are pure functions of
-  frames, unit-tested in ``tests/unit/test_forecast_charts.py``.
+- Products without any sales are not passed to the engine (it forecasts only SKUs with sales,
+  and its cold-start path currently fails on products it has no panel row for).
+- Reading uploads lives in ``upload_views``.
+- Frame helpers are pure functions of frames; the plotly builders are in ``forecast_charts``.
+  Both are unit-tested in ``tests/unit/test_forecast_charts.py``.
 """
 
 from __future__ import annotations
@@ -23,29 +26,41 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from invdash import store
 from invdash.schema import DATE, MEAN, MODEL, QTY, SKU
 from invdash.ui.cache import db_key, read_connection, write_connection
-from invdash.ui.labels import label
+from invdash.ui.labels import label, relabel
 
 __all__ = [
-    "forecasting_unavailable", "model_choices", "sku_catalog", "sku_formatter", "default_sku",
-    "sku_history", "compute_device", "latest_run", "newest_run", "run_history", "run_all_forecasts",
-    "forecast_sku", "forecast_frame", "progress_reporter", "forecast_skus", "sku_forecasts",
-    "chosen_model", "sku_accuracy", "backtest_table", "choice_summary", "fan_chart",
-    "accuracy_chart", "forecast_csv", "CSV_COLUMNS", "METRICS",
+    "forecasting_unavailable",
+    "model_choices",
+    "sku_catalog",
+    "sku_formatter",
+    "default_sku",
+    "sku_history",
+    "compute_device",
+    "latest_run",
+    "newest_run",
+    "is_current",
+    "run_history",
+    "run_all_forecasts",
+    "forecast_sku",
+    "forecast_frame",
+    "progress_reporter",
+    "forecast_skus",
+    "sku_forecasts",
+    "chosen_model",
+    "sku_accuracy",
+    "backtest_table",
+    "choice_summary",
+    "render_model_section",
+    "METRICS",
 ]
 
-#: Columns of the downloadable forecast CSV (same as the ``invdash forecast`` CLI output).
-CSV_COLUMNS = (SKU, DATE, MODEL, MEAN, "p10", "p50", "p90")
 #: Backtest metrics in display order (lower is better except coverage, which should be ~0.8).
 METRICS = ("mase", "rmsse", "wape", "bias", "spl", "coverage80")
-_HISTORY_DAYS = 180
-_BAND = "rgba(31, 111, 139, 0.20)"
-_LINE = "#1f6f8b"
 
 
 def _engine() -> Any:
@@ -62,8 +77,10 @@ def forecasting_unavailable() -> str | None:
         engine, runs = _engine(), _run_store()
     except ImportError as err:
         return f"Forecasting is not available in this installation yet ({err})."
-    for module, names in ((engine, ("run_forecast", "available_models")),
-                          (runs, ("save_run", "load_latest_run", "list_runs"))):
+    for module, names in (
+        (engine, ("run_forecast", "available_models")),
+        (runs, ("save_run", "load_latest_run", "list_runs")),
+    ):
         missing = [n for n in names if not hasattr(module, n)]
         if missing:
             return f"Forecasting is not available yet ({module.__name__} lacks {missing[0]})."
@@ -77,16 +94,15 @@ def model_choices() -> list[str]:
 
 # -- cached reads -------------------------------------------------------------------------------
 
+
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
 def _catalog(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
     with read_connection() as conn:
         products = store.load_products(conn)
         sales = store.read_table(conn, "sales")
-    units = sales.groupby(SKU, as_index=False)[QTY].sum()
-    units[SKU] = units[SKU].astype(str)
-    names = products[[SKU, "name"]].astype({SKU: str}) if len(products) else None
-    catalog = units if names is None else units.merge(names, on=SKU, how="left")
-    catalog["name"] = catalog.get("name", pd.Series(index=catalog.index, dtype=object))
+    units = sales.groupby(SKU, as_index=False)[QTY].sum().astype({SKU: str})
+    names = products[[SKU, "name"]].astype({SKU: str})
+    catalog = units.merge(names, on=SKU, how="left")
     return catalog.sort_values([QTY, SKU], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -141,6 +157,17 @@ def newest_run() -> Any:
 
 
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
+def _data_version(key: str) -> str:  # noqa: ARG001 - cache key
+    with read_connection() as conn:
+        return store.data_version(conn)
+
+
+def is_current(run: Any) -> bool:
+    """Whether a stored ``run`` was made on the data now in the database."""
+    return run is not None and getattr(run, "data_version", None) == _data_version(db_key())
+
+
+@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
 def _runs(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
     with read_connection() as conn:
         runs = _run_store().list_runs(conn)
@@ -156,6 +183,7 @@ def run_history() -> pd.DataFrame:
 
 
 # -- forecast runs (behind buttons) ---------------------------------------------------------------
+
 
 def progress_reporter(bar: Any) -> Callable[[int, int, str], None]:
     """A ``progress(done, total, message)`` callback that drives an ``st.progress`` bar."""
@@ -188,7 +216,12 @@ def run_all_forecasts(
         version = store.data_version(conn)
     extra = {"use_neural": True} if use_neural else {}
     run = _engine().run_forecast(
-        sales, products=products, horizon=horizon, model=model, progress=progress, **extra
+        sales,
+        products=_with_sales(products, sales),
+        horizon=horizon,
+        model=model,
+        progress=progress,
+        **extra,
     )
     with write_connection() as conn:
         _run_store().save_run(conn, run, data_version=version)
@@ -210,18 +243,34 @@ def forecast_sku(sku: str, *, model: str, horizon: int) -> Any:
     return _forecast_sku(db_key(), sku, model, horizon)
 
 
+def _with_sales(products: pd.DataFrame | None, sales: pd.DataFrame) -> pd.DataFrame | None:
+    """Only the products that have sales (the ones a run forecasts), None when there are none."""
+    if products is None or products.empty:
+        return None
+    kept = products[products[SKU].astype(str).isin(set(sales[SKU].astype(str)))]
+    return kept if len(kept) else None
+
+
 def forecast_frame(
-    sales: pd.DataFrame, *, products: pd.DataFrame | None, model: str, horizon: int,
+    sales: pd.DataFrame,
+    *,
+    products: pd.DataFrame | None,
+    model: str,
+    horizon: int,
     progress: Callable[..., None],
 ) -> Any:
     """Forecast an uploaded sales frame (nothing is stored)."""
-    products = products if products is not None and len(products) else None
     return _engine().run_forecast(
-        sales, products=products, horizon=horizon, model=model, progress=progress
+        sales,
+        products=_with_sales(products, sales),
+        horizon=horizon,
+        model=model,
+        progress=progress,
     )
 
 
 # -- frame helpers ---------------------------------------------------------------------------------
+
 
 def forecast_skus(run: Any) -> list[str]:
     """The SKUs a run forecast, sorted."""
@@ -285,71 +334,42 @@ def choice_summary(run: Any) -> pd.DataFrame:
         return pd.DataFrame(columns=[MODEL, "demand_class", "n_skus"])
     keys = [c for c in (MODEL, "demand_class") if c in run.choices]
     counts = run.choices.groupby(keys, as_index=False)[SKU].nunique()
-    return counts.rename(columns={SKU: "n_skus"}).sort_values(
-        ["n_skus", *keys], ascending=[False, *[True] * len(keys)]
-    ).reset_index(drop=True)
+    return (
+        counts.rename(columns={SKU: "n_skus"})
+        .sort_values(["n_skus", *keys], ascending=[False, *[True] * len(keys)])
+        .reset_index(drop=True)
+    )
 
 
-def forecast_csv(forecasts: pd.DataFrame) -> bytes:
-    """The forecast as CSV bytes with ``CSV_COLUMNS`` (dates as YYYY-MM-DD)."""
-    frame = forecasts[list(CSV_COLUMNS)].copy()
-    frame[DATE] = pd.to_datetime(frame[DATE]).dt.strftime("%Y-%m-%d")
-    return frame.to_csv(index=False).encode("utf-8")
+# -- page sections -------------------------------------------------------------------------------
 
 
-# -- charts --------------------------------------------------------------------------------------
-
-def fan_chart(
-    history: pd.DataFrame, forecasts: pd.DataFrame, *, title: str = "",
-    history_days: int = _HISTORY_DAYS,
-) -> go.Figure:
-    """Daily history with the forecast fan: a p10-p90 band, the p50 (dashed) and the mean.
+def render_model_section(run: Any, sku: str, *, on_demand: bool) -> None:
+    """SKU Explorer: the chosen model, why, and every model's backtest accuracy next to it.
 
     Args:
-        history: sales of one SKU (``date, qty``); only the last ``history_days`` days are drawn.
-        forecasts: forecast rows of the same SKU (``date, mean, p10, p50, p90``); may be empty.
-        title: chart title.
-        history_days: how many days of history to show before the forecast.
-
-    Returns:
-        A plotly figure with traces "History", and when forecasts are given "P10", "P90"
-        (the band, filled between them), "P50" and "Forecast (mean)".
+        run: the run that forecast ``sku``.
+        sku: the SKU shown.
+        on_demand: the run was made for this SKU alone (its backtest is this SKU's own).
     """
-    figure = go.Figure()
-    recent = history.sort_values(DATE).tail(history_days)
-    figure.add_trace(go.Scatter(
-        x=pd.to_datetime(recent[DATE]), y=recent[QTY], name="History", mode="lines",
-        line={"color": "#555555", "width": 1},
-    ))
-    if len(forecasts):
-        dates = pd.to_datetime(forecasts[DATE])
-        figure.add_trace(go.Scatter(x=dates, y=forecasts["p10"], name=label("p10"),
-                                    mode="lines", line={"width": 0}, showlegend=False))
-        figure.add_trace(go.Scatter(x=dates, y=forecasts["p90"], name=label("p90"), mode="lines",
-                                    line={"width": 0}, fill="tonexty", fillcolor=_BAND))
-        figure.add_trace(go.Scatter(x=dates, y=forecasts["p50"], name=label("p50"), mode="lines",
-                                    line={"color": _LINE, "dash": "dash"}))
-        figure.add_trace(go.Scatter(x=dates, y=forecasts[MEAN], name=label(MEAN), mode="lines",
-                                    line={"color": _LINE, "width": 2}))
-    figure.update_layout(
-        title=title, xaxis_title=label(DATE), yaxis_title=label(QTY), hovermode="x unified",
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=380,
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return figure
-
-
-def accuracy_chart(backtest: pd.DataFrame, *, metric: str = "rmsse") -> go.Figure:
-    """Grouped bars of one backtest ``metric`` per model, one bar group per demand class."""
-    figure = go.Figure()
-    if backtest.empty or metric not in backtest:
-        return figure
-    if "demand_class" not in backtest:
-        backtest = backtest.assign(demand_class="all")
-    for demand_class, rows in backtest.groupby("demand_class", sort=True):
-        figure.add_trace(go.Bar(x=rows[MODEL], y=rows[metric], name=str(demand_class)))
-    figure.update_layout(
-        barmode="group", xaxis_title=label(MODEL), yaxis_title=label(metric), height=360,
-        legend_title=label("demand_class"), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    )
-    return figure
+    choice = chosen_model(run, sku) or {}
+    st.subheader("Model")
+    model_col, class_col, device_col = st.columns(3)
+    model_col.metric(label(MODEL), str(choice.get(MODEL, "?")))
+    class_col.metric(label("demand_class"), str(choice.get("demand_class", "?")))
+    device_col.metric(label("device"), str(run.device))
+    source = "this SKU alone" if on_demand else "the stored run for all SKUs"
+    if choice.get("reason"):
+        st.caption(f"{label('reason')}: {choice['reason']} (forecast from {source}).")
+    accuracy = sku_accuracy(run, sku)
+    if accuracy.empty:
+        st.caption("No backtest in this run.")
+    else:
+        scope = "this SKU" if on_demand else f"{choice.get('demand_class', 'its')} SKUs"
+        st.markdown(
+            f"**Backtest accuracy of every model on {scope}** (lower is better; "
+            "80% interval coverage should be near 0.80)"
+        )
+        st.dataframe(relabel(accuracy), hide_index=True)
+    with st.expander("Forecast table"):
+        st.dataframe(relabel(sku_forecasts(run, sku)), hide_index=True)

@@ -33,7 +33,8 @@ LABELS.update({
     "duration_s": "Duration (s)", "horizon": "Horizon (days)", "created_at": "Created",
     "data_version": "Data version", "p05": "P05", "p25": "P25", "p75": "P75", "p95": "P95",
     "p99": "P99", "fold": "Fold", "current": "On current data", "model_param": "Model setting",
-    "status": "Status",
+    "status": "Status", "ts": "Order time", "order_id": "Order", "customer_id": "Customer",
+    "order_lines": "Order lines",
 })
 
 # Policy Replay page.

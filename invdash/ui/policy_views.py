@@ -21,9 +21,21 @@ from invdash.store import policy as policy_store
 from invdash.ui.cache import db_key, read_connection, settings, write_connection
 
 __all__ = [
-    "has_forecast", "run_forecast", "policy_run", "reviewed_lines", "save_decisions",
-    "export_files", "alert_table", "set_alert_status", "projected_stock_chart",
-    "sku_projection", "render_projected_stock", "render_overview_kpis", "current_user",
+    "has_forecast",
+    "run_forecast",
+    "policy_run",
+    "reviewed_lines",
+    "save_decisions",
+    "export_files",
+    "alert_table",
+    "set_alert_status",
+    "projected_stock_chart",
+    "sku_projection",
+    "render_projected_stock",
+    "render_overview_kpis",
+    "current_user",
+    "overrides",
+    "save_override",
 ]
 
 
@@ -64,8 +76,11 @@ def _find_run(conn: Any, params: PolicyParams) -> tuple[Any, str | None]:
     if forecast is None:
         return None, None
     run_id = policy_store.find_policy_run(
-        conn, data_version=suggest.inputs_version(conn), forecast_run_id=forecast.run_id,
-        params=suggest.params_key(params))
+        conn,
+        data_version=suggest.inputs_version(conn),
+        forecast_run_id=forecast.run_id,
+        params=suggest.params_key(params),
+    )
     return forecast, run_id
 
 
@@ -77,11 +92,13 @@ def _policy_run(key: str, service_level: float, review_days: int) -> suggest.Pol
         if forecast is None:
             return None
         if run_id is not None:
-            return suggest.ensure_policy_run(conn, forecast.forecasts,
-                                             forecast_run_id=forecast.run_id, params=params)
+            return suggest.ensure_policy_run(
+                conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+            )
     with write_connection() as conn:
-        return suggest.ensure_policy_run(conn, forecast.forecasts,
-                                         forecast_run_id=forecast.run_id, params=params)
+        return suggest.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+        )
 
 
 def policy_run(service_level: float = 0.95, review_days: int = 7) -> suggest.PolicyRun | None:
@@ -107,23 +124,51 @@ def reviewed_lines(run: suggest.PolicyRun) -> pd.DataFrame:
     return suggest.review_lines(lines, _decisions(db_key(), run.run_id))
 
 
-def save_decisions(run_id: str, skus: list[str], *, action: str, qty: list[float] | None = None,
-                   reason: str | None = None) -> int:
+def save_decisions(
+    run_id: str,
+    skus: list[str],
+    *,
+    action: str,
+    qty: list[float] | None = None,
+    reason: str | None = None,
+) -> int:
     """Validate and store decisions for ``skus`` (user from the settings)."""
-    rows = suggest.make_decisions(run_id, skus, action=action, user=current_user(), qty=qty,
-                                  reason=reason)
+    rows = suggest.make_decisions(
+        run_id, skus, action=action, user=current_user(), qty=qty, reason=reason
+    )
     with write_connection() as conn, store.transaction(conn):
         return policy_store.record_decisions(conn, rows)
+
+
+@st.cache_data(ttl=60, max_entries=8)
+def _overrides(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
+    with read_connection() as conn:
+        return policy_store.load_service_level_overrides(conn)
+
+
+def overrides() -> pd.DataFrame:
+    """Stored service-level overrides ``scope, key, service_level, user, updated_at``."""
+    return _overrides(db_key())
+
+
+def save_override(scope: str, key: str, service_level: float) -> None:
+    """Validate and store a service-level override (per ABC class or per SKU)."""
+    skus = _products(db_key())["sku"].astype(str).tolist()
+    key = suggest.check_override(scope, key, service_level, skus=skus)
+    with write_connection() as conn, store.transaction(conn):
+        policy_store.set_service_level_override(
+            conn, scope=scope, key=key, service_level=service_level, user=current_user()
+        )
 
 
 def export_files(reviewed: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, bytes]:
     """``{file name: CSV bytes}``: one neutralised purchase order per supplier."""
     orders = suggest.purchase_orders(reviewed, as_of=as_of)
-    return {
-        f"po_{''.join(c if c.isalnum() else '_' for c in supplier)}_{as_of.date()}.csv":
-            suggest.to_spreadsheet_csv(frame)
-        for supplier, frame in orders.items()
-    }
+    files = {}
+    for supplier, frame in orders.items():
+        safe_name = "".join(c if c.isalnum() else "_" for c in supplier)
+        files[f"po_{safe_name}_{as_of.date()}.csv"] = suggest.to_spreadsheet_csv(frame)
+    return files
 
 
 @st.cache_data(ttl=300, max_entries=8, show_spinner="Checking alerts ...")
@@ -132,8 +177,14 @@ def _alerts(key: str, run_id: str, _table: pd.DataFrame) -> pd.DataFrame:  # noq
         sales, products = store.load_sales(conn), store.load_products(conn)
         on_hand = store.latest_on_hand(conn)
         forecast = suggest.latest_forecast(conn)
-    return alerts.compute_alerts(_table, sales=sales, forecasts=forecast.forecasts,
-                                 products=products, on_hand=on_hand, today=pd.Timestamp.now().normalize())
+    return alerts.compute_alerts(
+        _table,
+        sales=sales,
+        forecasts=forecast.forecasts,
+        products=products,
+        on_hand=on_hand,
+        today=pd.Timestamp.now().normalize(),
+    )
 
 
 def alert_table(run: suggest.PolicyRun) -> pd.DataFrame:
@@ -147,14 +198,20 @@ def alert_table(run: suggest.PolicyRun) -> pd.DataFrame:
 def set_alert_status(keys: list[str], *, status: str, snooze_until: Any = None) -> int:
     """Acknowledge, snooze (until a date) or reopen alerts; stored with user and time."""
     with write_connection() as conn, store.transaction(conn):
-        return policy_store.set_alert_state(conn, keys, status=status, user=current_user(),
-                                            snooze_until=snooze_until)
+        return policy_store.set_alert_state(
+            conn, keys, status=status, user=current_user(), snooze_until=snooze_until
+        )
 
 
-def projected_stock_chart(bands: pd.DataFrame, *, reorder_point: float | None = None,
-                          order_up_to: float | None = None, safety_stock: float | None = None,
-                          purchase_orders: pd.DataFrame | None = None,
-                          title: str = "Projected stock") -> go.Figure:
+def projected_stock_chart(  # noqa: PLR0913 - optional chart layers
+    bands: pd.DataFrame,
+    *,
+    reorder_point: float | None = None,
+    order_up_to: float | None = None,
+    safety_stock: float | None = None,
+    purchase_orders: pd.DataFrame | None = None,
+    title: str = "Projected stock",
+) -> go.Figure:
     """Plotly chart: p10-p90 band and p50 of projected on-hand stock, open POs arriving (markers),
     and the reorder point, order-up-to and safety-stock lines.
 
@@ -165,20 +222,45 @@ def projected_stock_chart(bands: pd.DataFrame, *, reorder_point: float | None = 
         title: chart title.
     """
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=bands["date"], y=bands["p90"], line={"width": 0},
-                                name="P90", showlegend=False, hoverinfo="skip"))
-    figure.add_trace(go.Scatter(x=bands["date"], y=bands["p10"], fill="tonexty", line={"width": 0},
-                                fillcolor="rgba(31,119,180,0.2)", name="P10-P90"))
-    figure.add_trace(go.Scatter(x=bands["date"], y=bands["p50"], name="P50 on hand",
-                                line={"color": "#1f77b4"}))
-    for value, name, dash in ((reorder_point, "Reorder point", "dash"),
-                              (order_up_to, "Order-up-to", "dot"),
-                              (safety_stock, "Safety stock", "dashdot")):
+    figure.add_trace(
+        go.Scatter(
+            x=bands["date"],
+            y=bands["p90"],
+            line={"width": 0},
+            name="P90",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=bands["date"],
+            y=bands["p10"],
+            fill="tonexty",
+            line={"width": 0},
+            fillcolor="rgba(31,119,180,0.2)",
+            name="P10-P90",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(x=bands["date"], y=bands["p50"], name="P50 on hand", line={"color": "#1f77b4"})
+    )
+    for value, name, dash in (
+        (reorder_point, "Reorder point", "dash"),
+        (order_up_to, "Order-up-to", "dot"),
+        (safety_stock, "Safety stock", "dashdot"),
+    ):
         if value is not None:
             figure.add_hline(y=value, line_dash=dash, annotation_text=name)
     if purchase_orders is not None and not purchase_orders.empty:
-        figure.add_trace(go.Bar(x=pd.to_datetime(purchase_orders["eta"]), y=purchase_orders["qty"],
-                                name="PO arriving", opacity=0.5))
+        figure.add_trace(
+            go.Bar(
+                x=pd.to_datetime(purchase_orders["eta"]),
+                y=purchase_orders["qty"],
+                name="PO arriving",
+                opacity=0.5,
+            )
+        )
     figure.update_layout(title=title, yaxis_title="Units", height=380, margin={"t": 50})
     return figure
 
@@ -210,11 +292,16 @@ def render_projected_stock(sku: str, *, service_level: float = 0.95) -> None:
     run = policy_run(service_level)
     row = run.table[run.table["sku"] == str(sku)] if run is not None else pd.DataFrame()
     levels = row.iloc[0] if not row.empty else None
-    st.plotly_chart(projected_stock_chart(
-        bands, reorder_point=None if levels is None else float(levels["reorder_point"]),
-        order_up_to=None if levels is None else float(levels["order_up_to"]),
-        safety_stock=None if levels is None else float(levels["safety_stock"]),
-        purchase_orders=orders, title=f"Projected stock: {sku}"))
+    st.plotly_chart(
+        projected_stock_chart(
+            bands,
+            reorder_point=None if levels is None else float(levels["reorder_point"]),
+            order_up_to=None if levels is None else float(levels["order_up_to"]),
+            safety_stock=None if levels is None else float(levels["safety_stock"]),
+            purchase_orders=orders,
+            title=f"Projected stock: {sku}",
+        )
+    )
     if levels is not None:
         st.caption(levels["reason"])
 

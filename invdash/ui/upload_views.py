@@ -30,14 +30,29 @@ from invdash import store
 from invdash.ingest import ingest_file
 from invdash.ingest.columns import KINDS, detect_kind, normalize
 from invdash.ingest.detect import sniff_file
-from invdash.schema import DATE, SKU, InvalidDataError
+from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
 
 __all__ = [
-    "UPLOAD_KINDS", "NO_COLUMN", "MAPPING_KEY_PREFIX", "UploadedSales", "read_upload_header",
-    "guess_mapping", "read_upload_sales", "inspect_upload", "upload_sales", "upload_fields",
-    "forget_mapping", "sales_summary", "sku_sales",
+    "UPLOAD_KINDS",
+    "NO_COLUMN",
+    "MAPPING_KEY_PREFIX",
+    "UploadedSales",
+    "read_upload_header",
+    "field_rows",
+    "guess_mapping",
+    "read_upload_sales",
+    "inspect_upload",
+    "upload_sales",
+    "upload_fields",
+    "forget_mapping",
+    "sales_summary",
+    "sku_sales",
+    "forecast_csv",
+    "CSV_COLUMNS",
 ]
 
+#: Columns of the downloadable forecast CSV (same as the ``invdash forecast`` CLI output).
+CSV_COLUMNS = (SKU, DATE, MODEL, MEAN, "p10", "p50", "p90")
 #: File kinds a forecast can start from (display order).
 UPLOAD_KINDS = ("sales", "order_lines")
 #: The mapping choice "this field is not in the file".
@@ -78,8 +93,10 @@ def read_upload_header(data: bytes, file_name: str) -> tuple[tuple[str, ...], st
     with tempfile.TemporaryDirectory(prefix="invdash-upload-") as folder:
         file_format = sniff_file(_write(Path(folder), data, file_name))
     if file_format.format != "csv":
-        raise InvalidDataError(f"{file_name}: is a Parquet file; upload a CSV file here, or "
-                               "load it with `invdash ingest FILE`.")
+        raise InvalidDataError(
+            f"{file_name}: is a Parquet file; upload a CSV file here, or "
+            "load it with `invdash ingest FILE`."
+        )
     try:
         kind = detect_kind(file_name, file_format.header)
     except InvalidDataError:
@@ -90,6 +107,12 @@ def read_upload_header(data: bytes, file_name: str) -> tuple[tuple[str, ...], st
 def upload_fields(kind: str) -> list[tuple[str, bool]]:
     """``(canonical column, required)`` of a file kind, in the ingest's order."""
     return [(column.name, column.required) for column in KINDS[kind]]
+
+
+def field_rows(kind: str, *, per_row: int) -> list[list[tuple[str, bool]]]:
+    """``upload_fields(kind)`` in rows of ``per_row`` (for a grid of column pickers)."""
+    fields = upload_fields(kind)
+    return [fields[i : i + per_row] for i in range(0, len(fields), per_row)]
 
 
 def guess_mapping(header: tuple[str, ...], kind: str) -> dict[str, str]:
@@ -105,8 +128,9 @@ def guess_mapping(header: tuple[str, ...], kind: str) -> dict[str, str]:
 def _renamed_header(header: tuple[str, ...], kind: str, mapping: dict[str, str]) -> list[str]:
     chosen = {source: name for name, source in mapping.items() if source != NO_COLUMN}
     if len(chosen) < len([s for s in mapping.values() if s != NO_COLUMN]):
-        raise InvalidDataError("the same file column is chosen for two fields; pick one file "
-                               "column per field.")
+        raise InvalidDataError(
+            "the same file column is chosen for two fields; pick one file column per field."
+        )
     aliases = {alias for column in KINDS[kind] for alias in column.aliases}
     return [chosen.get(h, f"unused_{h}" if normalize(h) in aliases else h) for h in header]
 
@@ -114,17 +138,23 @@ def _renamed_header(header: tuple[str, ...], kind: str, mapping: dict[str, str])
 def _remap(path: Path, kind: str, mapping: dict[str, str]) -> Path:
     file_format = sniff_file(path)
     if file_format.encoding == "utf-16":
-        raise InvalidDataError(f"{path.name}: is UTF-16 text; save it as UTF-8 to change the "
-                               "column mapping.")
+        raise InvalidDataError(
+            f"{path.name}: is UTF-16 text; save it as UTF-8 to change the column mapping."
+        )
     text = path.read_bytes()
     text = gzip.decompress(text) if file_format.compression == "gzip" else text
     end = text.find(b"\n")
-    newline = b"\r\n" if end > 0 and text[end - 1:end] == b"\r" else b"\n"
+    newline = b"\r\n" if end > 0 and text[end - 1 : end] == b"\r" else b"\n"
     header = _renamed_header(file_format.header, kind, mapping)
-    target = path.parent / "mapped" / path.name.removesuffix(".gz")
+    remapped = (
+        file_format.delimiter.join(header).encode(file_format.encoding)
+        + newline
+        + (text[end + 1 :] if end >= 0 else b"")
+    )
+    target = path.parent / "mapped" / path.name  # same name: the messages name the user's file
     target.parent.mkdir()
-    target.write_bytes(file_format.delimiter.join(header).encode(file_format.encoding)
-                       + newline + (text[end + 1:] if end >= 0 else b""))
+    gzipped = file_format.compression == "gzip"
+    target.write_bytes(gzip.compress(remapped, mtime=0) if gzipped else remapped)
     return target
 
 
@@ -166,8 +196,9 @@ def inspect_upload(data: bytes, file_name: str) -> tuple[tuple[str, ...], str]:
 
 
 @st.cache_data(max_entries=4, show_spinner="Checking the file ...")
-def _upload_sales(data: bytes, file_name: str, kind: str,
-                  mapping: tuple[tuple[str, str], ...]) -> UploadedSales:
+def _upload_sales(
+    data: bytes, file_name: str, kind: str, mapping: tuple[tuple[str, str], ...]
+) -> UploadedSales:
     return read_upload_sales(data, file_name, kind=kind, mapping=dict(mapping))
 
 
@@ -187,10 +218,21 @@ def forget_mapping() -> None:
 def sales_summary(sales: pd.DataFrame) -> dict[str, object]:
     """SKUs, days and first/last day of a sales frame, for the preview."""
     dates = pd.to_datetime(sales[DATE])
-    return {"skus": int(sales[SKU].nunique()), "days": int(dates.nunique()),
-            "first": f"{dates.min():%Y-%m-%d}", "last": f"{dates.max():%Y-%m-%d}"}
+    return {
+        "skus": int(sales[SKU].nunique()),
+        "days": int(dates.nunique()),
+        "first": f"{dates.min():%Y-%m-%d}",
+        "last": f"{dates.max():%Y-%m-%d}",
+    }
 
 
 def sku_sales(sales: pd.DataFrame, sku: str) -> pd.DataFrame:
     """The rows of one SKU."""
     return sales[sales[SKU].astype(str) == sku]
+
+
+def forecast_csv(forecasts: pd.DataFrame) -> bytes:
+    """The forecast as CSV bytes with ``CSV_COLUMNS`` (dates as YYYY-MM-DD)."""
+    frame = forecasts[list(CSV_COLUMNS)].copy()
+    frame[DATE] = pd.to_datetime(frame[DATE]).dt.strftime("%Y-%m-%d")
+    return frame.to_csv(index=False).encode("utf-8")

@@ -24,8 +24,11 @@ def store_fast_forecast(db: Path) -> None:
     conn = store.connect(db)
     try:
         sales, products = store.load_sales(conn), store.load_products(conn)
-        save_run(conn, run_forecast(sales, products=products, model="ma", folds=0),
-                 data_version=store.data_version(conn))
+        save_run(
+            conn,
+            run_forecast(sales, products=products, model="ma", folds=0),
+            data_version=store.data_version(conn),
+        )
     finally:
         conn.close()
 
@@ -57,7 +60,7 @@ def open_page() -> AppTest:
     return at
 
 
-def test_alerts_are_ranked_by_money_at_risk_and_filter_by_type(db):
+def test_alerts_are_ranked_by_money_at_risk_and_filter_by_type(db):  # noqa: ARG001 - fixture
     at = open_page()
     table = at.dataframe[0].value
     money = table["Money at risk"].tolist()

@@ -35,8 +35,9 @@ def _store_run(db: Path, *, n_skus: int = 12) -> None:
     try:
         skus = sorted(store.read_table(conn, "sales")["sku"].astype(str).unique())[:n_skus]
         sales = store.load_sales(conn, skus=skus)
-        run = run_forecast(sales, products=store.load_products(conn), horizon=14,
-                           model="auto", skus=skus)
+        run = run_forecast(
+            sales, products=store.load_products(conn), horizon=14, model="auto", skus=skus
+        )
         run_store.save_run(conn, run, data_version=store.data_version(conn))
     finally:
         conn.close()
@@ -108,3 +109,16 @@ def test_warns_when_the_data_changed_since_the_run(db):
     at = _open()
 
     assert "data changed" in at.warning[0].value
+
+
+def test_without_a_forecast_engine_says_so(db, monkeypatch):  # noqa: ARG001
+    from invdash.ui import forecast_views
+
+    def missing_engine():
+        raise ImportError("No module named 'invdash.forecast.engine'")
+
+    monkeypatch.setattr(forecast_views, "_engine", missing_engine)
+
+    at = _open()
+
+    assert "Forecasting is not available" in at.info[0].value

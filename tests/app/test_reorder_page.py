@@ -84,8 +84,9 @@ def open_page() -> AppTest:
     return at
 
 
-def decide(at: AppTest, sku: str, action: str, *, qty: float | None = None,
-           reason: str = "") -> AppTest:
+def decide(
+    at: AppTest, sku: str, action: str, *, qty: float | None = None, reason: str = ""
+) -> AppTest:
     at.selectbox(key="reorder_sku").select(sku).run()
     at.radio(key="reorder_action").set_value(action).run()
     if qty is not None:
@@ -96,10 +97,18 @@ def decide(at: AppTest, sku: str, action: str, *, qty: float | None = None,
     return at
 
 
-def test_without_a_forecast_the_page_offers_to_run_one(bare_db):
+def test_without_a_forecast_the_page_runs_one_on_request(bare_db):
     at = open_page()
     assert any("no forecast" in info.value for info in at.info)
-    assert at.button(key="reorder_run_forecast") is not None
+    at.button(key="reorder_run_forecast").click().run()
+    assert not at.exception
+    conn = store.connect_read_only(bare_db)
+    try:
+        runs = conn.execute("SELECT count(*) FROM forecast_runs").fetchone()[0]
+    finally:
+        conn.close()
+    assert runs == 1
+    assert at.selectbox(key="reorder_sku").options, "after the forecast the suggestions show"
 
 
 def test_approve_edit_reject_round_trip_survives_a_restart(db):
@@ -107,7 +116,8 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
     skus = at.selectbox(key="reorder_sku").options
     assert len(skus) >= 3, "the demo shop has several SKUs below their order-up-to level"
     assert "Why this quantity" in at.markdown[0].value or any(
-        "Why this quantity" in m.value for m in at.markdown)
+        "Why this quantity" in m.value for m in at.markdown
+    )
     first, second, third = (s.split(" - ")[0] for s in skus[:3])
     decide(at, first, "approve")
     decide(at, second, "edit", qty=7)
@@ -120,7 +130,7 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
 
     st.cache_data.clear()
     restarted = open_page()
-    table = restarted.dataframe[0].value.set_index("SKU")
+    table = next(d.value for d in restarted.dataframe if "Status" in d.value).set_index("SKU")
     assert table.at[first, "Status"] == "approved"
     assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == 7
     assert table.at[third, "Status"] == "rejected"
@@ -143,3 +153,25 @@ def test_bulk_approve_approves_every_pending_line(db):
     assert not at.exception
     saved = stored_decisions(db)
     assert len(saved) == n_lines and {v[0] for v in saved.values()} == {"approve"}
+
+
+def test_a_service_level_override_is_stored_and_changes_the_policy_run(db):
+    at = open_page()
+    at.selectbox(key="reorder_override_scope").select("abc")
+    at.text_input(key="reorder_override_key").set_value("a")
+    at.number_input(key="reorder_override_level").set_value(0.99)
+    at.button(key="reorder_override_save").click().run()
+    assert not at.exception and not at.error
+    conn = store.connect_read_only(db)
+    try:
+        saved = policy_store.load_service_level_overrides(conn)
+        runs = conn.execute("SELECT count(*) FROM policy_runs").fetchone()[0]
+    finally:
+        conn.close()
+    assert saved[["scope", "key", "service_level"]].values.tolist() == [["abc", "A", 0.99]]
+    assert saved.at[0, "user"] == "planner-ann"
+    assert runs == 2, "the override is part of the inputs, so the page made a new policy run"
+
+    at.text_input(key="reorder_override_key").set_value("Q")
+    at.button(key="reorder_override_save").click().run()
+    assert any("class A, B or C" in error.value for error in at.error)

@@ -134,7 +134,8 @@ def test_run_forecasts_for_all_skus_stores_a_run_that_is_reused_until_data_chang
     assert not at.exception
     assert "stored and reused until the data change" in at.success[0].value
     assert at.metric[0].value == FAST_MODEL
-    assert _table(at, "Chosen")["Model"].tolist() == [FAST_MODEL]
+    accuracy = _table(at, "Chosen")
+    assert accuracy.loc[accuracy["Chosen"], "Model"].tolist() == [FAST_MODEL]
     conn = store.connect_read_only(db)
     try:
         assert len(run_store.list_runs(conn)) == 1
@@ -150,3 +151,17 @@ def test_run_forecasts_for_all_skus_stores_a_run_that_is_reused_until_data_chang
     st.cache_data.clear()
     changed = _open()  # the data changed: the stored run is not shown as current
     assert _trace_names(changed) == ["History"]
+
+
+def test_without_a_forecast_engine_the_history_still_shows(db, monkeypatch):  # noqa: ARG001
+    from invdash.ui import forecast_views
+
+    def missing_engine():
+        raise ImportError("No module named 'invdash.forecast.engine'")
+
+    monkeypatch.setattr(forecast_views, "_engine", missing_engine)
+
+    at = _open()
+
+    assert "Forecasting is not available" in at.info[0].value
+    assert _trace_names(at) == ["History"]

@@ -4,7 +4,8 @@ The uploads are small hand-made CSVs:
 - ``SHOP_CSV``: daily sales of 3 SKUs over 120 days under the header ``Day, Item, Units, Price,
   Returned`` (none of them the canonical names; ``Returned`` is a second number column).
 - ``ORDERS_CSV``: an order-line export like UCI Online Retail: two orders of A-1 and B-2, one
-  cancellation invoice (``C...``, negative quantity) and a postage line (``POST``).
+  cancellation invoice (``C...``, negative quantity, also the only line of D-4: a product without
+  demand) and a postage line (``POST``).
 The database of the fixture is never written (checked).
 """
 
@@ -32,9 +33,15 @@ def _shop_csv() -> bytes:
     rng = np.random.default_rng(0)
     days = pd.date_range("2024-01-01", periods=120, freq="D")
     frames = [
-        pd.DataFrame({"Day": days.strftime("%Y-%m-%d"), "Item": sku,
-                      "Units": rng.poisson(rate, len(days)), "Price": 9.5,
-                      "Returned": rng.poisson(0.2, len(days))})
+        pd.DataFrame(
+            {
+                "Day": days.strftime("%Y-%m-%d"),
+                "Item": sku,
+                "Units": rng.poisson(rate, len(days)),
+                "Price": 9.5,
+                "Returned": rng.poisson(0.2, len(days)),
+            }
+        )
         for sku, rate in (("A-1", 6.0), ("B-2", 0.4), ("C-3", 2.0))
     ]
     return pd.concat(frames).to_csv(index=False).encode()
@@ -48,6 +55,7 @@ ORDERS_CSV = (
     b"536365,POST,POSTAGE,1,12/1/2010 8:26,18.00,17850,United Kingdom\n"
     b"536366,A-1,RED MUG,4,12/2/2010 9:10,2.55,13047,United Kingdom\n"
     b"C536367,A-1,RED MUG,-3,12/2/2010 10:00,2.55,13047,United Kingdom\n"
+    b"C536367,D-4,GREEN JUG,-1,12/2/2010 10:00,4.25,13047,United Kingdom\n"
 )
 
 
@@ -152,6 +160,16 @@ def test_order_lines_become_daily_demand_without_cancellations_or_postage(app):
     assert "not counted as demand" in app.text[0].value
 
 
+def test_new_skus_from_order_lines_get_a_forecast(app):
+    _upload(app, ORDERS_CSV, "orders.csv")
+
+    app.button(key="upload_forecast_run").click().run()  # two days of history: all SKUs are new
+
+    assert not app.exception
+    assert app.selectbox(key="upload_forecast_sku").options == ["A-1", "B-2"]
+    assert "2 SKUs, 28 days" in app.caption[-1].value
+
+
 def test_switching_the_kind_guesses_the_columns_again(app):
     _upload(app, SHOP_CSV, "shop.csv")
 
@@ -170,9 +188,31 @@ def test_a_file_that_is_no_csv_is_refused_with_the_ingest_message(app):
 
 def test_the_same_column_for_two_fields_is_refused():
     header, kind = uploads.read_upload_header(SHOP_CSV, "shop.csv")
-    mapping = {name: uploads.guess_mapping(header, kind).get(name, uploads.NO_COLUMN)
-               for name, _ in uploads.upload_fields(kind)}
+    mapping = {
+        name: uploads.guess_mapping(header, kind).get(name, uploads.NO_COLUMN)
+        for name, _ in uploads.upload_fields(kind)
+    }
 
     with pytest.raises(InvalidDataError, match="same file column is chosen for two fields"):
-        uploads.read_upload_sales(SHOP_CSV, "shop.csv", kind=kind,
-                                  mapping={**mapping, "price": "Units"})
+        uploads.read_upload_sales(
+            SHOP_CSV, "shop.csv", kind=kind, mapping={**mapping, "price": "Units"}
+        )
+
+
+def test_a_gzipped_file_with_a_changed_mapping_reads_the_chosen_column():
+    import gzip
+
+    data = gzip.compress(SHOP_CSV)
+    header, kind = uploads.read_upload_header(data, "shop.csv.gz")
+    mapping = {
+        name: uploads.guess_mapping(header, kind).get(name, uploads.NO_COLUMN)
+        for name, _ in uploads.upload_fields(kind)
+    }
+
+    upload = uploads.read_upload_sales(
+        data, "shop.csv.gz", kind=kind, mapping={**mapping, "qty": "Returned"}
+    )
+
+    expected = pd.read_csv(io.BytesIO(SHOP_CSV)).groupby("Item")["Returned"].sum()
+    assert upload.sales.groupby("sku")["qty"].sum().to_dict() == expected.astype(float).to_dict()
+    assert upload.summary.startswith("shop.csv.gz: sales")  # messages keep the user's file name

@@ -59,7 +59,7 @@ def test_an_unknown_flag_exits_with_code_2(capsys):
 
 
 @pytest.mark.parametrize(
-    ("flag", "value"), [("--skus", "0"), ("--skus", "-5"), ("--days", "3")]
+    ("flag", "value"), [("--skus", "0"), ("--skus", "-5"), ("--days", "3"), ("--seed", "-1")]
 )
 def test_out_of_range_sizes_exit_2_with_a_message_naming_the_flag(tmp_path, capsys, flag, value):
     path = tmp_path / "shop.duckdb"

@@ -94,6 +94,21 @@ def test_demand_has_weekly_and_yearly_seasonality(sales):
     assert by_month[12] > 3 * by_month[6]
 
 
+def test_some_skus_grow_and_others_decline(shop):
+    first_day = shop.sales.groupby("sku")["date"].transform("min")
+    sales = shop.sales[first_day == shop.sales["date"].min()]
+    # Same calendar weeks a year apart, so seasonality cancels out.
+    last_year = sales["date"] > DEFAULT_END_DATE - pd.Timedelta(days=182)
+    year_before = (sales["date"] <= DEFAULT_END_DATE - pd.Timedelta(days=365)) & (
+        sales["date"] > DEFAULT_END_DATE - pd.Timedelta(days=365 + 182)
+    )
+    recent = sales[last_year].groupby("sku")["qty"].sum()
+    earlier = sales[year_before].groupby("sku")["qty"].sum()
+    growth = (recent / earlier)[earlier > 50]
+    assert (growth > 1.25).any()
+    assert (growth < 0.8).any()
+
+
 def test_slow_intermittent_and_smooth_movers_all_exist(shop):
     zero_share = shop.sales.groupby("sku")["qty"].apply(lambda qty: (qty == 0).mean())
     assert (zero_share > 0.7).mean() >= 0.05
@@ -194,6 +209,8 @@ def test_sizes_out_of_range_are_refused_with_the_parameter_name():
         make_sales(0, 100)
     with pytest.raises(ConfigError, match="n_days must be"):
         make_shop(10, 5)
+    with pytest.raises(ConfigError, match="seed must be"):
+        make_sales(10, 60, seed=-1)
 
 
 def test_build_demo_writes_every_table_and_load_sales_reads_it_back(tmp_path):

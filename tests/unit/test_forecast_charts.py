@@ -12,38 +12,65 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from invdash.ui import forecast_charts as charts
 from invdash.ui import forecast_views as views
+from invdash.ui import upload_views as uploads
 
 
 def _forecasts(sku: str, level: float) -> pd.DataFrame:
     dates = pd.date_range("2024-04-01", periods=2, freq="D")
-    return pd.DataFrame({
-        "sku": sku, "date": dates, "model": "ets", "mean": level, "p05": level - 3,
-        "p10": level - 2, "p25": level - 1, "p50": level, "p75": level + 1, "p90": level + 2,
-        "p95": level + 3, "p99": level + 4,
-    })
+    return pd.DataFrame(
+        {
+            "sku": sku,
+            "date": dates,
+            "model": "ets",
+            "mean": level,
+            "p05": level - 3,
+            "p10": level - 2,
+            "p25": level - 1,
+            "p50": level,
+            "p75": level + 1,
+            "p90": level + 2,
+            "p95": level + 3,
+            "p99": level + 4,
+        }
+    )
 
 
 @pytest.fixture
 def run() -> SimpleNamespace:
     forecasts = pd.concat([_forecasts("A-1", 5.0), _forecasts("B-2", 3.0)], ignore_index=True)
-    choices = pd.DataFrame({
-        "sku": ["A-1", "B-2"], "model": ["ets", "tsb"], "demand_class": ["smooth", "lumpy"],
-        "reason": ["lowest RMSSE", "lowest RMSSE"], "score": [0.7, 0.9],
-    })
-    backtest = pd.DataFrame({
-        "model": ["ets", "naive", "tsb", "ets", "naive", "tsb"],
-        "demand_class": ["smooth"] * 3 + ["lumpy"] * 3,
-        "n_skus": [1] * 6,
-        "mase": [0.8, 1.0, 0.9, 1.3, 1.5, 1.1],
-        "rmsse": [0.7, 1.0, 0.8, 1.2, 1.4, 0.9],
-        "wape": [0.3, 0.4, 0.35, 0.9, 1.0, 0.8],
-        "bias": [0.0, 0.1, -0.1, 0.2, 0.3, 0.1],
-        "spl": [0.5, 0.6, 0.55, 0.9, 1.0, 0.8],
-        "coverage80": [0.81, 0.7, 0.78, 0.75, 0.6, 0.79],
-    })
-    return SimpleNamespace(forecasts=forecasts, choices=choices, backtest=backtest,
-                           device="cpu", duration_s=1.5, horizon=2, model_param="auto")
+    choices = pd.DataFrame(
+        {
+            "sku": ["A-1", "B-2"],
+            "model": ["ets", "tsb"],
+            "demand_class": ["smooth", "lumpy"],
+            "reason": ["lowest RMSSE", "lowest RMSSE"],
+            "score": [0.7, 0.9],
+        }
+    )
+    backtest = pd.DataFrame(
+        {
+            "model": ["ets", "naive", "tsb", "ets", "naive", "tsb"],
+            "demand_class": ["smooth"] * 3 + ["lumpy"] * 3,
+            "n_skus": [1] * 6,
+            "mase": [0.8, 1.0, 0.9, 1.3, 1.5, 1.1],
+            "rmsse": [0.7, 1.0, 0.8, 1.2, 1.4, 0.9],
+            "wape": [0.3, 0.4, 0.35, 0.9, 1.0, 0.8],
+            "bias": [0.0, 0.1, -0.1, 0.2, 0.3, 0.1],
+            "spl": [0.5, 0.6, 0.55, 0.9, 1.0, 0.8],
+            "coverage80": [0.81, 0.7, 0.78, 0.75, 0.6, 0.79],
+        }
+    )
+    return SimpleNamespace(
+        forecasts=forecasts,
+        choices=choices,
+        backtest=backtest,
+        device="cpu",
+        duration_s=1.5,
+        horizon=2,
+        model_param="auto",
+    )
 
 
 @pytest.fixture
@@ -53,7 +80,7 @@ def history() -> pd.DataFrame:
 
 
 def test_fan_chart_draws_history_band_median_and_mean(history, run):
-    figure = views.fan_chart(history, views.sku_forecasts(run, "A-1"), title="A-1")
+    figure = charts.fan_chart(history, views.sku_forecasts(run, "A-1"), title="A-1")
 
     names = [trace.name for trace in figure.data]
     assert names == ["History", "P10", "P90", "P50", "Forecast (mean)"]
@@ -64,7 +91,7 @@ def test_fan_chart_draws_history_band_median_and_mean(history, run):
 
 
 def test_fan_chart_shows_only_recent_history(history):
-    figure = views.fan_chart(history, pd.DataFrame(), history_days=30)
+    figure = charts.fan_chart(history, pd.DataFrame(), history_days=30)
 
     assert len(figure.data) == 1
     assert len(figure.data[0].x) == 30
@@ -72,7 +99,7 @@ def test_fan_chart_shows_only_recent_history(history):
 
 
 def test_accuracy_chart_has_one_bar_group_per_demand_class(run):
-    figure = views.accuracy_chart(run.backtest, metric="rmsse")
+    figure = charts.accuracy_chart(run.backtest, metric="rmsse")
 
     assert sorted(trace.name for trace in figure.data) == ["lumpy", "smooth"]
     smooth = next(trace for trace in figure.data if trace.name == "smooth")
@@ -83,9 +110,9 @@ def test_accuracy_chart_has_one_bar_group_per_demand_class(run):
 def test_accuracy_chart_without_demand_class_or_data():
     backtest = pd.DataFrame({"model": ["ets", "naive"], "rmsse": [0.7, 1.0]})
 
-    assert [trace.name for trace in views.accuracy_chart(backtest).data] == ["all"]
-    assert len(views.accuracy_chart(backtest.iloc[0:0]).data) == 0
-    assert len(views.accuracy_chart(backtest, metric="spl").data) == 0
+    assert [trace.name for trace in charts.accuracy_chart(backtest).data] == ["all"]
+    assert len(charts.accuracy_chart(backtest.iloc[0:0]).data) == 0
+    assert len(charts.accuracy_chart(backtest, metric="spl").data) == 0
 
 
 def test_sku_accuracy_compares_models_on_the_skus_demand_class(run):
@@ -121,7 +148,7 @@ def test_backtest_table_sorts_by_class_then_accuracy(run):
 
 def test_forecast_csv_has_the_cli_columns_and_plain_dates(run):
     before = run.forecasts.copy()
-    text = views.forecast_csv(run.forecasts).decode("utf-8").splitlines()
+    text = uploads.forecast_csv(run.forecasts).decode("utf-8").splitlines()
 
     assert text[0] == "sku,date,model,mean,p10,p50,p90"
     assert text[1] == "A-1,2024-04-01,ets,5.0,3.0,5.0,7.0"
@@ -130,8 +157,9 @@ def test_forecast_csv_has_the_cli_columns_and_plain_dates(run):
 
 
 def test_sku_picker_labels_and_default():
-    catalog = pd.DataFrame({"sku": ["B-2", "A-1", "C-3"], "qty": [90.0, 40.0, 0.0],
-                            "name": ["Blue mug", None, "Cup"]})
+    catalog = pd.DataFrame(
+        {"sku": ["B-2", "A-1", "C-3"], "qty": [90.0, 40.0, 0.0], "name": ["Blue mug", None, "Cup"]}
+    )
     format_sku = views.sku_formatter(catalog)
 
     assert format_sku("B-2") == "B-2 — Blue mug"
@@ -178,4 +206,7 @@ def test_sku_accuracy_marks_every_member_of_a_chosen_combination(run):
     table = views.sku_accuracy(run, "A-1")
 
     assert dict(zip(table["model"], table["chosen"], strict=True)) == {
-        "ets": True, "tsb": True, "naive": False}
+        "ets": True,
+        "tsb": True,
+        "naive": False,
+    }

@@ -153,3 +153,20 @@ def test_run_round_trips_through_the_store(tmp_path, demo_run):
         )
     finally:
         conn.close()
+
+
+def test_new_and_unsold_skus_use_similar_products_when_names_are_given(demo_sales):
+    end = demo_sales["date"].max()
+    new = pd.DataFrame({"sku": "NEW-1", "date": pd.date_range(end - pd.Timedelta(days=9), end),
+                        "qty": 3.0})
+    sales = pd.concat([demo_sales, new], ignore_index=True)
+    skus = sorted(sales["sku"].unique())
+    products = pd.DataFrame({"sku": [*skus, "UNSOLD-1"],
+                             "name": [f"ceramic mug {i}" for i in range(len(skus) + 1)]})
+    result = run_forecast(sales, products=products, horizon=7, folds=2)
+    choices = result.choices.set_index("sku")
+    assert choices.loc["NEW-1", "model"] == "coldstart"
+    assert choices.loc["UNSOLD-1", "demand_class"] == "new"
+    assert (result.forecasts.groupby("sku").size() == 7).all()
+    assert "UNSOLD-1" in set(result.forecasts["sku"])
+    validate_forecasts(result.forecasts)

@@ -170,3 +170,9 @@ def test_reingest_changes_nothing_even_without_the_log(conn):
     assert again.rows_stored == {**first.rows_stored, "products": 0}
     for table, rows in snapshot.items():
         assert conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == rows
+
+
+def test_latin1_text_past_the_sniffed_sample_is_still_read(conn, tmp_path):
+    rows = "sku,name\n" + "".join(f"S{i},plain name {i}\n" for i in range(5000)) + "Z1,caf\xe9\n"
+    ingest_file(conn, _write(tmp_path / "late.csv", rows, "latin-1"))
+    assert conn.execute("SELECT name FROM products WHERE sku = 'Z1'").fetchone()[0] == "caf\u00e9"

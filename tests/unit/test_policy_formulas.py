@@ -32,7 +32,9 @@ def test_newsvendor_cost_is_lowest_at_the_optimum():
         assert newsvendor_expected_cost(other, **kwargs) > best.expected_cost
 
 
-@pytest.mark.parametrize(("z", "loss"), [(0.0, 0.3989), (1.0, 0.0833), (2.0, 0.0085), (-1.0, 1.0833)])
+@pytest.mark.parametrize(
+    ("z", "loss"), [(0.0, 0.3989), (1.0, 0.0833), (2.0, 0.0085), (-1.0, 1.0833)]
+)
 def test_standard_normal_loss_function_matches_the_table(z, loss):
     """Standard normal loss table (e.g. Silver, Pyke & Peterson, Appendix B): L(z)."""
     assert normal_loss(z) == pytest.approx(loss, abs=1e-4)
@@ -41,8 +43,9 @@ def test_standard_normal_loss_function_matches_the_table(z, loss):
 def test_base_stock_level_with_lead_time():
     """S = mu L + z sigma sqrt(L): mu = 100 a week, sigma = 20, L = 4 weeks, 95 %:
     400 + 1.6449 x 20 x 2 = 465.79."""
-    level = base_stock_level(service_level=0.95, mean_per_period=100, sd_per_period=20,
-                             lead_time_periods=4)
+    level = base_stock_level(
+        service_level=0.95, mean_per_period=100, sd_per_period=20, lead_time_periods=4
+    )
     assert level == pytest.approx(465.79, abs=0.01)
 
 
@@ -50,8 +53,9 @@ def test_r_q_reorder_point_for_a_fill_rate_target():
     """(r, Q) with the normal loss function: beta = 0.95, Q = 100, mu_L = 200, sigma_L = 20 needs
     L(k) = 100 x 0.05 / 20 = 0.25, k = 0.3449 (table: L(0.34) = 0.2518, L(0.35) = 0.2481), so
     r = 200 + 0.3449 x 20 = 206.90."""
-    r = reorder_point_fill_rate(fill_rate=0.95, order_quantity=100, lead_time_mean=200,
-                                lead_time_sd=20)
+    r = reorder_point_fill_rate(
+        fill_rate=0.95, order_quantity=100, lead_time_mean=200, lead_time_sd=20
+    )
     assert r == pytest.approx(206.90, abs=0.02)
 
 

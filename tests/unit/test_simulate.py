@@ -14,8 +14,10 @@ from invdash.cli import main
 from invdash.schema import ConfigError, InvalidDataError
 from invdash.simulate import (
     REPLAY_COLUMNS,
+    InvdashPolicyOptions,
     ReplayParams,
     estimate_level_uncertainty_cv,
+    fill_rate_curve,
     replay,
     replay_products,
     simulate_policy,
@@ -275,6 +277,21 @@ def test_level_uncertainty_needs_history_before_the_origins():
     assert cv == 0.0
 
 
+def test_fill_rate_curve_gives_both_policies_at_every_target():
+    params = ReplayParams(start=START, days=21, lead_time_days=3)
+    curve = fill_rate_curve(
+        _random_sales(), params=params, service_levels=(0.8, 0.98),
+        options=InvdashPolicyOptions(model="ma", calibration_origins=2),
+    )
+    assert sorted(zip(curve["policy"], curve["service_level"], strict=True)) == [
+        ("invdash", 0.8), ("invdash", 0.98), ("textbook", 0.8), ("textbook", 0.98),
+    ]
+    for _, group in curve.groupby("policy"):
+        low, high = group.sort_values("service_level").itertuples(index=False)
+        assert high.mean_on_hand >= low.mean_on_hand
+        assert high.fill_rate >= low.fill_rate
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
@@ -325,3 +342,34 @@ def test_cli_writes_the_replay_columns_and_prints_both_policies(sales_csv, tmp_p
     assert "fill rate" in captured.out and "stockout days" in captured.out
     assert "mean on-hand" in captured.out
     assert "100%" in captured.err  # the progress bar ran to the end on stderr
+
+
+def test_cli_on_a_database_uses_each_product_lead_time(demo_db, tmp_path, capsys):
+    from invdash import store
+
+    conn = store.connect_read_only(demo_db)
+    try:
+        last = store.read_table(conn, "sales")["date"].max()
+        products = store.load_products(conn)
+    finally:
+        conn.close()
+    start = (pd.Timestamp(last) - pd.Timedelta(days=20)).strftime("%Y-%m-%d")
+    out = tmp_path / "replay.csv"
+    code = main(["simulate", "--db", str(demo_db), "--start", start, "--days", "14",
+                 "--model", "ma", "--calibration-origins", "1", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    rows = pd.read_csv(out, dtype={"sku": str})
+    assert list(rows.columns) == list(REPLAY_COLUMNS)
+    lead = products.set_index("sku")["lead_time_days"].round().astype(int)
+    for sku, group in rows.groupby("sku"):
+        ordered = group.reset_index(drop=True)["ordered"]
+        received = group.reset_index(drop=True)["received"]
+        np.testing.assert_allclose(received, ordered.shift(lead[sku], fill_value=0.0))
+    assert "invdash" in captured.out and "textbook" in captured.out
+
+
+def test_cli_service_level_as_a_percent_exits_2(sales_csv, capsys):
+    assert main(["simulate", "--csv", str(sales_csv), "--start", "2024-03-01",
+                 "--service-level", "95"]) == 2
+    assert "fraction in (0, 1)" in capsys.readouterr().err

@@ -17,21 +17,38 @@ from invdash.store import policy as policy_store
 
 def policy_table() -> pd.DataFrame:
     """Two SKUs: A needs 72 (packs of 12, MOQ 20), B is covered."""
-    return pd.DataFrame({
-        "sku": ["A", "B"], "demand_lt_mean": [139.1, 2.0], "safety_stock": [6.9, 1.0],
-        "order_up_to": [146.0, 3.0], "reorder_point": [145.0, 2.0], "lead_time_days": [7.0, 7.0],
-        "on_hand": [50.0, 10.0], "on_order": [24.0, 0.0], "inventory_position": [74.0, 10.0],
-        "raw_qty": [72.0, -7.0], "moq": [20.0, 0.0], "pack_size": [12.0, 1.0],
-        "suggested_qty": [72.0, 0.0], "unit_cost": [2.0, 1.0],
-        "order_by_date": pd.to_datetime(["2024-01-01", "NaT"]),
-        "stockout_date": pd.to_datetime(["2024-01-08", "NaT"]),
-        "stockout_probability": [0.35, 0.0], "days_of_cover": [5.0, 50.0],
-        "reason": ["below order-up-to", "covered"],
-    })
+    return pd.DataFrame(
+        {
+            "sku": ["A", "B"],
+            "demand_lt_mean": [139.1, 2.0],
+            "safety_stock": [6.9, 1.0],
+            "order_up_to": [146.0, 3.0],
+            "reorder_point": [145.0, 2.0],
+            "lead_time_days": [7.0, 7.0],
+            "on_hand": [50.0, 10.0],
+            "on_order": [24.0, 0.0],
+            "inventory_position": [74.0, 10.0],
+            "raw_qty": [72.0, -7.0],
+            "moq": [20.0, 0.0],
+            "pack_size": [12.0, 1.0],
+            "suggested_qty": [72.0, 0.0],
+            "unit_cost": [2.0, 1.0],
+            "order_by_date": pd.to_datetime(["2024-01-01", "NaT"]),
+            "stockout_date": pd.to_datetime(["2024-01-08", "NaT"]),
+            "stockout_probability": [0.35, 0.0],
+            "days_of_cover": [5.0, 50.0],
+            "reason": ["below order-up-to", "covered"],
+        }
+    )
 
 
-PRODUCTS = pd.DataFrame({"sku": ["A", "B"], "name": ["=HYPERLINK(\"x\")", "Café \"Ré\""],
-                         "supplier": ["Acme, Inc.", "Beta"]})
+PRODUCTS = pd.DataFrame(
+    {
+        "sku": ["A", "B"],
+        "name": ['=HYPERLINK("x")', 'Café "Ré"'],
+        "supplier": ["Acme, Inc.", "Beta"],
+    }
+)
 
 
 def test_only_skus_that_need_an_order_become_lines_with_a_why():
@@ -39,36 +56,53 @@ def test_only_skus_that_need_an_order_become_lines_with_a_why():
     assert lines["sku"].tolist() == ["A"]
     assert lines.at[0, "why"] == (
         "demand over lead time + review 139.1 + safety stock 6.9 = up-to 146; - on hand 50 - "
-        "on order 24 = need 72; whole packs of 12, MOQ 20 -> order 72")
+        "on order 24 = need 72; whole packs of 12, MOQ 20 -> order 72"
+    )
     assert lines.at[0, "order_value"] == 144.0
 
 
 def test_review_lines_take_the_latest_decision():
     lines = suggest.suggestion_lines(policy_table(), PRODUCTS)
-    first = suggest.make_decisions("r1", ["A"], action="approve", user="ann", qty=[72],
-                                   now=pd.Timestamp("2024-01-01 09:00"))
-    later = suggest.make_decisions("r1", ["A"], action="edit", user="bo", qty=[48],
-                                   now=pd.Timestamp("2024-01-01 10:00"))
+    first = suggest.make_decisions(
+        "r1", ["A"], action="approve", user="ann", qty=[72], now=pd.Timestamp("2024-01-01 09:00")
+    )
+    later = suggest.make_decisions(
+        "r1", ["A"], action="edit", user="bo", qty=[48], now=pd.Timestamp("2024-01-01 10:00")
+    )
     reviewed = suggest.review_lines(lines, pd.concat([first, later]))
     assert reviewed.at[0, "status"] == "edited" and reviewed.at[0, "final_qty"] == 48
     assert reviewed.at[0, "decided_by"] == "bo"
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"action": "reject"}, "needs a reason"),
-    ({"action": "edit"}, "needs the new quantity"),
-    ({"action": "edit", "qty": [-1.0]}, "must be >= 0"),
-    ({"action": "cancel"}, "action must be one of"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"action": "reject"}, "needs a reason"),
+        ({"action": "edit"}, "needs the new quantity"),
+        ({"action": "edit", "qty": [-1.0]}, "must be >= 0"),
+        ({"action": "cancel"}, "action must be one of"),
+    ],
+)
 def test_bad_decisions_are_refused_with_the_fix(kwargs, message):
     with pytest.raises(InvalidDataError, match=message):
         suggest.make_decisions("r1", ["A"], user="ann", **kwargs)
 
 
-@pytest.mark.parametrize(("cell", "expected"), [
-    ("=1+2", "'=1+2"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("Café \"Ré\"", "Café \"Ré\""), ("a=b", "a=b"), (12.5, 12.5), (-3, -3),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+x", "'+x"),
+        ("-x", "'-x"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ('Café "Ré"', 'Café "Ré"'),
+        ("a=b", "a=b"),
+        (12.5, 12.5),
+        (-3, -3),
+    ],
+)
 def test_cells_that_start_a_formula_are_neutralised(cell, expected):
     assert suggest.neutralise_cell(cell) == expected
 
@@ -76,21 +110,22 @@ def test_cells_that_start_a_formula_are_neutralised(cell, expected):
 def test_purchase_order_csv_per_supplier_is_spreadsheet_safe_and_keeps_text_literal():
     lines = suggest.suggestion_lines(policy_table(), PRODUCTS)
     decisions = suggest.make_decisions("r1", ["A"], action="edit", user="-ann", qty=[60])
-    orders = suggest.purchase_orders(suggest.review_lines(lines, decisions),
-                                     as_of=pd.Timestamp("2024-01-01"))
+    orders = suggest.purchase_orders(
+        suggest.review_lines(lines, decisions), as_of=pd.Timestamp("2024-01-01")
+    )
     assert list(orders) == ["Acme, Inc."]
     data = suggest.to_spreadsheet_csv(orders["Acme, Inc."])
     text = data.decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text))
-    assert back.at[0, "name"] == "'=HYPERLINK(\"x\")"
+    assert back.at[0, "name"] == '\'=HYPERLINK("x")'
     assert back.at[0, "decided_by"] == "'-ann"
     assert back.at[0, "supplier"] == "Acme, Inc." and back.at[0, "qty"] == 60
 
 
 def test_unicode_and_quotes_stay_literal_in_the_export():
-    frame = pd.DataFrame({"name": ["Café \"Ré\"", "Œuvre, grand"], "qty": [1.0, -2.0]})
+    frame = pd.DataFrame({"name": ['Café "Ré"', "Œuvre, grand"], "qty": [1.0, -2.0]})
     back = pd.read_csv(io.StringIO(suggest.to_spreadsheet_csv(frame).decode("utf-8-sig")))
-    assert back["name"].tolist() == ["Café \"Ré\"", "Œuvre, grand"]
+    assert back["name"].tolist() == ['Café "Ré"', "Œuvre, grand"]
     assert back["qty"].tolist() == [1.0, -2.0], "numbers are not text and stay numbers"
 
 
@@ -107,25 +142,38 @@ def test_decisions_survive_reopening_and_are_not_overwritten_by_a_new_run(demo_d
     conn = store.connect(demo_db_copy)
     try:
         forecast = _save_forecast(conn)
-        first = suggest.ensure_policy_run(conn, forecast.forecasts, forecast_run_id=forecast.run_id,
-                                          params=PolicyParams())
+        first = suggest.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
+        )
         lines = suggest.suggestion_lines(first.table, store.load_products(conn))
         skus = lines["sku"].tolist()[:3]
-        rows = pd.concat([
-            suggest.make_decisions(first.run_id, [skus[0]], action="approve", user="ann",
-                                   qty=[lines.at[0, "suggested_qty"]]),
-            suggest.make_decisions(first.run_id, [skus[1]], action="edit", user="ann", qty=[5]),
-            suggest.make_decisions(first.run_id, [skus[2]], action="reject", user="ann",
-                                   reason="discontinued"),
-        ])
+        rows = pd.concat(
+            [
+                suggest.make_decisions(
+                    first.run_id,
+                    [skus[0]],
+                    action="approve",
+                    user="ann",
+                    qty=[lines.at[0, "suggested_qty"]],
+                ),
+                suggest.make_decisions(first.run_id, [skus[1]], action="edit", user="ann", qty=[5]),
+                suggest.make_decisions(
+                    first.run_id, [skus[2]], action="reject", user="ann", reason="discontinued"
+                ),
+            ]
+        )
         with store.transaction(conn):
             policy_store.record_decisions(conn, rows)
-        again = suggest.ensure_policy_run(conn, forecast.forecasts,
-                                          forecast_run_id=forecast.run_id, params=PolicyParams())
+        again = suggest.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
+        )
         assert again.run_id == first.run_id, "the same inputs find the stored run"
-        other = suggest.ensure_policy_run(conn, forecast.forecasts,
-                                          forecast_run_id=forecast.run_id,
-                                          params=PolicyParams(service_level=0.9))
+        other = suggest.ensure_policy_run(
+            conn,
+            forecast.forecasts,
+            forecast_run_id=forecast.run_id,
+            params=PolicyParams(service_level=0.9),
+        )
         assert other.run_id != first.run_id
     finally:
         conn.close()
@@ -145,18 +193,20 @@ def test_reorder_report_has_the_cli_columns_orders_first(demo_db_copy: Path):
     conn = store.connect(demo_db_copy)
     try:
         forecast = _save_forecast(conn)
-        run = suggest.ensure_policy_run(conn, forecast.forecasts, forecast_run_id=forecast.run_id,
-                                        params=PolicyParams())
+        run = suggest.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
+        )
         report = suggest.reorder_report(run.table, store.load_products(conn))
     finally:
         conn.close()
     assert list(report.columns) == list(suggest.REPORT_COLUMNS)
     ordered = report["suggested_qty"] > 0
-    assert ordered.any() and not ordered[ordered.idxmin():].any()
+    assert ordered.any() and not ordered[ordered.idxmin() :].any()
 
 
-def test_reorder_command_writes_the_table_and_refuses_bad_input(demo_db_copy: Path, tmp_path,
-                                                                 capsys):
+def test_reorder_command_writes_the_table_and_refuses_bad_input(
+    demo_db_copy: Path, tmp_path, capsys
+):
     from invdash.cli import main
 
     conn = store.connect(demo_db_copy)
@@ -170,3 +220,22 @@ def test_reorder_command_writes_the_table_and_refuses_bad_input(demo_db_copy: Pa
     assert list(report.columns) == list(suggest.REPORT_COLUMNS) and len(report) == 60
     assert main(["reorder", "--db", str(demo_db_copy), "--service-level", "95"]) == 2
     assert "service_level must be a fraction" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("scope", "key", "level", "message"),
+    [
+        ("abc", "D", 0.9, "class A, B or C"),
+        ("sku", "NOPE", 0.9, "not in the products table"),
+        ("abc", "A", 97.0, "service_level must be a fraction"),
+        ("brand", "A", 0.9, "scope must be"),
+    ],
+)
+def test_bad_service_level_overrides_are_refused(scope, key, level, message):
+    with pytest.raises(InvalidDataError, match=message):
+        suggest.check_override(scope, key, level, skus=["A", "B"])
+
+
+def test_override_keys_are_cleaned():
+    assert suggest.check_override("abc", " b ", 0.9, skus=[]) == "B"
+    assert suggest.check_override("sku", "A ", 0.9, skus=["A"]) == "A"

@@ -1,0 +1,135 @@
+"""SHAP explanations on the dashboard: waterfall charts, the plain-language summary, and the
+global driver importance for the Model Quality page.
+
+The explained forecast is exactly the one the page shows: the stored all-SKU run is explained in
+the context of all SKUs' sales, a forecast made for one SKU on demand in the context of that
+SKU's sales alone (the run's own input). ``ForecastExplainer`` objects are cached per run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from invdash import store
+from invdash.explain import Explanation, ForecastExplainer, global_importance, summarise
+from invdash.schema import SKU
+from invdash.ui.cache import db_key, read_connection
+
+__all__ = ["explanation_for", "waterfall_chart", "render_explanation", "render_global_importance"]
+
+_UP = "#2e8b57"
+_DOWN = "#c0392b"
+_BASE = "#1f6f8b"
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _explainer(key: str, run_key: str, scope_sku: str | None, _run: Any) -> ForecastExplainer:  # noqa: ARG001
+    with read_connection() as conn:
+        sales = store.load_sales(conn, skus=[scope_sku] if scope_sku else None)
+    return ForecastExplainer(sales, _run)
+
+
+def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
+    """The explanation of ``sku``'s forecast in ``run``.
+
+    Args:
+        run: the ``ForecastRun`` the page shows.
+        sku: the SKU.
+        single_sku: True when ``run`` forecast this SKU alone (on demand).
+    """
+    scope = sku if single_sku else None
+    run_key = f"{getattr(run, 'run_id', None)}|{run.model_param}|{run.horizon}|{scope}"
+    return _explainer(db_key(), run_key, scope, run).explain(sku)
+
+
+def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None) -> go.Figure:
+    """Base value, each driver's contribution, and the forecast, as a plotly waterfall.
+
+    Args:
+        explanation: an ``Explanation``.
+        day: one forecast date, or None for the horizon total.
+    """
+    if day is None:
+        base = float(explanation.base_value.sum())
+        values = explanation.contributions.sum(axis=0)
+        title = f"Horizon total ({len(explanation.dates)} days)"
+    else:
+        day = pd.Timestamp(day)
+        base = float(explanation.base_value[explanation.dates.get_loc(day)])
+        values = explanation.contributions.loc[day]
+        title = f"{day:%a %d %b %Y}"
+    forecast = base + float(values.sum())
+    names = ["history average", *values.index, "forecast"]
+    figure = go.Figure(go.Waterfall(
+        x=names, y=[base, *values.to_numpy(), forecast],
+        measure=["absolute", *["relative"] * len(values), "total"],
+        text=[f"{v:+.1f}" if 0 < i < len(names) - 1 else f"{v:.1f}"
+              for i, v in enumerate([base, *values.to_numpy(), forecast])],
+        increasing={"marker": {"color": _UP}}, decreasing={"marker": {"color": _DOWN}},
+        totals={"marker": {"color": _BASE}}, connector={"line": {"color": "#999"}},
+    ))
+    figure.update_layout(title=title, yaxis_title="Units", showlegend=False, height=360,
+                         margin={"l": 40, "r": 10, "t": 50, "b": 90})
+    return figure
+
+
+def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
+    """Why this forecast: summary line, waterfalls for a chosen day and the horizon total."""
+    explanation = explanation_for(run, sku, single_sku=single_sku)
+    st.subheader("Why this forecast")
+    st.markdown(summarise(explanation))
+    days = list(explanation.dates)
+    day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b %Y}",
+                       key="sku_explorer_explain_day")
+    st.caption(summarise(explanation, day=day))
+    left, right = st.columns(2)
+    left.plotly_chart(waterfall_chart(explanation, day=day), key="sku_explorer_waterfall_day")
+    right.plotly_chart(waterfall_chart(explanation), key="sku_explorer_waterfall_total")
+    values = pd.DataFrame({
+        "Driver": list(explanation.feature_values),
+        "Value": list(explanation.feature_values.values()),
+        "Horizon contribution (units)": [
+            round(float(explanation.contributions[d].sum()), 1) for d in explanation.feature_values
+        ],
+    })
+    st.dataframe(values, hide_index=True)
+    st.caption(
+        "SHAP values (shap): each driver's fair share of the difference between this forecast "
+        "and the forecast from a flat history at the SKU's average level. They add up exactly."
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=4, show_spinner="Explaining the top SKUs ...")
+def _importance(key: str, run_key: str, n_skus: int, _run: Any) -> pd.DataFrame:  # noqa: ARG001
+    with read_connection() as conn:
+        sales = store.load_sales(conn)
+        products = store.load_products(conn)
+    skus = sales.groupby(SKU)["qty"].sum().nlargest(n_skus).index.astype(str).tolist()
+    skus = [s for s in skus if s in set(_run.forecasts[SKU].astype(str))]
+    return global_importance(sales, _run, skus=skus, products=products)
+
+
+def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
+    """Which drivers matter most across SKUs and by category (behind a button)."""
+    st.subheader("What drives the forecasts")
+    if run is None:
+        st.info("Run forecasts first (SKU Explorer) to see what drives them.")
+        return
+    if not st.button(f"Explain the top {n_skus} SKUs", key="model_quality_importance"):
+        st.caption("Mean absolute SHAP contribution to the horizon total, per driver.")
+        return
+    table = _importance(db_key(), f"{run.run_id}|{run.horizon}", n_skus, run)
+    overall = table[table["category"] == "all"].sort_values("mean_abs_units")
+    figure = go.Figure(go.Bar(x=overall["mean_abs_units"], y=overall["driver"],
+                              orientation="h", marker_color=_BASE))
+    figure.update_layout(title="All SKUs", xaxis_title="Mean |contribution| (units)",
+                         height=320, margin={"l": 10, "r": 10, "t": 40, "b": 40})
+    st.plotly_chart(figure, key="model_quality_importance_chart")
+    by_category = table[table["category"] != "all"].pivot_table(
+        index="category", columns="driver", values="share").fillna(0.0)
+    st.markdown("**Share of each driver by category**")
+    st.dataframe(by_category.style.format("{:.0%}"))

@@ -1,0 +1,123 @@
+"""Plotly chart builders of the forecasting pages (pure functions of frames; no Streamlit).
+
+- ``fan_chart``: one SKU's recent daily history and its forecast fan (p10-p90 band, p50, mean).
+- ``accuracy_chart``: one backtest metric per model, grouped by demand class.
+Unit-tested in ``tests/unit/test_forecast_charts.py``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from invdash.schema import DATE, MEAN, MODEL, QTY
+from invdash.ui.labels import label
+
+__all__ = ["fan_chart", "accuracy_chart"]
+
+_HISTORY_DAYS = 180
+_BAND = "rgba(31, 111, 139, 0.20)"
+_LINE = "#1f6f8b"
+
+
+def fan_chart(
+    history: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    *,
+    title: str = "",
+    history_days: int = _HISTORY_DAYS,
+) -> go.Figure:
+    """Daily history with the forecast fan: a p10-p90 band, the p50 (dashed) and the mean.
+
+    Args:
+        history: sales of one SKU (``date, qty``); only the last ``history_days`` days are drawn.
+        forecasts: forecast rows of the same SKU (``date, mean, p10, p50, p90``); may be empty.
+        title: chart title.
+        history_days: how many days of history to show before the forecast.
+
+    Returns:
+        A plotly figure with traces "History", and when forecasts are given "P10", "P90"
+        (the band, filled between them), "P50" and "Forecast (mean)".
+    """
+    figure = go.Figure()
+    recent = history.sort_values(DATE).tail(history_days)
+    figure.add_trace(
+        go.Scatter(
+            x=pd.to_datetime(recent[DATE]),
+            y=recent[QTY],
+            name="History",
+            mode="lines",
+            line={"color": "#555555", "width": 1},
+        )
+    )
+    if len(forecasts):
+        dates = pd.to_datetime(forecasts[DATE])
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=forecasts["p10"],
+                name=label("p10"),
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=forecasts["p90"],
+                name=label("p90"),
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_BAND,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=forecasts["p50"],
+                name=label("p50"),
+                mode="lines",
+                line={"color": _LINE, "dash": "dash"},
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=forecasts[MEAN],
+                name=label(MEAN),
+                mode="lines",
+                line={"color": _LINE, "width": 2},
+            )
+        )
+    figure.update_layout(
+        title=title,
+        xaxis_title=label(DATE),
+        yaxis_title=label(QTY),
+        hovermode="x unified",
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        height=380,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def accuracy_chart(backtest: pd.DataFrame, *, metric: str = "rmsse") -> go.Figure:
+    """Grouped bars of one backtest ``metric`` per model, one bar group per demand class."""
+    figure = go.Figure()
+    if backtest.empty or metric not in backtest:
+        return figure
+    if "demand_class" not in backtest:
+        backtest = backtest.assign(demand_class="all")
+    for demand_class, rows in backtest.groupby("demand_class", sort=True):
+        figure.add_trace(go.Bar(x=rows[MODEL], y=rows[metric], name=str(demand_class)))
+    figure.update_layout(
+        barmode="group",
+        xaxis_title=label(MODEL),
+        yaxis_title=label(metric),
+        height=360,
+        legend_title=label("demand_class"),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return figure

@@ -1,0 +1,67 @@
+"""SHAP explanations on the dashboard: the SKU Explorer explains the forecast it shows with two
+waterfalls and a plain-language line; Model Quality ranks the drivers across SKUs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from invdash.explain import DRIVERS
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield demo_db_copy
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _open(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def _waterfalls(at: AppTest) -> list[dict]:
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [f for f in figures if f["data"] and f["data"][0].get("type") == "waterfall"]
+
+
+def test_the_sku_explorer_explains_the_forecast_it_shows(db):  # noqa: ARG001
+    at = _open("pages/sku_explorer.py")
+    at.button(key="sku_explorer_forecast_one").click().run()
+    assert not at.exception
+
+    assert any(h.value == "Why this forecast" for h in at.subheader)
+    assert any(m.value.startswith("Forecast over the horizon:") for m in at.markdown)
+    day_chart, total_chart = _waterfalls(at)
+    trace = total_chart["data"][0]
+    assert trace["x"] == ["history average", *DRIVERS, "forecast"]
+    base, *contributions, forecast = trace["y"]
+    assert base + sum(contributions) == pytest.approx(forecast, abs=1e-3 * max(1, forecast))
+    assert day_chart["data"][0]["measure"][-1] == "total"
+
+
+def test_model_quality_ranks_the_drivers_across_skus(db):  # noqa: ARG001
+    at = _open("pages/sku_explorer.py")
+    at.selectbox(key="sku_explorer_model").set_value("ets")
+    at.button(key="sku_explorer_run_all").click().run()
+    assert not at.exception
+
+    at.switch_page("pages/model_quality.py").run()
+    at.button(key="model_quality_importance").click().run()
+    assert not at.exception
+    bars = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    importance = [f for f in bars if f["layout"].get("title", {}).get("text") == "All SKUs"]
+    assert importance and set(importance[0]["data"][0]["y"]) == set(DRIVERS)
