@@ -1,7 +1,8 @@
 """Settings from ``INVDASH_*`` environment variables; the only module that reads ``os.environ``.
 
 - ``INVDASH_DB`` (alias ``INVDASH_DB_PATH``): DuckDB file, default ``data/invdash.duckdb``.
-- ``INVDASH_USER``: user name recorded with decisions when no login is active (default: the OS user).
+- ``INVDASH_USER``: user name recorded with decisions when no login is active (default: the
+  OS user).
 - ``INVDASH_SEED``: default seed for models (default 0).
 """
 

@@ -40,8 +40,15 @@ from invdash.forecast.panel import Panel, shop_weekday_share, to_panel
 from invdash.schema import DATE, MEAN, MODEL, PROMO, SKU, InvalidDataError
 
 __all__ = [
-    "DRIVERS", "Explanation", "ForecastExplainer", "decompose_history", "shapley_matrix", "explain_sku", "explain_run",
-    "global_importance", "summarise",
+    "DRIVERS",
+    "Explanation",
+    "ForecastExplainer",
+    "decompose_history",
+    "shapley_matrix",
+    "explain_sku",
+    "explain_run",
+    "global_importance",
+    "summarise",
 ]
 
 RECENT = "recent level"
@@ -84,16 +91,21 @@ class Explanation:
     def total(self) -> pd.Series:
         """Horizon totals: ``base_value``, one entry per driver, and ``forecast``."""
         totals = self.contributions.sum(axis=0)
-        return pd.concat([
-            pd.Series({"base_value": float(self.base_value.sum())}), totals,
-            pd.Series({"forecast": float(self.forecast.sum())}),
-        ])
+        return pd.concat(
+            [
+                pd.Series({"base_value": float(self.base_value.sum())}),
+                totals,
+                pd.Series({"forecast": float(self.forecast.sum())}),
+            ]
+        )
 
     def to_records(self) -> list[dict]:
         """One JSON-ready object per date (the ``invdash explain --json`` format)."""
         return [
             {
-                SKU: self.sku, DATE: day.date().isoformat(), "forecast": float(value),
+                SKU: self.sku,
+                DATE: day.date().isoformat(),
+                "forecast": float(value),
                 "base_value": float(base),
                 "contributions": {k: float(v) for k, v in self.contributions.loc[day].items()},
                 "feature_values": dict(self.feature_values),
@@ -139,14 +151,19 @@ def decompose_history(
     slow = np.nan_to_num(_rolling(np.where(known, rest, np.nan), _SLOW_WINDOW_DAYS, "mean"))
     recent_part = t >= len(values) - _RECENT_DAYS
     rest = rest - slow
-    by_day = np.array([
-        rest[known & (weekdays == d)].mean() if (known & (weekdays == d)).any() else 0.0
-        for d in range(7)
-    ])
+    by_day = np.array(
+        [
+            rest[known & (weekdays == d)].mean() if (known & (weekdays == d)).any() else 0.0
+            for d in range(7)
+        ]
+    )
     weekday = by_day[weekdays] - by_day[np.unique(weekdays[known])].mean()
     components = {
-        RECENT: np.where(recent_part, slow, 0.0), YEARLY: np.where(recent_part, 0.0, slow),
-        TREND: trend, WEEKDAY: weekday, PROMOTION: promotion,
+        RECENT: np.where(recent_part, slow, 0.0),
+        YEARLY: np.where(recent_part, 0.0, slow),
+        TREND: trend,
+        WEEKDAY: weekday,
+        PROMOTION: promotion,
     }
     components[IRREGULAR] = values - level - sum(components.values())
     return level, {k: np.where(known, v, np.nan) for k, v in components.items()}
@@ -156,8 +173,10 @@ def _coalition_panel(panel: Panel, row: int, histories: np.ndarray) -> Panel:
     """A panel whose rows are alternative histories of SKU ``row``, in the shop's context."""
     n = histories.shape[0]
     return replace(
-        panel, skus=np.array([f"{panel.skus[row]}#{i}" for i in range(n)], dtype=object),
-        actual=histories, fit_values=histories,
+        panel,
+        skus=np.array([f"{panel.skus[row]}#{i}" for i in range(n)], dtype=object),
+        actual=histories,
+        fit_values=histories,
         last_index=np.full(n, panel.last_index[row]),
         weekday_share=shop_weekday_share(panel),
     )
@@ -190,12 +209,16 @@ def _feature_values(
 ) -> dict[str, str]:
     known = ~np.isnan(components[IRREGULAR])
     recent = known & (np.arange(len(dates)) >= len(dates) - _RECENT_DAYS)
-    recent_mean = level + np.nanmean((components[RECENT] + components[TREND])[recent]) if (
-        recent.any()) else level
+    recent_mean = (
+        level + np.nanmean((components[RECENT] + components[TREND])[recent])
+        if (recent.any())
+        else level
+    )
     slope_month = (np.nanmean(np.diff(components[TREND])) if len(dates) > 1 else 0.0) * 30
     weekday = {
         d: np.nanmean(components[WEEKDAY][known & (dates.weekday == d)])
-        for d in range(7) if (known & (dates.weekday == d)).any()
+        for d in range(7)
+        if (known & (dates.weekday == d)).any()
     }
     peak = max(weekday, key=weekday.get) if weekday else 0
     promo_days = int(((promo > 0) & known).sum())
@@ -258,7 +281,7 @@ def shapley_matrix(n_players: int) -> np.ndarray:
     return values
 
 
-def _explain_row(
+def _explain_row(  # noqa: PLR0913 - the row, its promotions and the run's fusion settings
     panel: Panel, row: int, promo: np.ndarray, *, members: tuple[str, ...], h: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
     level, components = decompose_history(panel.fit_values[row], promo, panel.dates.weekday)
@@ -304,7 +327,8 @@ class ForecastExplainer:
         self.promo = _promo_matrix(sales, self.panel)
         self.rows = pd.Index(self.panel.skus.astype(str))
         self.models = run.choices.assign(**{SKU: run.choices[SKU].astype(str)}).set_index(SKU)[
-            "model"]
+            "model"
+        ]
         self.forecasts = run.forecasts.assign(**{SKU: run.forecasts[SKU].astype(str)})
 
     def explain(self, sku: str) -> Explanation:
@@ -325,12 +349,20 @@ class ForecastExplainer:
         if model == "coldstart" or row < 0:
             return _similar_products_explanation(sku, model, dates, forecast)
         values, base, components, level = _explain_row(
-            self.panel, row, self.promo[row], members=_members(model), h=len(dates),
+            self.panel,
+            row,
+            self.promo[row],
+            members=_members(model),
+            h=len(dates),
             seed=self.seed,
         )
         _check_additive(sku, forecast, base, values)
         return Explanation(
-            sku=sku, model=model, dates=dates, forecast=forecast, base_value=base,
+            sku=sku,
+            model=model,
+            dates=dates,
+            forecast=forecast,
+            base_value=base,
             contributions=pd.DataFrame(values, index=dates, columns=list(DRIVERS)),
             feature_values=_feature_values(level, components, self.promo[row], self.panel.dates),
         )
@@ -345,7 +377,10 @@ def _similar_products_explanation(
     sku: str, model: str, dates: pd.DatetimeIndex, forecast: np.ndarray
 ) -> Explanation:
     return Explanation(
-        sku=str(sku), model=model, dates=dates, forecast=forecast,
+        sku=str(sku),
+        model=model,
+        dates=dates,
+        forecast=forecast,
         base_value=np.zeros(len(dates)),
         contributions=pd.DataFrame({SIMILAR: forecast}, index=dates),
         feature_values={SIMILAR: "too little history: demand borrowed from similar titles"},
@@ -363,8 +398,13 @@ def _check_additive(sku: str, forecast: np.ndarray, base: np.ndarray, values: np
 
 
 def explain_sku(  # noqa: PLR0913 - mirrors run_forecast's arguments
-    sales: pd.DataFrame, *, sku: str, horizon: int = 28, seed: int = 0,
-    products: pd.DataFrame | None = None, model: str = "auto",
+    sales: pd.DataFrame,
+    *,
+    sku: str,
+    horizon: int = 28,
+    seed: int = 0,
+    products: pd.DataFrame | None = None,
+    model: str = "auto",
 ) -> Explanation:
     """Forecast every SKU as ``invdash forecast`` does, then explain ``sku``'s forecast."""
     from invdash.forecast.engine import run_forecast
@@ -376,7 +416,11 @@ def explain_sku(  # noqa: PLR0913 - mirrors run_forecast's arguments
 
 
 def global_importance(
-    sales: pd.DataFrame, run, *, skus: list[str], products: pd.DataFrame | None = None,
+    sales: pd.DataFrame,
+    run,
+    *,
+    skus: list[str],
+    products: pd.DataFrame | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Mean absolute horizon-total contribution per driver, over ``skus`` and by category.
@@ -390,16 +434,21 @@ def global_importance(
         totals = explainer.explain(sku).contributions.sum(axis=0)
         rows += [{SKU: sku, "driver": k, "abs_units": abs(float(v))} for k, v in totals.items()]
     frame = pd.DataFrame(rows, columns=[SKU, "driver", "abs_units"])
-    categories = (products.set_index(SKU)["category"] if products is not None
-                  and "category" in products else pd.Series(dtype=object))
+    categories = (
+        products.set_index(SKU)["category"]
+        if products is not None and "category" in products
+        else pd.Series(dtype=object)
+    )
     frame["category"] = frame[SKU].map(categories).fillna("uncategorised")
     both = pd.concat([frame, frame.assign(category="all")])
     table = both.groupby(["category", "driver"], as_index=False)["abs_units"].mean()
     table = table.rename(columns={"abs_units": "mean_abs_units"})
     table["share"] = table["mean_abs_units"] / table.groupby("category")[
-        "mean_abs_units"].transform("sum").replace(0, np.nan)
-    return table.fillna({"share": 0.0}).sort_values(["category", "mean_abs_units"],
-                                                    ascending=[True, False])
+        "mean_abs_units"
+    ].transform("sum").replace(0, np.nan)
+    return table.fillna({"share": 0.0}).sort_values(
+        ["category", "mean_abs_units"], ascending=[True, False]
+    )
 
 
 def summarise(explanation: Explanation, *, day: pd.Timestamp | None = None, top: int = 2) -> str:
@@ -409,14 +458,17 @@ def summarise(explanation: Explanation, *, day: pd.Timestamp | None = None, top:
         when, total = "over the horizon", explanation.forecast.sum()
     else:
         values = explanation.contributions.loc[pd.Timestamp(day)]
-        when, total = f"on {pd.Timestamp(day):%d %b}", explanation.contributions.loc[
-            pd.Timestamp(day)].sum() + explanation.base_value[
-            explanation.dates.get_loc(pd.Timestamp(day))]
+        when, total = (
+            f"on {pd.Timestamp(day):%d %b}",
+            explanation.contributions.loc[pd.Timestamp(day)].sum()
+            + explanation.base_value[explanation.dates.get_loc(pd.Timestamp(day))],
+        )
     ranked = values.reindex(values.abs().sort_values(ascending=False).index)[:top]
     parts = [
         f"{driver} {'adds' if value >= 0 else 'takes'} {abs(value):.0f} units"
         + ("" if value >= 0 else " off")
-        for driver, value in ranked.items() if abs(value) >= 0.5
+        for driver, value in ranked.items()
+        if abs(value) >= 0.5
     ]
     head = f"Forecast {when}: {total:.0f} units"
     return head + ("; " + "; ".join(parts) if parts else "; no single driver stands out") + "."

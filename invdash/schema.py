@@ -17,10 +17,26 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = [
-    "SKU", "DATE", "QTY", "PRICE", "PROMO", "STOCKOUT", "MODEL", "MEAN",
-    "SALES_COLUMNS", "FORECAST_COLUMNS", "QUANTILES", "QUANTILE_COLUMNS", "quantile_column",
-    "InvdashError", "InvalidDataError", "NotFittedError", "ConfigError", "StoreBusyError",
-    "validate_sales", "validate_forecasts",
+    "SKU",
+    "DATE",
+    "QTY",
+    "PRICE",
+    "PROMO",
+    "STOCKOUT",
+    "MODEL",
+    "MEAN",
+    "SALES_COLUMNS",
+    "FORECAST_COLUMNS",
+    "QUANTILES",
+    "QUANTILE_COLUMNS",
+    "quantile_column",
+    "InvdashError",
+    "InvalidDataError",
+    "NotFittedError",
+    "ConfigError",
+    "StoreBusyError",
+    "validate_sales",
+    "validate_forecasts",
 ]
 
 SKU = "sku"
@@ -116,5 +132,7 @@ def validate_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
         raise InvalidDataError("forecasts have negative or missing values; they must be >= 0.")
     quantiles = forecasts[list(QUANTILE_COLUMNS)].to_numpy()
     if (quantiles[:, 1:] < quantiles[:, :-1] - 1e-9).any():
-        raise InvalidDataError("forecast quantiles are crossed; p05 <= p10 <= ... <= p99 must hold.")
+        raise InvalidDataError(
+            "forecast quantiles are crossed; p05 <= p10 <= ... <= p99 must hold."
+        )
     return forecasts

@@ -39,10 +39,17 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 256) -> np.ndarray:
     if len(texts) == 0:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     cleaned = [str(t).strip() if t is not None else "" for t in texts]
-    vectors = _encoder().encode(
-        cleaned, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
-        convert_to_numpy=True,
-    ).astype(np.float32)
+    vectors = (
+        _encoder()
+        .encode(
+            cleaned,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        .astype(np.float32)
+    )
     vectors[np.array([t == "" or t.lower() == "nan" for t in cleaned])] = 0.0
     return vectors
 

@@ -3,10 +3,9 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import explain_views, policy_views, state
 from invdash.ui import forecast_charts as charts
-from invdash.ui import explain_views, policy_views
 from invdash.ui import forecast_views as views
-from invdash.ui import state
 
 st.title("SKU Explorer")
 try:

@@ -25,8 +25,9 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the explain arguments."""
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--db", metavar="PATH",
-                        help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)")
+    source.add_argument(
+        "--db", metavar="PATH", help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)"
+    )
     source.add_argument("--csv", metavar="FILE", help="sales CSV (date, sku, qty[, price, promo])")
     parser.add_argument("--future", metavar="FILE", help="known future date, sku, price/promo")
     parser.add_argument("--sku", required=True, help="the SKU to explain")
@@ -62,8 +63,13 @@ def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):  # n
     if run is not None:
         return run
     return run_forecast(
-        sales, products=products, horizon=args.horizon, model=args.model, seed=args.seed,
-        future=_read_future(args.future), progress=ProgressBar(enabled=not args.json),
+        sales,
+        products=products,
+        horizon=args.horizon,
+        model=args.model,
+        seed=args.seed,
+        future=_read_future(args.future),
+        progress=ProgressBar(enabled=not args.json),
     )
 
 

@@ -29,18 +29,25 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the source, the query and the output options."""
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--db", metavar="PATH",
-                        help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)")
-    source.add_argument("--orders", metavar="FILE",
-                        help="order-line CSV/Parquet: order_id, customer_id, sku, ts, qty, price")
+    source.add_argument(
+        "--db", metavar="PATH", help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)"
+    )
+    source.add_argument(
+        "--orders",
+        metavar="FILE",
+        help="order-line CSV/Parquet: order_id, customer_id, sku, ts, qty, price",
+    )
     query = parser.add_mutually_exclusive_group(required=True)
     query.add_argument("--customer", metavar="ID", help="recommend for this customer")
     query.add_argument("--sku", metavar="SKU", help="items bought together with this SKU")
     query.add_argument("--users", metavar="FILE", help="CSV with a customer_id column")
     parser.add_argument("--k", type=int, default=10, help="items per query (default 10)")
     parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
-    parser.add_argument("--tune", action="store_true",
-                        help="choose blend weights by validation first and record the choice")
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="choose blend weights by validation first and record the choice",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
@@ -67,8 +74,10 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - a DuckDB connection
         return conn, False
     path = load_settings(args.db).db_path
     if not path.exists():
-        raise InvalidDataError(f"database {path} does not exist; build it with `invdash demo "
-                               f"--db {path}` or pass --orders FILE.")
+        raise InvalidDataError(
+            f"database {path} does not exist; build it with `invdash demo "
+            f"--db {path}` or pass --orders FILE."
+        )
     return store.connect(path), True
 
 
@@ -87,12 +96,14 @@ def _record(conn, built, seconds: float, choice) -> None:  # noqa: ANN001
 
     with store.transaction(conn):
         recs_store.save_rec_run(
-            conn, weights=built.model.weights,
+            conn,
+            weights=built.model.weights,
             source="validation" if choice is not None else built.source,
             validation=None if choice is None else choice.candidates,
             data_version=store.data_version(conn),
             n_customers=len(built.model.interactions.customers),
-            n_items=len(built.model.interactions.skus), duration_s=seconds,
+            n_items=len(built.model.interactions.skus),
+            duration_s=seconds,
             device=device_name(),
         )
 
@@ -130,5 +141,6 @@ def _record_choice(conn, choice) -> None:  # noqa: ANN001
     from invdash.store import recs as recs_store
 
     with store.transaction(conn):
-        recs_store.save_rec_run(conn, weights=choice.weights, source="validation",
-                                validation=choice.candidates)
+        recs_store.save_rec_run(
+            conn, weights=choice.weights, source="validation", validation=choice.candidates
+        )

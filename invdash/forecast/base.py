@@ -34,7 +34,7 @@ __all__ = ["Forecaster", "check_is_fitted", "future_dates", "finalize_forecasts"
 
 
 class Forecaster:
-    """Base class: subclasses implement ``fit`` and ``predict``; ``name`` labels the model column."""
+    """Base class: subclasses implement ``fit`` and ``predict``; ``name`` labels ``model``."""
 
     name: str = "base"
 
@@ -58,7 +58,7 @@ def check_is_fitted(model: Forecaster, attribute: str) -> None:
 
 
 def future_dates(last_dates: pd.Series, h: int) -> pd.DataFrame:
-    """``sku, date`` rows for ``h`` days after each SKU's last date (``last_dates`` indexed by sku)."""
+    """``sku, date`` rows for ``h`` days after each SKU's last date (indexed by sku)."""
     offsets = pd.to_timedelta(np.arange(1, h + 1), unit="D")
     skus = np.repeat(last_dates.index.to_numpy(), h)
     last = pd.to_datetime(last_dates.to_numpy()).to_numpy()

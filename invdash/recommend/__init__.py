@@ -22,6 +22,11 @@ from invdash.recommend.service import (
 )
 
 __all__ = [
-    "RECOMMENDATION_COLUMNS", "ShopRecommender", "fit_recommender", "recommend_for_customer",
-    "recommend_for_sku", "substitutes_for", "at_risk_with_substitutes",
+    "RECOMMENDATION_COLUMNS",
+    "ShopRecommender",
+    "fit_recommender",
+    "recommend_for_customer",
+    "recommend_for_sku",
+    "substitutes_for",
+    "at_risk_with_substitutes",
 ]

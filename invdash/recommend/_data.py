@@ -18,7 +18,12 @@ import scipy.sparse as sp
 from invdash.schema import SKU, InvalidDataError
 
 __all__ = [
-    "ORDER_ID", "CUSTOMER_ID", "TS", "ORDER_LINE_COLUMNS", "clean_purchases", "Interactions",
+    "ORDER_ID",
+    "CUSTOMER_ID",
+    "TS",
+    "ORDER_LINE_COLUMNS",
+    "clean_purchases",
+    "Interactions",
     "build_interactions",
 ]
 
@@ -53,8 +58,9 @@ def clean_purchases(order_lines: pd.DataFrame) -> pd.DataFrame:
         raise InvalidDataError(f"order lines ts does not parse as timestamps: {err}") from err
     customer = lines[CUSTOMER_ID]
     customer = customer.where(customer.notna(), None).astype(object)
-    lines[CUSTOMER_ID] = [None if c is None or str(c).strip() in ("", "nan") else str(c)
-                          for c in customer]
+    lines[CUSTOMER_ID] = [
+        None if c is None or str(c).strip() in ("", "nan") else str(c) for c in customer
+    ]
     keep = (lines["qty"] > 0) & ~lines[ORDER_ID].str.upper().str.startswith("C")
     keep &= lines[SKU].ne("") & lines[SKU].ne("nan") & lines[TS].notna()
     return lines[keep].sort_values([TS, ORDER_ID], kind="stable").reset_index(drop=True)
@@ -99,8 +105,10 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
         half_life_days: half-life of the recency weight exp(-ln2 * age / half_life), in days.
     """
     if purchases.empty:
-        raise InvalidDataError("no purchases to learn from (every order line is a return, a "
-                               "cancellation or has no SKU); load order lines first.")
+        raise InvalidDataError(
+            "no purchases to learn from (every order line is a return, a "
+            "cancellation or has no SKU); load order lines first."
+        )
     skus, item_codes = np.unique(purchases[SKU].to_numpy(dtype=str), return_inverse=True)
     orders, order_codes = np.unique(purchases[ORDER_ID].to_numpy(dtype=str), return_inverse=True)
     basket = sp.csr_matrix(
@@ -114,8 +122,14 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
     items_known = item_codes[known]
     end = pd.Timestamp(purchases[TS].max())
     # One count per (customer, order, item): repeated lines of an item in an order are one buy.
-    frame = pd.DataFrame({"u": cust_codes, "o": order_codes[known], "i": items_known,
-                          "t": purchases.loc[known, TS].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "u": cust_codes,
+            "o": order_codes[known],
+            "i": items_known,
+            "t": purchases.loc[known, TS].to_numpy(),
+        }
+    )
     frame = frame.drop_duplicates(["u", "o", "i"], keep="first")
     age_days = (end - pd.to_datetime(frame["t"])).dt.total_seconds().to_numpy() / 86400.0
     decay = np.exp(-np.log(2.0) * age_days / half_life_days).astype(np.float32)
@@ -128,8 +142,13 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
     items = frame["i"].to_numpy()
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(customers) + 1))
-    sequences = [items[order[bounds[u]:bounds[u + 1]]] for u in range(len(customers))]
+    sequences = [items[order[bounds[u] : bounds[u + 1]]] for u in range(len(customers))]
     return Interactions(
-        skus=skus, customers=customers, user_items=user_items, basket_items=basket,
-        sequences=sequences, recency=recency, end=end,
+        skus=skus,
+        customers=customers,
+        user_items=user_items,
+        basket_items=basket,
+        sequences=sequences,
+        recency=recency,
+        end=end,
     )

@@ -30,17 +30,28 @@ from invdash.recommend.evaluate import ranking_metrics
 from invdash.schema import ConfigError
 
 __all__ = [
-    "COMPONENTS", "DEFAULT_WEIGHTS", "DEFAULT_DISCOVERY_WEIGHTS", "BlendChoice", "blend_scores",
-    "top_k", "choose_blend",
+    "COMPONENTS",
+    "DEFAULT_WEIGHTS",
+    "DEFAULT_DISCOVERY_WEIGHTS",
+    "BlendChoice",
+    "blend_scores",
+    "top_k",
+    "choose_blend",
 ]
 
 COMPONENTS = ("repeat", "collaborative", "sequential", "popularity")
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "repeat": 1.0, "collaborative": 0.25, "sequential": 0.0, "popularity": 0.2,
+    "repeat": 1.0,
+    "collaborative": 0.25,
+    "sequential": 0.0,
+    "popularity": 0.2,
 }
 #: Weights for discovery lists (already-bought items left out), where repeat plays no part.
-DEFAULT_DISCOVERY_WEIGHTS: dict[str, float] = {"collaborative": 1.0, "sequential": 0.0,
-                                               "popularity": 0.02}
+DEFAULT_DISCOVERY_WEIGHTS: dict[str, float] = {
+    "collaborative": 1.0,
+    "sequential": 0.0,
+    "popularity": 0.02,
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +139,15 @@ def choose_blend(  # noqa: PLR0913 - data, grid and options
         exclude: optional boolean (customers, items) mask of items never listed (e.g. the
             items already bought, for discovery lists).
     """
-    grid = dict(grid or {"repeat": [1.0], "collaborative": [0.0, 0.1, 0.25, 0.5],
-                         "sequential": [0.0, 0.1, 0.25, 0.5], "popularity": [0.0, 0.05, 0.2]})
+    grid = dict(
+        grid
+        or {
+            "repeat": [1.0],
+            "collaborative": [0.0, 0.1, 0.25, 0.5],
+            "sequential": [0.0, 0.1, 0.25, 0.5],
+            "popularity": [0.0, 0.05, 0.2],
+        }
+    )
     names = [n for n in COMPONENTS if n in grid and n in components]
     rows = []
     for values in itertools.product(*(grid[n] for n in names)):
@@ -142,5 +160,8 @@ def choose_blend(  # noqa: PLR0913 - data, grid and options
         rows.append({**weights, **ranking_metrics(ranked, targets, k=k)})
     candidates = pd.DataFrame(rows).sort_values(["ndcg", "hr"], ascending=False, kind="stable")
     best = candidates.iloc[0]
-    return BlendChoice(weights={n: float(best[n]) for n in names},
-                       candidates=candidates.reset_index(drop=True), k=k)
+    return BlendChoice(
+        weights={n: float(best[n]) for n in names},
+        candidates=candidates.reset_index(drop=True),
+        k=k,
+    )

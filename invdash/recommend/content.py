@@ -61,8 +61,7 @@ class TitleSimilarity:
         scores[row] = -np.inf
         return scores
 
-    def substitutes(self, sku: str, *, k: int,
-                    sellable: np.ndarray | None = None) -> pd.DataFrame:
+    def substitutes(self, sku: str, *, k: int, sellable: np.ndarray | None = None) -> pd.DataFrame:
         """The ``k`` best substitutes of ``sku``: ``sku, name, similarity``, best first.
 
         Args:
@@ -79,5 +78,6 @@ class TitleSimilarity:
             keep &= sellable
         picked = np.flatnonzero(keep)
         order = picked[np.lexsort((picked, -scores[picked]))][:k]
-        return pd.DataFrame({SKU: self.skus_[order], "name": self.names_[order],
-                             "similarity": scores[order]})
+        return pd.DataFrame(
+            {SKU: self.skus_[order], "name": self.names_[order], "similarity": scores[order]}
+        )

@@ -79,8 +79,9 @@ class BoughtTogether:
         return np.asarray(self.scores_[items].T @ weights).ravel()
 
 
-def association_table(baskets: pd.DataFrame, *, min_support: int = 1,
-                      shrinkage: float = 0.0) -> pd.DataFrame:
+def association_table(
+    baskets: pd.DataFrame, *, min_support: int = 1, shrinkage: float = 0.0
+) -> pd.DataFrame:
     """Every associated pair of a basket frame with its measures (display and tests).
 
     Args:
@@ -94,16 +95,22 @@ def association_table(baskets: pd.DataFrame, *, min_support: int = 1,
     """
     skus, items = np.unique(baskets["sku"].astype(str).to_numpy(), return_inverse=True)
     orders, order_codes = np.unique(baskets["order_id"].astype(str).to_numpy(), return_inverse=True)
-    matrix = sp.csr_matrix((np.ones(len(items)), (order_codes, items)),
-                           shape=(len(orders), len(skus)))
+    matrix = sp.csr_matrix(
+        (np.ones(len(items)), (order_codes, items)), shape=(len(orders), len(skus))
+    )
     scores, co, counts = _scores(matrix, min_support=min_support, shrinkage=shrinkage)
     rows, cols = co.nonzero()
     both = np.asarray(co[rows, cols]).ravel()
-    table = pd.DataFrame({
-        "sku": skus[rows], "other_sku": skus[cols], "support": both.astype(int),
-        "lift": both * len(orders) / (counts[rows] * counts[cols]),
-        "cosine": both / np.sqrt(counts[rows] * counts[cols]),
-        "score": np.asarray(scores[rows, cols]).ravel(),
-    })
-    return table.sort_values(["sku", "score", "other_sku"], ascending=[True, False, True],
-                             ignore_index=True)
+    table = pd.DataFrame(
+        {
+            "sku": skus[rows],
+            "other_sku": skus[cols],
+            "support": both.astype(int),
+            "lift": both * len(orders) / (counts[rows] * counts[cols]),
+            "cosine": both / np.sqrt(counts[rows] * counts[cols]),
+            "score": np.asarray(scores[rows, cols]).ravel(),
+        }
+    )
+    return table.sort_values(
+        ["sku", "score", "other_sku"], ascending=[True, False, True], ignore_index=True
+    )

@@ -66,8 +66,9 @@ def time_split(purchases: pd.DataFrame, *, holdout_days: float = 30.0) -> TimeSp
     return TimeSplit(train=train, test=test, cutoff=cutoff, targets=targets)
 
 
-def ranking_metrics(recommended: Sequence[Sequence[str]], targets: Sequence[set[str]], *,
-                    k: int = 10) -> dict[str, float]:
+def ranking_metrics(
+    recommended: Sequence[Sequence[str]], targets: Sequence[set[str]], *, k: int = 10
+) -> dict[str, float]:
     """Mean HR@k, recall@k and NDCG@k over customers (see the module docstring).
 
     Args:
@@ -94,12 +95,17 @@ def ranking_metrics(recommended: Sequence[Sequence[str]], targets: Sequence[set[
         ndcgs.append(float(gains @ discounts[: len(gains)]) / ideal)
     if not hits:
         return {"hr": 0.0, "recall": 0.0, "ndcg": 0.0, "users": 0}
-    return {"hr": float(np.mean(hits)), "recall": float(np.mean(recalls)),
-            "ndcg": float(np.mean(ndcgs)), "users": len(hits)}
+    return {
+        "hr": float(np.mean(hits)),
+        "recall": float(np.mean(recalls)),
+        "ndcg": float(np.mean(ndcgs)),
+        "users": len(hits),
+    }
 
 
-def metrics_frame(recommendations: pd.DataFrame, targets: dict[str, set[str]], *,
-                  k: int = 10) -> dict[str, float]:
+def metrics_frame(
+    recommendations: pd.DataFrame, targets: dict[str, set[str]], *, k: int = 10
+) -> dict[str, float]:
     """``ranking_metrics`` for a recommendation frame ``query, rank, sku`` (query = customer)."""
     ranked = recommendations.sort_values(["query", "rank"]).groupby("query")["sku"].agg(list)
     users = list(targets)

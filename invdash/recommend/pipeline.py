@@ -28,7 +28,11 @@ from invdash.schema import InvalidDataError
 from invdash.store import recs as recs_store
 
 __all__ = [
-    "BuiltRecommender", "ValidationSet", "build_recommender", "validation_set", "tune_weights",
+    "BuiltRecommender",
+    "ValidationSet",
+    "build_recommender",
+    "validation_set",
+    "tune_weights",
 ]
 
 
@@ -47,8 +51,9 @@ class BuiltRecommender:
     stock: pd.DataFrame
 
 
-def build_recommender(conn: duckdb.DuckDBPyConnection, *, seed: int = 0,
-                      sequential: SASRec | None = None) -> BuiltRecommender:
+def build_recommender(
+    conn: duckdb.DuckDBPyConnection, *, seed: int = 0, sequential: SASRec | None = None
+) -> BuiltRecommender:
     """Fit a recommender on everything in the store.
 
     Raises:
@@ -62,8 +67,14 @@ def build_recommender(conn: duckdb.DuckDBPyConnection, *, seed: int = 0,
         )
     weights = recs_store.latest_chosen_weights(conn)
     stock = stock_status(conn)
-    model = fit_recommender(lines, products=store.load_products(conn), stock=stock,
-                            weights=weights or DEFAULT_WEIGHTS, sequential=sequential, seed=seed)
+    model = fit_recommender(
+        lines,
+        products=store.load_products(conn),
+        stock=stock,
+        weights=weights or DEFAULT_WEIGHTS,
+        sequential=sequential,
+        seed=seed,
+    )
     return BuiltRecommender(model=model, source="stored" if weights else "default", stock=stock)
 
 
@@ -84,8 +95,13 @@ class ValidationSet:
     skus: np.ndarray
 
 
-def validation_set(order_lines: pd.DataFrame, *, holdout_days: float = 30.0, seed: int = 0,
-                   sequential: SASRec | None = None) -> ValidationSet:
+def validation_set(
+    order_lines: pd.DataFrame,
+    *,
+    holdout_days: float = 30.0,
+    seed: int = 0,
+    sequential: SASRec | None = None,
+) -> ValidationSet:
     """Train every component on all but the last ``holdout_days`` and score the customers who
     bought in both periods."""
     split = time_split(clean_purchases(order_lines), holdout_days=holdout_days)
@@ -97,7 +113,8 @@ def validation_set(order_lines: pd.DataFrame, *, holdout_days: float = 30.0, see
         raise InvalidDataError("no validation customer was seen in training; use more history.")
     rows = np.array([index[u] for u in users])
     return ValidationSet(
-        components=component_scores(model, rows), targets=[split.targets[u] for u in users],
+        components=component_scores(model, rows),
+        targets=[split.targets[u] for u in users],
         purchased=model.interactions.user_items[rows].toarray() > 0,
         skus=model.interactions.skus,
     )
@@ -115,7 +132,11 @@ def tune_weights(validation: ValidationSet, *, discovery: bool = False) -> Blend
         return choose_blend(validation.components, validation.targets, validation.skus)
     bought = [set(validation.skus[row]) for row in validation.purchased]
     targets = [t - b for t, b in zip(validation.targets, bought, strict=True)]
-    grid = {"collaborative": [1.0], "sequential": [0.0, 0.1, 0.25, 0.5],
-            "popularity": [0.0, 0.02, 0.05, 0.2]}
-    return choose_blend(validation.components, targets, validation.skus, grid=grid,
-                        exclude=validation.purchased)
+    grid = {
+        "collaborative": [1.0],
+        "sequential": [0.0, 0.1, 0.25, 0.5],
+        "popularity": [0.0, 0.02, 0.05, 0.2],
+    }
+    return choose_blend(
+        validation.components, targets, validation.skus, grid=grid, exclude=validation.purchased
+    )

@@ -36,14 +36,21 @@ def _windows(sequences: Sequence[np.ndarray], *, length: int, max_windows: int) 
         for _ in range(max_windows):
             if end < 2:
                 break
-            piece = ids[max(0, end - length):end]
+            piece = ids[max(0, end - length) : end]
             rows.append(np.pad(piece, (length - len(piece), 0)))
             end -= length - 1
     return np.stack(rows) if rows else np.zeros((0, length), dtype=np.int64)
 
 
-def _build_net(n_items: int, *, max_len: int, dim: int, n_layers: int, n_heads: int,  # noqa: PLR0913
-               dropout: float):  # noqa: ANN202 - a torch module defined lazily
+def _build_net(  # noqa: PLR0913 - network shape
+    n_items: int,
+    *,
+    max_len: int,
+    dim: int,
+    n_layers: int,
+    n_heads: int,
+    dropout: float,
+):  # noqa: ANN202 - a torch module defined lazily
     import torch
     from torch import nn
 
@@ -53,8 +60,13 @@ def _build_net(n_items: int, *, max_len: int, dim: int, n_layers: int, n_heads: 
             self.items = nn.Embedding(n_items + 1, dim, padding_idx=0)
             self.positions = nn.Embedding(max_len, dim)
             layer = nn.TransformerEncoderLayer(
-                dim, n_heads, dim_feedforward=2 * dim, dropout=dropout, batch_first=True,
-                norm_first=True, activation="gelu",
+                dim,
+                n_heads,
+                dim_feedforward=2 * dim,
+                dropout=dropout,
+                batch_first=True,
+                norm_first=True,
+                activation="gelu",
             )
             self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
             self.norm = nn.LayerNorm(dim)
@@ -87,9 +99,19 @@ class SASRec:
         seed: seed of all randomness.
     """
 
-    def __init__(self, max_len: int = 30, dim: int = 64, n_layers: int = 2, n_heads: int = 2,  # noqa: PLR0913 - hyper-parameters
-                 dropout: float = 0.2, epochs: int = 3, batch_size: int = 128, lr: float = 3e-3,
-                 max_windows: int = 1, seed: int = 0) -> None:
+    def __init__(  # noqa: PLR0913 - hyper-parameters
+        self,
+        max_len: int = 30,
+        dim: int = 64,
+        n_layers: int = 2,
+        n_heads: int = 2,
+        dropout: float = 0.2,
+        epochs: int = 3,
+        batch_size: int = 128,
+        lr: float = 3e-3,
+        max_windows: int = 1,
+        seed: int = 0,
+    ) -> None:
         self.max_len = max_len
         self.dim = dim
         self.n_layers = n_layers
@@ -112,8 +134,14 @@ class SASRec:
         rng = np.random.default_rng(self.seed)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            net = _build_net(n_items, max_len=self.max_len, dim=self.dim, n_layers=self.n_layers,
-                             n_heads=self.n_heads, dropout=self.dropout).to(device)
+            net = _build_net(
+                n_items,
+                max_len=self.max_len,
+                dim=self.dim,
+                n_layers=self.n_layers,
+                n_heads=self.n_heads,
+                dropout=self.dropout,
+            ).to(device)
             optimiser = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=0.01)
             data = torch.as_tensor(windows, device=device)
             net.train()
@@ -129,11 +157,12 @@ class SASRec:
         total, batches = 0.0, 0
         order = torch.as_tensor(rng.permutation(len(data)), device=data.device)
         for start in range(0, len(data), self.batch_size):
-            batch = data[order[start:start + self.batch_size]]
+            batch = data[order[start : start + self.batch_size]]
             with autocast():
                 logits = net(batch[:, :-1])
             loss = torch.nn.functional.cross_entropy(
-                logits.float().reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1),
+                logits.float().reshape(-1, logits.shape[-1]),
+                batch[:, 1:].reshape(-1),
                 ignore_index=0,
             )
             optimiser.zero_grad()
@@ -152,15 +181,15 @@ class SASRec:
             )
         ids = np.zeros((len(sequences), self.max_len), dtype=np.int64)
         for row, seq in enumerate(sequences):
-            tail = np.asarray(seq, dtype=np.int64)[-self.max_len:] + 1
+            tail = np.asarray(seq, dtype=np.int64)[-self.max_len :] + 1
             if len(tail):
-                ids[row, -len(tail):] = tail
+                ids[row, -len(tail) :] = tail
         device = next(self.net_.parameters()).device
         out = np.zeros((len(sequences), self.n_items_), dtype=np.float32)
         with torch.no_grad():
             for start in range(0, len(ids), batch_size):
-                batch = torch.as_tensor(ids[start:start + batch_size], device=device)
+                batch = torch.as_tensor(ids[start : start + batch_size], device=device)
                 with autocast():
                     logits = self.net_(batch)[:, -1, 1:]
-                out[start:start + batch_size] = torch.softmax(logits.float(), -1).cpu().numpy()
+                out[start : start + batch_size] = torch.softmax(logits.float(), -1).cpu().numpy()
         return out

@@ -34,8 +34,14 @@ from invdash.recommend.stock import SELLABLE
 from invdash.schema import SKU, InvalidDataError
 
 __all__ = [
-    "RECOMMENDATION_COLUMNS", "ShopRecommender", "fit_recommender", "component_scores",
-    "recommend_for_customer", "recommend_for_sku", "substitutes_for", "at_risk_with_substitutes",
+    "RECOMMENDATION_COLUMNS",
+    "ShopRecommender",
+    "fit_recommender",
+    "component_scores",
+    "recommend_for_customer",
+    "recommend_for_sku",
+    "substitutes_for",
+    "at_risk_with_substitutes",
 ]
 
 RECOMMENDATION_COLUMNS = ("query", "rank", "sku", "score", "reason")
@@ -68,24 +74,30 @@ class ShopRecommender:
     names: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     discovery_weights: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_DISCOVERY_WEIGHTS))
+        default_factory=lambda: dict(DEFAULT_DISCOVERY_WEIGHTS)
+    )
     overstock_boost: float = 0.0
 
     def sellable(self) -> np.ndarray:
         """Boolean mask over the item index: may be recommended."""
-        return np.array([self.status.get(s, "unknown") in SELLABLE
-                         for s in self.interactions.skus])
+        return np.array([self.status.get(s, "unknown") in SELLABLE for s in self.interactions.skus])
 
     def name(self, sku: str) -> str:
         """The product name, or the SKU itself."""
         return self.names.get(sku) or sku
 
 
-def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None = None,  # noqa: PLR0913 - options
-                    stock: pd.DataFrame | None = None, weights: Mapping[str, float] | None = None,
-                    discovery_weights: Mapping[str, float] | None = None,
-                    sequential: SASRec | None = None, overstock_boost: float = 0.0,
-                    seed: int = 0) -> ShopRecommender:
+def fit_recommender(  # noqa: PLR0913 - options
+    order_lines: pd.DataFrame,
+    *,
+    products: pd.DataFrame | None = None,
+    stock: pd.DataFrame | None = None,
+    weights: Mapping[str, float] | None = None,
+    discovery_weights: Mapping[str, float] | None = None,
+    sequential: SASRec | None = None,
+    overstock_boost: float = 0.0,
+    seed: int = 0,
+) -> ShopRecommender:
     """Train every scorer on a shop's order lines.
 
     Args:
@@ -107,19 +119,30 @@ def fit_recommender(order_lines: pd.DataFrame, *, products: pd.DataFrame | None 
     discovery_weights = dict(discovery_weights or DEFAULT_DISCOVERY_WEIGHTS)
     model = None
     if max(weights.get("sequential", 0.0), discovery_weights.get("sequential", 0.0)) > 0:
-        model = (sequential or SASRec(seed=seed)).fit(interactions.sequences,
-                                                      n_items=len(interactions.skus))
+        model = (sequential or SASRec(seed=seed)).fit(
+            interactions.sequences, n_items=len(interactions.skus)
+        )
     titles, names = None, {}
     if products is not None and len(products) and "name" in products:
-        names = dict(zip(products[SKU].astype(str), products["name"].fillna("").astype(str),
-                         strict=True))
+        names = dict(
+            zip(products[SKU].astype(str), products["name"].fillna("").astype(str), strict=True)
+        )
         titles = TitleSimilarity().fit(products)
-    status = {} if stock is None or stock.empty else dict(
-        zip(stock[SKU].astype(str), stock["status"], strict=True))
+    status = (
+        {}
+        if stock is None or stock.empty
+        else dict(zip(stock[SKU].astype(str), stock["status"], strict=True))
+    )
     return ShopRecommender(
-        interactions=interactions, bought_together=BoughtTogether().fit(interactions.basket_items),
-        ease=EASE().fit(interactions.user_items), sequential=model, titles=titles, status=status,
-        names=names, weights=weights, discovery_weights=discovery_weights,
+        interactions=interactions,
+        bought_together=BoughtTogether().fit(interactions.basket_items),
+        ease=EASE().fit(interactions.user_items),
+        sequential=model,
+        titles=titles,
+        status=status,
+        names=names,
+        weights=weights,
+        discovery_weights=discovery_weights,
         overstock_boost=overstock_boost,
     )
 
@@ -149,8 +172,7 @@ def _boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
     return scores * np.where(over, 1.0 + model.overstock_boost, 1.0)
 
 
-def _reasons(model: ShopRecommender, links: np.ndarray, user: int,
-             items: np.ndarray) -> list[str]:
+def _reasons(model: ShopRecommender, links: np.ndarray, user: int, items: np.ndarray) -> list[str]:
     """Why each item: bought before, bought together with a history item, similar customers,
     popular (``links`` is the dense item-item association matrix)."""
     history = model.interactions.user_items[user].indices
@@ -170,34 +192,44 @@ def _reasons(model: ShopRecommender, links: np.ndarray, user: int,
     return reasons
 
 
-def _swap_in_substitutes(model: ShopRecommender, ranked: list[tuple[int, float, str]],
-                         wanted: np.ndarray, raw: np.ndarray, *, k: int) -> list:
+def _swap_in_substitutes(
+    model: ShopRecommender,
+    ranked: list[tuple[int, float, str]],
+    wanted: np.ndarray,
+    raw: np.ndarray,
+    *,
+    k: int,
+) -> list:
     """Put the best sellable substitute of each unsellable top item at that item's score."""
     if model.titles is None:
         return ranked
     skus = model.interactions.skus
     taken = {item for item, _, _ in ranked}
     index = model.interactions.item_index()
-    sellable_titles = np.array([model.status.get(s, "unknown") in SELLABLE
-                                for s in model.titles.skus_])
+    sellable_titles = np.array(
+        [model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_]
+    )
     for item in wanted:
         sku = skus[item]
         if item < 0 or model.status.get(sku, "unknown") in SELLABLE:
             continue
         subs = model.titles.substitutes(sku, k=3, sellable=sellable_titles)
         for sub in subs[SKU]:
-            if sub in index and index[sub] not in taken:
+            # A substitute the list may not hold (already bought, in a discovery list) is skipped.
+            if sub in index and index[sub] not in taken and np.isfinite(raw[index[sub]]):
                 label = model.status.get(sku, "").replace("_", " ")
-                ranked.append((index[sub], float(raw[item]),
-                               f"substitute for {model.name(sku)} ({label})"))
+                ranked.append(
+                    (index[sub], float(raw[item]), f"substitute for {model.name(sku)} ({label})")
+                )
                 taken.add(index[sub])
                 break
     ranked.sort(key=lambda row: -row[1])
     return ranked[:k]
 
 
-def _known_customers(model: ShopRecommender, query: list[str], users: np.ndarray, *,
-                     k: int, exclude_purchased: bool) -> list[tuple[str, int, str, float, str]]:
+def _known_customers(
+    model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
+) -> list[tuple[str, int, str, float, str]]:
     weights = model.discovery_weights if exclude_purchased else model.weights
     scores = _boosted(model, blend_scores(component_scores(model, users), weights))
     if exclude_purchased:
@@ -209,24 +241,35 @@ def _known_customers(model: ShopRecommender, query: list[str], users: np.ndarray
     rows = []
     for row, (name, user) in enumerate(zip(query, users, strict=True)):
         items = chosen[row][chosen[row] >= 0]
-        ranked = [(int(i), float(scores[row, i]), why) for i, why in
-                  zip(items, _reasons(model, links, int(user), items), strict=True)]
+        ranked = [
+            (int(i), float(scores[row, i]), why)
+            for i, why in zip(items, _reasons(model, links, int(user), items), strict=True)
+        ]
         if wanted is not None:
             ranked = _swap_in_substitutes(model, ranked, wanted[row], scores[row], k=k)
-        rows += [(name, rank + 1, str(model.interactions.skus[i]), score, reason)
-                 for rank, (i, score, reason) in enumerate(ranked)]
+        rows += [
+            (name, rank + 1, str(model.interactions.skus[i]), score, reason)
+            for rank, (i, score, reason) in enumerate(ranked)
+        ]
     return rows
 
 
 def _popular(model: ShopRecommender, name: str, *, k: int) -> list:
     pop = popularity_scores(model.interactions)[None, :]
     top = top_k(_boosted(model, pop), k=k, allowed=model.sellable())[0]
-    return [(name, rank + 1, str(model.interactions.skus[i]), float(pop[0, i]), "popular")
-            for rank, i in enumerate(i for i in top if i >= 0)]
+    return [
+        (name, rank + 1, str(model.interactions.skus[i]), float(pop[0, i]), "popular")
+        for rank, i in enumerate(i for i in top if i >= 0)
+    ]
 
 
-def recommend_for_customer(model: ShopRecommender, customer_ids: str | Sequence[str], *,
-                           k: int = 10, exclude_purchased: bool = False) -> pd.DataFrame:
+def recommend_for_customer(
+    model: ShopRecommender,
+    customer_ids: str | Sequence[str],
+    *,
+    k: int = 10,
+    exclude_purchased: bool = False,
+) -> pd.DataFrame:
     """Top-``k`` sellable items for each customer (unknown customers get popular items).
 
     Args:
@@ -243,16 +286,24 @@ def recommend_for_customer(model: ShopRecommender, customer_ids: str | Sequence[
     known = [c for c in ids if c in index]
     rows: list = []
     for start in range(0, len(known), _CHUNK):
-        part = known[start:start + _CHUNK]
-        rows += _known_customers(model, part, np.array([index[c] for c in part]), k=k,
-                                 exclude_purchased=exclude_purchased)
+        part = known[start : start + _CHUNK]
+        rows += _known_customers(
+            model,
+            part,
+            np.array([index[c] for c in part]),
+            k=k,
+            exclude_purchased=exclude_purchased,
+        )
     for customer in ids:
         if customer not in index:
             rows += _popular(model, customer, k=k)
     order = {c: i for i, c in enumerate(ids)}
-    return _frame(rows).sort_values(["query", "rank"], key=lambda s: s.map(order) if
-                                    s.name == "query" else s, kind="stable",
-                                    ignore_index=True)
+    return _frame(rows).sort_values(
+        ["query", "rank"],
+        key=lambda s: s.map(order) if s.name == "query" else s,
+        kind="stable",
+        ignore_index=True,
+    )
 
 
 def _check_sku(model: ShopRecommender, sku: str) -> None:
@@ -278,16 +329,25 @@ def recommend_for_sku(model: ShopRecommender, sku: str, *, k: int = 10) -> pd.Da
     if sku in index:
         items, scores = model.bought_together.neighbours(index[sku], k=len(sellable))
         picked = [(i, s) for i, s in zip(items, scores, strict=True) if sellable[i]][:k]
-        rows = [(sku, rank + 1, str(model.interactions.skus[i]), float(s),
-                 f"bought together with {model.name(sku)}") for rank, (i, s) in enumerate(picked)]
+        rows = [
+            (
+                sku,
+                rank + 1,
+                str(model.interactions.skus[i]),
+                float(s),
+                f"bought together with {model.name(sku)}",
+            )
+            for rank, (i, s) in enumerate(picked)
+        ]
     if len(rows) < k and model.titles is not None:
         taken = {r[2] for r in rows} | {sku}
         ok = np.array([model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_])
         similar = model.titles.substitutes(sku, k=k + len(taken), sellable=ok)
         similar = similar[~similar[SKU].isin(taken)].head(k - len(rows))
-        rows += [(sku, len(rows) + n + 1, s, float(v), f"similar to {model.name(sku)}")
-                 for n, (s, v) in enumerate(zip(similar[SKU], similar["similarity"],
-                                                strict=True))]
+        rows += [
+            (sku, len(rows) + n + 1, s, float(v), f"similar to {model.name(sku)}")
+            for n, (s, v) in enumerate(zip(similar[SKU], similar["similarity"], strict=True))
+        ]
     return _frame(rows)
 
 
@@ -303,8 +363,12 @@ def substitutes_for(model: ShopRecommender, sku: str, *, k: int = 5) -> pd.DataF
     ok = np.array([model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_])
     subs = model.titles.substitutes(sku, k=k, sellable=ok)
     label = model.status.get(sku, "unknown").replace("_", " ")
-    return _frame([(sku, n + 1, s, float(v), f"substitute for {model.name(sku)} ({label})")
-                   for n, (s, v) in enumerate(zip(subs[SKU], subs["similarity"], strict=True))])
+    return _frame(
+        [
+            (sku, n + 1, s, float(v), f"substitute for {model.name(sku)} ({label})")
+            for n, (s, v) in enumerate(zip(subs[SKU], subs["similarity"], strict=True))
+        ]
+    )
 
 
 def at_risk_with_substitutes(model: ShopRecommender, *, k: int = 3) -> pd.DataFrame:

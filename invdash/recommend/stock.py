@@ -34,8 +34,13 @@ _DEFAULT_LEAD_DAYS = 7.0
 _COLUMNS = [SKU, "on_hand", "daily_demand", "cover_days", "horizon_days", "status", "basis"]
 
 
-def classify_cover(on_hand: np.ndarray, daily_demand: np.ndarray, horizon_days: np.ndarray, *,
-                   overstock_days: float = 180.0) -> np.ndarray:
+def classify_cover(
+    on_hand: np.ndarray,
+    daily_demand: np.ndarray,
+    horizon_days: np.ndarray,
+    *,
+    overstock_days: float = 180.0,
+) -> np.ndarray:
     """Status from on hand, mean daily demand and the days until the next possible delivery.
 
     Example: 10 on hand at 2 a day covers 5 days: ``at_risk`` with a 7-day lead time, ``in_stock``
@@ -71,8 +76,13 @@ def _horizons(conn: duckdb.DuckDBPyConnection, skus: pd.Index, as_of: pd.Timesta
     return np.where(np.isnan(days), lead, days)
 
 
-def _from_recent_demand(conn: duckdb.DuckDBPyConnection, on_hand: pd.DataFrame, *,
-                        window_days: int, overstock_days: float) -> pd.DataFrame:
+def _from_recent_demand(
+    conn: duckdb.DuckDBPyConnection,
+    on_hand: pd.DataFrame,
+    *,
+    window_days: int,
+    overstock_days: float,
+) -> pd.DataFrame:
     as_of = pd.Timestamp(on_hand["as_of"].max()) if len(on_hand) else pd.Timestamp.now()
     skus = pd.Index(sorted(set(store.load_products(conn)[SKU]) | set(on_hand[SKU])), name=SKU)
     stock = on_hand.set_index(SKU)["on_hand"].reindex(skus).to_numpy(float)
@@ -80,16 +90,22 @@ def _from_recent_demand(conn: duckdb.DuckDBPyConnection, on_hand: pd.DataFrame, 
     horizon = _horizons(conn, skus, as_of)
     with np.errstate(divide="ignore", invalid="ignore"):
         cover = np.where(demand > 0, stock / demand, np.inf)
-    return pd.DataFrame({
-        SKU: skus, "on_hand": stock, "daily_demand": demand, "cover_days": cover,
-        "horizon_days": horizon,
-        "status": classify_cover(stock, demand, horizon, overstock_days=overstock_days),
-        "basis": "recent demand",
-    })
+    return pd.DataFrame(
+        {
+            SKU: skus,
+            "on_hand": stock,
+            "daily_demand": demand,
+            "cover_days": cover,
+            "horizon_days": horizon,
+            "status": classify_cover(stock, demand, horizon, overstock_days=overstock_days),
+            "basis": "recent demand",
+        }
+    )
 
 
-def _from_policy_table(table: pd.DataFrame, on_hand: pd.DataFrame, basis: str, *,
-                       overstock_days: float) -> pd.DataFrame:
+def _from_policy_table(
+    table: pd.DataFrame, on_hand: pd.DataFrame, basis: str, *, overstock_days: float
+) -> pd.DataFrame:
     as_of = pd.Timestamp(on_hand["as_of"].max()) if len(on_hand) else pd.Timestamp.now()
     stock = on_hand.set_index(SKU)["on_hand"].reindex(table[SKU]).to_numpy(float)
     demand = table["demand_daily_mean"].to_numpy(float)
@@ -100,16 +116,29 @@ def _from_policy_table(table: pd.DataFrame, on_hand: pd.DataFrame, basis: str, *
     days_to_stockout = (stockout - as_of).dt.days.to_numpy(float)
     horizon = np.where(np.isnan(days_to_stockout), 0.0, lead)
     cover = np.where(np.isnan(days_to_stockout), np.inf, days_to_stockout)
-    status = classify_cover(stock, np.where(demand > 0, demand, 0.0), np.zeros(len(stock)),
-                            overstock_days=overstock_days)
+    status = classify_cover(
+        stock,
+        np.where(demand > 0, demand, 0.0),
+        np.zeros(len(stock)),
+        overstock_days=overstock_days,
+    )
     status[(cover < horizon) & (status != "out_of_stock") & (status != "unknown")] = "at_risk"
-    return pd.DataFrame({SKU: table[SKU].to_numpy(), "on_hand": stock, "daily_demand": demand,
-                         "cover_days": cover, "horizon_days": lead, "status": status,
-                         "basis": basis})
+    return pd.DataFrame(
+        {
+            SKU: table[SKU].to_numpy(),
+            "on_hand": stock,
+            "daily_demand": demand,
+            "cover_days": cover,
+            "horizon_days": lead,
+            "status": status,
+            "basis": basis,
+        }
+    )
 
 
-def _policy_source(conn: duckdb.DuckDBPyConnection,
-                   on_hand: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
+def _policy_source(
+    conn: duckdb.DuckDBPyConnection, on_hand: pd.DataFrame
+) -> tuple[pd.DataFrame, str] | None:
     from invdash.store import policy as policy_store
 
     latest = policy_store.latest_policy_run(conn)
@@ -125,15 +154,21 @@ def _policy_source(conn: duckdb.DuckDBPyConnection,
     from invdash.policy import PolicyParams, compute_policy
 
     try:
-        table = compute_policy(run.forecasts, store.load_products(conn), on_hand,
-                               store.open_purchase_orders(conn), params=PolicyParams())
+        table = compute_policy(
+            run.forecasts,
+            store.load_products(conn),
+            on_hand,
+            store.open_purchase_orders(conn),
+            params=PolicyParams(),
+        )
     except InvdashError:
         return None
     return table, "forecast"
 
 
-def stock_status(conn: duckdb.DuckDBPyConnection, *, window_days: int = 28,
-                 overstock_days: float = 180.0) -> pd.DataFrame:
+def stock_status(
+    conn: duckdb.DuckDBPyConnection, *, window_days: int = 28, overstock_days: float = 180.0
+) -> pd.DataFrame:
     """Stock status of every SKU the shop knows (see the module docstring for the rules).
 
     Args:
@@ -151,11 +186,13 @@ def stock_status(conn: duckdb.DuckDBPyConnection, *, window_days: int = 28,
     on_hand[SKU] = on_hand[SKU].astype(str)
     source = _policy_source(conn, on_hand)
     if source is None:
-        return _from_recent_demand(conn, on_hand, window_days=window_days,
-                                   overstock_days=overstock_days)[_COLUMNS]
+        return _from_recent_demand(
+            conn, on_hand, window_days=window_days, overstock_days=overstock_days
+        )[_COLUMNS]
     table, basis = source
     frame = _from_policy_table(table, on_hand, basis, overstock_days=overstock_days)
-    rest = _from_recent_demand(conn, on_hand, window_days=window_days,
-                               overstock_days=overstock_days)
+    rest = _from_recent_demand(
+        conn, on_hand, window_days=window_days, overstock_days=overstock_days
+    )
     rest = rest[~rest[SKU].isin(frame[SKU])]
     return pd.concat([frame, rest], ignore_index=True)[_COLUMNS]

@@ -34,10 +34,25 @@ from invdash.schema import (
 from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
-    "connect", "connect_read_only", "transaction", "migrate", "schema_version", "KNOWN_TABLES",
-    "table_columns", "upsert_frame", "replace_frame", "read_table", "load_sales", "fill_missing_days",
-    "load_products", "load_inventory", "latest_on_hand", "open_purchase_orders", "load_order_lines",
-    "data_version", "table_counts",
+    "connect",
+    "connect_read_only",
+    "transaction",
+    "migrate",
+    "schema_version",
+    "KNOWN_TABLES",
+    "table_columns",
+    "upsert_frame",
+    "replace_frame",
+    "read_table",
+    "load_sales",
+    "fill_missing_days",
+    "load_products",
+    "load_inventory",
+    "latest_on_hand",
+    "open_purchase_orders",
+    "load_order_lines",
+    "data_version",
+    "table_counts",
 ]
 
 _BUSY_WAIT_S = 10.0
@@ -46,8 +61,7 @@ _BUSY_WAIT_S = 10.0
 def _is_lock_error(err: Exception) -> bool:
     text = str(err).lower()
     return any(
-        word in text
-        for word in ("lock", "conflicting", "already open", "different configuration")
+        word in text for word in ("lock", "conflicting", "already open", "different configuration")
     )
 
 
@@ -83,7 +97,9 @@ def connect(path: str | Path, *, wait_s: float = _BUSY_WAIT_S) -> duckdb.DuckDBP
     return conn
 
 
-def connect_read_only(path: str | Path, *, wait_s: float = _BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:
+def connect_read_only(
+    path: str | Path, *, wait_s: float = _BUSY_WAIT_S
+) -> duckdb.DuckDBPyConnection:
     """Open an existing database read-only (dashboard pages)."""
     path = Path(path)
     if not path.exists():

@@ -42,10 +42,18 @@ def has_rec_runs(conn: duckdb.DuckDBPyConnection) -> bool:
     return bool(row[0])
 
 
-def save_rec_run(conn: duckdb.DuckDBPyConnection, *, weights: dict[str, float], source: str,  # noqa: PLR0913 - one row's fields
-                 validation: pd.DataFrame | None = None, data_version: str | None = None,
-                 n_customers: int = 0, n_items: int = 0, duration_s: float = 0.0,
-                 device: str = "cpu") -> str:
+def save_rec_run(  # noqa: PLR0913 - one row's fields
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    weights: dict[str, float],
+    source: str,
+    validation: pd.DataFrame | None = None,
+    data_version: str | None = None,
+    n_customers: int = 0,
+    n_items: int = 0,
+    duration_s: float = 0.0,
+    device: str = "cpu",
+) -> str:
     """Record a recommendation run (inside ``transaction``); returns its run id.
 
     Args:
@@ -63,10 +71,18 @@ def save_rec_run(conn: duckdb.DuckDBPyConnection, *, weights: dict[str, float], 
     conn.execute(
         "INSERT INTO rec_runs (run_id, created_at, data_version, source, weights, validation, "
         "n_customers, n_items, duration_s, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, pd.Timestamp.now(tz="UTC").tz_localize(None), data_version, source,
-         json.dumps(weights, sort_keys=True),
-         None if validation is None else validation.to_json(orient="records"),
-         int(n_customers), int(n_items), float(duration_s), device],
+        [
+            run_id,
+            pd.Timestamp.now(tz="UTC").tz_localize(None),
+            data_version,
+            source,
+            json.dumps(weights, sort_keys=True),
+            None if validation is None else validation.to_json(orient="records"),
+            int(n_customers),
+            int(n_items),
+            float(duration_s),
+            device,
+        ],
     )
     return run_id
 

@@ -64,16 +64,28 @@ def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None
         title = f"{day:%a %d %b %Y}"
     forecast = base + float(values.sum())
     names = ["history average", *values.index, "forecast"]
-    figure = go.Figure(go.Waterfall(
-        x=names, y=[base, *values.to_numpy(), forecast],
-        measure=["absolute", *["relative"] * len(values), "total"],
-        text=[f"{v:+.1f}" if 0 < i < len(names) - 1 else f"{v:.1f}"
-              for i, v in enumerate([base, *values.to_numpy(), forecast])],
-        increasing={"marker": {"color": _UP}}, decreasing={"marker": {"color": _DOWN}},
-        totals={"marker": {"color": _BASE}}, connector={"line": {"color": "#999"}},
-    ))
-    figure.update_layout(title=title, yaxis_title="Units", showlegend=False, height=360,
-                         margin={"l": 40, "r": 10, "t": 50, "b": 90})
+    figure = go.Figure(
+        go.Waterfall(
+            x=names,
+            y=[base, *values.to_numpy(), forecast],
+            measure=["absolute", *["relative"] * len(values), "total"],
+            text=[
+                f"{v:+.1f}" if 0 < i < len(names) - 1 else f"{v:.1f}"
+                for i, v in enumerate([base, *values.to_numpy(), forecast])
+            ],
+            increasing={"marker": {"color": _UP}},
+            decreasing={"marker": {"color": _DOWN}},
+            totals={"marker": {"color": _BASE}},
+            connector={"line": {"color": "#999"}},
+        )
+    )
+    figure.update_layout(
+        title=title,
+        yaxis_title="Units",
+        showlegend=False,
+        height=360,
+        margin={"l": 40, "r": 10, "t": 50, "b": 90},
+    )
     return figure
 
 
@@ -83,19 +95,23 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
     st.subheader("Why this forecast")
     st.markdown(summarise(explanation))
     days = list(explanation.dates)
-    day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b %Y}",
-                       key="sku_explorer_explain_day")
+    day = st.selectbox(
+        "Day", days, format_func=lambda d: f"{d:%a %d %b %Y}", key="sku_explorer_explain_day"
+    )
     st.caption(summarise(explanation, day=day))
     left, right = st.columns(2)
     left.plotly_chart(waterfall_chart(explanation, day=day), key="sku_explorer_waterfall_day")
     right.plotly_chart(waterfall_chart(explanation), key="sku_explorer_waterfall_total")
-    values = pd.DataFrame({
-        "Driver": list(explanation.feature_values),
-        "Value": list(explanation.feature_values.values()),
-        "Horizon contribution (units)": [
-            round(float(explanation.contributions[d].sum()), 1) for d in explanation.feature_values
-        ],
-    })
+    values = pd.DataFrame(
+        {
+            "Driver": list(explanation.feature_values),
+            "Value": list(explanation.feature_values.values()),
+            "Horizon contribution (units)": [
+                round(float(explanation.contributions[d].sum()), 1)
+                for d in explanation.feature_values
+            ],
+        }
+    )
     st.dataframe(values, hide_index=True)
     st.caption(
         "SHAP values (shap): each driver's fair share of the difference between this forecast "
@@ -124,12 +140,22 @@ def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
         return
     table = _importance(db_key(), f"{run.run_id}|{run.horizon}", n_skus, run)
     overall = table[table["category"] == "all"].sort_values("mean_abs_units")
-    figure = go.Figure(go.Bar(x=overall["mean_abs_units"], y=overall["driver"],
-                              orientation="h", marker_color=_BASE))
-    figure.update_layout(title="All SKUs", xaxis_title="Mean |contribution| (units)",
-                         height=320, margin={"l": 10, "r": 10, "t": 40, "b": 40})
+    figure = go.Figure(
+        go.Bar(
+            x=overall["mean_abs_units"], y=overall["driver"], orientation="h", marker_color=_BASE
+        )
+    )
+    figure.update_layout(
+        title="All SKUs",
+        xaxis_title="Mean |contribution| (units)",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+    )
     st.plotly_chart(figure, key="model_quality_importance_chart")
-    by_category = table[table["category"] != "all"].pivot_table(
-        index="category", columns="driver", values="share").fillna(0.0)
+    by_category = (
+        table[table["category"] != "all"]
+        .pivot_table(index="category", columns="driver", values="share")
+        .fillna(0.0)
+    )
     st.markdown("**Share of each driver by category**")
     st.dataframe(by_category.style.format("{:.0%}"))

@@ -11,7 +11,8 @@ LABELS = {
     "price": "Price", "promo": "Promotion", "mean": "Forecast (mean)", "p10": "P10", "p50": "P50",
     "p90": "P90", "model": "Model", "supplier": "Supplier", "on_hand": "On hand",
     "on_order": "On order", "lead_time_days": "Lead time (days)", "safety_stock": "Safety stock",
-    "reorder_point": "Reorder point", "order_up_to": "Order-up-to", "suggested_qty": "Suggested qty",
+    "reorder_point": "Reorder point", "order_up_to": "Order-up-to",
+    "suggested_qty": "Suggested qty",
     "unit_cost": "Unit cost", "unit_price": "Unit price", "demand_class": "Demand class",
 }
 

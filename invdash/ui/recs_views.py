@@ -22,13 +22,25 @@ from invdash.ui.cache import db_key, read_connection
 from invdash.ui.labels import relabel
 
 __all__ = [
-    "STATUS_LABELS", "model", "customer_options", "sku_options", "customer_history",
-    "customer_recommendations", "sku_bought_together", "sku_substitutes", "at_risk_table",
+    "STATUS_LABELS",
+    "model",
+    "customer_options",
+    "sku_options",
+    "customer_history",
+    "customer_recommendations",
+    "sku_bought_together",
+    "sku_substitutes",
+    "at_risk_table",
     "sku_status",
 ]
 
-STATUS_LABELS = {"in_stock": "In stock", "overstocked": "Overstocked", "at_risk": "At risk",
-                 "out_of_stock": "Out of stock", "unknown": "Unknown"}
+STATUS_LABELS = {
+    "in_stock": "In stock",
+    "overstocked": "Overstocked",
+    "at_risk": "At risk",
+    "out_of_stock": "Out of stock",
+    "unknown": "Unknown",
+}
 
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner="Training the recommender...")
@@ -73,8 +85,11 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
         name=[built.name(s) for s in frame["sku"]],
         status=[STATUS_LABELS[built.status.get(s, "unknown")] for s in frame["sku"]],
     )
-    columns = [c for c in ("rank", "sku", "name", "status", "score", "reason", "orders",
-                           "last_bought") if c in shown]
+    columns = [
+        c
+        for c in ("rank", "sku", "name", "status", "score", "reason", "orders", "last_bought")
+        if c in shown
+    ]
     return relabel(shown[columns])
 
 
@@ -110,8 +125,20 @@ def at_risk_table(k: int = 3) -> pd.DataFrame:
         at_risk_sku=table["query"],
         at_risk_name=[built.name(s) for s in table["query"]],
         at_risk_status=[STATUS_LABELS[built.status.get(s, "unknown")] for s in table["query"]],
-        substitute=table["sku"], substitute_name=[built.name(s) for s in table["sku"]],
+        substitute=table["sku"],
+        substitute_name=[built.name(s) for s in table["sku"]],
         similarity=table["score"],
     )
-    return relabel(shown[["at_risk_sku", "at_risk_name", "at_risk_status", "rank", "substitute",
-                          "substitute_name", "similarity"]])
+    return relabel(
+        shown[
+            [
+                "at_risk_sku",
+                "at_risk_name",
+                "at_risk_status",
+                "rank",
+                "substitute",
+                "substitute_name",
+                "similarity",
+            ]
+        ]
+    )

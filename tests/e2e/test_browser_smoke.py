@@ -19,8 +19,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -43,17 +49,25 @@ def _wait_for_server(port: int, process: subprocess.Popen, timeout_s: float = 90
     raise TimeoutError(f"streamlit did not listen on port {port} within {timeout_s} s")
 
 
-def _page_paths() -> list[str]:
-    """URL paths of the pages app.py registers (the default page is served at '/')."""
+def _page_titles() -> list[str]:
+    """Titles of the pages app.py registers, in navigation order."""
     import ast
 
     tree = ast.parse((ROOT / "app.py").read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
             pages = ast.literal_eval(node.value)
-            return ["" if default else Path(path).stem for path, _, default in pages
-                    if (ROOT / path).exists()]
+            return [title for path, title, _ in pages if (ROOT / path).exists()]
     raise AssertionError("app.py has no PAGES list")
+
+
+def _settle(page) -> None:  # noqa: ANN001 - a Playwright page
+    """Wait until the page's script run has finished and its title is drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', state="visible", timeout=60_000)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
 
 
 @pytest.fixture
@@ -61,10 +75,25 @@ def server(demo_db_copy: Path):
     port = _free_port()
     env = {**os.environ, "INVDASH_DB": str(demo_db_copy), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_server(port, process)
@@ -82,23 +111,37 @@ def test_every_page_renders_without_exception_in_a_real_browser(server: str, tmp
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian chromium is missing: run `make test` (installs it)"
-    visited = []
+    titles = _page_titles()
+    headings = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        for path in _page_paths():
-            page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-            page.wait_for_selector('[data-testid="stApp"]', state="visible", timeout=60_000)
-            page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=60_000)
-            # Wait until the script run finished (the status widget says "Running" meanwhile).
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server, wait_until="domcontentloaded")
+        _settle(page)
+        for title in titles:
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+            # Each page's heading is its navigation title: wait for the new page, not the old.
             page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                timeout=120_000,
+                "t => [...document.querySelectorAll('[data-testid=\"stMainBlockContainer\"] h1')]"
+                ".some(h => h.innerText.trim() === t)",
+                arg=title,
+                timeout=60_000,
             )
-            page.screenshot(path=str(tmp_path / f"{path or 'home'}.png"), full_page=True)
+            _settle(page)
+            page.screenshot(path=str(tmp_path / f"{title}.png"), full_page=True)
             exceptions = page.locator('[data-testid="stException"]')
-            assert exceptions.count() == 0, f"page /{path}: {exceptions.first.inner_text()}"
-            visited.append(page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text())
+            assert exceptions.count() == 0, f"{title}: {exceptions.first.inner_text()}"
+            headings.append(
+                page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()
+            )
         browser.close()
-    assert "Overview" in visited
-    assert len(visited) == len(_page_paths())
+    assert headings == titles
+    assert {
+        "Overview",
+        "SKU Explorer",
+        "Reorder Suggestions",
+        "Alerts",
+        "Recommendations",
+        "Model Quality",
+        "Upload & Forecast",
+    } <= set(headings)

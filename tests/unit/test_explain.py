@@ -105,7 +105,7 @@ def test_fused_forecasts_are_explained_as_a_whole(generated):
     sales, run = generated
     fused = run.choices[run.choices["model"].str.startswith("ens(")]["sku"].tolist()
     singles = run.choices[~run.choices["model"].str.startswith("ens(")]["sku"].tolist()
-    for sku in (fused[:2] + singles[:2]):
+    for sku in fused[:2] + singles[:2]:
         explanation = explain.explain_run(sales, run, sku=sku)
         assert explanation.model == run.choices.set_index("sku").loc[sku, "model"]
         shown = run.forecasts[run.forecasts["sku"] == sku]["mean"].to_numpy()
@@ -160,8 +160,9 @@ def test_an_unknown_sku_is_refused_with_the_fix(generated):
 def test_global_importance_ranks_drivers_overall_and_by_category(generated):
     sales, run = generated
     products = pd.DataFrame({"sku": run.choices["sku"], "category": ["A", "B"] * 12})
-    table = explain.global_importance(sales, run, skus=list(run.choices["sku"][:6]),
-                                      products=products)
+    table = explain.global_importance(
+        sales, run, skus=list(run.choices["sku"][:6]), products=products
+    )
     overall = table[table["category"] == "all"]
     assert set(overall["driver"]) == set(explain.DRIVERS)
     assert overall["share"].sum() == pytest.approx(1.0)
@@ -173,20 +174,40 @@ def test_cli_explain_json_matches_the_forecast_cli(tmp_path, capsys):
     path = tmp_path / "sales.csv"
     sales.to_csv(path, index=False)
     sku = sales.groupby("sku")["qty"].sum().idxmax()
-    assert main(["forecast", "--csv", str(path), "--horizon", "7", "--quiet",
-                 "--out", str(tmp_path / "f.csv")]) == 0
+    assert (
+        main(
+            [
+                "forecast",
+                "--csv",
+                str(path),
+                "--horizon",
+                "7",
+                "--quiet",
+                "--out",
+                str(tmp_path / "f.csv"),
+            ]
+        )
+        == 0
+    )
     forecast = pd.read_csv(tmp_path / "f.csv")
     capsys.readouterr()
     assert main(["explain", "--csv", str(path), "--sku", sku, "--horizon", "7", "--json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == 7
-    assert set(records[0]) == {"sku", "date", "forecast", "base_value", "contributions",
-                               "feature_values"}
+    assert set(records[0]) == {
+        "sku",
+        "date",
+        "forecast",
+        "base_value",
+        "contributions",
+        "feature_values",
+    }
     mine = forecast[forecast["sku"] == sku].set_index("date")["mean"]
     for record in records:
         assert record["forecast"] == pytest.approx(mine[record["date"]], abs=1e-6)
         assert record["base_value"] + sum(record["contributions"].values()) == pytest.approx(
-            record["forecast"], abs=1e-3 * max(1.0, record["forecast"]))
+            record["forecast"], abs=1e-3 * max(1.0, record["forecast"])
+        )
 
 
 def test_cli_explain_refuses_an_unknown_sku(tmp_path, capsys):

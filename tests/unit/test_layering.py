@@ -40,8 +40,19 @@ def test_sql_is_never_built_with_f_strings_from_user_values():
                 first = node.args[0] if node.args else None
                 if isinstance(first, ast.JoinedStr):
                     names = {
-                        n.id for v in first.values if isinstance(v, ast.FormattedValue)
-                        for n in ast.walk(v.value) if isinstance(n, ast.Name)
+                        n.id
+                        for v in first.values
+                        if isinstance(v, ast.FormattedValue)
+                        for n in ast.walk(v.value)
+                        if isinstance(n, ast.Name)
                     }
                     # Only table/column names from fixed sets may be interpolated.
-                    assert names <= {"table", "cols", "where", "t", "columns", "view", "_check_table"}, (path, names)
+                    assert names <= {
+                        "table",
+                        "cols",
+                        "where",
+                        "t",
+                        "columns",
+                        "view",
+                        "_check_table",
+                    }, (path, names)

@@ -19,8 +19,15 @@ from invdash.schema import InvalidDataError, NotFittedError
 @pytest.fixture
 def baskets() -> pd.DataFrame:
     """Four hand-made orders: {A,B}, {A,B}, {A,C}, {B} (the cooccur module's worked example)."""
-    rows = [("o1", "A"), ("o1", "B"), ("o2", "A"), ("o2", "B"), ("o3", "A"), ("o3", "C"),
-            ("o4", "B")]
+    rows = [
+        ("o1", "A"),
+        ("o1", "B"),
+        ("o2", "A"),
+        ("o2", "B"),
+        ("o3", "A"),
+        ("o3", "C"),
+        ("o4", "B"),
+    ]
     return pd.DataFrame(rows, columns=["order_id", "sku"])
 
 
@@ -28,11 +35,16 @@ def baskets() -> pd.DataFrame:
 def order_lines() -> pd.DataFrame:
     """Two customers and a guest over three weeks, with a return and a cancellation."""
     rows = [
-        ("1", "u1", "A", "2024-01-01", 1), ("1", "u1", "B", "2024-01-01", 2),
-        ("2", "u2", "A", "2024-01-03", 1), ("2", "u2", "C", "2024-01-03", 1),
-        ("3", None, "B", "2024-01-05", 1), ("3", None, "C", "2024-01-05", 1),
-        ("C4", "u1", "A", "2024-01-06", -1), ("5", "u2", "B", "2024-01-08", -1),
-        ("6", "u1", "C", "2024-01-20", 1), ("7", "u2", "B", "2024-01-21", 3),
+        ("1", "u1", "A", "2024-01-01", 1),
+        ("1", "u1", "B", "2024-01-01", 2),
+        ("2", "u2", "A", "2024-01-03", 1),
+        ("2", "u2", "C", "2024-01-03", 1),
+        ("3", None, "B", "2024-01-05", 1),
+        ("3", None, "C", "2024-01-05", 1),
+        ("C4", "u1", "A", "2024-01-06", -1),
+        ("5", "u2", "B", "2024-01-08", -1),
+        ("6", "u1", "C", "2024-01-20", 1),
+        ("7", "u2", "B", "2024-01-21", 3),
     ]
     frame = pd.DataFrame(rows, columns=["order_id", "customer_id", "sku", "ts", "qty"])
     frame["ts"] = pd.to_datetime(frame["ts"])
@@ -55,8 +67,9 @@ def test_min_support_drops_one_off_pairs(baskets):
 
 
 def test_bought_together_ranks_the_frequent_partner_first(baskets):
-    matrix = build_interactions(clean_purchases(baskets.assign(
-        customer_id=None, ts=pd.Timestamp("2024-01-01"), qty=1.0))).basket_items
+    matrix = build_interactions(
+        clean_purchases(baskets.assign(customer_id=None, ts=pd.Timestamp("2024-01-01"), qty=1.0))
+    ).basket_items
     model = BoughtTogether(min_support=1, shrinkage=1.0).fit(matrix)
     items, scores = model.neighbours(0, k=2)
     assert list(items) == [1, 2]
@@ -111,10 +124,19 @@ def test_repeat_purchases_count_orders_not_lines(order_lines):
 
 
 def test_ease_has_zero_self_weight_and_scores_cooccurring_items():
-    user_items = build_interactions(clean_purchases(pd.DataFrame({
-        "order_id": ["1", "1", "2", "2", "3"], "customer_id": ["a", "a", "b", "b", "c"],
-        "sku": ["X", "Y", "X", "Y", "X"], "ts": pd.Timestamp("2024-01-01"), "qty": 1.0,
-    }))).user_items
+    user_items = build_interactions(
+        clean_purchases(
+            pd.DataFrame(
+                {
+                    "order_id": ["1", "1", "2", "2", "3"],
+                    "customer_id": ["a", "a", "b", "b", "c"],
+                    "sku": ["X", "Y", "X", "Y", "X"],
+                    "ts": pd.Timestamp("2024-01-01"),
+                    "qty": 1.0,
+                }
+            )
+        )
+    ).user_items
     model = EASE(l2=0.5).fit(user_items)
     assert np.allclose(np.diag(model.weights_), 0.0)
     scores = model.score(user_items[2])
@@ -122,15 +144,20 @@ def test_ease_has_zero_self_weight_and_scores_cooccurring_items():
 
 
 def test_classify_cover_matches_the_docstring_example():
-    status = classify_cover(np.array([10.0, 10.0, 0.0, np.nan, 1000.0]),
-                            np.array([2.0, 2.0, 1.0, 1.0, 1.0]),
-                            np.array([7.0, 3.0, 7.0, 7.0, 7.0]), overstock_days=180)
+    status = classify_cover(
+        np.array([10.0, 10.0, 0.0, np.nan, 1000.0]),
+        np.array([2.0, 2.0, 1.0, 1.0, 1.0]),
+        np.array([7.0, 3.0, 7.0, 7.0, 7.0]),
+        overstock_days=180,
+    )
     assert list(status) == ["at_risk", "in_stock", "out_of_stock", "unknown", "overstocked"]
 
 
 def test_blend_normalises_each_component_per_customer():
-    components = {"repeat": np.array([[2.0, 0.0, 1.0]]),
-                  "collaborative": np.array([[0.0, 10.0, 5.0]])}
+    components = {
+        "repeat": np.array([[2.0, 0.0, 1.0]]),
+        "collaborative": np.array([[0.0, 10.0, 5.0]]),
+    }
     scores = blend_scores(components, {"repeat": 1.0, "collaborative": 0.5})
     assert np.allclose(scores, [[1.0, 0.5, 0.75]])
     assert list(top_k(scores, k=2)[0]) == [0, 2]
@@ -139,19 +166,27 @@ def test_blend_normalises_each_component_per_customer():
 
 def test_choose_blend_records_every_candidate():
     components = {"repeat": np.array([[1.0, 0.0]]), "popularity": np.array([[0.0, 1.0]])}
-    choice = choose_blend(components, [{"b"}], np.array(["a", "b"]),
-                          grid={"repeat": [1.0], "popularity": [0.0, 2.0]})
+    choice = choose_blend(
+        components, [{"b"}], np.array(["a", "b"]), grid={"repeat": [1.0], "popularity": [0.0, 2.0]}
+    )
     assert choice.weights == {"repeat": 1.0, "popularity": 2.0}
     assert len(choice.candidates) == 2
 
 
 def test_sasrec_same_seed_same_scores():
-    sequences = [np.array([0, 1, 2, 3]), np.array([1, 2, 3]), np.array([2, 3, 0, 1]),
-                 np.array([3, 0, 1])]
+    sequences = [
+        np.array([0, 1, 2, 3]),
+        np.array([1, 2, 3]),
+        np.array([2, 3, 0, 1]),
+        np.array([3, 0, 1]),
+    ]
+
     def fitted(seed: int) -> np.ndarray:
-        model = SASRec(max_len=4, dim=8, n_layers=1, n_heads=2, epochs=2, batch_size=2,
-                       seed=seed).fit(sequences, n_items=4)
+        model = SASRec(
+            max_len=4, dim=8, n_layers=1, n_heads=2, epochs=2, batch_size=2, seed=seed
+        ).fit(sequences, n_items=4)
         return model.score(sequences)
+
     first, again, other = fitted(3), fitted(3), fitted(4)
     assert first.shape == (4, 4)
     np.testing.assert_array_equal(first, again)
@@ -163,6 +198,26 @@ def test_sasrec_same_seed_same_scores():
 def test_sasrec_trains_on_the_gpu_when_present():
     sequences = [np.array([0, 1, 2, 3]), np.array([1, 2, 3]), np.array([2, 3, 0, 1])]
     model = SASRec(max_len=4, dim=8, n_layers=1, n_heads=2, epochs=1, batch_size=2).fit(
-        sequences, n_items=4)
+        sequences, n_items=4
+    )
     assert next(model.net_.parameters()).device.type == "cuda"
     assert np.isfinite(model.score(sequences)).all()
+
+
+def test_policy_stockout_before_lead_time_means_at_risk():
+    from invdash.recommend.stock import _from_policy_table
+
+    on_hand = pd.DataFrame(
+        {"sku": ["A", "B", "C"], "as_of": pd.Timestamp("2024-05-01"), "on_hand": [5.0, 50.0, 0.0]}
+    )
+    table = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "demand_daily_mean": [1.0, 1.0, 1.0],
+            "lead_time_days": [7.0, 7.0, 7.0],
+            "stockout_date": pd.to_datetime(["2024-05-04", None, "2024-05-01"]),
+        }
+    )
+    status = _from_policy_table(table, on_hand, "policy", overstock_days=180)
+    assert list(status["status"]) == ["at_risk", "in_stock", "out_of_stock"]
+    assert (status["basis"] == "policy").all()

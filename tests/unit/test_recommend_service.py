@@ -36,10 +36,13 @@ def shop(demo_db):
 @pytest.fixture(scope="module")
 def model(shop):
     lines, products, stock = shop
-    return fit_recommender(lines, products=products, stock=stock,
-                           weights={"repeat": 1.0, "collaborative": 0.25, "sequential": 0.25,
-                                    "popularity": 0.05},
-                           sequential=SASRec(seed=0, **TINY_SASREC))
+    return fit_recommender(
+        lines,
+        products=products,
+        stock=stock,
+        weights={"repeat": 1.0, "collaborative": 0.25, "sequential": 0.25, "popularity": 0.05},
+        sequential=SASRec(seed=0, **TINY_SASREC),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +112,18 @@ def test_unknown_sku_is_a_clear_error(model):
 def test_same_seed_same_recommendations(shop, model):
     lines, products, stock = shop
     before = lines.copy()
-    again = fit_recommender(lines, products=products, stock=stock, weights=model.weights,
-                            sequential=SASRec(seed=0, **TINY_SASREC))
+    again = fit_recommender(
+        lines,
+        products=products,
+        stock=stock,
+        weights=model.weights,
+        sequential=SASRec(seed=0, **TINY_SASREC),
+    )
     pd.testing.assert_frame_equal(lines, before)
     customers = list(lines["customer_id"].dropna().unique()[:50])
-    pd.testing.assert_frame_equal(recommend_for_customer(model, customers),
-                                  recommend_for_customer(again, customers))
+    pd.testing.assert_frame_equal(
+        recommend_for_customer(model, customers), recommend_for_customer(again, customers)
+    )
     assert np.array_equal(model.ease.weights_, again.ease.weights_)
 
 
@@ -123,8 +132,22 @@ def test_cli_writes_exactly_the_contract_columns(demo_db_copy, tmp_path, shop):
     customer = shop[0]["customer_id"].dropna().iloc[0]
     users = tmp_path / "users.csv"
     pd.DataFrame({"customer_id": [customer, "nobody"]}).to_csv(users, index=False)
-    assert main(["recommend", "--db", str(demo_db_copy), "--users", str(users), "--k", "3",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--db",
+                str(demo_db_copy),
+                "--users",
+                str(users),
+                "--k",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     recs = pd.read_csv(out, dtype={"query": str})
     assert list(recs.columns) == ["query", "rank", "sku", "score", "reason"]
     assert set(recs["query"]) == {customer, "nobody"}
@@ -137,13 +160,17 @@ def test_cli_unknown_sku_exits_2_with_a_message(demo_db_copy, capsys):
 
 def test_cli_reads_an_order_export(tmp_path, capsys):
     orders = tmp_path / "orders.csv"
-    pd.DataFrame({
-        "InvoiceNo": ["1", "1", "2", "2", "3", "3"], "CustomerID": ["7", "7", "8", "8", "9", ""],
-        "StockCode": ["A1", "B2", "A1", "B2", "A1", "C3"],
-        "InvoiceDate": [f"2024-01-0{day} 10:00" for day in (1, 1, 2, 2, 3, 3)],
-        "Quantity": [1, 2, 1, 1, 3, 1], "UnitPrice": [1.0, 2.0, 1.0, 2.0, 1.0, 5.0],
-        "Description": ["apple mug", "blue bowl", "apple mug", "blue bowl", "apple mug", "cup"],
-    }).to_csv(orders, index=False)
+    pd.DataFrame(
+        {
+            "InvoiceNo": ["1", "1", "2", "2", "3", "3"],
+            "CustomerID": ["7", "7", "8", "8", "9", ""],
+            "StockCode": ["A1", "B2", "A1", "B2", "A1", "C3"],
+            "InvoiceDate": [f"2024-01-0{day} 10:00" for day in (1, 1, 2, 2, 3, 3)],
+            "Quantity": [1, 2, 1, 1, 3, 1],
+            "UnitPrice": [1.0, 2.0, 1.0, 2.0, 1.0, 5.0],
+            "Description": ["apple mug", "blue bowl", "apple mug", "blue bowl", "apple mug", "cup"],
+        }
+    ).to_csv(orders, index=False)
     assert main(["recommend", "--orders", str(orders), "--sku", "A1", "--k", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "query,rank,sku,score,reason"
@@ -159,16 +186,22 @@ def test_discovery_lists_leave_out_what_the_customer_bought(model, shop):
     assert all(sku not in bought[c] for c, sku in zip(recs["query"], recs["sku"], strict=True))
 
 
-def test_cli_tune_records_the_blend_choice(demo_db_copy, capsys):
+def test_blend_choice_is_recorded_and_reused(demo_db_copy, shop):
+    from invdash.recommend.pipeline import build_recommender, tune_weights, validation_set
     from invdash.store import recs as recs_store
 
-    assert main(["recommend", "--db", str(demo_db_copy), "--sku", "BTH-00002", "--k", "2",
-                 "--tune"]) == 0
-    assert capsys.readouterr().out.startswith("query,rank,sku,score,reason")
-    conn = store.connect_read_only(demo_db_copy)
+    tiny = SASRec(seed=0, **TINY_SASREC)
+    choice = tune_weights(validation_set(shop[0], holdout_days=30, sequential=tiny))
+    assert {"hr", "recall", "ndcg"} <= set(choice.candidates.columns)
+    conn = store.connect(demo_db_copy)
     try:
-        runs = recs_store.list_rec_runs(conn)
-        assert "validation" in set(runs["source"])
-        assert recs_store.latest_chosen_weights(conn) is not None
+        with store.transaction(conn):
+            recs_store.save_rec_run(
+                conn, weights=choice.weights, source="validation", validation=choice.candidates
+            )
+        assert recs_store.latest_chosen_weights(conn) == choice.weights
+        built = build_recommender(conn, sequential=tiny)
     finally:
         conn.close()
+    assert built.source == "stored"
+    assert built.model.weights == choice.weights

@@ -24,8 +24,10 @@ def test_an_older_file_is_migrated_when_opened(tmp_path):
     conn = duckdb.connect(str(path))
     conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
     conn.execute("INSERT INTO schema_version VALUES (1, now())")
-    conn.execute("CREATE TABLE sales (sku VARCHAR, date DATE, qty DOUBLE, price DOUBLE, "
-                 "promo DOUBLE, PRIMARY KEY (sku, date))")
+    conn.execute(
+        "CREATE TABLE sales (sku VARCHAR, date DATE, qty DOUBLE, price DOUBLE, "
+        "promo DOUBLE, PRIMARY KEY (sku, date))"
+    )
     conn.execute("INSERT INTO sales VALUES ('A', DATE '2024-01-01', 3, 1.0, 0)")
     conn.close()
     conn = store.connect_read_only(path)
@@ -46,8 +48,9 @@ def test_a_failed_transaction_leaves_the_tables_as_they_were(tmp_path):
     good = pd.DataFrame({"sku": ["A"], "date": [pd.Timestamp("2024-01-01")], "qty": [1.0]})
     with store.transaction(conn):
         store.upsert_frame(conn, "sales", good)
-    bad = pd.DataFrame({"sku": ["B", "C"], "date": [pd.Timestamp("2024-01-01")] * 2,
-                        "qty": [2.0, -1.0]})
+    bad = pd.DataFrame(
+        {"sku": ["B", "C"], "date": [pd.Timestamp("2024-01-01")] * 2, "qty": [2.0, -1.0]}
+    )
     with pytest.raises(duckdb.ConstraintException), store.transaction(conn):
         store.upsert_frame(conn, "sales", bad)
     assert conn.execute("SELECT sku FROM sales").fetchall() == [("A",)]
@@ -92,9 +95,13 @@ def test_fill_missing_days_does_not_mutate_its_input(tiny_sales):
 
 def test_load_sales_marks_zero_stock_days_as_censored(tmp_path, tiny_sales):
     conn = store.connect(tmp_path / "s.duckdb")
-    inventory = pd.DataFrame({"sku": ["B-2", "C-3"],
-                              "as_of": [pd.Timestamp("2024-03-03"), pd.Timestamp("2024-03-10")],
-                              "on_hand": [0.0, 0.0]})
+    inventory = pd.DataFrame(
+        {
+            "sku": ["B-2", "C-3"],
+            "as_of": [pd.Timestamp("2024-03-03"), pd.Timestamp("2024-03-10")],
+            "on_hand": [0.0, 0.0],
+        }
+    )
     with store.transaction(conn):
         store.upsert_frame(conn, "sales", tiny_sales)
         store.upsert_frame(conn, "inventory", inventory)
