@@ -17,7 +17,7 @@ Design:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import duckdb
@@ -30,6 +30,7 @@ from invdash.schema import SKU, InvalidDataError
 from invdash.store import policy as policy_store
 
 __all__ = [
+    "calibrate_params", "CALIBRATION_ORIGINS",
     "PolicyRun",
     "ACTIONS",
     "REPORT_COLUMNS",
@@ -153,6 +154,53 @@ def forecast_and_store(
     )
     run_id = save_run(conn, run, data_version=store.data_version(conn))
     return load_run(conn, run_id)
+
+
+#: Past weekly forecast origins pooled by ``calibrate_params`` (as in the replay).
+CALIBRATION_ORIGINS = 6
+
+
+def calibrate_params(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, model: str = "auto", seed: int = 0,
+    origins: int = CALIBRATION_ORIGINS,
+) -> PolicyParams:
+    """``params`` with ``level_uncertainty_cv`` estimated from this shop's past forecast errors.
+
+    Daily forecast quantiles summed as if the days were independent understate the uncertainty
+    of demand over lead time + review: a level that is off stays off for a while. The replay
+    (``invdash simulate``) showed it on real data (a 95 % target reached 86 % fill without this
+    and 95.4 % with it), so reorder suggestions use the same estimator
+    (``simulate.estimate_level_uncertainty_cv``): the forecasts of the last ``origins`` weekly
+    origins, made from the data before each, against what was then sold.
+
+    Args:
+        conn: the store.
+        params: the policy parameters to calibrate (``level_uncertainty_cv`` is replaced).
+        model: the engine model the forecasts use.
+        seed: the engine's seed.
+        origins: past weekly origins to pool (0 returns ``params`` unchanged).
+    """
+    from invdash.simulate import (
+        ForecastCache,
+        ReplayParams,
+        estimate_level_uncertainty_cv,
+        replay_products,
+    )
+
+    sales = store.load_sales(conn)
+    if origins <= 0 or sales.empty:
+        return params
+    as_of = pd.to_datetime(sales["date"]).max() + pd.Timedelta(days=1)
+    products = replay_products(sales, store.load_products(conn), params=ReplayParams(start=as_of))
+    protection = products.set_index("sku")["lead_time_days"] + params.review_period_days
+    cache = ForecastCache(
+        products if "name" in products else None, model=model, seed=seed,
+        horizon=max(14, int(np.ceil(protection.max())) + 1),
+    )
+    level_cv = estimate_level_uncertainty_cv(
+        sales, as_of, cache=cache, protection_days=protection, origins=origins
+    )
+    return replace(params, level_uncertainty_cv=round(level_cv, 4))
 
 
 def current_policy(

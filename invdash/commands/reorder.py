@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
             forecast = suggest.forecast_and_store(
                 conn, model=args.model, progress=ProgressBar(enabled=not args.quiet)
             )
+        if not args.quiet:
+            print("calibrating the demand uncertainty on past forecasts", file=sys.stderr)
+        params = suggest.calibrate_params(conn, params, model=args.model)
         policy_run = suggest.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
         )

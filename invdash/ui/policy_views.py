@@ -84,9 +84,24 @@ def _find_run(conn: Any, params: PolicyParams) -> tuple[Any, str | None]:
     return forecast, run_id
 
 
+@st.cache_data(ttl=3600, max_entries=8, show_spinner="Calibrating on past forecasts ...")
+def _calibrated(data_key: str, service_level: float, review_days: int) -> PolicyParams:  # noqa: ARG001
+    params = PolicyParams(service_level=service_level, review_period_days=review_days)
+    with read_connection() as conn:
+        return suggest.calibrate_params(conn, params)
+
+
+def _calibrated_params(service_level: float, review_days: int) -> PolicyParams:
+    """Policy parameters calibrated on past forecasts; recomputed only when the demand data
+    change (decisions and alert states do not trigger the six forecasts it costs)."""
+    with read_connection() as conn:
+        data_key = f"{settings().db_path.resolve()}|{store.data_version(conn)}"
+    return _calibrated(data_key, service_level, review_days)
+
+
 @st.cache_data(ttl=600, max_entries=16, show_spinner="Computing the stock policy ...")
 def _policy_run(key: str, service_level: float, review_days: int) -> suggest.PolicyRun | None:  # noqa: ARG001
-    params = PolicyParams(service_level=service_level, review_period_days=review_days)
+    params = _calibrated_params(service_level, review_days)
     with read_connection() as conn:
         forecast, run_id = _find_run(conn, params)
         if forecast is None:
@@ -317,7 +332,11 @@ def _kpis(key: str) -> dict[str, float]:  # noqa: ARG001 - cache key
 
 
 def render_overview_kpis() -> None:
-    """KPI cards on the Overview: fill rate, stockout rate, stock value, turns, days of supply."""
+    """KPI cards on the Overview: fill rate, stockout rate, turns, days of supply.
+
+    Stock value is already a card at the top of the Overview (same number), so it is not
+    repeated here.
+    """
     values = _kpis(db_key())
     if not values:
         return
@@ -325,7 +344,6 @@ def render_overview_kpis() -> None:
     cards: list[tuple[str, Callable[[float], str], str]] = [
         ("fill_rate", lambda v: f"{v:.1%}", "Fill rate (estimated)"),
         ("stockout_rate", lambda v: f"{v:.1%}", "Stockout rate (SKU-days)"),
-        ("stock_value", lambda v: f"{v:,.0f}", "Stock value (at cost)"),
         ("turns", lambda v: f"{v:.1f}", "Turns per year"),
         ("days_of_supply", lambda v: f"{v:.0f}", "Days of supply"),
     ]
