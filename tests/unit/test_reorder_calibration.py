@@ -16,7 +16,8 @@ def test_calibration_estimates_level_uncertainty_from_past_forecasts(demo_db):
         unchanged = suggest.calibrate_params(conn, params, origins=0)
     finally:
         conn.close()
-    assert calibrated.level_uncertainty_cv > 0  # real forecasts miss; the policy must know by how much
+    # Real forecasts miss, and the policy must know by how much.
+    assert calibrated.level_uncertainty_cv > 0
     assert replace(calibrated, level_uncertainty_cv=0.0) == params
     assert unchanged == params
 
