@@ -254,9 +254,10 @@ def ensure_policy_run(
                 as_of=as_of,
                 params=key,
             )
-    row = conn.execute("SELECT as_of FROM policy_runs WHERE run_id = ?", [run_id]).fetchone()
     return PolicyRun(
-        run_id=run_id, as_of=pd.Timestamp(row[0]), table=policy_store.load_suggestions(conn, run_id)
+        run_id=run_id,
+        as_of=policy_store.policy_run_as_of(conn, run_id),
+        table=policy_store.load_suggestions(conn, run_id),
     )
 
 

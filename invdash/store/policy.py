@@ -22,6 +22,7 @@ __all__ = [
     "DDL",
     "SUGGESTION_COLUMNS",
     "find_policy_run",
+    "policy_run_as_of",
     "save_policy_run",
     "load_suggestions",
     "latest_policy_run",
@@ -127,6 +128,12 @@ _INSERT_SUGGESTIONS = (
 _SELECT_SUGGESTIONS = (
     "SELECT " + ", ".join(SUGGESTION_COLUMNS) + " FROM suggestions WHERE run_id = ? ORDER BY sku"
 )
+
+
+def policy_run_as_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Timestamp:
+    """The ``as_of`` day of a stored policy run."""
+    row = conn.execute("SELECT as_of FROM policy_runs WHERE run_id = ?", [run_id]).fetchone()
+    return pd.Timestamp(row[0])
 
 
 def find_policy_run(

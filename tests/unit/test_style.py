@@ -1,0 +1,37 @@
+"""House style that CI enforces: ruff's rule set (pyproject) passes on the whole project, and
+pages stay thin (no data wrangling or maths in app.py and pages/)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ruff_check_passes():
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "invdash", "tests", "app.py", "pages",
+         "benchmarks", "--output-format", "concise"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_hold_no_maths_or_data_wrangling():
+    pattern = re.compile(r"groupby|merge|\.apply\(|np\.|scipy")
+    offenders = [
+        f"{path.name}:{number}"
+        for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []
+
+
+def test_pages_are_short():
+    long_pages = [p.name for p in (ROOT / "pages").glob("*.py")
+                  if len(p.read_text().splitlines()) > 150]
+    assert long_pages == []
