@@ -62,6 +62,38 @@ def quantile_column(q: float) -> str:
 QUANTILE_COLUMNS = tuple(quantile_column(q) for q in QUANTILES)
 FORECAST_COLUMNS = (SKU, DATE, MODEL, MEAN, *QUANTILE_COLUMNS)
 
+#: The policy table (``policy.compute_policy``), also the stored suggestions' columns.
+POLICY_COLUMNS = (
+    SKU,
+    "service_level",
+    "abc",
+    "xyz",
+    "lead_time_days",
+    "demand_daily_mean",
+    "demand_lt_mean",
+    "demand_lt_sd",
+    "safety_stock",
+    "lead_time_point",
+    "reorder_point",
+    "order_up_to",
+    "on_hand",
+    "on_order",
+    "inventory_position",
+    "raw_qty",
+    "moq",
+    "pack_size",
+    "suggested_qty",
+    "order_by_date",
+    "stockout_date",
+    "stockout_probability",
+    "expected_short_units",
+    "days_of_cover",
+    "excess_units",
+    "excess_value",
+    "unit_cost",
+    "reason",
+)
+
 
 class InvdashError(Exception):
     """Base of every error a user can act on; the CLI maps it to exit code 2."""

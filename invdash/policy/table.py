@@ -35,7 +35,7 @@ from scipy import special
 from invdash.policy.demand import DailyDemand, ProtectionDemand, protection_demand
 from invdash.policy.inputs import _arrivals, _on_order, _per_sku, _product_column
 from invdash.policy.params import PolicyParams
-from invdash.schema import DATE, SKU, InvalidDataError
+from invdash.schema import DATE, POLICY_COLUMNS, SKU, InvalidDataError
 
 __all__ = [
     "compute_policy",
@@ -46,36 +46,6 @@ __all__ = [
     "POLICY_COLUMNS",
 ]
 
-POLICY_COLUMNS = (
-    SKU,
-    "service_level",
-    "abc",
-    "xyz",
-    "lead_time_days",
-    "demand_daily_mean",
-    "demand_lt_mean",
-    "demand_lt_sd",
-    "safety_stock",
-    "lead_time_point",
-    "reorder_point",
-    "order_up_to",
-    "on_hand",
-    "on_order",
-    "inventory_position",
-    "raw_qty",
-    "moq",
-    "pack_size",
-    "suggested_qty",
-    "order_by_date",
-    "stockout_date",
-    "stockout_probability",
-    "expected_short_units",
-    "days_of_cover",
-    "excess_units",
-    "excess_value",
-    "unit_cost",
-    "reason",
-)
 _BISECTION_STEPS = 40
 
 

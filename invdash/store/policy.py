@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from invdash.schema import POLICY_COLUMNS
+
 __all__ = [
     "DDL",
     "SUGGESTION_COLUMNS",
@@ -83,36 +85,7 @@ DDL: tuple[str, ...] = (
     )""",
 )
 
-SUGGESTION_COLUMNS = (
-    "sku",
-    "service_level",
-    "abc",
-    "xyz",
-    "lead_time_days",
-    "demand_daily_mean",
-    "demand_lt_mean",
-    "demand_lt_sd",
-    "safety_stock",
-    "lead_time_point",
-    "reorder_point",
-    "order_up_to",
-    "on_hand",
-    "on_order",
-    "inventory_position",
-    "raw_qty",
-    "moq",
-    "pack_size",
-    "suggested_qty",
-    "order_by_date",
-    "stockout_date",
-    "stockout_probability",
-    "expected_short_units",
-    "days_of_cover",
-    "excess_units",
-    "excess_value",
-    "unit_cost",
-    "reason",
-)
+SUGGESTION_COLUMNS = POLICY_COLUMNS
 
 
 _SUGGESTION_LIST = ", ".join(["run_id", *SUGGESTION_COLUMNS])
