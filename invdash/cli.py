@@ -1,7 +1,8 @@
 """The ``invdash`` command line: the same jobs as the dashboard, for batch runs and scripts.
 
 Contract (stable names and flags): ``invdash demo | ingest | forecast | backtest | explain |
-reorder | simulate | recommend``. Exit 0 on success, 2 on invalid input (a short message on
+reorder | simulate | recommend``, plus ``invdash user add`` for the dashboard's logins.
+Exit 0 on success, 2 on invalid input (a short message on
 stderr naming the file, column, rows and fix; no traceback), 1 on an unexpected error.
 
 Each subcommand lives in ``invdash/commands/<name>.py`` with ``add_arguments(parser)`` and
@@ -30,6 +31,7 @@ COMMANDS = {
     "reorder": "reorder suggestions from the stock policy",
     "simulate": "replay the stock policy over history against the textbook policy",
     "recommend": "inventory-aware product recommendations",
+    "user": "create or update a dashboard user (role planner or manager; password hashed)",
 }
 
 

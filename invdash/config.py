@@ -4,6 +4,8 @@
 - ``INVDASH_USER``: user name recorded with decisions when no login is active (default: the
   OS user).
 - ``INVDASH_SEED``: default seed for models (default 0).
+- ``INVDASH_USERS_FILE``: the dashboard's users and roles (TOML, salted hashes only), default
+  ``.streamlit/users.toml``; see ``invdash.auth``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "load_settings", "DEFAULT_DB"]
+__all__ = ["Settings", "load_settings", "DEFAULT_DB", "DEFAULT_USERS_FILE"]
 
 DEFAULT_DB = Path("data/invdash.duckdb")
+DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,13 @@ class Settings:
         db_path: the DuckDB file.
         user: the name recorded with decisions.
         seed: default random seed for models.
+        users_file: the dashboard's users file (absent: local single-user mode on localhost).
     """
 
     db_path: Path = DEFAULT_DB
     user: str = "local"
     seed: int = 0
+    users_file: Path = DEFAULT_USERS_FILE
 
 
 def _default_user() -> str:
@@ -46,4 +51,5 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     db_path = Path(db) if db else Path(env_db) if env_db else DEFAULT_DB
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
-    return Settings(db_path=db_path, user=user, seed=seed)
+    users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
+    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import store
+from invdash import auth, store
 from invdash.policy import PolicyParams, compute_policy
 from invdash.schema import SKU, InvalidDataError
 from invdash.store import policy as policy_store
@@ -44,6 +44,8 @@ __all__ = [
     "suggestion_lines",
     "why_this_quantity",
     "make_decisions",
+    "decide_as",
+    "ACTION_PERMISSIONS",
     "review_lines",
     "purchase_orders",
     "neutralise_cell",
@@ -69,6 +71,7 @@ REPORT_COLUMNS = (
     "days_of_cover",
     "reason",
 )
+ACTION_PERMISSIONS = {"approve": "approve_orders", "edit": "edit_orders", "reject": "reject_orders"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -340,6 +343,28 @@ def make_decisions(  # noqa: PLR0913 - one decision has these parts
             "decided_at": decided_at,
         }
     )
+
+
+def decide_as(  # noqa: PLR0913 - one decision has these parts
+    actor: auth.User | None,
+    run_id: str,
+    skus: list[str],
+    *,
+    action: str,
+    qty: list[float] | None = None,
+    reason: str | None = None,
+) -> pd.DataFrame:
+    """``make_decisions`` for the signed-in ``actor``, recorded under the actor's name.
+
+    Raises:
+        PermissionDeniedError: the actor's role may not take ``action`` (only managers approve,
+            edit or reject).
+        InvalidDataError: as ``make_decisions``.
+    """
+    if action not in ACTION_PERMISSIONS:
+        raise InvalidDataError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}.")
+    auth.require(actor, ACTION_PERMISSIONS[action])
+    return make_decisions(run_id, skus, action=action, user=actor.name, qty=qty, reason=reason)
 
 
 def review_lines(lines: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:

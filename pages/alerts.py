@@ -5,9 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import policy_views
+from invdash.ui import auth_views, policy_views
 from invdash.ui.labels import relabel
 
+auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Alerts")
 st.caption(
     "Ranked by money at risk: lost sales for stockout risk and demand shifts, capital tied "

@@ -4,8 +4,9 @@ import streamlit as st
 
 from invdash.ingest import KIND_CHOICES
 from invdash.schema import InvdashError
-from invdash.ui import data_views
+from invdash.ui import auth_views, data_views
 
+auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Data")
 
 st.subheader("What is stored")
@@ -38,7 +39,11 @@ kind = st.selectbox("Kind", KIND_CHOICES, key="data_kind", help="auto: detected 
 if uploaded is None:
     st.stop()
 
-path = data_views.save_upload(uploaded.name, uploaded.getvalue())
+too_large = data_views.upload_size_error(uploaded.name, uploaded.size)
+if too_large:
+    st.error(too_large)
+    st.stop()
+path = data_views.saved_upload(uploaded)  # streamed to disk in chunks, once per file
 try:
     found = data_views.preview(path, kind)
 except InvdashError as err:

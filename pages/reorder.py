@@ -3,9 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import policy_views
+from invdash.ui import auth_views, policy_views
 from invdash.ui.labels import relabel
 
+auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Reorder Suggestions")
 st.caption(
     "Every line brings the stock position up to the order-up-to level: demand over the lead "
@@ -31,17 +32,20 @@ except InvdashError as err:
 
 with st.expander("Service-level overrides (per ABC class or SKU)"):
     st.dataframe(policy_views.overrides(), hide_index=True)
-    cols = st.columns(3)
-    scope = cols[0].selectbox("Scope", ["abc", "sku"], key="reorder_override_scope")
-    key = cols[1].text_input("Class (A, B, C) or SKU", key="reorder_override_key")
-    level = cols[2].number_input("Fill rate", 0.5, 0.999, 0.97, key="reorder_override_level")
-    if st.button("Save override", key="reorder_override_save"):
-        try:
-            policy_views.save_override(scope, key, level)
-        except InvdashError as err:
-            st.error(str(err))
-        else:
-            st.rerun()
+    if not policy_views.can("set_service_levels"):
+        st.caption("Only a manager changes service-level targets.")
+    else:
+        cols = st.columns(3)
+        scope = cols[0].selectbox("Scope", ["abc", "sku"], key="reorder_override_scope")
+        key = cols[1].text_input("Class (A, B, C) or SKU", key="reorder_override_key")
+        level = cols[2].number_input("Fill rate", 0.5, 0.999, 0.97, key="reorder_override_level")
+        if st.button("Save override", key="reorder_override_save"):
+            try:
+                policy_views.save_override(scope, key, level)
+            except InvdashError as err:
+                st.error(str(err))
+            else:
+                st.rerun()
 
 if reviewed.empty:
     st.success(f"Nothing to order on {run.as_of.date()}: every SKU's position covers its target.")
@@ -75,31 +79,40 @@ line = reviewed.set_index("sku").loc[sku]
 st.markdown(f"**Why this quantity:** {line['why']}")
 decided = f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""
 st.caption(f"{line['reason']}. Status: {line['status']}{decided}")
-action = st.radio("Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action")
-qty = st.number_input(
-    "Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0, key="reorder_qty",
-    disabled=action != "edit",
-)  # fmt: skip
-reason = st.text_input("Reason (required to reject)", key="reorder_reason")
-if st.button("Save decision", key="reorder_save", type="primary"):
-    quantities = {"edit": [qty], "approve": [line["suggested_qty"]], "reject": None}[action]
-    try:
-        policy_views.save_decisions(
-            run.run_id, [sku], action=action, qty=quantities, reason=reason or None
-        )
-    except InvdashError as err:
-        st.error(str(err))
-    else:
-        st.toast(f"{sku}: {action} saved")
-        st.rerun()
-
-if not pending.empty and st.button(
-    f"Approve all {len(pending)} pending lines", key="reorder_bulk_approve"
-):
-    policy_views.save_decisions(
-        run.run_id, pending["sku"].tolist(), action="approve", qty=pending["suggested_qty"].tolist()
+if policy_views.can("approve_orders"):
+    action = st.radio(
+        "Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action"
     )
-    st.rerun()
+    qty = st.number_input(
+        "Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0, key="reorder_qty",
+        disabled=action != "edit",
+    )  # fmt: skip
+    reason = st.text_input("Reason (required to reject)", key="reorder_reason")
+    if st.button("Save decision", key="reorder_save", type="primary"):
+        quantities = {"edit": [qty], "approve": [line["suggested_qty"]], "reject": None}[action]
+        try:
+            policy_views.save_decisions(
+                run.run_id, [sku], action=action, qty=quantities, reason=reason or None
+            )
+        except InvdashError as err:
+            st.error(str(err))
+        else:
+            st.toast(f"{sku}: {action} saved")
+            st.rerun()
+
+    if not pending.empty and st.button(
+        f"Approve all {len(pending)} pending lines", key="reorder_bulk_approve"
+    ):
+        policy_views.save_decisions(
+            run.run_id, pending["sku"].tolist(), action="approve",
+            qty=pending["suggested_qty"].tolist(),
+        )  # fmt: skip
+        st.rerun()
+else:
+    st.info(
+        f"You are signed in as planner {policy_views.current_user()}: you can explore the "
+        "suggestions and export approved orders; a manager approves, edits or rejects lines."
+    )
 
 st.subheader("Purchase orders")
 files = policy_views.export_files(reviewed, run.as_of)

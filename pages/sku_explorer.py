@@ -3,10 +3,11 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import explain_views, policy_views, state
+from invdash.ui import auth_views, explain_views, policy_views, state
 from invdash.ui import forecast_charts as charts
 from invdash.ui import forecast_views as views
 
+auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("SKU Explorer")
 try:
     catalog = views.sku_catalog()

@@ -3,11 +3,13 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import auth_views
 from invdash.ui import forecast_charts as charts
 from invdash.ui import forecast_views as views
 from invdash.ui import upload_views as uploads
 from invdash.ui.labels import label, relabel
 
+auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Upload & Forecast")
 st.caption(
     "Forecast a CSV of daily sales (`date, sku, qty`, optional `price, promo`) or of order "
@@ -24,9 +26,13 @@ if uploaded is None:
     st.info("Upload a file to start.")
     st.stop()
 
-data = uploaded.getvalue()
+too_large = uploads.upload_size_error(uploaded.name, uploaded.size)
+if too_large:
+    st.error(too_large)
+    st.stop()
+path = uploads.saved_upload(uploaded)  # streamed to disk in chunks, once per file
 try:
-    header, guessed_kind = uploads.inspect_upload(data, uploaded.name)
+    header, guessed_kind = uploads.inspect_upload(path)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
@@ -55,7 +61,7 @@ for row in uploads.field_rows(kind, per_row=4):
         )
 
 try:
-    upload = uploads.upload_sales(data, uploaded.name, kind=kind, mapping=mapping)
+    upload = uploads.upload_sales(path, kind=kind, mapping=mapping)
 except InvdashError as err:
     st.error(str(err))
     st.stop()

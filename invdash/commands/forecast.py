@@ -19,7 +19,8 @@ from invdash.commands._common import db_path, write_frame
 from invdash.schema import DATE, MEAN, MODEL, QUANTILE_COLUMNS, SKU, InvalidDataError
 
 __all__ = [
-    "add_arguments", "run", "add_source_arguments", "read_source", "ProgressBar", "OUTPUT_COLUMNS",
+    "add_arguments", "run", "add_source_arguments", "read_source", "read_source_versioned",
+    "ProgressBar", "OUTPUT_COLUMNS",
 ]
 
 OUTPUT_COLUMNS = (SKU, DATE, MODEL, MEAN, "p10", "p50", "p90")
@@ -91,6 +92,17 @@ def _read_csv_store(path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def read_source(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Sales (gap-free, with ``stockout``) and products from ``--csv`` or the database."""
+    sales, products, _ = read_source_versioned(args)
+    return sales, products
+
+
+def read_source_versioned(
+    args: argparse.Namespace,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, str | None]:
+    """``read_source`` plus the database's data version read in the same connection (None for
+    ``--csv``), so a stored run is stamped with the data it was fitted on even when an ingest
+    lands while it runs."""
+    version = None
     if args.csv:
         sales, products = _read_csv_store(args.csv)
         where = args.csv
@@ -106,12 +118,13 @@ def read_source(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | 
         try:
             sales = store.load_sales(conn, skus=args.sku)
             products = store.load_products(conn)
+            version = store.data_version(conn)
         finally:
             conn.close()
         where = str(path)
     if sales.empty:
         raise InvalidDataError(f"{where} has no sales rows; load a sales or order-line file.")
-    return sales, (products if len(products) else None)
+    return sales, (products if len(products) else None), version
 
 
 def _read_future(path: str | None) -> pd.DataFrame | None:
@@ -147,25 +160,25 @@ def run(args: argparse.Namespace) -> int:
     """Forecast, store the run when reading a database, write the CSV."""
     from invdash.forecast.engine import run_forecast
 
-    sales, products = read_source(args)
+    sales, products, version = read_source_versioned(args)
     result = run_forecast(
         sales, products=products, horizon=args.horizon, model=args.model,
         future=_read_future(args.future), seed=args.seed, folds=args.folds, skus=args.sku,
         progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural,
     )
     if not args.csv:
-        _save(args, result)
+        _save(args, result, data_version=version)
     write_frame(output_frame(result.forecasts, all_quantiles=args.all_quantiles), args.out)
     return 0
 
 
-def _save(args: argparse.Namespace, result) -> None:  # noqa: ANN001 - a ForecastRun
+def _save(args: argparse.Namespace, result, *, data_version: str | None) -> None:  # noqa: ANN001
     from invdash import store
     from invdash.store.forecasts import save_run
 
     conn = store.connect(db_path(args))
     try:
-        run_id = save_run(conn, result, data_version=store.data_version(conn))
+        run_id = save_run(conn, result, data_version=data_version or store.data_version(conn))
     finally:
         conn.close()
     if not args.quiet:

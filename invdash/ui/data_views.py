@@ -1,15 +1,15 @@
 """Cached reads and actions for the Data page: what is stored, preview and ingest of an upload.
 
-An upload is written to a private temporary folder under its own file name (so reports and
-error messages name the file the user chose), previewed with ``ingest.inspect_file`` and loaded
+An upload is streamed in chunks (``upload_views.save_upload``, re-exported here) to a temporary
+folder named by its SHA-256, under its own file name (so reports and error messages name the
+file the user chose); files over ``server.maxUploadSize`` are refused first
+(``upload_size_error``). It is previewed with ``ingest.inspect_file`` and loaded
 with ``ingest.ingest_file`` through one short ``write_connection`` - exactly what
 ``invdash ingest`` does, so the page shows the same report and the same error text.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -20,9 +20,11 @@ from invdash import ingest, store
 from invdash.store import ingest as ingest_sql
 from invdash.ui.cache import db_key, read_connection, settings, write_connection
 from invdash.ui.labels import relabel
+from invdash.ui.upload_views import save_upload, saved_upload, upload_size_error
 
 __all__ = [
-    "stored_counts", "recent_ingests", "database_exists", "save_upload", "preview",
+    "stored_counts", "recent_ingests", "database_exists", "save_upload", "saved_upload",
+    "upload_size_error", "preview",
     "mapping_table", "run_ingest",
 ]
 
@@ -48,16 +50,6 @@ def recent_ingests() -> pd.DataFrame:
     """The latest ``ingest_log`` rows, newest first, with display labels."""
     _, log = _stored(db_key())
     return relabel(log.assign(file_sha256=log["file_sha256"].str[:12]))
-
-
-def save_upload(name: str, data: bytes) -> Path:
-    """Write uploaded bytes to ``<tmp>/invdash_uploads/<sha256 prefix>/<name>``; return the path."""
-    folder = Path(tempfile.gettempdir()) / "invdash_uploads" / hashlib.sha256(data).hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(name).name
-    if not path.exists() or path.stat().st_size != len(data):
-        path.write_bytes(data)
-    return path
 
 
 def preview(path: Path, kind: str) -> ingest.FilePreview:

@@ -15,9 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash import alerts, store, suggest
+from invdash import alerts, auth, store, suggest
 from invdash.policy import PolicyParams, kpis, project_stock
 from invdash.store import policy as policy_store
+from invdash.ui import auth_views
 from invdash.ui.cache import db_key, read_connection, settings, write_connection
 
 __all__ = [
@@ -34,14 +35,25 @@ __all__ = [
     "render_projected_stock",
     "render_overview_kpis",
     "current_user",
+    "can",
     "overrides",
     "save_override",
 ]
 
 
 def current_user() -> str:
-    """The user recorded with decisions (settings for now; a login can replace it)."""
-    return settings().user
+    """The signed-in user's name (see ``auth_views.gate``), recorded with alert states."""
+    return _actor().name
+
+
+def _actor() -> auth.User:
+    """The session's user; outside a gated session nobody may decide (role ``planner``)."""
+    return auth_views.current_user() or auth.User(name=settings().user, role="planner")
+
+
+def can(action: str) -> bool:
+    """Whether the session's user may do ``action`` (``approve_orders``, ``set_service_levels``)."""
+    return auth.can(_actor(), action)
 
 
 @st.cache_data(ttl=300, max_entries=8)
@@ -147,10 +159,8 @@ def save_decisions(
     qty: list[float] | None = None,
     reason: str | None = None,
 ) -> int:
-    """Validate and store decisions for ``skus`` (user from the settings)."""
-    rows = suggest.make_decisions(
-        run_id, skus, action=action, user=current_user(), qty=qty, reason=reason
-    )
+    """Validate and store decisions for ``skus`` as the signed-in user (managers only)."""
+    rows = suggest.decide_as(_actor(), run_id, skus, action=action, qty=qty, reason=reason)
     with write_connection() as conn, store.transaction(conn):
         return policy_store.record_decisions(conn, rows)
 
@@ -167,12 +177,14 @@ def overrides() -> pd.DataFrame:
 
 
 def save_override(scope: str, key: str, service_level: float) -> None:
-    """Validate and store a service-level override (per ABC class or per SKU)."""
+    """Validate and store a service-level override (per ABC class or per SKU; managers only)."""
+    actor = _actor()
+    auth.require(actor, "set_service_levels")
     skus = _products(db_key())["sku"].astype(str).tolist()
     key = suggest.check_override(scope, key, service_level, skus=skus)
     with write_connection() as conn, store.transaction(conn):
         policy_store.set_service_level_override(
-            conn, scope=scope, key=key, service_level=service_level, user=current_user()
+            conn, scope=scope, key=key, service_level=service_level, user=actor.name
         )
 
 

@@ -1,0 +1,205 @@
+"""Users, salted password hashes and role permissions for the dashboard (no Streamlit here).
+
+- Users live in a TOML file (``Settings.users_file``, default ``.streamlit/users.toml``), one table
+  per user: ``[users."ann"] role = "manager"`` and ``password = "scrypt$16384$8$1$<salt>$<hash>"``.
+  Only the salted hash is stored: stdlib ``hashlib.scrypt`` with a random 16-byte salt per user,
+  compared with ``hmac.compare_digest``. The file is rewritten atomically (temp file, then
+  ``os.replace``) with mode 0600.
+- Roles: ``planner`` explores and proposes; ``manager`` also approves, edits and rejects orders and
+  changes service-level targets. ``can(user, action)`` answers, ``require`` raises
+  ``PermissionDeniedError``; the core decision path (``suggest.decide_as``) calls ``require``, so
+  the rule holds outside the UI too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from invdash.schema import ConfigError, InvalidDataError, InvdashError
+
+__all__ = [
+    "ROLES",
+    "PERMISSIONS",
+    "User",
+    "UserRecord",
+    "PermissionDeniedError",
+    "hash_password",
+    "verify_password",
+    "load_users",
+    "add_user",
+    "authenticate",
+    "can",
+    "require",
+]
+
+ROLES = ("planner", "manager")
+_PLANNER = frozenset({"explore", "propose"})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "planner": _PLANNER,
+    "manager": _PLANNER
+    | {"approve_orders", "edit_orders", "reject_orders", "set_service_levels"},
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+# scrypt cost: N=2**14, r=8, p=1 (16 MiB, ~50 ms): the interactive-login parameters of RFC 7914.
+_N, _R, _P, _KEY_BYTES = 2**14, 8, 1, 32
+_MIN_PASSWORD = 8
+
+
+class PermissionDeniedError(InvdashError, PermissionError):
+    """The signed-in user's role does not allow the action."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user.
+
+    Args:
+        name: the user name recorded with decisions.
+        role: ``planner`` or ``manager``.
+    """
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """One entry of the users file: name, role and the salted password hash (never the password)."""
+
+    name: str
+    role: str
+    password_hash: str
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$N$r$p$<salt hex>$<hash hex>`` of ``password`` with a fresh random salt."""
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=_KEY_BYTES, maxmem=64 * 2**20
+    )
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether ``password`` matches ``password_hash`` (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = password_hash.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p),
+            dklen=len(digest_hex) // 2, maxmem=64 * 2**20,
+        )  # fmt: skip
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def load_users(path: str | os.PathLike[str]) -> dict[str, UserRecord]:
+    """The users in ``path`` by name; an absent file means no users (``{}``).
+
+    Raises:
+        ConfigError: the file is not valid TOML, or a user lacks a known role or a hash.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"users file {path} is not valid TOML: {err}.") from err
+    users = {}
+    for name, entry in data.get("users", {}).items():
+        role, password_hash = entry.get("role"), entry.get("password")
+        if role not in ROLES or not isinstance(password_hash, str):
+            raise ConfigError(
+                f"users file {path}: user {name!r} needs role (planner or manager) and password "
+                "(a hash); recreate it with `invdash user add NAME --role ROLE`."
+            )
+        users[name] = UserRecord(name=name, role=role, password_hash=password_hash)
+    return users
+
+
+def _render(users: dict[str, UserRecord]) -> str:
+    lines = ["# invdash users: salted scrypt hashes only. Edit with `invdash user add`.", ""]
+    for record in users.values():
+        # json.dumps writes a valid TOML basic string for these ASCII names and hashes.
+        lines += [f"[users.{json.dumps(record.name)}]", f"role = {json.dumps(record.role)}"]
+        lines += [f"password = {json.dumps(record.password_hash)}", ""]
+    return "\n".join(lines)
+
+
+def add_user(path: str | os.PathLike[str], name: str, role: str, password: str) -> UserRecord:
+    """Create or update ``name`` in the users file with a new salted hash (atomic rewrite).
+
+    Raises:
+        InvalidDataError: a bad name, an unknown role or a password under 8 characters.
+    """
+    if not _NAME.match(name):
+        raise InvalidDataError(
+            f"user name {name!r} must be 1-64 letters, digits, '.', '_', '@' or '-'."
+        )
+    if role not in ROLES:
+        raise InvalidDataError(f"role must be one of {', '.join(ROLES)}, got {role!r}.")
+    if len(password) < _MIN_PASSWORD:
+        raise InvalidDataError(f"the password must have at least {_MIN_PASSWORD} characters.")
+    path = Path(path)
+    users = load_users(path)
+    users[name] = UserRecord(name=name, role=role, password_hash=hash_password(password))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(_render(users))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return users[name]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not a password", salt=b"\0" * 16)
+
+
+def authenticate(users: dict[str, UserRecord], name: str, password: str) -> User | None:
+    """The ``User`` when ``name`` exists and ``password`` matches, else None.
+
+    An unknown name still costs one hash, so timing does not tell which names exist.
+    """
+    record = users.get(name)
+    if record is None:
+        verify_password(password, _dummy_hash())
+        return None
+    if not verify_password(password, record.password_hash):
+        return None
+    return User(name=record.name, role=record.role)
+
+
+def can(user: User | None, action: str) -> bool:
+    """Whether ``user``'s role allows ``action`` (``explore``, ``propose``, ``approve_orders``,
+    ``edit_orders``, ``reject_orders``, ``set_service_levels``)."""
+    return user is not None and action in PERMISSIONS.get(user.role, frozenset())
+
+
+def require(user: User | None, action: str) -> None:
+    """Raise ``PermissionDeniedError`` unless ``user`` may do ``action``."""
+    if not can(user, action):
+        who = "nobody is signed in" if user is None else f"{user.name} is a {user.role}"
+        raise PermissionDeniedError(
+            f"{action.replace('_', ' ')} needs the manager role; {who}. Ask a manager."
+        )
