@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash import store
@@ -18,16 +16,6 @@ from invdash.store import forecasts as run_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/model_quality.py"
-
-
-@pytest.fixture
-def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _store_run(db: Path, *, n_skus: int = 12) -> None:

@@ -9,24 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash import store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/replay.py"
-
-
-@pytest.fixture
-def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _last_sales_day(db: Path):

@@ -11,24 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash.ui import state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/sku_explorer.py"
-
-
-@pytest.fixture
-def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _session() -> AppTest:

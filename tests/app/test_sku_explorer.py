@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -40,16 +39,6 @@ def _open(selected: str | None = None) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-@pytest.fixture
-def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_db_copy
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _top_seller(db: Path) -> str:
