@@ -2,8 +2,9 @@
 
 ``invdash forecast (--db PATH | --csv FILE [--future FILE]) [--horizon 28] [--model auto|NAME]
 [--sku S ...] [--out FILE]`` writes ``sku, date, model, mean, p10, p50, p90`` (``--all-quantiles``
-adds p05..p99). With ``--db`` the run is stored in DuckDB (``forecast_runs`` and friends). A
-progress bar goes to stderr. ``--csv`` files go through ``invdash.ingest`` (the same checks and
+adds p05..p99). With ``--db`` the run is stored in DuckDB (``forecast_runs`` and friends)
+unless ``--sku`` limits it to some SKUs (the stored run is every SKU's forecast). A progress bar
+goes to stderr. ``--csv`` files go through ``invdash.ingest`` (the same checks and
 messages as ``invdash ingest``) into an in-memory store, so sales or order-line exports work.
 """
 
@@ -166,8 +167,12 @@ def run(args: argparse.Namespace) -> int:
         future=_read_future(args.future), seed=args.seed, folds=args.folds, skus=args.sku,
         progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural,
     )
-    if not args.csv:
+    if not args.csv and not args.sku:
         _save(args, result, data_version=version)
+    elif not args.csv and not args.quiet:
+        # A run for some SKUs is not stored: the dashboard and `invdash reorder` take the latest
+        # stored run as the forecast of every SKU.
+        print("forecast for selected SKUs only: shown, not stored", file=sys.stderr)
     write_frame(output_frame(result.forecasts, all_quantiles=args.all_quantiles), args.out)
     return 0
 

@@ -78,3 +78,20 @@ def test_forecast_db_stores_the_run(demo_db_copy, capsys):
     finally:
         conn.close()
     assert len(runs) == 1 and runs["horizon"].iloc[0] == 7 and runs["status"].iloc[0] == "done"
+
+
+def test_a_forecast_of_some_skus_is_not_stored_as_the_shops_run(demo_db_copy, capsys):
+    from invdash import store
+    from invdash.cli import main
+    from invdash.store.forecasts import list_runs
+
+    conn = store.connect_read_only(demo_db_copy)
+    sku = str(store.read_table(conn, "sales")["sku"].iloc[0])
+    conn.close()
+    assert main(["forecast", "--db", str(demo_db_copy), "--sku", sku, "--model", "ma"]) == 0
+    assert "not stored" in capsys.readouterr().err
+    conn = store.connect_read_only(demo_db_copy)
+    try:
+        assert list_runs(conn).empty
+    finally:
+        conn.close()
