@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.forecast.baseline import PanelForecaster
+from invdash.forecast.fusion import members_of
 from invdash.forecast.panel import Panel, shop_weekday_share, to_panel
 from invdash.schema import DATE, MEAN, MODEL, PROMO, SKU, InvalidDataError
 
@@ -198,12 +199,6 @@ def _fused_means(panel: Panel, members: tuple[str, ...], h: int, seed: int) -> n
     return np.clip(np.mean(means, axis=0), 0.0, None)
 
 
-def _members(model: str) -> tuple[str, ...]:
-    if model.startswith("ens(") and model.endswith(")"):
-        return tuple(model[4:-1].split("+"))
-    return (model,)
-
-
 def _feature_values(
     level: float, components: dict[str, np.ndarray], promo: np.ndarray, dates: pd.DatetimeIndex
 ) -> dict[str, str]:
@@ -352,7 +347,7 @@ class ForecastExplainer:
             self.panel,
             row,
             self.promo[row],
-            members=_members(model),
+            members=members_of(model),
             h=len(dates),
             seed=self.seed,
         )

@@ -23,7 +23,10 @@ from invdash.forecast.backtest import BacktestResult
 from invdash.forecast.metrics import rmsse
 from invdash.schema import SKU
 
-__all__ = ["Candidate", "candidate_set", "choose_models", "combine_means", "combine_by_choice"]
+__all__ = [
+    "Candidate", "candidate_set", "members_of", "choose_models", "combine_means",
+    "combine_by_choice",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,14 @@ class Candidate:
 
     name: str
     members: tuple[str, ...]
+
+
+def members_of(model: str) -> tuple[str, ...]:
+    """The member models of a candidate name: ``"ens(ets+sba)"`` -> ``("ets", "sba")``,
+    a single model ``"ets"`` -> ``("ets",)``. The inverse of ``candidate_set``'s naming."""
+    if model.startswith("ens(") and model.endswith(")"):
+        return tuple(model[4:-1].split("+"))
+    return (model,)
 
 
 def candidate_set(models: list[str], *, max_members: int = 3) -> list[Candidate]:

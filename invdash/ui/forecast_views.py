@@ -29,6 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from invdash import store
+from invdash.forecast.fusion import members_of
 from invdash.schema import DATE, MEAN, MODEL, QTY, SKU
 from invdash.ui.cache import db_key, read_connection, write_connection
 from invdash.ui.labels import label, relabel
@@ -292,13 +293,6 @@ def chosen_model(run: Any, sku: str) -> dict[str, Any] | None:
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def _members(model: str) -> list[str]:
-    """``"ens(ets+sba)"`` -> ``["ets", "sba"]``; a single model -> ``[model]``."""
-    if model.startswith("ens(") and model.endswith(")"):
-        return model[4:-1].split("+")
-    return [model]
-
-
 def sku_accuracy(run: Any, sku: str) -> pd.DataFrame:
     """Backtest accuracy of every model next to the chosen one for ``sku``.
 
@@ -314,7 +308,7 @@ def sku_accuracy(run: Any, sku: str) -> pd.DataFrame:
     if "demand_class" in backtest and choice.get("demand_class") in set(backtest["demand_class"]):
         backtest = backtest[backtest["demand_class"] == choice["demand_class"]]
     table = backtest.copy()
-    table["chosen"] = table[MODEL].isin(_members(str(choice[MODEL])))
+    table["chosen"] = table[MODEL].isin(members_of(str(choice[MODEL])))
     columns = [MODEL, "chosen", *[m for m in METRICS if m in table]]
     order = [m for m in ("rmsse", "mase") if m in table][:1] or [MODEL]
     return table[columns].sort_values(order).reset_index(drop=True)
