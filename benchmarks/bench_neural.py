@@ -30,7 +30,7 @@ from invdash.forecast.metrics import (
     scaled_pinball_loss,
     wape_parts,
 )
-from invdash.forecast.neural import GlobalNeuralForecaster
+from invdash.forecast.models.neural import GlobalNeuralForecaster
 from invdash.schema import DATE, MEAN, QTY, QUANTILE_COLUMNS, QUANTILES, SKU
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "online_retail"

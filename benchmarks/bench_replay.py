@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invdash.simulate import InvdashPolicyOptions, ReplayParams, fill_rate_curve
+from invdash.replay import InvdashPolicyOptions, ReplayParams, fill_rate_curve
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "online_retail"
 # The textbook policy needs targets far above 99 % to reach a 95 % fill rate on this data, so its

@@ -3,7 +3,7 @@
 One prepared, time-bounded script. It runs two workers, each in its own subprocess with a timeout:
 
 - ``cuda``: the full panel (``--skus``, default 30,000 SKUs x ``--days`` 730) on the GPU chosen by
-  ``invdash.forecast.device`` (bf16 autocast). Skipped with a message when CUDA is unavailable.
+  ``invdash.runtime.device`` (bf16 autocast). Skipped with a message when CUDA is unavailable.
 - ``cpu``: the same model and training settings (single-threaded by design, see ``neural.py``)
   on the first ``--cpu-skus`` SKUs with ``--cpu-windows`` windows per epoch
   (``CUDA_VISIBLE_DEVICES=""``, so the device module picks the CPU); its time for the full panel
@@ -89,8 +89,8 @@ def run_worker(args: argparse.Namespace) -> dict:
     """Generate, hold out, fit, forecast, score; returns the measured numbers."""
     import torch
 
-    from invdash.forecast.device import device_name
-    from invdash.forecast.neural import GlobalNeuralForecaster
+    from invdash.forecast.models.neural import GlobalNeuralForecaster
+    from invdash.runtime.device import device_name
 
     started = time.perf_counter()
     sales = generate_panel(args.skus, args.days, seed=0)

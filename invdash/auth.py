@@ -7,7 +7,7 @@
   ``os.replace``) with mode 0600.
 - Roles: ``planner`` explores and proposes; ``manager`` also approves, edits and rejects orders and
   changes service-level targets. ``can(user, action)`` answers, ``require`` raises
-  ``PermissionDeniedError``; the core decision path (``suggest.decide_as``) calls ``require``, so
+  ``PermissionDeniedError``; the core decision path (``reorder.decide_as``) calls ``require``, so
   the rule holds outside the UI too.
 """
 

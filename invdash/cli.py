@@ -1,7 +1,9 @@
 """The ``invdash`` command line: the same jobs as the dashboard, for batch runs and scripts.
 
 Contract (stable names and flags): ``invdash demo | ingest | forecast | backtest | explain |
-reorder | simulate | recommend``, plus ``invdash user add`` for the dashboard's logins.
+reorder | replay | recommend``, plus ``invdash user add`` for the dashboard's logins.
+``invdash simulate`` is the earlier name of ``invdash replay`` and stays as an alias, so scripts
+written against it keep working.
 Exit 0 on success, 2 on invalid input (a short message on
 stderr naming the file, column, rows and fix; no traceback), 1 on an unexpected error.
 
@@ -29,14 +31,19 @@ COMMANDS = {
     "backtest": "rolling-origin backtest: accuracy per model and demand class",
     "explain": "SHAP explanation of a SKU's forecast",
     "reorder": "reorder suggestions from the stock policy",
-    "simulate": "replay the stock policy over history against the textbook policy",
+    "replay": "replay the stock policy over history against the textbook policy",
+    "simulate": "alias of `replay` (its earlier name)",
     "recommend": "inventory-aware product recommendations",
     "user": "create or update a dashboard user (role planner or manager; password hashed)",
 }
 
 
+#: Subcommands served by another command's module (old names kept for scripts).
+ALIASES = {"simulate": "replay"}
+
+
 def _command_module(name: str):  # noqa: ANN202 - a module object
-    return importlib.import_module(f"invdash.commands.{name}")
+    return importlib.import_module(f"invdash.commands.{ALIASES.get(name, name)}")
 
 
 def build_parser() -> argparse.ArgumentParser:

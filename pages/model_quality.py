@@ -10,11 +10,6 @@ from invdash.ui.labels import label, relabel
 
 auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Model Quality")
-unavailable = views.forecasting_unavailable()
-if unavailable:
-    st.info(unavailable)
-    st.stop()
-
 try:
     run = views.newest_run()
     current = views.is_current(run)

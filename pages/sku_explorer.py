@@ -30,13 +30,6 @@ sku = st.selectbox(
 )
 st.session_state[state.SELECTED_SKU] = sku
 
-unavailable = views.forecasting_unavailable()
-if unavailable:
-    st.info(unavailable)
-    history = views.sku_history(sku)
-    st.plotly_chart(charts.fan_chart(history, views.sku_forecasts(None, sku)))
-    st.stop()
-
 with st.form("sku_explorer_form", border=False):
     left, right, _ = st.columns([2, 1, 3])
     model = left.selectbox(

@@ -81,11 +81,6 @@ st.dataframe(
     column_config={label("date"): st.column_config.DateColumn(format="YYYY-MM-DD")},
 )
 
-unavailable = views.forecasting_unavailable()
-if unavailable:
-    st.info(unavailable)
-    st.stop()
-
 with st.form("upload_forecast_form", border=False):
     left, right, _ = st.columns([2, 1, 3])
     model = left.selectbox(

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Backtest and write the table."""
     from invdash.forecast.backtest import run_backtest
-    from invdash.forecast.engine import MODELS, auto_model_factories, available_models
+    from invdash.forecast.registry import MODELS, auto_model_factories, available_models
 
     if args.model == "auto":
         models = auto_model_factories(seed=args.seed)

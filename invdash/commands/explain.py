@@ -41,7 +41,7 @@ def _stored_run(args: argparse.Namespace, sales: pd.DataFrame):  # noqa: ANN202 
     """The latest stored run for the current data when it is the run asked for."""
     from invdash import store
     from invdash.commands._common import db_path
-    from invdash.store.forecasts import load_latest_run
+    from invdash.forecast.stored import load_latest_run
 
     conn = store.connect_read_only(db_path(args))
     try:

@@ -111,10 +111,6 @@ def read_source_versioned(
         from invdash import store
 
         path = db_path(args)
-        if not Path(path).exists():
-            raise InvalidDataError(
-                f"database {path} does not exist; run 'invdash demo' or 'invdash ingest' first."
-            )
         conn = store.connect_read_only(path)
         try:
             sales = store.load_sales(conn, skus=args.sku)
@@ -179,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _save(args: argparse.Namespace, result, *, data_version: str | None) -> None:  # noqa: ANN001
     from invdash import store
-    from invdash.store.forecasts import save_run
+    from invdash.forecast.stored import save_run
 
     conn = store.connect(db_path(args))
     try:

@@ -73,11 +73,7 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - a DuckDB connection
         ingest_file(conn, args.orders, kind="order_lines")
         return conn, False
     path = load_settings(args.db).db_path
-    if not path.exists():
-        raise InvalidDataError(
-            f"database {path} does not exist; build it with `invdash demo "
-            f"--db {path}` or pass --orders FILE."
-        )
+    store.require_database(path)
     return store.connect(path), True
 
 
@@ -91,7 +87,7 @@ def _query(built, args: argparse.Namespace) -> pd.DataFrame:  # noqa: ANN001
 
 
 def _record(conn, built, seconds: float, choice) -> None:  # noqa: ANN001
-    from invdash.forecast.device import device_name
+    from invdash.runtime.device import device_name
     from invdash.store import recs as recs_store
 
     with store.transaction(conn):

@@ -16,7 +16,6 @@ import sys
 from invdash import store
 from invdash.commands._common import add_db_argument, db_path, write_frame
 from invdash.policy import PolicyParams
-from invdash.schema import InvalidDataError
 
 __all__ = ["add_arguments", "run"]
 
@@ -47,32 +46,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute (or reuse) the policy run and write the reorder table."""
-    from invdash import suggest
+    from invdash import reorder
     from invdash.commands.forecast import ProgressBar
 
     params = PolicyParams(service_level=args.service_level, review_period_days=args.review_days)
     path = db_path(args)
-    if not path.exists():
-        raise InvalidDataError(
-            f"database {path} does not exist; build it with `invdash demo --db {path}` or load "
-            "data with `invdash ingest FILE --db PATH`."
-        )
+    store.require_database(path)
     conn = store.connect(path)
     try:
-        forecast = suggest.latest_forecast(conn)
-        if forecast is None:
-            if not args.quiet:
-                print("no forecast for the current data; forecasting now", file=sys.stderr)
-            forecast = suggest.forecast_and_store(
-                conn, model=args.model, progress=ProgressBar(enabled=not args.quiet)
-            )
         if not args.quiet:
-            print("calibrating the demand uncertainty on past forecasts", file=sys.stderr)
-        params = suggest.calibrate_params(conn, params, model=args.model)
-        policy_run = suggest.ensure_policy_run(
-            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+            print("forecast (when the data changed), calibration, policy", file=sys.stderr)
+        policy_run = reorder.prepare_reorder_run(
+            conn, params, model=args.model, progress=ProgressBar(enabled=not args.quiet)
         )
-        report = suggest.reorder_report(policy_run.table, store.load_products(conn))
+        report = reorder.reorder_report(policy_run.table, store.load_products(conn))
     finally:
         conn.close()
     for column in ("order_by_date", "stockout_date"):

@@ -17,13 +17,10 @@ Design:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.base import Forecaster
-from invdash.forecast.baseline import PanelForecaster
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.metrics import (
     interval_coverage,
@@ -33,6 +30,8 @@ from invdash.forecast.metrics import (
     scaled_pinball_loss,
     wape_parts,
 )
+from invdash.forecast.models.base import Forecaster
+from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,
@@ -41,6 +40,8 @@ from invdash.forecast.panel import (
     truncate_panel,
     weekday_profile,
 )
+from invdash.forecast.registry import auto_model_factories
+from invdash.forecast.results import BacktestFold, BacktestResult
 from invdash.schema import DATE, MEAN, QUANTILE_COLUMNS, SKU, ConfigError, validate_sales
 
 __all__ = [
@@ -50,38 +51,6 @@ __all__ = [
 
 Progress = Callable[[int, int, str], None]
 METRIC_COLUMNS = ("mase", "rmsse", "wape", "bias", "spl", "coverage80")
-
-
-@dataclass(frozen=True)
-class BacktestFold:
-    """Out-of-sample data of one origin (rows: ``skus``; columns: the ``h`` test days)."""
-
-    origin: pd.Timestamp
-    skus: np.ndarray
-    actual: np.ndarray
-    scale_abs: np.ndarray
-    scale_sq: np.ndarray
-    dispersion: np.ndarray
-    means: Mapping[str, np.ndarray]
-    integer_rows: np.ndarray
-
-
-@dataclass(frozen=True)
-class BacktestResult:
-    """Backtest output.
-
-    Attributes:
-        per_sku: ``sku, model, fold, demand_class`` and the metric columns (plus the sums
-            ``abs_error, error, actual_sum`` behind WAPE and bias).
-        summary: ``model, demand_class, n_skus`` and the metric columns.
-        folds: out-of-sample means per fold, for the fusion step.
-        classes: ``sku, adi, cv2, demand_class`` of every SKU.
-    """
-
-    per_sku: pd.DataFrame
-    summary: pd.DataFrame
-    folds: tuple[BacktestFold, ...]
-    classes: pd.DataFrame
 
 
 def run_backtest(  # noqa: PLR0913 - the documented engine API
@@ -105,8 +74,6 @@ def run_backtest(  # noqa: PLR0913 - the documented engine API
     """
     validate_sales(sales)
     if models is None:
-        from invdash.forecast.engine import auto_model_factories
-
         models = auto_model_factories(seed=seed)
     panel = to_panel(sales)
     return backtest_panel(

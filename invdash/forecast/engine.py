@@ -22,29 +22,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from invdash.forecast.backtest import (
-    BacktestResult,
     backtest_panel,
     fold_metrics,
     forecast_matrices,
     summarise,
 )
-from invdash.forecast.base import Forecaster, finalize_forecasts
-from invdash.forecast.baseline import (
-    MovingAverageForecaster,
-    PanelForecaster,
-    SeasonalNaiveForecaster,
-    TrendMovingAverageForecaster,
-)
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fusion import choose_models, combine_by_choice
-from invdash.forecast.intermittent import CrostonForecaster, SBAForecaster, TSBForecaster
+from invdash.forecast.models.base import Forecaster, finalize_forecasts
+from invdash.forecast.models.baseline import (
+    PanelForecaster,
+)
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,
@@ -54,76 +48,15 @@ from invdash.forecast.panel import (
     weekday_profile,
 )
 from invdash.forecast.quantiles import calibrate_spread
-from invdash.forecast.statistical import ArimaForecaster, DampedTrendForecaster, ETSForecaster
+from invdash.forecast.registry import MODELS, auto_model_factories, available_models
+from invdash.forecast.results import BacktestResult, ForecastRun
 from invdash.schema import SKU, ConfigError, InvalidDataError, validate_sales
 
-__all__ = [
-    "ForecastRun", "MODELS", "AUTO_MODELS", "run_forecast", "available_models",
-    "auto_model_factories",
-]
+__all__ = ["run_forecast"]
 
 Progress = Callable[[int, int, str], None]
 
-MODELS: dict[str, type[Forecaster]] = {
-    "naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster,
-    "ma_trend": TrendMovingAverageForecaster, "ets": ETSForecaster,
-    "holt": DampedTrendForecaster, "arima": ArimaForecaster, "croston": CrostonForecaster,
-    "sba": SBAForecaster, "tsb": TSBForecaster,
-}
-try:  # the neural and similar-products models are optional parts (other modules)
-    from invdash.forecast.neural import GlobalNeuralForecaster
-
-    MODELS["neural"] = GlobalNeuralForecaster
-except ImportError:  # pragma: no cover - depends on the install
-    pass
-try:
-    from invdash.forecast.coldstart import SimilarProductForecaster
-
-    MODELS["coldstart"] = SimilarProductForecaster
-except ImportError:  # pragma: no cover
-    pass
-
-#: The fast models the auto pipeline backtests and fuses.
-AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb")
 _MIN_HISTORY_DAYS = 28
-
-
-@dataclass(frozen=True)
-class ForecastRun:
-    """A forecast run: forecasts, the per-SKU choice, the backtest table and run facts.
-
-    Attributes:
-        forecasts: ``sku, date, model, mean, p05 .. p99``; ``model`` is the chosen candidate.
-        choices: ``sku, model, demand_class, reason, score`` (score: backtest RMSSE).
-        backtest: ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``.
-        device: ``cpu`` or the CUDA device name when the neural model ran.
-        duration_s: wall time of the run, in seconds.
-        horizon: days forecast.
-        model_param: the ``model`` argument (``auto`` or a model name).
-        run_id, created_at, data_version: set when the run comes from the store.
-    """
-
-    forecasts: pd.DataFrame
-    choices: pd.DataFrame
-    backtest: pd.DataFrame
-    device: str
-    duration_s: float
-    horizon: int
-    model_param: str
-    run_id: str | None = None
-    created_at: pd.Timestamp | None = None
-    data_version: str | None = None
-
-
-def available_models() -> list[str]:
-    """Names accepted by ``model=`` / ``--model``: ``auto`` plus every registered model."""
-    return ["auto", *MODELS]
-
-
-def auto_model_factories(*, seed: int = 0, use_neural: bool = False) -> dict[str, Callable]:
-    """Factories of the auto model set (plus ``neural`` when asked for and installed)."""
-    names = [*AUTO_MODELS, *(["neural"] if use_neural and "neural" in MODELS else [])]
-    return {name: partial(MODELS[name], seed=seed) for name in names}
 
 
 def _check_arguments(model: str, horizon: int, folds: int) -> None:
@@ -214,7 +147,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
 def _device(neural_ran: bool) -> str:
     if not neural_ran:
         return "cpu"
-    from invdash.forecast.device import device_name
+    from invdash.runtime.device import device_name
 
     return device_name()
 

@@ -19,8 +19,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.backtest import BacktestResult
 from invdash.forecast.metrics import rmsse
+from invdash.forecast.results import BacktestResult
 from invdash.schema import SKU
 
 __all__ = [

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.backtest import BacktestResult
 from invdash.forecast.fusion import combine_by_choice
 from invdash.forecast.metrics import interval_coverage, scaled_pinball_loss
 from invdash.forecast.panel import count_quantiles
+from invdash.forecast.results import BacktestResult
 from invdash.schema import QUANTILE_COLUMNS, SKU
 
 __all__ = ["SPREAD_GRID", "calibrate_spread"]

@@ -11,7 +11,9 @@ Design:
   purchase orders arriving, for the chart and the alerts.
 - ``formulas``: textbook closed forms (newsvendor, base stock, (r, Q), EOQ) with known answers,
   and ``textbook_policy``, the normal z sigma sqrt(L + R) baseline the replay compares against.
-- ``kpis``: fill rate, stockout rate, stock value, turns and days of supply from history.
+- ``planning``: the SKUs planned on a day and their whole-day lead times.
+- ``calibration``: the level uncertainty over L + R from past forecast errors (imports the
+  forecast engine, so it is not re-exported here: ``from invdash.policy.calibration import ...``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from invdash.policy.formulas import (
     reorder_point_fill_rate,
     textbook_policy,
 )
-from invdash.policy.kpis import StockKpis, kpis
 from invdash.policy.params import SERVICE_MEASURES, PolicyParams
 from invdash.policy.projection import project_stock
 from invdash.policy.table import (
@@ -74,6 +75,4 @@ __all__ = [
     "economic_order_quantity",
     "NewsvendorResult",
     "EOQResult",
-    "kpis",
-    "StockKpis",
 ]

@@ -1,6 +1,7 @@
 """Content similarity from product titles: substitutes and cold-start items.
 
-Design: titles are embedded once with the offline MiniLM encoder (``invdash.text.embed_texts``,
+Design: titles are embedded once with the offline MiniLM encoder
+(``invdash.runtime.embeddings.embed_texts``,
 unit vectors, so a dot product is the cosine similarity). A **substitute** for SKU a is a SKU b
 with cosine(title_a, title_b) >= ``min_similarity`` and, when the catalogue has categories, the
 same category: a shopper who wanted a red lunch bag takes a pink lunch bag, not a doormat. A
@@ -32,7 +33,7 @@ class TitleSimilarity:
 
     def fit(self, products: pd.DataFrame) -> TitleSimilarity:
         """Embed the titles of ``products`` (``sku, name[, category]``)."""
-        from invdash.text import embed_texts
+        from invdash.runtime.embeddings import embed_texts
 
         if SKU not in products or "name" not in products:
             raise InvalidDataError("products need sku and name columns for title similarity.")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from invdash.forecast.device import autocast, torch_device
+from invdash.runtime.device import autocast, torch_device
 from invdash.schema import ConfigError, NotFittedError
 
 __all__ = ["SASRec"]

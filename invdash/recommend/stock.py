@@ -139,16 +139,16 @@ def _from_policy_table(
 def _policy_source(
     conn: duckdb.DuckDBPyConnection, on_hand: pd.DataFrame
 ) -> tuple[pd.DataFrame, str] | None:
-    from invdash.store import policy as policy_store
+    from invdash.store import reorder as reorder_store
 
-    latest = policy_store.latest_policy_run(conn)
+    latest = reorder_store.latest_policy_run(conn)
     if len(latest):
-        table = policy_store.load_suggestions(conn, str(latest["run_id"].iloc[0]))
+        table = reorder_store.load_suggestions(conn, str(latest["run_id"].iloc[0]))
         if len(table):
             return table, "policy"
-    from invdash.store import forecasts as forecast_store
+    from invdash.forecast.stored import load_latest_run
 
-    run = forecast_store.load_latest_run(conn)
+    run = load_latest_run(conn)
     if run is None or run.forecasts.empty:
         return None
     from invdash.policy import PolicyParams, compute_policy

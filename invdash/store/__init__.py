@@ -35,6 +35,7 @@ from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "connect",
+    "require_database",
     "connect_read_only",
     "transaction",
     "migrate",
@@ -97,16 +98,26 @@ def connect(path: str | Path, *, wait_s: float = _BUSY_WAIT_S) -> duckdb.DuckDBP
     return conn
 
 
-def connect_read_only(
-    path: str | Path, *, wait_s: float = _BUSY_WAIT_S
-) -> duckdb.DuckDBPyConnection:
-    """Open an existing database read-only (dashboard pages)."""
+def require_database(path: str | Path) -> Path:
+    """``path`` when the database file exists (the CLI and the pages check this first).
+
+    Raises:
+        InvalidDataError: no such file, with how to create one.
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidDataError(
             f"database {path} does not exist; build it with `invdash demo --db {path}` "
             "or load data with `invdash ingest FILE --db PATH`."
         )
+    return path
+
+
+def connect_read_only(
+    path: str | Path, *, wait_s: float = _BUSY_WAIT_S
+) -> duckdb.DuckDBPyConnection:
+    """Open an existing database read-only (dashboard pages)."""
+    path = require_database(path)
     conn = _open(path, read_only=True, wait_s=wait_s)
     found = schema_version(conn)
     if found < SCHEMA_VERSION:

@@ -6,25 +6,36 @@ Design:
 - ``load_latest_run(conn, data_version=...)`` finds the newest run made on the given data, so the
   dashboard reuses results until the data change.
 - Writes go through ``store.upsert_frame`` inside one ``store.transaction`` (all or nothing).
-Registered as migration 2 in ``store/schema.py``. ``invdash.store`` and the engine are imported
-inside the functions: ``store.schema`` imports this module while ``invdash.store`` loads.
+Registered as migration 2 in ``store/schema.py``. This module knows tables and frames only: the
+``ForecastRun`` record is assembled from them in ``invdash.forecast.stored`` (the data layer
+does not depend on the forecast engine). ``transaction`` and ``upsert_frame`` are imported inside
+``save_run`` because ``store.schema`` imports this module while ``invdash.store`` itself loads.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import duckdb
 import pandas as pd
 
-if TYPE_CHECKING:
-    from invdash.forecast.engine import ForecastRun
-
 __all__ = [
-    "DDL", "save_run", "load_run", "load_latest_run", "load_run_forecasts", "load_run_choices",
-    "load_backtest_metrics", "list_runs",
+    "DDL", "RunRecord", "save_run", "load_run_facts", "latest_run_id", "load_run_forecasts",
+    "load_run_choices", "load_backtest_metrics", "list_runs",
 ]
+
+
+class RunRecord(Protocol):
+    """What ``save_run`` stores of a run (``invdash.forecast.results.ForecastRun`` has it)."""
+
+    forecasts: pd.DataFrame
+    choices: pd.DataFrame
+    backtest: pd.DataFrame
+    device: str
+    duration_s: float
+    horizon: int
+    model_param: str
 
 _QUANTILE_DDL = ", ".join(
     f"{c} DOUBLE" for c in ("p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99")
@@ -76,8 +87,8 @@ DDL: tuple[str, ...] = (
 )
 
 
-def save_run(conn: duckdb.DuckDBPyConnection, run: ForecastRun, *, data_version: str) -> str:
-    """Store a ``ForecastRun`` atomically; returns its new ``run_id``.
+def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: str) -> str:
+    """Store a forecast run atomically; returns its new ``run_id``.
 
     Args:
         conn: a read-write connection.
@@ -147,28 +158,19 @@ def load_backtest_metrics(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Da
     ).df()
 
 
-def load_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> ForecastRun | None:
-    """The stored run ``run_id`` as a ``ForecastRun`` (None when there is no such run)."""
-    from invdash.forecast.engine import ForecastRun
-
-    row = conn.execute(
+def load_run_facts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
+    """The ``forecast_runs`` row of ``run_id`` as a dict (None when there is no such run)."""
+    frame = conn.execute(
         "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s "
         "FROM forecast_runs WHERE run_id = ?", [run_id],
-    ).fetchone()
-    if row is None:
-        return None
-    return ForecastRun(
-        forecasts=load_run_forecasts(conn, run_id), choices=load_run_choices(conn, run_id),
-        backtest=load_backtest_metrics(conn, run_id), device=row[5] or "cpu",
-        duration_s=float(row[6] or 0.0), horizon=int(row[3]), model_param=row[4],
-        run_id=row[0], created_at=pd.Timestamp(row[1]), data_version=row[2],
-    )
+    ).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def load_latest_run(
+def latest_run_id(
     conn: duckdb.DuckDBPyConnection, *, data_version: str | None = None
-) -> ForecastRun | None:
-    """The newest stored run (only runs made on ``data_version`` when given), or None."""
+) -> str | None:
+    """Id of the newest finished run (only runs made on ``data_version`` when given), or None."""
     if data_version is None:
         row = conn.execute(
             "SELECT run_id FROM forecast_runs WHERE status = 'done' "
@@ -179,4 +181,4 @@ def load_latest_run(
             "SELECT run_id FROM forecast_runs WHERE status = 'done' AND data_version = ? "
             "ORDER BY created_at DESC, run_id LIMIT 1", [data_version],
         ).fetchone()
-    return None if row is None else load_run(conn, row[0])
+    return None if row is None else row[0]

@@ -11,8 +11,8 @@ registered here as their own migration.
 from __future__ import annotations
 
 from invdash.store import forecasts as _forecasts
-from invdash.store import policy as _policy
 from invdash.store import recs as _recs
+from invdash.store import reorder as _policy
 
 __all__ = ["MIGRATIONS", "CORE_TABLES", "SCHEMA_VERSION"]
 

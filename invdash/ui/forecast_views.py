@@ -3,15 +3,13 @@
 Design:
 - Pages stay thin: they read widgets and call this module; every frame shaping and every chart
   lives here, and every core call goes through ``invdash.forecast.engine`` and
-  ``invdash.store.forecasts`` (the same functions the ``invdash forecast`` CLI uses).
+  ``invdash.forecast.stored`` (the same functions the ``invdash forecast`` CLI uses).
 - Reads are ``st.cache_data`` wrappers whose first argument is ``db_key()``, so they are reused
   until the database file changes. The all-SKU forecast run is stored in DuckDB and looked up by
   ``store.data_version``: it is reused until the sales, inventory or products change.
 - A forecast for one SKU on demand is cached (not stored: the stored run stays the all-SKU one).
 - Heavy work (forecast runs) only happens when a page calls ``run_all_forecasts`` /
   ``forecast_sku`` / ``forecast_frame`` behind a button; progress goes to an ``st.progress`` bar.
-- The engine is imported lazily: while it is missing, ``forecasting_unavailable()`` says why and
-  the pages show that instead of failing.
 - Products without any sales are not passed to the engine (it forecasts only SKUs with sales,
   and its cold-start path currently fails on products it has no panel row for).
 - Reading uploads lives in ``upload_views``.
@@ -21,7 +19,6 @@ Design:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -29,13 +26,17 @@ import pandas as pd
 import streamlit as st
 
 from invdash import store
+from invdash.forecast import stored as forecast_stored
+from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import members_of
+from invdash.forecast.registry import available_models
+from invdash.runtime.device import device_name
 from invdash.schema import DATE, MEAN, MODEL, QTY, SKU
+from invdash.store import forecasts as forecast_store
 from invdash.ui.cache import db_key, read_connection, write_connection
 from invdash.ui.labels import label, relabel
 
 __all__ = [
-    "forecasting_unavailable",
     "model_choices",
     "sku_catalog",
     "sku_formatter",
@@ -64,33 +65,9 @@ __all__ = [
 METRICS = ("mase", "rmsse", "wape", "bias", "spl", "coverage80")
 
 
-def _engine() -> Any:
-    return importlib.import_module("invdash.forecast.engine")
-
-
-def _run_store() -> Any:
-    return importlib.import_module("invdash.store.forecasts")
-
-
-def forecasting_unavailable() -> str | None:
-    """Why forecasting can't run in this installation, or None when it can."""
-    try:
-        engine, runs = _engine(), _run_store()
-    except ImportError as err:
-        return f"Forecasting is not available in this installation yet ({err})."
-    for module, names in (
-        (engine, ("run_forecast", "available_models")),
-        (runs, ("save_run", "load_latest_run", "list_runs")),
-    ):
-        missing = [n for n in names if not hasattr(module, n)]
-        if missing:
-            return f"Forecasting is not available yet ({module.__name__} lacks {missing[0]})."
-    return None
-
-
 def model_choices() -> list[str]:
     """``auto`` (backtest fusion) followed by every single model the engine offers."""
-    return ["auto", *[m for m in _engine().available_models() if m != "auto"]]
+    return ["auto", *[m for m in available_models() if m != "auto"]]
 
 
 # -- cached reads -------------------------------------------------------------------------------
@@ -144,7 +121,7 @@ def sku_history(sku: str) -> pd.DataFrame:
 def _latest_run(key: str, current_only: bool) -> Any:  # noqa: ARG001 - cache key
     with read_connection() as conn:
         version = store.data_version(conn) if current_only else None
-        return _run_store().load_latest_run(conn, data_version=version)
+        return forecast_stored.load_latest_run(conn, data_version=version)
 
 
 def latest_run() -> Any:
@@ -171,7 +148,7 @@ def is_current(run: Any) -> bool:
 @st.cache_data(ttl=300, max_entries=4, show_spinner=False)
 def _runs(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
     with read_connection() as conn:
-        runs = _run_store().list_runs(conn)
+        runs = forecast_store.list_runs(conn)
         version = store.data_version(conn)
     if "data_version" in runs:
         runs.insert(1, "current", runs.pop("data_version") == version)
@@ -197,7 +174,7 @@ def progress_reporter(bar: Any) -> Callable[[int, int, str], None]:
 
 def compute_device() -> str:
     """The device the neural model would run on (``cpu`` or ``cuda (name)``)."""
-    return importlib.import_module("invdash.forecast.device").device_name()
+    return device_name()
 
 
 def run_all_forecasts(
@@ -216,7 +193,7 @@ def run_all_forecasts(
         products = store.load_products(conn)
         version = store.data_version(conn)
     extra = {"use_neural": True} if use_neural else {}
-    run = _engine().run_forecast(
+    run = run_forecast(
         sales,
         products=_with_sales(products, sales),
         horizon=horizon,
@@ -225,7 +202,7 @@ def run_all_forecasts(
         **extra,
     )
     with write_connection() as conn:
-        _run_store().save_run(conn, run, data_version=version)
+        forecast_stored.save_run(conn, run, data_version=version)
     return run
 
 
@@ -234,7 +211,7 @@ def _forecast_sku(key: str, sku: str, model: str, horizon: int) -> Any:  # noqa:
     with read_connection() as conn:
         sales = store.load_sales(conn, skus=[sku])
         products = store.load_products(conn)
-    return _engine().run_forecast(
+    return run_forecast(
         sales, products=products, horizon=horizon, model=model, skus=[sku]
     )
 
@@ -261,7 +238,7 @@ def forecast_frame(
     progress: Callable[..., None],
 ) -> Any:
     """Forecast an uploaded sales frame (nothing is stored)."""
-    return _engine().run_forecast(
+    return run_forecast(
         sales,
         products=_with_sales(products, sales),
         horizon=horizon,

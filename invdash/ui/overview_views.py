@@ -4,7 +4,7 @@ Design: the page asks ``database_state()`` first. A missing file or a database w
 the first-run guide (build the demo shop, or load data on the Data page), never a traceback.
 Otherwise two cached reads (the KPI aggregates and the weekly sales per category, keyed by
 ``db_key()`` so a data change refreshes them) feed the cards and the chart; the category filter
-is applied outside the cache (``kpis.weekly_trend``).
+is applied outside the cache (``overview.weekly_trend``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash import kpis, store
+from invdash import overview, store
 from invdash.schema import InvalidDataError
 from invdash.store import overview as overview_store
 from invdash.ui.cache import db_key, read_connection, settings
@@ -93,7 +93,7 @@ def weekly_sales() -> pd.DataFrame:
 
 def categories(weekly: pd.DataFrame) -> list[str]:
     """The category filter's options."""
-    return kpis.categories_of(weekly)
+    return overview.categories_of(weekly)
 
 
 def render_first_run(state: str) -> None:
@@ -126,7 +126,7 @@ def render_first_run(state: str) -> None:
 
 
 def _change(current: float, previous: float) -> str | None:
-    change = kpis.percent_change(current, previous)
+    change = overview.percent_change(current, previous)
     return None if change is None else f"{change:+.1%} vs previous {WINDOW_DAYS} days"
 
 
@@ -175,7 +175,7 @@ def sales_trend_figure(
         measure: a key of ``MEASURES``.
     """
     column = MEASURES[measure]
-    trend = kpis.weekly_trend(weekly, categories=chosen)
+    trend = overview.weekly_trend(weekly, categories=chosen)
     complete = trend[trend["complete"]]
     partial = trend[~trend["complete"]]
     figure = go.Figure()

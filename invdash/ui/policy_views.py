@@ -15,9 +15,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash import alerts, auth, store, suggest
-from invdash.policy import PolicyParams, kpis, project_stock
-from invdash.store import policy as policy_store
+from invdash import alerts, auth, reorder, store
+from invdash.forecast import stored as forecast_stored
+from invdash.overview import stock_kpis
+from invdash.policy import PolicyParams, project_stock
+from invdash.store import reorder as reorder_store
 from invdash.ui import auth_views
 from invdash.ui.cache import db_key, read_connection, settings, write_connection
 
@@ -59,7 +61,7 @@ def can(action: str) -> bool:
 @st.cache_data(ttl=300, max_entries=8)
 def _has_forecast(key: str) -> bool:  # noqa: ARG001 - cache key
     with read_connection() as conn:
-        return suggest.latest_forecast(conn) is not None
+        return forecast_stored.latest_forecast(conn) is not None
 
 
 def has_forecast() -> bool:
@@ -70,7 +72,7 @@ def has_forecast() -> bool:
 def run_forecast(progress_bar: Any) -> None:
     """Forecast all SKUs with the engine (``auto``) and store the run, driving ``progress_bar``."""
     from invdash.forecast.engine import run_forecast as engine_run
-    from invdash.store.forecasts import save_run
+    from invdash.forecast.stored import save_run
 
     def report(done: int, total: int, message: str = "") -> None:
         progress_bar.progress(min(done / total, 1.0) if total else 1.0, text=message or None)
@@ -84,14 +86,14 @@ def run_forecast(progress_bar: Any) -> None:
 
 
 def _find_run(conn: Any, params: PolicyParams) -> tuple[Any, str | None]:
-    forecast = suggest.latest_forecast(conn)
+    forecast = forecast_stored.latest_forecast(conn)
     if forecast is None:
         return None, None
-    run_id = policy_store.find_policy_run(
+    run_id = reorder_store.find_policy_run(
         conn,
-        data_version=suggest.inputs_version(conn),
+        data_version=reorder.inputs_version(conn),
         forecast_run_id=forecast.run_id,
-        params=suggest.params_key(params),
+        params=reorder.params_key(params),
     )
     return forecast, run_id
 
@@ -100,7 +102,7 @@ def _find_run(conn: Any, params: PolicyParams) -> tuple[Any, str | None]:
 def _calibrated(data_key: str, service_level: float, review_days: int) -> PolicyParams:  # noqa: ARG001
     params = PolicyParams(service_level=service_level, review_period_days=review_days)
     with read_connection() as conn:
-        return suggest.calibrate_params(conn, params)
+        return reorder.calibrate_params(conn, params)
 
 
 def _calibrated_params(service_level: float, review_days: int) -> PolicyParams:
@@ -112,23 +114,23 @@ def _calibrated_params(service_level: float, review_days: int) -> PolicyParams:
 
 
 @st.cache_data(ttl=600, max_entries=16, show_spinner="Computing the stock policy ...")
-def _policy_run(key: str, service_level: float, review_days: int) -> suggest.PolicyRun | None:  # noqa: ARG001
+def _policy_run(key: str, service_level: float, review_days: int) -> reorder.PolicyRun | None:  # noqa: ARG001
     params = _calibrated_params(service_level, review_days)
     with read_connection() as conn:
         forecast, run_id = _find_run(conn, params)
         if forecast is None:
             return None
         if run_id is not None:
-            return suggest.ensure_policy_run(
+            return reorder.ensure_policy_run(
                 conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
             )
     with write_connection() as conn:
-        return suggest.ensure_policy_run(
+        return reorder.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
         )
 
 
-def policy_run(service_level: float = 0.95, review_days: int = 7) -> suggest.PolicyRun | None:
+def policy_run(service_level: float = 0.95, review_days: int = 7) -> reorder.PolicyRun | None:
     """The stored policy run for the current data (computed once), or None without a forecast."""
     return _policy_run(db_key(), float(service_level), int(review_days))
 
@@ -142,13 +144,13 @@ def _products(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
 @st.cache_data(ttl=60, max_entries=16)
 def _decisions(key: str, run_id: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
     with read_connection() as conn:
-        return policy_store.load_decisions(conn, run_id=run_id)
+        return reorder_store.load_decisions(conn, run_id=run_id)
 
 
-def reviewed_lines(run: suggest.PolicyRun) -> pd.DataFrame:
+def reviewed_lines(run: reorder.PolicyRun) -> pd.DataFrame:
     """Lines needing an order with their latest decision (status, final quantity, who, when)."""
-    lines = suggest.suggestion_lines(run.table, _products(db_key()))
-    return suggest.review_lines(lines, _decisions(db_key(), run.run_id))
+    lines = reorder.suggestion_lines(run.table, _products(db_key()))
+    return reorder.review_lines(lines, _decisions(db_key(), run.run_id))
 
 
 def save_decisions(
@@ -160,15 +162,15 @@ def save_decisions(
     reason: str | None = None,
 ) -> int:
     """Validate and store decisions for ``skus`` as the signed-in user (managers only)."""
-    rows = suggest.decide_as(_actor(), run_id, skus, action=action, qty=qty, reason=reason)
+    rows = reorder.decide_as(_actor(), run_id, skus, action=action, qty=qty, reason=reason)
     with write_connection() as conn, store.transaction(conn):
-        return policy_store.record_decisions(conn, rows)
+        return reorder_store.record_decisions(conn, rows)
 
 
 @st.cache_data(ttl=60, max_entries=8)
 def _overrides(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
     with read_connection() as conn:
-        return policy_store.load_service_level_overrides(conn)
+        return reorder_store.load_service_level_overrides(conn)
 
 
 def overrides() -> pd.DataFrame:
@@ -181,20 +183,20 @@ def save_override(scope: str, key: str, service_level: float) -> None:
     actor = _actor()
     auth.require(actor, "set_service_levels")
     skus = _products(db_key())["sku"].astype(str).tolist()
-    key = suggest.check_override(scope, key, service_level, skus=skus)
+    key = reorder.check_override(scope, key, service_level, skus=skus)
     with write_connection() as conn, store.transaction(conn):
-        policy_store.set_service_level_override(
+        reorder_store.set_service_level_override(
             conn, scope=scope, key=key, service_level=service_level, user=actor.name
         )
 
 
 def export_files(reviewed: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, bytes]:
     """``{file name: CSV bytes}``: one neutralised purchase order per supplier."""
-    orders = suggest.purchase_orders(reviewed, as_of=as_of)
+    orders = reorder.purchase_orders(reviewed, as_of=as_of)
     files = {}
     for supplier, frame in orders.items():
         safe_name = "".join(c if c.isalnum() else "_" for c in supplier)
-        files[f"po_{safe_name}_{as_of.date()}.csv"] = suggest.to_spreadsheet_csv(frame)
+        files[f"po_{safe_name}_{as_of.date()}.csv"] = reorder.to_spreadsheet_csv(frame)
     return files
 
 
@@ -203,7 +205,7 @@ def _alerts(key: str, run_id: str, _table: pd.DataFrame) -> pd.DataFrame:  # noq
     with read_connection() as conn:
         sales, products = store.load_sales(conn), store.load_products(conn)
         on_hand = store.latest_on_hand(conn)
-        forecast = suggest.latest_forecast(conn)
+        forecast = forecast_stored.latest_forecast(conn)
     return alerts.compute_alerts(
         _table,
         sales=sales,
@@ -214,10 +216,10 @@ def _alerts(key: str, run_id: str, _table: pd.DataFrame) -> pd.DataFrame:  # noq
     )
 
 
-def alert_table(run: suggest.PolicyRun) -> pd.DataFrame:
+def alert_table(run: reorder.PolicyRun) -> pd.DataFrame:
     """All alerts for the run, ranked by money at risk, with their stored status."""
     with read_connection() as conn:
-        state = policy_store.load_alert_state(conn)
+        state = reorder_store.load_alert_state(conn)
     found = _alerts(db_key(), run.run_id, run.table)
     return alerts.apply_alert_state(found, state, today=pd.Timestamp.now().normalize())
 
@@ -225,7 +227,7 @@ def alert_table(run: suggest.PolicyRun) -> pd.DataFrame:
 def set_alert_status(keys: list[str], *, status: str, snooze_until: Any = None) -> int:
     """Acknowledge, snooze (until a date) or reopen alerts; stored with user and time."""
     with write_connection() as conn, store.transaction(conn):
-        return policy_store.set_alert_state(
+        return reorder_store.set_alert_state(
             conn, keys, status=status, user=current_user(), snooze_until=snooze_until
         )
 
@@ -295,7 +297,7 @@ def projected_stock_chart(  # noqa: PLR0913 - optional chart layers
 @st.cache_data(ttl=600, max_entries=64)
 def _projection(key: str, sku: str) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ARG001
     with read_connection() as conn:
-        forecast = suggest.latest_forecast(conn)
+        forecast = forecast_stored.latest_forecast(conn)
         if forecast is None:
             return pd.DataFrame(), pd.DataFrame()
         orders = store.open_purchase_orders(conn)
@@ -339,7 +341,7 @@ def _kpis(key: str) -> dict[str, float]:  # noqa: ARG001 - cache key
         sales = store.load_sales(conn)
         if sales.empty:
             return {}
-        result = kpis(sales, store.load_inventory(conn), store.load_products(conn))
+        result = stock_kpis(sales, store.load_inventory(conn), store.load_products(conn))
     return {name: float(value) for name, value in vars(result).items()}
 
 

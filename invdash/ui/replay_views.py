@@ -2,7 +2,7 @@
 
 Design:
 - The page reads its form and calls ``run_replay`` (and ``run_curve`` when asked); both go through
-  ``invdash.simulate`` (the same functions the ``invdash simulate`` CLI uses), with an
+  ``invdash.replay`` (the same functions the ``invdash simulate`` CLI uses), with an
   ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
 - A replay is heavy (one forecast per review day), so it runs only behind the form's submit and
   its result is kept in the page's session state, not recomputed on every rerun.
@@ -21,14 +21,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from invdash import store
-from invdash.schema import DATE, SKU
-from invdash.simulate import (
+from invdash.replay import (
     InvdashPolicyOptions,
     ReplayParams,
     ReplayResult,
     compare_policies,
     fill_rate_curve,
 )
+from invdash.schema import DATE, SKU
 from invdash.ui.cache import db_key, read_connection
 from invdash.ui.labels import label, relabel
 

@@ -17,10 +17,10 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from invdash import auth, store, suggest
+from invdash import auth, reorder, store
 from invdash.forecast.engine import run_forecast
-from invdash.store import policy as policy_store
-from invdash.store.forecasts import save_run
+from invdash.forecast.stored import save_run
+from invdash.store import reorder as reorder_store
 from invdash.ui import auth_views
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -77,7 +77,7 @@ def sign_in(at: AppTest, name: str, password: str) -> AppTest:
 def stored_decisions(db: Path) -> dict[str, tuple[str, str]]:
     conn = store.connect_read_only(db)
     try:
-        frame = policy_store.load_decisions(conn)
+        frame = reorder_store.load_decisions(conn)
     finally:
         conn.close()
     return {row.sku: (row.action, row.user) for row in frame.itertuples()}
@@ -142,7 +142,7 @@ def test_a_planner_cannot_decide_and_a_managers_approval_carries_the_name(db, us
     planner = at.session_state[auth_views.SESSION_USER]
     assert planner == auth.User("bob", "planner")
     with pytest.raises(auth.PermissionDeniedError, match="manager role"):
-        suggest.decide_as(planner, "run", [sku], action="approve", qty=[1.0])
+        reorder.decide_as(planner, "run", [sku], action="approve", qty=[1.0])
     assert stored_decisions(db) == {}
 
     at = AppTest.from_file(APP, default_timeout=60).run()

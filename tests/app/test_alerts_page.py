@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from invdash import store
 from invdash.forecast.engine import run_forecast
-from invdash.store import policy as policy_store
-from invdash.store.forecasts import save_run
+from invdash.forecast.stored import save_run
+from invdash.store import reorder as reorder_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/alerts.py"
@@ -84,7 +84,7 @@ def test_acknowledge_and_snooze_are_stored_and_survive_a_restart(db):
 
     conn = store.connect_read_only(db)
     try:
-        state = policy_store.load_alert_state(conn).set_index("alert_key")
+        state = reorder_store.load_alert_state(conn).set_index("alert_key")
     finally:
         conn.close()
     assert state.at[first, "status"] == "acknowledged" and state.at[first, "user"] == "planner-bo"

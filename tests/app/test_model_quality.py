@@ -97,16 +97,3 @@ def test_warns_when_the_data_changed_since_the_run(db):
     at = _open()
 
     assert "data changed" in at.warning[0].value
-
-
-def test_without_a_forecast_engine_says_so(db, monkeypatch):  # noqa: ARG001
-    from invdash.ui import forecast_views
-
-    def missing_engine():
-        raise ImportError("No module named 'invdash.forecast.engine'")
-
-    monkeypatch.setattr(forecast_views, "_engine", missing_engine)
-
-    at = _open()
-
-    assert "Forecasting is not available" in at.info[0].value

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from invdash import store
 from invdash.forecast.engine import run_forecast
-from invdash.store import policy as policy_store
-from invdash.store.forecasts import save_run
+from invdash.forecast.stored import save_run
+from invdash.store import reorder as reorder_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/reorder.py"
@@ -37,7 +37,7 @@ def store_fast_forecast(db: Path) -> None:
 def stored_decisions(db: Path) -> dict[str, tuple[str, float, str | None, str]]:
     conn = store.connect_read_only(db)
     try:
-        frame = policy_store.load_decisions(conn)
+        frame = reorder_store.load_decisions(conn)
     finally:
         conn.close()
     return {row.sku: (row.action, row.qty, row.reason, row.user) for row in frame.itertuples()}
@@ -164,7 +164,7 @@ def test_a_service_level_override_is_stored_and_changes_the_policy_run(db):
     assert not at.exception and not at.error
     conn = store.connect_read_only(db)
     try:
-        saved = policy_store.load_service_level_overrides(conn)
+        saved = reorder_store.load_service_level_overrides(conn)
         runs = conn.execute("SELECT count(*) FROM policy_runs").fetchone()[0]
     finally:
         conn.close()

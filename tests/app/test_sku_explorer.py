@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash import store
+from invdash.forecast.stored import load_latest_run
 from invdash.store import forecasts as run_store
 from invdash.ui import state
 
@@ -129,7 +130,7 @@ def test_run_forecasts_for_all_skus_stores_a_run_that_is_reused_until_data_chang
     try:
         assert len(run_store.list_runs(conn)) == 1
         n_skus = store.read_table(conn, "sales")["sku"].nunique()
-        assert run_store.load_latest_run(conn).forecasts["sku"].nunique() == n_skus
+        assert load_latest_run(conn).forecasts["sku"].nunique() == n_skus
     finally:
         conn.close()
 
@@ -140,17 +141,3 @@ def test_run_forecasts_for_all_skus_stores_a_run_that_is_reused_until_data_chang
     st.cache_data.clear()
     changed = _open()  # the data changed: the stored run is not shown as current
     assert _trace_names(changed) == ["History"]
-
-
-def test_without_a_forecast_engine_the_history_still_shows(db, monkeypatch):  # noqa: ARG001
-    from invdash.ui import forecast_views
-
-    def missing_engine():
-        raise ImportError("No module named 'invdash.forecast.engine'")
-
-    monkeypatch.setattr(forecast_views, "_engine", missing_engine)
-
-    at = _open()
-
-    assert "Forecasting is not available" in at.info[0].value
-    assert _trace_names(at) == ["History"]

@@ -1,5 +1,5 @@
 """Users, salted hashes and roles (``invdash.auth``), the ``invdash user`` command and the
-permission check in the core decision path (``suggest.decide_as``)."""
+permission check in the core decision path (``reorder.decide_as``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from invdash import auth, suggest
+from invdash import auth, reorder
 from invdash.cli import main
 from invdash.schema import ConfigError, InvalidDataError, InvdashError
 
@@ -104,18 +104,18 @@ def test_role_permissions():
 @pytest.mark.parametrize("action", ["approve", "edit", "reject"])
 def test_the_core_refuses_a_planners_decision(action):
     with pytest.raises(auth.PermissionDeniedError, match="manager role"):
-        suggest.decide_as(
+        reorder.decide_as(
             auth.User("bob", "planner"), "r1", ["A"], action=action, qty=[3.0], reason="no"
         )
     with pytest.raises(auth.PermissionDeniedError, match="nobody is signed in"):
-        suggest.decide_as(None, "r1", ["A"], action=action, qty=[3.0], reason="no")
+        reorder.decide_as(None, "r1", ["A"], action=action, qty=[3.0], reason="no")
 
 
 def test_a_managers_decision_carries_the_managers_name():
-    rows = suggest.decide_as(auth.User("ann", "manager"), "r1", ["A"], action="edit", qty=[4.0])
+    rows = reorder.decide_as(auth.User("ann", "manager"), "r1", ["A"], action="edit", qty=[4.0])
     assert rows["user"].tolist() == ["ann"]
     with pytest.raises(InvalidDataError, match="action must be one of"):
-        suggest.decide_as(auth.User("ann", "manager"), "r1", ["A"], action="delete")
+        reorder.decide_as(auth.User("ann", "manager"), "r1", ["A"], action="delete")
 
 
 def test_cli_user_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys):

@@ -12,21 +12,24 @@ from invdash import store
 from invdash.cli import COMMANDS, main
 
 ALL_COMMANDS = (
-    "demo", "ingest", "forecast", "backtest", "explain", "reorder", "simulate", "recommend",
+    "demo", "ingest", "forecast", "backtest", "explain", "reorder", "replay", "simulate",
+    "recommend",
 )
 
 
-def test_help_lists_all_eight_commands(capsys):
+def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert tuple(COMMANDS) == (*ALL_COMMANDS, "user")  # `user` (dashboard logins) came with issue 7
+    # `user` (dashboard logins) came with issue 7; `replay` is the new name of `simulate`, which
+    # stays as an alias for scripts.
+    assert tuple(COMMANDS) == (*ALL_COMMANDS, "user")
     for command in ALL_COMMANDS:
         assert command in out
 
 
-def test_the_console_script_lists_all_eight_commands():
+def test_the_console_script_lists_every_command():
     script = Path(sys.executable).with_name("invdash")  # installed by `make setup` (pip -e)
     done = subprocess.run(
         [str(script), "--help"], capture_output=True, text=True, timeout=120, check=False

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invdash.forecast.coldstart import SimilarProductForecaster, similar_products
+from invdash.forecast.models.coldstart import SimilarProductForecaster, similar_products
 from invdash.schema import FORECAST_COLUMNS, InvalidDataError, NotFittedError, validate_forecasts
 
 TITLES = {

@@ -22,7 +22,7 @@ from invdash import store
 from invdash.cli import main
 from invdash.commands import ingest as ingest_command
 from invdash.schema import StoreBusyError
-from invdash.store import policy as policy_store
+from invdash.store import reorder as reorder_store
 
 DEADLINE_S = 120.0
 CLI = "import sys; from invdash.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -39,14 +39,14 @@ conn.close()
 """
 DECIDE = """
 import sys
-from invdash import store, suggest
-from invdash.store import policy as policy_store
+from invdash import reorder, store
+from invdash.store import reorder as reorder_store
 skus = sys.argv[3].split(",")
-rows = suggest.make_decisions(sys.argv[2], skus, action="approve", user=sys.argv[4],
+rows = reorder.make_decisions(sys.argv[2], skus, action="approve", user=sys.argv[4],
                               qty=[1.0] * len(skus))
 conn = store.connect(sys.argv[1], wait_s=60)
 with store.transaction(conn):
-    policy_store.record_decisions(conn, rows)
+    reorder_store.record_decisions(conn, rows)
 conn.close()
 """
 
@@ -177,7 +177,7 @@ def test_two_sessions_approving_different_lines_both_land(demo_db_copy):
         assert proc.returncode == 0, err
     conn = store.connect(demo_db_copy)
     try:
-        decisions = policy_store.load_decisions(conn, run_id="run-x")
+        decisions = reorder_store.load_decisions(conn, run_id="run-x")
     finally:
         conn.close()
     assert decisions.groupby("user").size().to_dict() == {"ann": 50, "bob": 50}

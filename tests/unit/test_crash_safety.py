@@ -20,22 +20,22 @@ import pandas as pd
 import pytest
 
 from invdash import store
-from invdash.store import policy as policy_store
+from invdash.store import reorder as reorder_store
 
 DEADLINE_S = 120.0
 CLI = "import sys; from invdash.cli import main; sys.exit(main(sys.argv[1:]))"
 DECIDE = """
 import sys
-from invdash import store, suggest
-from invdash.store import policy as policy_store
+from invdash import reorder, store
+from invdash.store import reorder as reorder_store
 conn = store.connect(sys.argv[1])
 n = int(sys.argv[2])
-rows = suggest.make_decisions(
+rows = reorder.make_decisions(
     "run-crash", [f"SKU-{i}" for i in range(n)], action="approve", user="ann", qty=[1.0] * n
 )
 with store.transaction(conn):
     print("begin", flush=True)
-    policy_store.record_decisions(conn, rows)
+    reorder_store.record_decisions(conn, rows)
     print("ready to commit", flush=True)
     if sys.argv[3] == "hold":
         sys.stdin.readline()
@@ -149,7 +149,7 @@ def test_ingest_after_a_killed_ingest_lands_completely(demo_db_copy, order_file,
 def _decisions(path: Path) -> int:
     conn = store.connect(path, wait_s=30)
     try:
-        return len(policy_store.load_decisions(conn, run_id="run-crash"))
+        return len(reorder_store.load_decisions(conn, run_id="run-crash"))
     finally:
         conn.close()
 

@@ -15,7 +15,9 @@ import pytest
 from invdash import explain, store
 from invdash.cli import main
 from invdash.demo import make_sales
+from invdash.explain import shapley as explain_shapley
 from invdash.forecast.engine import run_forecast
+from invdash.schema import InvalidDataError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FAMILIES = ["naive", "ma", "ets", "holt", "croston", "sba", "tsb"]
@@ -77,7 +79,7 @@ def test_shap_values_equal_the_shapley_formula():
     def game(masks):
         return table[(np.asarray(masks) > 0.5).astype(int) @ weights]
 
-    values, base = explain._shapley(game, 4)
+    values, base = explain_shapley._shapley(game, 4)
     for i in range(4):
         others = [j for j in range(4) if j != i]
         expected = np.zeros(3)
@@ -153,7 +155,7 @@ def test_a_promotion_heavy_history_credits_the_promotion():
 
 def test_an_unknown_sku_is_refused_with_the_fix(generated):
     sales, run = generated
-    with pytest.raises(explain.InvalidDataError, match="no forecast in this run"):
+    with pytest.raises(InvalidDataError, match="no forecast in this run"):
         explain.explain_run(sales, run, sku="NOPE")
 
 

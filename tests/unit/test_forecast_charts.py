@@ -181,15 +181,6 @@ def test_progress_reporter_drives_a_bar_between_zero_and_one():
     assert calls == [(0.0, "starting"), (0.5, "half"), (1.0, None), (1.0, "nothing to do")]
 
 
-def test_forecasting_unavailable_names_the_missing_engine(monkeypatch):
-    def missing():
-        raise ImportError("No module named 'invdash.forecast.engine'")
-
-    monkeypatch.setattr(views, "_engine", missing)
-
-    assert "not available" in views.forecasting_unavailable()
-
-
 def test_choice_summary_counts_skus_per_model_and_class(run):
     summary = views.choice_summary(run)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from invdash.demo import make_sales
-from invdash.forecast.engine import MODELS
+from invdash.forecast.registry import MODELS
 from invdash.schema import FORECAST_COLUMNS, QUANTILE_COLUMNS, NotFittedError, validate_forecasts
 
 H = 10

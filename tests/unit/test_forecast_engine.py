@@ -10,10 +10,12 @@ import pytest
 
 from invdash.demo import make_sales
 from invdash.forecast.backtest import run_backtest
-from invdash.forecast.baseline import MovingAverageForecaster, SeasonalNaiveForecaster
-from invdash.forecast.engine import ForecastRun, available_models, run_forecast
+from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import choose_models
-from invdash.forecast.statistical import ETSForecaster
+from invdash.forecast.models.baseline import MovingAverageForecaster, SeasonalNaiveForecaster
+from invdash.forecast.models.statistical import ETSForecaster
+from invdash.forecast.registry import available_models
+from invdash.forecast.results import ForecastRun
 from invdash.schema import ConfigError, InvalidDataError, validate_forecasts
 
 FAST = {"naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster, "ets": ETSForecaster}
@@ -136,7 +138,8 @@ def test_progress_is_reported(demo_sales):
 
 def test_run_round_trips_through_the_store(tmp_path, demo_run):
     from invdash import store
-    from invdash.store.forecasts import list_runs, load_latest_run, save_run
+    from invdash.forecast.stored import load_latest_run, save_run
+    from invdash.store.forecasts import list_runs
 
     conn = store.connect(tmp_path / "f.duckdb")
     try:

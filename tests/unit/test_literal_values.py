@@ -3,7 +3,7 @@
 SKUs, customer ids and supplier names holding quotes, SQL, formulas, unicode and control
 characters go through ingest (CSV quoting) -> DuckDB -> ``load_sales`` / ``load_products`` ->
 the forecast CLI CSV unchanged; spreadsheet exports (purchase orders, dashboard downloads via
-``suggest.to_spreadsheet_csv``) neutralise formula starts with a leading apostrophe.
+``reorder.to_spreadsheet_csv``) neutralise formula starts with a leading apostrophe.
 
 Design decision: the CLI's ``--out`` CSVs (``commands._common.write_frame``) stay literal. They
 are machine-readable outputs that scripts join back on ``sku`` and that ``invdash ingest`` reads
@@ -22,7 +22,7 @@ import sys
 import pandas as pd
 import pytest
 
-from invdash import store, suggest
+from invdash import reorder, store
 from invdash.ingest import ingest_file
 from invdash.schema import InvalidDataError
 
@@ -90,10 +90,10 @@ def test_purchase_order_export_neutralises_formulas(hostile_db):
     conn, _ = hostile_db
     products = store.load_products(conn)
     reviewed = products.assign(status="approved", final_qty=3.0, decided_by=HOSTILE[3])
-    orders = suggest.purchase_orders(reviewed, as_of=pd.Timestamp("2025-03-02"))
+    orders = reorder.purchase_orders(reviewed, as_of=pd.Timestamp("2025-03-02"))
     assert set(orders) == set(HOSTILE), "one order per supplier, named literally"
     for supplier, order in orders.items():
-        rows = _cells(suggest.to_spreadsheet_csv(order))
+        rows = _cells(reorder.to_spreadsheet_csv(order))
         for cell in (c for row in rows[1:] for c in row):
             assert not cell.startswith(FORMULA_START), (supplier, cell)
         sku_cell = rows[1][rows[0].index("sku")]
@@ -107,7 +107,7 @@ def test_purchase_order_export_neutralises_formulas(hostile_db):
     (-3.0, -3.0),
 ])
 def test_neutralise_cell(value, shown):
-    assert suggest.neutralise_cell(value) == (value if shown is None else shown)
+    assert reorder.neutralise_cell(value) == (value if shown is None else shown)
 
 
 @pytest.mark.parametrize(("text", "words"), [

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invdash.forecast.neural import GlobalNeuralForecaster
-from invdash.forecast.neural_data import build_panel, future_covariates
+from invdash.forecast.models.neural import GlobalNeuralForecaster
+from invdash.forecast.models.neural_data import build_panel, future_covariates
 from invdash.schema import (
     FORECAST_COLUMNS,
     QUANTILE_COLUMNS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from invdash import kpis, store
+from invdash import overview, store
 from invdash.store import overview as overview_store
 
 
@@ -77,7 +77,7 @@ def test_weekly_sales_group_by_monday_weeks_and_category(conn, tiny_sales):
     [(110, 100, 0.10), (50, 100, -0.5), (0, 100, -1.0), (5, 0, None), (0, 0, None)],
 )
 def test_percent_change(current, previous, expected):
-    assert kpis.percent_change(current, previous) == (
+    assert overview.percent_change(current, previous) == (
         None if expected is None else pytest.approx(expected)
     )
 
@@ -89,10 +89,10 @@ def test_weekly_trend_filters_categories_and_marks_partial_weeks():
         "units": [10.0, 4.0, 3.0], "revenue": [100.0, 24.0, 18.0], "days": [7, 7, 2],
     })
     before = weekly.copy()
-    every = kpis.weekly_trend(weekly)
-    kitchen = kpis.weekly_trend(weekly, categories=["Kitchen"])
+    every = overview.weekly_trend(weekly)
+    kitchen = overview.weekly_trend(weekly, categories=["Kitchen"])
     pd.testing.assert_frame_equal(weekly, before)
     assert every["units"].tolist() == [14.0, 3.0]
     assert every["complete"].tolist() == [True, False]
     assert kitchen["units"].tolist() == [10.0, 0.0]
-    assert kpis.categories_of(weekly) == ["Home", "Kitchen"]
+    assert overview.categories_of(weekly) == ["Home", "Kitchen"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invdash.policy import kpis
+from invdash.overview.stock import stock_kpis
 
 
 def test_kpis_of_one_steady_seller():
@@ -16,7 +16,7 @@ def test_kpis_of_one_steady_seller():
     sales = pd.DataFrame({"sku": "A", "date": days, "qty": 10.0, "stockout": False})
     inventory = pd.DataFrame({"sku": ["A"], "as_of": [days[-1]], "on_hand": [300.0]})
     products = pd.DataFrame({"sku": ["A"], "unit_cost": [2.0]})
-    result = kpis(sales, inventory, products)
+    result = stock_kpis(sales, inventory, products)
     assert result.stock_value == 600
     assert result.days_of_supply == pytest.approx(30)
     assert result.turns == pytest.approx(365 / 30)
@@ -29,7 +29,7 @@ def test_stockout_days_lower_the_estimated_fill_rate():
     qty = np.r_[np.full(9, 10.0), 0.0]
     sales = pd.DataFrame({"sku": "A", "date": days, "qty": qty, "stockout": [False] * 9 + [True]})
     inventory = pd.DataFrame({"sku": ["A"], "as_of": [days[-1]], "on_hand": [0.0]})
-    result = kpis(sales, inventory, pd.DataFrame({"sku": ["A"], "unit_cost": [1.0]}))
+    result = stock_kpis(sales, inventory, pd.DataFrame({"sku": ["A"], "unit_cost": [1.0]}))
     assert result.fill_rate == pytest.approx(0.9)
     assert result.stockout_rate == pytest.approx(0.1)
     assert np.isnan(result.turns) and result.days_of_supply == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from invdash import store, suggest
+from invdash import reorder, store
 from invdash.policy import PolicyParams
 
 
@@ -12,8 +12,8 @@ def test_calibration_estimates_level_uncertainty_from_past_forecasts(demo_db):
     conn = store.connect_read_only(demo_db)
     try:
         params = PolicyParams(service_level=0.9, review_period_days=7)
-        calibrated = suggest.calibrate_params(conn, params, model="ma")
-        unchanged = suggest.calibrate_params(conn, params, origins=0)
+        calibrated = reorder.calibrate_params(conn, params, model="ma")
+        unchanged = reorder.calibrate_params(conn, params, origins=0)
     finally:
         conn.close()
     # Real forecasts miss, and the policy must know by how much.
@@ -29,8 +29,8 @@ def test_more_level_uncertainty_means_more_safety_stock(demo_db):
 
         sales = store.load_sales(conn)
         forecasts = run_forecast(sales, model="ma", folds=0, horizon=60).forecasts
-        plain = suggest.current_policy(conn, forecasts, params=PolicyParams())
-        wider = suggest.current_policy(
+        plain = reorder.current_policy(conn, forecasts, params=PolicyParams())
+        wider = reorder.current_policy(
             conn, forecasts, params=PolicyParams(level_uncertainty_cv=0.3)
         )
     finally:

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from invdash.cli import main
-from invdash.schema import ConfigError, InvalidDataError
-from invdash.simulate import (
+from invdash.replay import (
     REPLAY_COLUMNS,
     InvdashPolicyOptions,
     ReplayParams,
@@ -23,6 +22,7 @@ from invdash.simulate import (
     simulate_policy,
     summarize_replay,
 )
+from invdash.schema import ConfigError, InvalidDataError
 
 START = pd.Timestamp("2024-03-01")
 

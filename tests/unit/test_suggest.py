@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from invdash import store, suggest
+from invdash import reorder, store
 from invdash.policy import PolicyParams
 from invdash.schema import InvalidDataError
-from invdash.store import policy as policy_store
+from invdash.store import reorder as reorder_store
 
 
 def policy_table() -> pd.DataFrame:
@@ -52,7 +52,7 @@ PRODUCTS = pd.DataFrame(
 
 
 def test_only_skus_that_need_an_order_become_lines_with_a_why():
-    lines = suggest.suggestion_lines(policy_table(), PRODUCTS)
+    lines = reorder.suggestion_lines(policy_table(), PRODUCTS)
     assert lines["sku"].tolist() == ["A"]
     assert lines.at[0, "why"] == (
         "demand over lead time + review 139.1 + safety stock 6.9 = up-to 146; - on hand 50 - "
@@ -62,14 +62,14 @@ def test_only_skus_that_need_an_order_become_lines_with_a_why():
 
 
 def test_review_lines_take_the_latest_decision():
-    lines = suggest.suggestion_lines(policy_table(), PRODUCTS)
-    first = suggest.make_decisions(
+    lines = reorder.suggestion_lines(policy_table(), PRODUCTS)
+    first = reorder.make_decisions(
         "r1", ["A"], action="approve", user="ann", qty=[72], now=pd.Timestamp("2024-01-01 09:00")
     )
-    later = suggest.make_decisions(
+    later = reorder.make_decisions(
         "r1", ["A"], action="edit", user="bo", qty=[48], now=pd.Timestamp("2024-01-01 10:00")
     )
-    reviewed = suggest.review_lines(lines, pd.concat([first, later]))
+    reviewed = reorder.review_lines(lines, pd.concat([first, later]))
     assert reviewed.at[0, "status"] == "edited" and reviewed.at[0, "final_qty"] == 48
     assert reviewed.at[0, "decided_by"] == "bo"
 
@@ -85,7 +85,7 @@ def test_review_lines_take_the_latest_decision():
 )
 def test_bad_decisions_are_refused_with_the_fix(kwargs, message):
     with pytest.raises(InvalidDataError, match=message):
-        suggest.make_decisions("r1", ["A"], user="ann", **kwargs)
+        reorder.make_decisions("r1", ["A"], user="ann", **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -104,17 +104,17 @@ def test_bad_decisions_are_refused_with_the_fix(kwargs, message):
     ],
 )
 def test_cells_that_start_a_formula_are_neutralised(cell, expected):
-    assert suggest.neutralise_cell(cell) == expected
+    assert reorder.neutralise_cell(cell) == expected
 
 
 def test_purchase_order_csv_per_supplier_is_spreadsheet_safe_and_keeps_text_literal():
-    lines = suggest.suggestion_lines(policy_table(), PRODUCTS)
-    decisions = suggest.make_decisions("r1", ["A"], action="edit", user="-ann", qty=[60])
-    orders = suggest.purchase_orders(
-        suggest.review_lines(lines, decisions), as_of=pd.Timestamp("2024-01-01")
+    lines = reorder.suggestion_lines(policy_table(), PRODUCTS)
+    decisions = reorder.make_decisions("r1", ["A"], action="edit", user="-ann", qty=[60])
+    orders = reorder.purchase_orders(
+        reorder.review_lines(lines, decisions), as_of=pd.Timestamp("2024-01-01")
     )
     assert list(orders) == ["Acme, Inc."]
-    data = suggest.to_spreadsheet_csv(orders["Acme, Inc."])
+    data = reorder.to_spreadsheet_csv(orders["Acme, Inc."])
     text = data.decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text))
     assert back.at[0, "name"] == '\'=HYPERLINK("x")'
@@ -124,14 +124,14 @@ def test_purchase_order_csv_per_supplier_is_spreadsheet_safe_and_keeps_text_lite
 
 def test_unicode_and_quotes_stay_literal_in_the_export():
     frame = pd.DataFrame({"name": ['Café "Ré"', "Œuvre, grand"], "qty": [1.0, -2.0]})
-    back = pd.read_csv(io.StringIO(suggest.to_spreadsheet_csv(frame).decode("utf-8-sig")))
+    back = pd.read_csv(io.StringIO(reorder.to_spreadsheet_csv(frame).decode("utf-8-sig")))
     assert back["name"].tolist() == ['Café "Ré"', "Œuvre, grand"]
     assert back["qty"].tolist() == [1.0, -2.0], "numbers are not text and stay numbers"
 
 
 def _save_forecast(conn) -> object:
     from invdash.forecast.engine import run_forecast
-    from invdash.store.forecasts import load_run, save_run
+    from invdash.forecast.stored import load_run, save_run
 
     sales, products = store.load_sales(conn), store.load_products(conn)
     run = run_forecast(sales, products=products, model="ma", folds=0)
@@ -142,33 +142,33 @@ def test_decisions_survive_reopening_and_are_not_overwritten_by_a_new_run(demo_d
     conn = store.connect(demo_db_copy)
     try:
         forecast = _save_forecast(conn)
-        first = suggest.ensure_policy_run(
+        first = reorder.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
         )
-        lines = suggest.suggestion_lines(first.table, store.load_products(conn))
+        lines = reorder.suggestion_lines(first.table, store.load_products(conn))
         skus = lines["sku"].tolist()[:3]
         rows = pd.concat(
             [
-                suggest.make_decisions(
+                reorder.make_decisions(
                     first.run_id,
                     [skus[0]],
                     action="approve",
                     user="ann",
                     qty=[lines.at[0, "suggested_qty"]],
                 ),
-                suggest.make_decisions(first.run_id, [skus[1]], action="edit", user="ann", qty=[5]),
-                suggest.make_decisions(
+                reorder.make_decisions(first.run_id, [skus[1]], action="edit", user="ann", qty=[5]),
+                reorder.make_decisions(
                     first.run_id, [skus[2]], action="reject", user="ann", reason="discontinued"
                 ),
             ]
         )
         with store.transaction(conn):
-            policy_store.record_decisions(conn, rows)
-        again = suggest.ensure_policy_run(
+            reorder_store.record_decisions(conn, rows)
+        again = reorder.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
         )
         assert again.run_id == first.run_id, "the same inputs find the stored run"
-        other = suggest.ensure_policy_run(
+        other = reorder.ensure_policy_run(
             conn,
             forecast.forecasts,
             forecast_run_id=forecast.run_id,
@@ -180,8 +180,8 @@ def test_decisions_survive_reopening_and_are_not_overwritten_by_a_new_run(demo_d
 
     reopened = store.connect_read_only(demo_db_copy)
     try:
-        saved = policy_store.load_decisions(reopened, run_id=first.run_id).set_index("sku")
-        assert policy_store.load_decisions(reopened, run_id=other.run_id).empty
+        saved = reorder_store.load_decisions(reopened, run_id=first.run_id).set_index("sku")
+        assert reorder_store.load_decisions(reopened, run_id=other.run_id).empty
     finally:
         reopened.close()
     assert saved.loc[skus, "action"].tolist() == ["approve", "edit", "reject"]
@@ -193,13 +193,13 @@ def test_reorder_report_has_the_cli_columns_orders_first(demo_db_copy: Path):
     conn = store.connect(demo_db_copy)
     try:
         forecast = _save_forecast(conn)
-        run = suggest.ensure_policy_run(
+        run = reorder.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
         )
-        report = suggest.reorder_report(run.table, store.load_products(conn))
+        report = reorder.reorder_report(run.table, store.load_products(conn))
     finally:
         conn.close()
-    assert list(report.columns) == list(suggest.REPORT_COLUMNS)
+    assert list(report.columns) == list(reorder.REPORT_COLUMNS)
     ordered = report["suggested_qty"] > 0
     assert ordered.any() and not ordered[ordered.idxmin() :].any()
 
@@ -217,7 +217,7 @@ def test_reorder_command_writes_the_table_and_refuses_bad_input(
     out = tmp_path / "reorder.csv"
     assert main(["reorder", "--db", str(demo_db_copy), "--out", str(out), "--quiet"]) == 0
     report = pd.read_csv(out)
-    assert list(report.columns) == list(suggest.REPORT_COLUMNS) and len(report) == 60
+    assert list(report.columns) == list(reorder.REPORT_COLUMNS) and len(report) == 60
     assert main(["reorder", "--db", str(demo_db_copy), "--service-level", "95"]) == 2
     assert "service_level must be a fraction" in capsys.readouterr().err
 
@@ -233,9 +233,9 @@ def test_reorder_command_writes_the_table_and_refuses_bad_input(
 )
 def test_bad_service_level_overrides_are_refused(scope, key, level, message):
     with pytest.raises(InvalidDataError, match=message):
-        suggest.check_override(scope, key, level, skus=["A", "B"])
+        reorder.check_override(scope, key, level, skus=["A", "B"])
 
 
 def test_override_keys_are_cleaned():
-    assert suggest.check_override("abc", " b ", 0.9, skus=[]) == "B"
-    assert suggest.check_override("sku", "A ", 0.9, skus=["A"]) == "A"
+    assert reorder.check_override("abc", " b ", 0.9, skus=[]) == "B"
+    assert reorder.check_override("sku", "A ", 0.9, skus=["A"]) == "A"

@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from invdash.forecast.baseline import PanelForecaster, last_observed_mean
+from invdash.forecast.models.baseline import PanelForecaster, last_observed_mean
 from invdash.forecast.panel import Panel
 
 __all__ = ["ETSForecaster", "DampedTrendForecaster", "ArimaForecaster", "smooth_levels"]

@@ -3,7 +3,8 @@
 Design:
 
 - Titles (``products.name``) are embedded once with the offline MiniLM encoder
-  (``invdash.text.embed_texts``); cosine similarity picks, for every SKU with fewer than
+  (``invdash.runtime.embeddings.embed_texts``); cosine similarity picks, for every SKU with
+  fewer than
   ``min_history_days`` days of sales (or none at all: in ``products`` but not in ``sales``), its
   ``k`` most similar *donors*, the SKUs with at least ``min_history_days`` days of history.
 - Neighbour weights are a softmax of the similarities with temperature 0.1, so a clearly closer
@@ -31,8 +32,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.base import Forecaster, check_is_fitted, finalize_forecasts, future_dates
-from invdash.forecast.neural_data import DemandPanel, build_panel
+from invdash.forecast.models.base import (
+    Forecaster,
+    check_is_fitted,
+    finalize_forecasts,
+    future_dates,
+)
+from invdash.forecast.models.neural_data import DemandPanel, build_panel
 from invdash.schema import (
     MEAN,
     QUANTILE_COLUMNS,
@@ -74,7 +80,7 @@ def similar_products(products: pd.DataFrame, sku: str, k: int = 10) -> pd.DataFr
     matches = np.flatnonzero(catalog[SKU].to_numpy() == str(sku))
     if len(matches) == 0:
         raise InvalidDataError(f"SKU {sku} is not in products; pick a SKU from the product table.")
-    from invdash.text import embed_texts, most_similar
+    from invdash.runtime.embeddings import embed_texts, most_similar
 
     vectors = embed_texts(catalog[_NAME].fillna("").astype(str).tolist())
     others = np.delete(np.arange(len(catalog)), matches[0])
@@ -222,7 +228,7 @@ class SimilarProductForecaster(Forecaster):
                         ) -> tuple[np.ndarray, np.ndarray]:
         names = catalog[_NAME].fillna("").astype(str)
         if (names != "").any():
-            from invdash.text import embed_texts, most_similar
+            from invdash.runtime.embeddings import embed_texts, most_similar
 
             vectors = embed_texts(names.tolist())
             index, score = most_similar(vectors[new], vectors[donors], k=k)

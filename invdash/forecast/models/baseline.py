@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.base import Forecaster, check_is_fitted, finalize_forecasts
+from invdash.forecast.models.base import Forecaster, check_is_fitted, finalize_forecasts
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,

@@ -1,8 +1,9 @@
-"""`invdash simulate`: replay the invdash stock policy over history against the textbook policy.
+"""`invdash replay` (alias `invdash simulate`): replay the invdash stock policy over history
+against the textbook policy.
 
 Usage::
 
-    invdash simulate (--db PATH | --csv FILE) --start DATE [--days 84] [--service-level 0.95]
+    invdash replay (--db PATH | --csv FILE) --start DATE [--days 84] [--service-level 0.95]
         [--lead-time-days N] [--review-days 7] [--model auto] [--seed 0]
         [--calibration-origins 6] [--out FILE]
 
@@ -38,7 +39,7 @@ __all__ = ["add_arguments", "run", "read_sales_csv", "format_summary"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register the ``simulate`` flags."""
+    """Register the ``replay`` flags."""
     source = parser.add_mutually_exclusive_group()
     add_db_argument(source)  # type: ignore[arg-type]  # a group has add_argument too
     source.add_argument("--csv", metavar="FILE", help="sales CSV with columns date, sku, qty")
@@ -128,7 +129,7 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Replay both policies, write ``--out`` and print their metrics."""
-    from invdash.simulate import InvdashPolicyOptions, ReplayParams, compare_policies
+    from invdash.replay import InvdashPolicyOptions, ReplayParams, compare_policies
 
     try:
         start = pd.Timestamp(args.start)

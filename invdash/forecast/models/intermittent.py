@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invdash.forecast.baseline import PanelForecaster
+from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.panel import Panel
 
 __all__ = ["CrostonForecaster", "SBAForecaster", "TSBForecaster", "croston_rates", "tsb_rates"]

@@ -25,7 +25,7 @@ from torch import nn
 from transformers import PatchTSTConfig
 from transformers.models.patchtst.modeling_patchtst import PatchTSTEncoderLayer
 
-from invdash.forecast.neural_data import DAY_CHANNELS, N_CALENDAR_FEATURES
+from invdash.forecast.models.neural_data import DAY_CHANNELS, N_CALENDAR_FEATURES
 from invdash.schema import QUANTILES
 
 __all__ = ["DemandNet", "quantile_loss", "warmup_cosine", "TEXT_DIM"]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from invdash.schema import DATE, QTY, SKU, STOCKOUT
 
-__all__ = ["StockKpis", "kpis"]
+__all__ = ["StockKpis", "stock_kpis"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class StockKpis:
     window_days: int
 
 
-def kpis(
+def stock_kpis(
     sales: pd.DataFrame, inventory: pd.DataFrame, products: pd.DataFrame, *, window_days: int = 90
 ) -> StockKpis:
     """Compute the stock KPIs over the last ``window_days`` of sales.

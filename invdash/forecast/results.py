@@ -1,0 +1,75 @@
+"""What a forecast run and a backtest return: plain, frozen result records.
+
+A leaf module (it imports no other part of the forecast package), so the engine, the backtest,
+fusion, the stored-run functions, explanations and the reorder workflow can all name these types
+in signatures without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ForecastRun", "BacktestFold", "BacktestResult"]
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """A forecast run: forecasts, the per-SKU choice, the backtest table and run facts.
+
+    Attributes:
+        forecasts: ``sku, date, model, mean, p05 .. p99``; ``model`` is the chosen candidate.
+        choices: ``sku, model, demand_class, reason, score`` (score: backtest RMSSE).
+        backtest: ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``.
+        device: ``cpu`` or the CUDA device name when the neural model ran.
+        duration_s: wall time of the run, in seconds.
+        horizon: days forecast.
+        model_param: the ``model`` argument (``auto`` or a model name).
+        run_id, created_at, data_version: set when the run comes from the store.
+    """
+
+    forecasts: pd.DataFrame
+    choices: pd.DataFrame
+    backtest: pd.DataFrame
+    device: str
+    duration_s: float
+    horizon: int
+    model_param: str
+    run_id: str | None = None
+    created_at: pd.Timestamp | None = None
+    data_version: str | None = None
+
+
+@dataclass(frozen=True)
+class BacktestFold:
+    """Out-of-sample data of one origin (rows: ``skus``; columns: the ``h`` test days)."""
+
+    origin: pd.Timestamp
+    skus: np.ndarray
+    actual: np.ndarray
+    scale_abs: np.ndarray
+    scale_sq: np.ndarray
+    dispersion: np.ndarray
+    means: Mapping[str, np.ndarray]
+    integer_rows: np.ndarray
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Backtest output.
+
+    Attributes:
+        per_sku: ``sku, model, fold, demand_class`` and the metric columns (plus the sums
+            ``abs_error, error, actual_sum`` behind WAPE and bias).
+        summary: ``model, demand_class, n_skus`` and the metric columns.
+        folds: out-of-sample means per fold, for the fusion step.
+        classes: ``sku, adi, cv2, demand_class`` of every SKU.
+    """
+
+    per_sku: pd.DataFrame
+    summary: pd.DataFrame
+    folds: tuple[BacktestFold, ...]
+    classes: pd.DataFrame

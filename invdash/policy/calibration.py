@@ -1,0 +1,126 @@
+"""Level-uncertainty calibration: how far demand over lead time + review strays from the forecast.
+
+Daily forecast quantiles summed as if the days were independent understate the uncertainty of
+demand over L + R: a level that is off stays off for a while. The estimator here compares past
+forecasts with what was then sold and gives ``PolicyParams.level_uncertainty_cv``. Both live
+reorder suggestions (``invdash.reorder``) and the replay (``invdash.replay``) use it; it sits in
+the policy package because it is a property of the policy's demand distribution, computed from
+the forecast engine's own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from invdash.forecast.engine import run_forecast
+from invdash.policy.demand import daily_demand
+from invdash.schema import DATE, QTY, SKU
+
+__all__ = ["ForecastCache", "estimate_level_uncertainty_cv"]
+
+
+class ForecastCache:
+    """Forecasts per review day, computed once and shared by every service target.
+
+    Args:
+        products: the products frame passed to the engine (or None).
+        model: the engine's model name (``forecast.engine.available_models()``).
+        horizon: forecast horizon in days; must cover lead time + review period.
+        seed: random seed for the engine.
+        folds: backtest folds the engine uses to choose a model (``model="auto"``).
+    """
+
+    def __init__(
+        self,
+        products: pd.DataFrame | None = None,
+        *,
+        model: str = "auto",
+        horizon: int = 28,
+        seed: int = 0,
+        folds: int = 3,
+    ) -> None:
+        self.products = products
+        self.model = model
+        self.horizon = horizon
+        self.seed = seed
+        self.folds = folds
+        self._forecasts: dict[pd.Timestamp, pd.DataFrame] = {}
+        self._values: dict[object, object] = {}
+
+    def remember(self, key: object, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per ``key`` (e.g. a calibration per review day), then kept."""
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+    def forecasts(self, history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        """The engine's forecasts from ``history`` (sales before ``as_of``), cached by ``as_of``."""
+        key = pd.Timestamp(as_of)
+        if key not in self._forecasts:
+            run = run_forecast(
+                history,
+                products=self.products,
+                horizon=self.horizon,
+                model=self.model,
+                seed=self.seed,
+                folds=self.folds,
+            )
+            self._forecasts[key] = run.forecasts
+        return self._forecasts[key]
+
+
+def estimate_level_uncertainty_cv(
+    history: pd.DataFrame,
+    as_of: pd.Timestamp,
+    *,
+    cache: ForecastCache,
+    protection_days: pd.Series,
+    origins: int = 6,
+) -> float:
+    """Coefficient of variation of the demand level over L + R, from past forecast errors.
+
+    At ``origins`` weekly forecast origins o whose window o .. o + L + R - 1 ends before
+    ``as_of`` (so only ``history`` is used), compare each SKU's demand D over its L + R days with
+    the forecast mean m and the variance v the policy's daily distributions add up to. With a
+    mean-1 level factor of coefficient of variation c, Var(D) ~ v + c^2 m^2, so the pooled moment
+    estimate is c^2 = max(0, (sum (D - m)^2 - sum v) / sum m^2). It is what
+    ``PolicyParams.level_uncertainty_cv`` needs: forecast errors of neighbouring days move
+    together (a level that is off for a while), which daily quantiles summed as independent
+    days miss.
+
+    Args:
+        history: gap-free sales before ``as_of``.
+        as_of: the review day.
+        cache: the forecasts per origin (shared with the replay's review days).
+        protection_days: L + R per SKU, in whole days (a Series indexed by sku).
+        origins: how many weekly origins to pool (0 gives 0.0).
+
+    Returns:
+        c >= 0; 0.0 when no origin has enough history.
+    """
+
+    protection = protection_days.astype(float)
+    window = int(protection.max())
+    first = history[DATE].min() if len(history) else as_of
+    squared_error = model_variance = scale = 0.0
+    for k in range(origins):
+        origin = as_of - pd.Timedelta(days=window + 7 * k)
+        if (origin - first).days < 28:
+            break
+        demand = daily_demand(cache.forecasts(history[history[DATE] < origin], origin))
+        days = protection.reindex(demand.skus).to_numpy(dtype=float)
+        inside = np.arange(demand.mean.shape[1])[None, :] < days[:, None]
+        mean, variance = (demand.mean * inside).sum(axis=1), (demand.var * inside).sum(axis=1)
+        offset = (history[DATE] - origin).dt.days
+        seen = history[(offset >= 0) & (offset < history[SKU].map(protection))]
+        actual = seen.groupby(SKU)[QTY].sum().reindex(demand.skus).fillna(0.0).to_numpy()
+        squared_error += float(((actual - mean) ** 2).sum())
+        model_variance += float(variance.sum())
+        scale += float((mean**2).sum())
+    if scale <= 0:
+        return 0.0
+    return float(np.sqrt(max(0.0, (squared_error - model_variance) / scale)))

@@ -1,0 +1,244 @@
+"""The two policies a replay compares (invdash and textbook) and the comparisons built on them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from invdash.policy import PolicyParams, compute_policy, textbook_policy
+from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
+from invdash.policy.planning import planning_products
+from invdash.replay.ledger import check_window, daily_panel, replay_all, scaled_progress
+from invdash.replay.params import (
+    LEAD_TIME,
+    ORDER_UP_TO,
+    REORDER_POINT,
+    SUMMARY_COLUMNS,
+    InvdashPolicyOptions,
+    PolicyFn,
+    Progress,
+    ReplayParams,
+    ReplayResult,
+)
+from invdash.schema import SKU
+
+__all__ = [
+    "make_invdash_policy",
+    "make_textbook_policy",
+    "replay_products",
+    "compare_policies",
+    "fill_rate_curve",
+]
+
+
+def make_invdash_policy(
+    products: pd.DataFrame,
+    *,
+    service_level: float,
+    review_period_days: int,
+    cache: ForecastCache,
+    calibration_origins: int = 6,
+) -> PolicyFn:
+    """The invdash policy: forecast from history with the engine, then ``policy.compute_policy``.
+
+    On each review day the level uncertainty (``PolicyParams.level_uncertainty_cv``) is
+    estimated from the forecast errors of the previous ``calibration_origins`` weekly origins
+    (:func:`estimate_level_uncertainty_cv`, history only; cached per day in ``cache``).
+
+    Args:
+        products: products with ``lead_time_days`` (and ``lead_time_sd_days``, ``moq``,
+            ``pack_size`` when known), one row per replayed SKU.
+        service_level: target fill rate, a fraction in (0, 1).
+        review_period_days: review period R, in days.
+        cache: where the forecasts per review day are computed and kept; its seed also seeds
+            the policy's Monte Carlo.
+        calibration_origins: past origins pooled for the level uncertainty (0: none).
+    """
+
+    # Only the levels are used; stock and orders in flight are the replay's business.
+    no_stock = pd.DataFrame({SKU: products[SKU].astype(str), "on_hand": 0.0})
+    protection = products.set_index(products[SKU].astype(str))[LEAD_TIME] + review_period_days
+
+    def policy_fn(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        forecasts = cache.forecasts(history, as_of)
+        level_cv = cache.remember(
+            ("level_cv", as_of, calibration_origins),
+            lambda: estimate_level_uncertainty_cv(
+                history,
+                as_of,
+                cache=cache,
+                protection_days=protection,
+                origins=calibration_origins,
+            ),
+        )
+        params = PolicyParams(
+            service_level=service_level,
+            review_period_days=review_period_days,
+            level_uncertainty_cv=level_cv,
+        )
+        # Decided at the end of the day before ``as_of``, so day ``as_of`` is the first day the
+        # order-up-to level must cover (the replay trades on it after the review).
+        table = compute_policy(
+            forecasts,
+            products,
+            no_stock,
+            None,
+            params=params,
+            as_of=as_of - pd.Timedelta(days=1),
+            seed=cache.seed,
+        )
+        return table[[SKU, REORDER_POINT, ORDER_UP_TO]]
+
+    return policy_fn
+
+
+def make_textbook_policy(
+    products: pd.DataFrame, *, service_level: float, review_period_days: int
+) -> PolicyFn:
+    """The textbook policy (``policy.textbook_policy``: normal, z x sigma x sqrt(L + R) from a
+    moving average), with each product's lead time.
+
+    Args:
+        products: products with ``sku, lead_time_days``.
+        service_level: the cycle service level behind z, a fraction in (0, 1).
+        review_period_days: review period R, in days.
+    """
+
+    def policy_fn(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:  # noqa: ARG001
+        table = textbook_policy(
+            history, products, service_level=service_level, review_period_days=review_period_days
+        )
+        return table[[SKU, REORDER_POINT, ORDER_UP_TO]]
+
+    return policy_fn
+
+
+def replay_products(
+    sales: pd.DataFrame, products: pd.DataFrame | None, *, params: ReplayParams
+) -> pd.DataFrame:
+    """The products a replay plans (``policy.planning.planning_products`` on START with the
+    replay's lead time)."""
+    return planning_products(
+        sales, products, start=params.start, lead_time_days=params.lead_time_days
+    )
+
+
+def _horizon(products: pd.DataFrame, review_period_days: int) -> int:
+    cover = products[LEAD_TIME] + review_period_days + 3 * products["lead_time_sd_days"]
+    return max(14, int(np.ceil(cover.max())) + 1)
+
+
+def _policies(
+    products: pd.DataFrame,
+    *,
+    service_level: float,
+    params: ReplayParams,
+    cache: ForecastCache,
+    calibration_origins: int,
+) -> dict[str, PolicyFn]:
+    review = params.review_period_days
+    return {
+        "invdash": make_invdash_policy(
+            products,
+            service_level=service_level,
+            review_period_days=review,
+            cache=cache,
+            calibration_origins=calibration_origins,
+        ),
+        "textbook": make_textbook_policy(
+            products, service_level=service_level, review_period_days=review
+        ),
+    }
+
+
+def _forecast_cache(
+    panel: pd.DataFrame,
+    products: pd.DataFrame | None,
+    params: ReplayParams,
+    options: InvdashPolicyOptions,
+) -> tuple[pd.DataFrame, ForecastCache]:
+    planned = replay_products(panel, products, params=params)
+    cache = ForecastCache(
+        planned,
+        model=options.model,
+        horizon=_horizon(planned, params.review_period_days),
+        seed=options.seed,
+        folds=options.folds,
+    )
+    return planned, cache
+
+
+def compare_policies(  # noqa: PLR0913 - keyword-only options of one documented call
+    sales: pd.DataFrame,
+    *,
+    params: ReplayParams,
+    service_level: float = 0.95,
+    products: pd.DataFrame | None = None,
+    options: InvdashPolicyOptions | None = None,
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """Replay the invdash policy and the textbook policy at one service target.
+
+    Args:
+        sales: long sales ``sku, date, qty``.
+        params: start, days, review period and lead time (see ``replay_products``).
+        service_level: target service level, a fraction in (0, 1).
+        products: optional products (lead times, MOQ, pack sizes).
+        options: how the invdash policy forecasts and calibrates (default
+            ``InvdashPolicyOptions()``).
+        progress: optional ``progress(fraction_done, message)``.
+
+    Returns:
+        ``ReplayResult`` with policies ``invdash`` and ``textbook``.
+    """
+    options = options or InvdashPolicyOptions()
+    panel = daily_panel(sales)
+    check_window(panel, params)
+    planned, cache = _forecast_cache(panel, products, params, options)
+    policies = _policies(
+        planned,
+        service_level=service_level,
+        params=params,
+        cache=cache,
+        calibration_origins=options.calibration_origins,
+    )
+    return replay_all(panel, policies, params=params, products=planned, progress=progress)
+
+
+def fill_rate_curve(  # noqa: PLR0913 - keyword-only options of one documented call
+    sales: pd.DataFrame,
+    *,
+    params: ReplayParams,
+    service_levels: Sequence[float],
+    products: pd.DataFrame | None = None,
+    options: InvdashPolicyOptions | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Fill rate against mean stock for both policies at several service targets.
+
+    The invdash forecasts (and level calibrations) are computed once per review day and shared
+    by every target. Arguments as in :func:`compare_policies`.
+
+    Returns:
+        One row per policy and target: ``service_level`` followed by ``SUMMARY_COLUMNS``.
+    """
+    options = options or InvdashPolicyOptions()
+    panel = daily_panel(sales)
+    check_window(panel, params)
+    planned, cache = _forecast_cache(panel, products, params, options)
+    rows = []
+    for index, level in enumerate(service_levels):
+        policies = _policies(
+            planned,
+            service_level=level,
+            params=params,
+            cache=cache,
+            calibration_origins=options.calibration_origins,
+        )
+        step = scaled_progress(progress, index, len(service_levels), f"target {level:.1%}")
+        result = replay_all(panel, policies, params=params, products=planned, progress=step)
+        rows.append(result.summary.assign(service_level=level))
+    curve = pd.concat(rows, ignore_index=True)
+    return curve[["service_level", *SUMMARY_COLUMNS]].sort_values(["policy", "service_level"])
