@@ -43,6 +43,7 @@ from invdash.forecast.metrics import (
     scaled_pinball_loss,
     wape_parts,
 )
+from invdash.forecast.options import ForecastOptions
 from invdash.schema import QUANTILE_COLUMNS, QUANTILES
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real/online_retail/online_retail.csv.gz"
@@ -164,7 +165,7 @@ def run_lightgbm(history: pd.DataFrame) -> pd.DataFrame:
 
 def run_invdash(history: pd.DataFrame) -> pd.DataFrame:
     """invdash auto (inner backtest folds all before the test origin)."""
-    return run_forecast(history, horizon=H, folds=3).forecasts
+    return run_forecast(history, ForecastOptions(horizon=H, folds=3)).forecasts
 
 
 def evaluate(panel: pd.DataFrame, *, skip_ml: bool) -> pd.DataFrame:

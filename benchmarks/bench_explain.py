@@ -21,6 +21,7 @@ import pandas as pd
 from invdash import explain, store
 from invdash.demo import make_sales
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 
 REAL = Path(__file__).resolve().parents[2] / "shared/data/real/online_retail/online_retail.csv.gz"
 
@@ -40,7 +41,7 @@ def _real_panel(n_skus: int) -> pd.DataFrame | None:
 
 def _measure(name: str, sales: pd.DataFrame, n_explain: int) -> dict:
     started = time.perf_counter()
-    run = run_forecast(sales, horizon=28, seed=0)
+    run = run_forecast(sales, ForecastOptions(horizon=28, seed=0))
     forecast_s = time.perf_counter() - started
     skus = run.choices["sku"].head(n_explain).tolist()
     explainer = explain.ForecastExplainer(sales, run)  # once per run (the dashboard caches it)

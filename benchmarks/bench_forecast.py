@@ -27,6 +27,7 @@ import pandas as pd
 
 from invdash.demo import make_sales
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 
 H = 28
 #: statsforecast worker processes (``--sf-jobs``); 1 by default: its process pool hung on this
@@ -37,7 +38,7 @@ JOBS = 1
 def time_invdash(sales: pd.DataFrame) -> float:
     """Seconds of the whole auto pipeline."""
     started = time.perf_counter()
-    run_forecast(sales, horizon=H, folds=3)
+    run_forecast(sales, ForecastOptions(horizon=H, folds=3))
     return time.perf_counter() - started
 
 

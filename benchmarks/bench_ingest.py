@@ -55,7 +55,7 @@ def generate(path: Path, rows: int) -> None:
     conn.close()
 
 
-def _timed(step):  # noqa: ANN001, ANN202
+def _timed(step):
     started = time.perf_counter()
     result = step()
     return time.perf_counter() - started, result
@@ -80,7 +80,7 @@ def main() -> None:
         conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(csv)])
         return int(conn.execute("SELECT count(*) FROM t").fetchone()[0])
 
-    def invdash_ingest():  # noqa: ANN202
+    def invdash_ingest():
         conn = store.connect(work / "bench.duckdb")
         try:
             return ingest_file(conn, csv)

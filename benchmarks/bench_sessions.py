@@ -98,7 +98,7 @@ class _Session:
                             .click().run())
                 self._timed("other page", lambda: at.switch_page(OTHER_PAGE).run())
                 self._timed("back", lambda: at.switch_page(EXPLORER).run())
-        except Exception:  # noqa: BLE001, S110 - already recorded in self.errors
+        except Exception:
             pass
 
 
@@ -115,7 +115,7 @@ def _share_script_compiles() -> None:
     compile_page = script_cache.ScriptCache.get_bytecode
     lock = threading.Lock()
 
-    def get_bytecode(self, script_path: str):  # noqa: ANN202 - same as the patched method
+    def get_bytecode(self, script_path: str):
         with lock:
             return compile_page(self, script_path)
 
@@ -188,9 +188,9 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--worker", str(n), "--rounds", str(args.rounds),
                    "--db", str(db)]
             cores = sorted(os.sched_getaffinity(0))[:CORES]
-            done = subprocess.run(  # noqa: S603 - our own interpreter and script
+            done = subprocess.run(
                 cmd, capture_output=True, text=True, check=False, timeout=1800,
-                preexec_fn=lambda c=cores: os.sched_setaffinity(0, c),  # noqa: PLW1509
+                preexec_fn=lambda c=cores: os.sched_setaffinity(0, c),
             )
             if done.returncode != 0:
                 sys.exit(f"N={n}: worker failed\n{done.stderr[-3000:]}")

@@ -42,7 +42,7 @@ COMMANDS = {
 ALIASES = {"simulate": "replay"}
 
 
-def _command_module(name: str):  # noqa: ANN202 - a module object
+def _command_module(name: str):
     return importlib.import_module(f"invdash.commands.{ALIASES.get(name, name)}")
 
 
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"invdash {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as err:  # noqa: BLE001 - the CLI boundary reports anything unexpected
+    except Exception as err:
         print(
             f"invdash {args.command}: unexpected error: {type(err).__name__}: {err}\n"
             "This is a bug; please report it with the command you ran.",

@@ -15,7 +15,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "load_settings", "DEFAULT_DB", "DEFAULT_USERS_FILE"]
+__all__ = [
+    "Settings", "load_settings", "use_offline_models", "DEFAULT_DB", "DEFAULT_USERS_FILE",
+]
 
 DEFAULT_DB = Path("data/invdash.duckdb")
 DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
@@ -53,3 +55,11 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
     return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)
+
+
+def use_offline_models() -> None:
+    """Tell the Hugging Face libraries never to reach a model hub (``HF_HUB_OFFLINE``,
+    ``TRANSFORMERS_OFFLINE``), unless the environment already says otherwise. Called before the
+    installed MiniLM encoder loads, so nothing is fetched at run time."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -5,24 +5,23 @@ import datetime as dt
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, policy_views
+from invdash.ui import alert_views, reorder_views
 from invdash.ui.labels import relabel
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Alerts")
 st.caption(
     "Ranked by money at risk: lost sales for stockout risk and demand shifts, capital tied "
     "up for overstock, a week of revenue for stale or missing data."
 )
 try:
-    if not policy_views.has_forecast():
+    if not reorder_views.has_forecast():
         st.info("There is no forecast for the current data yet; alerts need one.")
         if st.button("Run the forecast now", key="alerts_run_forecast"):
-            policy_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
+            reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = policy_views.policy_run()
-    table = policy_views.alert_table(run)
+    run = reorder_views.policy_run()
+    table = alert_views.alert_table(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
@@ -67,7 +66,7 @@ until = st.date_input(
 )
 if st.button("Apply", key="alerts_apply", disabled=not keys):
     new_status = {"acknowledge": "acknowledged", "snooze": "snoozed", "reopen": "open"}[action]
-    policy_views.set_alert_status(
+    alert_views.set_alert_status(
         keys, status=new_status, snooze_until=until if action == "snooze" else None
     )
     st.toast(f"{len(keys)} alert(s) {new_status}")

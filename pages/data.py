@@ -4,9 +4,8 @@ import streamlit as st
 
 from invdash.ingest import KIND_CHOICES
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, data_views
+from invdash.ui import data_views
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Data")
 
 st.subheader("What is stored")

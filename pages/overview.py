@@ -3,10 +3,8 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views
 from invdash.ui import overview_views as views
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Overview")
 try:
     state = views.database_state()

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, recs_views
+from invdash.ui import recs_views
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Recommendations")
 st.caption(
     "Only items in stock (and not projected to run out before the next delivery) are "

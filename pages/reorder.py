@@ -3,10 +3,9 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, policy_views
+from invdash.ui import reorder_views, session
 from invdash.ui.labels import relabel
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Reorder Suggestions")
 st.caption(
     "Every line brings the stock position up to the order-up-to level: demand over the lead "
@@ -18,21 +17,21 @@ service_level = st.select_slider(
     "Target fill rate", LEVELS, value=0.95, key="reorder_service_level", format_func="{:.0%}".format
 )
 try:
-    if not policy_views.has_forecast():
+    if not reorder_views.has_forecast():
         st.info("There is no forecast for the current data yet. The suggestions need one.")
         if st.button("Run the forecast now", key="reorder_run_forecast"):
-            policy_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
+            reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = policy_views.policy_run(service_level)
-    reviewed = policy_views.reviewed_lines(run)
+    run = reorder_views.policy_run(service_level)
+    reviewed = reorder_views.reviewed_lines(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
 
 with st.expander("Service-level overrides (per ABC class or SKU)"):
-    st.dataframe(policy_views.overrides(), hide_index=True)
-    if not policy_views.can("set_service_levels"):
+    st.dataframe(reorder_views.overrides(), hide_index=True)
+    if not session.can("set_service_levels"):
         st.caption("Only a manager changes service-level targets.")
     else:
         cols = st.columns(3)
@@ -41,7 +40,7 @@ with st.expander("Service-level overrides (per ABC class or SKU)"):
         level = cols[2].number_input("Fill rate", 0.5, 0.999, 0.97, key="reorder_override_level")
         if st.button("Save override", key="reorder_override_save"):
             try:
-                policy_views.save_override(scope, key, level)
+                reorder_views.save_override(scope, key, level)
             except InvdashError as err:
                 st.error(str(err))
             else:
@@ -79,7 +78,7 @@ line = reviewed.set_index("sku").loc[sku]
 st.markdown(f"**Why this quantity:** {line['why']}")
 decided = f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""
 st.caption(f"{line['reason']}. Status: {line['status']}{decided}")
-if policy_views.can("approve_orders"):
+if session.can("approve_orders"):
     action = st.radio(
         "Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action"
     )
@@ -91,7 +90,7 @@ if policy_views.can("approve_orders"):
     if st.button("Save decision", key="reorder_save", type="primary"):
         quantities = {"edit": [qty], "approve": [line["suggested_qty"]], "reject": None}[action]
         try:
-            policy_views.save_decisions(
+            reorder_views.save_decisions(
                 run.run_id, [sku], action=action, qty=quantities, reason=reason or None
             )
         except InvdashError as err:
@@ -103,19 +102,19 @@ if policy_views.can("approve_orders"):
     if not pending.empty and st.button(
         f"Approve all {len(pending)} pending lines", key="reorder_bulk_approve"
     ):
-        policy_views.save_decisions(
+        reorder_views.save_decisions(
             run.run_id, pending["sku"].tolist(), action="approve",
             qty=pending["suggested_qty"].tolist(),
         )  # fmt: skip
         st.rerun()
 else:
     st.info(
-        f"You are signed in as planner {policy_views.current_user()}: you can explore the "
+        f"You are signed in as planner {session.user_name()}: you can explore the "
         "suggestions and export approved orders; a manager approves, edits or rejects lines."
     )
 
 st.subheader("Purchase orders")
-files = policy_views.export_files(reviewed, run.as_of)
+files = reorder_views.export_files(reviewed, run.as_of)
 if not files:
     st.caption("Approve or edit lines to export purchase orders (one CSV per supplier).")
 for number, (name, data) in enumerate(files.items()):

@@ -3,11 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, explain_views, policy_views, state
-from invdash.ui import forecast_charts as charts
+from invdash.ui import explain_views, state, stock_views
 from invdash.ui import forecast_views as views
+from invdash.ui.charts import forecast as charts
 
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("SKU Explorer")
 try:
     catalog = views.sku_catalog()
@@ -95,7 +94,7 @@ else:
 if not forecasts.empty:
     try:
         st.subheader("Projected stock")
-        policy_views.render_projected_stock(sku)
+        stock_views.render_projected_stock(sku)
         explain_views.render_explanation(run, sku, single_sku=sku in requests)
     except InvdashError as err:
         st.error(str(err))

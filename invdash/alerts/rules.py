@@ -172,7 +172,7 @@ def compute_alerts(  # noqa: PLR0913 - one input per alert kind, thresholds keyw
     min_stockout_probability: float = 0.2,
     recent_days: int = 7,
     stale_after_days: int = 7,
-) -> pd.DataFrame:  # noqa: PLR0913 - one input each
+) -> pd.DataFrame:
     """Every alert for the current policy, ranked by money at risk.
 
     Args:

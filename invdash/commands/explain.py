@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _stored_run(args: argparse.Namespace, sales: pd.DataFrame):  # noqa: ANN202 - ForecastRun
+def _stored_run(args: argparse.Namespace, sales: pd.DataFrame):
     """The latest stored run for the current data when it is the run asked for."""
     from invdash import store
     from invdash.commands._common import db_path
@@ -55,25 +55,24 @@ def _stored_run(args: argparse.Namespace, sales: pd.DataFrame):  # noqa: ANN202 
     return run
 
 
-def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):  # noqa: ANN001, ANN202
+def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):
     from invdash.commands.forecast import ProgressBar, _read_future
     from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
 
     run = None if args.csv else _stored_run(args, sales)
     if run is not None:
         return run
     return run_forecast(
         sales,
+        ForecastOptions(horizon=args.horizon, model=args.model, seed=args.seed),
         products=products,
-        horizon=args.horizon,
-        model=args.model,
-        seed=args.seed,
         future=_read_future(args.future),
         progress=ProgressBar(enabled=not args.json),
     )
 
 
-def _print_table(explanation) -> None:  # noqa: ANN001 - an Explanation
+def _print_table(explanation) -> None:
     from invdash.explain import summarise
 
     frame = explanation.contributions.copy()

@@ -156,12 +156,18 @@ def output_frame(forecasts: pd.DataFrame, *, all_quantiles: bool) -> pd.DataFram
 def run(args: argparse.Namespace) -> int:
     """Forecast, store the run when reading a database, write the CSV."""
     from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
 
     sales, products, version = read_source_versioned(args)
     result = run_forecast(
-        sales, products=products, horizon=args.horizon, model=args.model,
-        future=_read_future(args.future), seed=args.seed, folds=args.folds, skus=args.sku,
-        progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural,
+        sales,
+        ForecastOptions(
+            horizon=args.horizon, model=args.model, seed=args.seed, folds=args.folds,
+            use_neural=args.neural, skus=args.sku,
+        ),
+        products=products,
+        future=_read_future(args.future),
+        progress=ProgressBar(enabled=not args.quiet),
     )
     if not args.csv and not args.sku:
         _save(args, result, data_version=version)
@@ -173,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(args: argparse.Namespace, result, *, data_version: str | None) -> None:  # noqa: ANN001
+def _save(args: argparse.Namespace, result, *, data_version: str | None) -> None:
     from invdash import store
     from invdash.forecast.stored import save_run
 

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
 
-def _progress(quiet: bool):  # noqa: ANN202 - a callback
+def _progress(quiet: bool):
     started = time.perf_counter()
 
     def say(message: str) -> None:

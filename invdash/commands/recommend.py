@@ -65,7 +65,7 @@ def _read_users(path: str) -> list[str]:
     return list(dict.fromkeys(ids[ids != ""]))
 
 
-def _open(args: argparse.Namespace):  # noqa: ANN202 - a DuckDB connection
+def _open(args: argparse.Namespace):
     if args.orders:
         from invdash.ingest import ingest_file
 
@@ -77,7 +77,7 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - a DuckDB connection
     return store.connect(path), True
 
 
-def _query(built, args: argparse.Namespace) -> pd.DataFrame:  # noqa: ANN001
+def _query(built, args: argparse.Namespace) -> pd.DataFrame:
     from invdash.recommend import recommend_for_customer, recommend_for_sku
 
     if args.sku is not None:
@@ -86,7 +86,7 @@ def _query(built, args: argparse.Namespace) -> pd.DataFrame:  # noqa: ANN001
     return recommend_for_customer(built.model, users, k=args.k)
 
 
-def _record(conn, built, seconds: float, choice) -> None:  # noqa: ANN001
+def _record(conn, built, seconds: float, choice) -> None:
     from invdash.runtime.device import device_name
     from invdash.store import recs as recs_store
 
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _record_choice(conn, choice) -> None:  # noqa: ANN001
+def _record_choice(conn, choice) -> None:
     from invdash.store import recs as recs_store
 
     with store.transaction(conn):

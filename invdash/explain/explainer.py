@@ -20,6 +20,7 @@ from invdash.explain.shapley import coalitions, shapley_matrix
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import members_of
 from invdash.forecast.models.baseline import PanelForecaster
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import Panel, shop_weekday_share, to_panel
 from invdash.forecast.registry import MODELS
 from invdash.forecast.results import ForecastRun
@@ -177,7 +178,11 @@ def explain_sku(  # noqa: PLR0913 - mirrors run_forecast's arguments
 
     if str(sku) not in set(sales[SKU].astype(str)):
         raise InvalidDataError(f"SKU {sku!r} is not in the sales data; check --sku.")
-    run = run_forecast(sales, products=products, horizon=horizon, seed=seed, model=model)
+    run = run_forecast(
+        sales,
+        ForecastOptions(horizon=horizon, seed=seed, model=model),
+        products=products,
+    )
     return explain_run(sales, run, sku=sku, seed=seed)
 
 

@@ -39,6 +39,7 @@ from invdash.forecast.models.base import Forecaster, finalize_forecasts
 from invdash.forecast.models.baseline import (
     PanelForecaster,
 )
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,
@@ -48,26 +49,15 @@ from invdash.forecast.panel import (
     weekday_profile,
 )
 from invdash.forecast.quantiles import calibrate_spread
-from invdash.forecast.registry import MODELS, auto_model_factories, available_models
+from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
-from invdash.schema import SKU, ConfigError, InvalidDataError, validate_sales
+from invdash.schema import SKU, InvalidDataError, validate_sales
 
 __all__ = ["run_forecast"]
 
 Progress = Callable[[int, int, str], None]
 
 _MIN_HISTORY_DAYS = 28
-
-
-def _check_arguments(model: str, horizon: int, folds: int) -> None:
-    if model not in available_models():
-        raise ConfigError(
-            f"unknown model {model!r}; choose one of: {', '.join(available_models())}."
-        )
-    if horizon < 1:
-        raise ConfigError(f"horizon must be a positive number of days, got {horizon}.")
-    if folds < 0:
-        raise ConfigError(f"folds must be >= 0, got {folds}.")
 
 
 def _select_skus(
@@ -86,30 +76,28 @@ def _select_skus(
     return picked
 
 
-def run_forecast(  # noqa: PLR0913 - the documented engine API
-    sales: pd.DataFrame, *, products: pd.DataFrame | None = None, horizon: int = 28,
-    model: str = "auto", future: pd.DataFrame | None = None, seed: int = 0, folds: int = 3,
-    skus: list[str] | None = None, progress: Progress | None = None, use_neural: bool = False,
+def run_forecast(
+    sales: pd.DataFrame, options: ForecastOptions | None = None, *,
+    products: pd.DataFrame | None = None, future: pd.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> ForecastRun:
-    """Forecast every SKU ``horizon`` days ahead (see the module docstring for the flow).
+    """Forecast every SKU ``options.horizon`` days ahead (see the module docstring for the flow).
 
     Args:
         sales: daily sales ``sku, date, qty`` [, ``price, promo, stockout``].
+        options: horizon, model, seed, backtest folds, neural model, SKUs (default
+            ``ForecastOptions()``: 28 days, ``auto``, every SKU).
         products: optional product table (``sku, name, ...``) for the cold-start and neural models.
-        horizon: days to forecast, h.
-        model: ``auto`` (backtest-driven choice per SKU) or one name of ``available_models()``.
         future: optional known future ``sku, date, price, promo`` for models that use it.
-        seed: seed of every stochastic model.
-        folds: backtest origins (0: no backtest; auto then uses ETS for every SKU).
-        skus: only these SKUs (default all).
         progress: optional ``callable(done, total, message)``.
-        use_neural: add the global neural model to the auto set.
 
     Raises:
-        InvalidDataError: bad sales frame or unknown SKUs. ConfigError: bad arguments.
+        InvalidDataError: bad sales frame or unknown SKUs.
     """
     started = time.perf_counter()
-    _check_arguments(model, horizon, folds)
+    options = options or ForecastOptions()
+    horizon, model, seed, folds = options.horizon, options.model, options.seed, options.folds
+    use_neural, skus = options.use_neural, list(options.skus) if options.skus else None
     cold_start = _can_cold_start(products) and model == "auto"
     unsold = _unsold_skus(sales, products) if cold_start else set()
     sales = _select_skus(validate_sales(sales), skus, unsold)

@@ -11,8 +11,9 @@ Scale-free metrics divide by the SKU's in-sample mean absolute (MASE, scaled pin
   max(q (y - f_q), (q - 1)(y - f_q)) / mean|y_t - y_{t-1}|_train
 - coverage80 = share of known days with p10 <= y <= p90.
 
-Worked example (``tests/unit/test_forecast_metrics.py``): train 1, 3, 1, 3 (scales: mean|diff| =
-2, mean diff^2 = 4), actual 2, 2, forecast 3, 1: MASE = 1 / 2 = 0.5, RMSSE = sqrt(1 / 4) = 0.5.
+Worked example (``tests/unit/forecast/test_forecast_metrics.py``): train 1, 3, 1, 3 (scales:
+mean|diff| = 2, mean diff^2 = 4), actual 2, 2, forecast 3, 1: MASE = 1 / 2 = 0.5,
+RMSSE = sqrt(1 / 4) = 0.5.
 """
 
 from __future__ import annotations

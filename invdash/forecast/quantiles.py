@@ -27,7 +27,7 @@ _SPL_TOLERANCE = 0.01
 _P10, _P90 = QUANTILE_COLUMNS.index("p10"), QUANTILE_COLUMNS.index("p90")
 
 
-def _fold_losses(fold, choices: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:  # noqa: ANN001
+def _fold_losses(fold, choices: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     by_sku = choices.set_index(SKU)
     skus = fold.skus[rows]
     chosen = by_sku["model"].reindex(skus).to_numpy()

@@ -7,16 +7,31 @@ in ``invdash.store.forecasts``; this module turns its rows and frames into ``For
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
 from invdash import store
 from invdash.forecast.engine import Progress, run_forecast
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.results import ForecastRun
-from invdash.schema import InvalidDataError
+from invdash.schema import SKU, InvalidDataError
 from invdash.store import forecasts as forecast_store
 
-__all__ = ["save_run", "load_run", "load_latest_run", "latest_forecast", "forecast_and_store"]
+__all__ = [
+    "StoreInputs", "save_run", "load_run", "load_latest_run", "latest_forecast", "run_history",
+    "load_inputs", "forecast_inputs", "forecast_and_store", "forecast_one_sku", "forecast_upload",
+]
+
+
+@dataclass(frozen=True)
+class StoreInputs:
+    """What a whole-shop forecast run reads from the store, and the data version it was read at."""
+
+    sales: pd.DataFrame
+    products: pd.DataFrame
+    data_version: str
 
 
 def save_run(conn: duckdb.DuckDBPyConnection, run: ForecastRun, *, data_version: str) -> str:
@@ -56,6 +71,44 @@ def latest_forecast(conn: duckdb.DuckDBPyConnection) -> ForecastRun | None:
     return load_latest_run(conn, data_version=store.data_version(conn))
 
 
+def run_history(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Stored forecast runs, newest first; ``current`` marks runs made on the current data."""
+    runs = forecast_store.list_runs(conn)
+    version = store.data_version(conn)
+    if "data_version" in runs:
+        runs.insert(1, "current", runs.pop("data_version") == version)
+    return runs
+
+
+def load_inputs(conn: duckdb.DuckDBPyConnection) -> StoreInputs:
+    """Sales, products and the data version, read in one go (a run then needs no connection, so
+    the dashboard holds no write lock while it forecasts).
+
+    Raises:
+        InvalidDataError: no sales in the database.
+    """
+    sales = store.load_sales(conn)
+    if sales.empty:
+        raise InvalidDataError(
+            "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
+            "shop (`invdash demo`) first."
+        )
+    return StoreInputs(sales, store.load_products(conn), store.data_version(conn))
+
+
+def forecast_inputs(
+    inputs: StoreInputs, *, model: str = "auto", horizon: int = 28, use_neural: bool = False,
+    progress: Progress | None = None,
+) -> ForecastRun:
+    """``run_forecast`` over every SKU of ``inputs`` (products without sales get the cold start)."""
+    return run_forecast(
+        inputs.sales,
+        ForecastOptions(model=model, horizon=horizon, use_neural=use_neural),
+        products=inputs.products,
+        progress=progress,
+    )
+
+
 def forecast_and_store(
     conn: duckdb.DuckDBPyConnection,
     *,
@@ -77,16 +130,43 @@ def forecast_and_store(
     Raises:
         InvalidDataError: no sales in the database.
     """
-    sales = store.load_sales(conn)
-    if sales.empty:
-        raise InvalidDataError(
-            "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
-            "shop (`invdash demo`) first."
-        )
+    inputs = load_inputs(conn)
     run = run_forecast(
-        sales, products=store.load_products(conn), model=model, seed=seed, progress=progress
+        inputs.sales,
+        ForecastOptions(model=model, seed=seed),
+        products=inputs.products,
+        progress=progress,
     )
-    run_id = save_run(conn, run, data_version=store.data_version(conn))
+    run_id = save_run(conn, run, data_version=inputs.data_version)
     stored = load_run(conn, run_id)
     assert stored is not None  # just written in this connection
     return stored
+
+
+def forecast_one_sku(
+    conn: duckdb.DuckDBPyConnection, sku: str, model: str, horizon: int
+) -> ForecastRun:
+    """Forecast one SKU now from its own sales (its backtest compares every model on it); the
+    run is not stored (the stored run stays the whole-shop one)."""
+    sales = store.load_sales(conn, skus=[sku])
+    return run_forecast(
+        sales,
+        ForecastOptions(horizon=horizon, model=model, skus=[sku]),
+        products=store.load_products(conn),
+    )
+
+
+def forecast_upload(
+    sales: pd.DataFrame, *, products: pd.DataFrame | None, model: str, horizon: int,
+    progress: Progress | None = None,
+) -> ForecastRun:
+    """Forecast an uploaded sales frame (nothing is stored); only products with sales are passed,
+    so an uploaded product list cannot add cold-start SKUs to an ad-hoc forecast."""
+    if products is not None and len(products):
+        products = products[products[SKU].astype(str).isin(set(sales[SKU].astype(str)))]
+    return run_forecast(
+        sales,
+        ForecastOptions(horizon=horizon, model=model),
+        products=products if products is not None and len(products) else None,
+        progress=progress,
+    )

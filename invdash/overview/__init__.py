@@ -7,6 +7,13 @@
 from __future__ import annotations
 
 from invdash.overview.sales import categories_of, percent_change, weekly_trend
-from invdash.overview.stock import StockKpis, stock_kpis
+from invdash.overview.stock import StockKpis, shop_stock_kpis, stock_kpis
 
-__all__ = ["percent_change", "weekly_trend", "categories_of", "StockKpis", "stock_kpis"]
+__all__ = [
+    "percent_change",
+    "weekly_trend",
+    "categories_of",
+    "StockKpis",
+    "stock_kpis",
+    "shop_stock_kpis",
+]

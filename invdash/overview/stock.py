@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
+from invdash import store
 from invdash.schema import DATE, QTY, SKU, STOCKOUT
 
-__all__ = ["StockKpis", "stock_kpis"]
+__all__ = ["StockKpis", "stock_kpis", "shop_stock_kpis"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,11 @@ def stock_kpis(
         days_of_supply=stock_value / daily_cogs if daily_cogs > 0 else float("inf"),
         window_days=int(window_days),
     )
+
+
+def shop_stock_kpis(conn: duckdb.DuckDBPyConnection) -> StockKpis | None:
+    """``stock_kpis`` of the shop in the store (None before any sales are loaded)."""
+    sales = store.load_sales(conn)
+    if sales.empty:
+        return None
+    return stock_kpis(sales, store.load_inventory(conn), store.load_products(conn))

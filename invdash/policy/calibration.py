@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 from invdash.policy.demand import daily_demand
 from invdash.schema import DATE, QTY, SKU
 
@@ -63,11 +64,10 @@ class ForecastCache:
         if key not in self._forecasts:
             run = run_forecast(
                 history,
+                ForecastOptions(
+                    horizon=self.horizon, model=self.model, seed=self.seed, folds=self.folds
+                ),
                 products=self.products,
-                horizon=self.horizon,
-                model=self.model,
-                seed=self.seed,
-                folds=self.folds,
             )
             self._forecasts[key] = run.forecasts
         return self._forecasts[key]

@@ -181,16 +181,18 @@ class ProtectionDemand:
     Attributes:
         daily: the fitted daily distributions.
         lead_time_days, lead_time_sd_days: the lead-time distribution per SKU (n,).
-        mean_l, var_l, mean_lr, var_lr: means and variances (n,), in units and units^2.
+        lead_mean, lead_var: mean and variance of demand over the lead time L (n,), in units
+            and units^2.
+        protection_mean, protection_var: the same over the protection period L + R.
     """
 
     daily: DailyDemand
     lead_time_days: np.ndarray
     lead_time_sd_days: np.ndarray
-    mean_l: np.ndarray
-    var_l: np.ndarray
-    mean_lr: np.ndarray
-    var_lr: np.ndarray
+    lead_mean: np.ndarray
+    lead_var: np.ndarray
+    protection_mean: np.ndarray
+    protection_var: np.ndarray
 
 
 def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> np.ndarray:
@@ -242,15 +244,15 @@ def protection_demand(
     for offset in (1, 1 + review):
         mean, second = _mixed_moments(weights, cum_mean, cum_var, offset)
         moments.append((mean, np.maximum(level * second - mean**2, 0.0)))
-    (mean_l, var_l), (mean_lr, var_lr) = moments
+    (lead_mean, lead_var), (protection_mean, protection_var) = moments
     return ProtectionDemand(
         daily=daily,
         lead_time_days=lead,
         lead_time_sd_days=lead_sd,
-        mean_l=mean_l,
-        var_l=var_l,
-        mean_lr=mean_lr,
-        var_lr=var_lr,
+        lead_mean=lead_mean,
+        lead_var=lead_var,
+        protection_mean=protection_mean,
+        protection_var=protection_var,
     )
 
 
@@ -349,8 +351,9 @@ def lead_time_demand(
 
     Returns:
         Frame ``sku, lead_time_days, lead_time_sd_days, protection_days, demand_daily_mean,
-        demand_l_mean, demand_lt_mean, demand_lt_sd, demand_lt_p50, demand_lt_p90, demand_lt_p95,
-        demand_lt_p99`` (units over L + R unless the name says ``_l_``).
+        lead_time_demand_mean, protection_demand_mean, protection_demand_sd,
+        protection_demand_p50 .. p99``: units over the lead time L (``lead_time_``) or over the
+        protection period L + R (``protection_``).
     """
     exact = protection_demand(forecasts, products, params=params)
     samples = sample_protection_demand(
@@ -365,12 +368,12 @@ def lead_time_demand(
             "lead_time_sd_days": samples.lead_time_sd_days,
             "protection_days": samples.lead_time_days + params.review_period_days,
             "demand_daily_mean": daily.mean.sum(axis=1) / np.maximum(daily.horizon, 1),
-            "demand_l_mean": exact.mean_l,
-            "demand_lt_mean": exact.mean_lr,
-            "demand_lt_sd": np.sqrt(exact.var_lr),
-            "demand_lt_p50": quantiles[0],
-            "demand_lt_p90": quantiles[1],
-            "demand_lt_p95": quantiles[2],
-            "demand_lt_p99": quantiles[3],
+            "lead_time_demand_mean": exact.lead_mean,
+            "protection_demand_mean": exact.protection_mean,
+            "protection_demand_sd": np.sqrt(exact.protection_var),
+            "protection_demand_p50": quantiles[0],
+            "protection_demand_p90": quantiles[1],
+            "protection_demand_p95": quantiles[2],
+            "protection_demand_p99": quantiles[3],
         }
     )

@@ -110,21 +110,21 @@ def solve_order_up_to(
     cycle: S = F^-1(service_level). fill_rate: the smallest S with
     E[(D_{L+R} - S)^+] - E[(D_L - S)^+] <= (1 - beta) (E[D_{L+R}] - E[D_L]), by bisection.
     """
-    mean_lr, shape_lr, scale_lr = _gamma_fit(demand.mean_lr, demand.var_lr)
+    protection_mean, shape_lr, scale_lr = _gamma_fit(demand.protection_mean, demand.protection_var)
     if service_measure == "cycle":
         return special.gammaincinv(shape_lr, service_level) * scale_lr
-    mean_l, shape_l, scale_l = _gamma_fit(demand.mean_l, demand.var_l)
-    allowed = (1 - service_level) * (mean_lr - mean_l)
-    low = np.zeros_like(mean_lr)
-    high = mean_lr + 20 * np.sqrt(shape_lr) * scale_lr + 1.0
+    lead_mean, shape_l, scale_l = _gamma_fit(demand.lead_mean, demand.lead_var)
+    allowed = (1 - service_level) * (protection_mean - lead_mean)
+    low = np.zeros_like(protection_mean)
+    high = protection_mean + 20 * np.sqrt(shape_lr) * scale_lr + 1.0
     for _ in range(_BISECTION_STEPS):
         mid = (low + high) / 2
-        short = _gamma_loss(mid, mean_lr, shape_lr, scale_lr) - _gamma_loss(
-            mid, mean_l, shape_l, scale_l
+        short = _gamma_loss(mid, protection_mean, shape_lr, scale_lr) - _gamma_loss(
+            mid, lead_mean, shape_l, scale_l
         )
         ok = short <= allowed
         high, low = np.where(ok, mid, high), np.where(ok, low, mid)
-    return np.where(mean_lr > 0, high, 0.0)
+    return np.where(protection_mean > 0, high, 0.0)
 
 
 def _service_levels(
@@ -217,8 +217,8 @@ def _levels(
     )
     service = _service_levels(skus, abc, params, overrides)
     target = solve_order_up_to(demand, service, service_measure=params.service_measure)
-    mean_lr = demand.mean_lr
-    safety = np.maximum(target - mean_lr, 0.0)
+    protection_mean = demand.protection_mean
+    safety = np.maximum(target - protection_mean, 0.0)
     return pd.DataFrame(
         {
             SKU: skus,
@@ -227,12 +227,12 @@ def _levels(
             "xyz": classify_xyz(cv).to_numpy(),
             "lead_time_days": demand.lead_time_days,
             "demand_daily_mean": daily_mean,
-            "demand_lt_mean": mean_lr,
-            "demand_lt_sd": np.sqrt(demand.var_lr),
+            "protection_demand_mean": protection_mean,
+            "protection_demand_sd": np.sqrt(demand.protection_var),
             "safety_stock": safety,
-            "lead_time_point": np.ceil(np.round(demand.mean_l + safety, 9)),
-            "reorder_point": np.maximum(np.ceil(np.round(mean_lr + safety, 9)) - 1, 0),
-            "order_up_to": np.ceil(np.round(mean_lr + safety, 9)),
+            "lead_time_point": np.ceil(np.round(demand.lead_mean + safety, 9)),
+            "reorder_point": np.maximum(np.ceil(np.round(protection_mean + safety, 9)) - 1, 0),
+            "order_up_to": np.ceil(np.round(protection_mean + safety, 9)),
         }
     )
 
@@ -247,7 +247,7 @@ def compute_policy(  # noqa: PLR0913 - the documented policy API
     as_of: pd.Timestamp | str | None = None,
     overrides: pd.DataFrame | None = None,
     seed: int = 0,  # noqa: ARG001 - stable API; the policy has no sampling
-) -> pd.DataFrame:  # noqa: ARG001 - stable API
+) -> pd.DataFrame:
     """The stock policy and suggested order per SKU (the PolicyTable).
 
     Args:
@@ -323,12 +323,12 @@ def _add_risk(
     )
     table["stockout_date"] = pd.to_datetime(_stockout_dates(demand.daily, on_hand, arrivals))
     available = on_hand + arriving
-    mean_l, shape_l, scale_l = _gamma_fit(demand.mean_l, demand.var_l)
+    lead_mean, shape_l, scale_l = _gamma_fit(demand.lead_mean, demand.lead_var)
     ratio = available / np.where(scale_l > 0, scale_l, 1.0)
     table["stockout_probability"] = np.where(
-        scale_l > 0, special.gammaincc(shape_l, ratio), (mean_l > available).astype(float)
+        scale_l > 0, special.gammaincc(shape_l, ratio), (lead_mean > available).astype(float)
     )
-    table["expected_short_units"] = _gamma_loss(available, mean_l, shape_l, scale_l)
+    table["expected_short_units"] = _gamma_loss(available, lead_mean, shape_l, scale_l)
     daily_mean = table["demand_daily_mean"].to_numpy()
     table["days_of_cover"] = np.where(
         daily_mean > 0, on_hand / np.where(daily_mean > 0, daily_mean, 1), np.inf

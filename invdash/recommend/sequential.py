@@ -50,7 +50,7 @@ def _build_net(  # noqa: PLR0913 - network shape
     n_layers: int,
     n_heads: int,
     dropout: float,
-):  # noqa: ANN202 - a torch module defined lazily
+):
     import torch
     from torch import nn
 
@@ -151,7 +151,7 @@ class SASRec:
         self.n_items_ = n_items
         return self
 
-    def _epoch(self, net, optimiser, data, rng: np.random.Generator) -> float:  # noqa: ANN001
+    def _epoch(self, net, optimiser, data, rng: np.random.Generator) -> float:
         import torch
 
         total, batches = 0.0, 0

@@ -17,49 +17,45 @@ from invdash.reorder.decisions import (
     ACTIONS,
     decide_as,
     make_decisions,
+    record_decisions_as,
     review_lines,
+    reviewed_lines,
 )
-from invdash.reorder.export import neutralise_cell, purchase_orders, to_spreadsheet_csv
+from invdash.reorder.export import (
+    neutralise_cell,
+    purchase_order_files,
+    purchase_orders,
+    to_spreadsheet_csv,
+)
 from invdash.reorder.lines import (
     REPORT_COLUMNS,
     reorder_report,
     suggestion_lines,
     why_this_quantity,
 )
+from invdash.reorder.projection import sku_projection
 from invdash.reorder.runs import (
     CALIBRATION_ORIGINS,
     PolicyRun,
     calibrate_params,
     check_override,
     current_policy,
+    current_policy_run,
+    ensure_current_policy_run,
     ensure_policy_run,
     inputs_version,
     params_key,
     prepare_reorder_run,
+    set_service_level_target,
     stored_policy_run,
 )
 
 __all__ = [
-    "ACTIONS",
-    "ACTION_PERMISSIONS",
-    "REPORT_COLUMNS",
-    "CALIBRATION_ORIGINS",
-    "PolicyRun",
-    "params_key",
-    "inputs_version",
-    "check_override",
-    "calibrate_params",
-    "current_policy",
-    "stored_policy_run",
-    "ensure_policy_run",
-    "prepare_reorder_run",
-    "suggestion_lines",
-    "why_this_quantity",
-    "reorder_report",
-    "make_decisions",
-    "decide_as",
-    "review_lines",
-    "purchase_orders",
-    "neutralise_cell",
-    "to_spreadsheet_csv",
+    "ACTIONS", "ACTION_PERMISSIONS", "REPORT_COLUMNS", "CALIBRATION_ORIGINS", "PolicyRun",
+    "params_key", "inputs_version", "check_override", "calibrate_params", "current_policy",
+    "stored_policy_run", "ensure_policy_run", "prepare_reorder_run", "current_policy_run",
+    "ensure_current_policy_run", "set_service_level_target", "suggestion_lines",
+    "why_this_quantity", "reorder_report", "make_decisions", "decide_as", "record_decisions_as",
+    "review_lines", "reviewed_lines", "purchase_orders", "purchase_order_files",
+    "neutralise_cell", "to_spreadsheet_csv", "sku_projection",
 ]

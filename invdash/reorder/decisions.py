@@ -6,18 +6,21 @@ decide) and appended to the store; ``review_lines`` joins the latest decision pe
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import auth
+from invdash import auth, store
+from invdash.reorder.lines import suggestion_lines
 from invdash.schema import SKU, InvalidDataError
+from invdash.store import reorder as reorder_store
 
-__all__ = ["ACTIONS", "ACTION_PERMISSIONS", "make_decisions", "decide_as", "review_lines"]
-
+__all__ = [
+    "ACTIONS", "ACTION_PERMISSIONS", "make_decisions", "decide_as", "review_lines",
+    "record_decisions_as", "reviewed_lines",
+]
 
 ACTIONS = ("approve", "edit", "reject")
-
-
 ACTION_PERMISSIONS = {"approve": "approve_orders", "edit": "edit_orders", "reject": "reject_orders"}
 
 
@@ -110,3 +113,27 @@ def review_lines(lines: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     )
     merged["final_qty"] = merged["final_qty"].fillna(merged["suggested_qty"])
     return merged.drop(columns=["action", "decided_qty"])
+
+
+def record_decisions_as(  # noqa: PLR0913 - one decision has these parts
+    conn: duckdb.DuckDBPyConnection,
+    actor: auth.User | None,
+    run_id: str,
+    skus: list[str],
+    *,
+    action: str,
+    qty: list[float] | None = None,
+    reason: str | None = None,
+) -> int:
+    """Check and store decisions on ``skus`` for ``actor`` in one transaction (read-write
+    ``conn``); the Reorder page and ``invdash decide`` both call this. Returns the rows stored."""
+    rows = decide_as(actor, run_id, skus, action=action, qty=qty, reason=reason)
+    with store.transaction(conn):
+        return reorder_store.record_decisions(conn, rows)
+
+
+def reviewed_lines(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The lines of a stored policy run that need an order, with their latest decision."""
+    table = reorder_store.load_suggestions(conn, run_id)
+    lines = suggestion_lines(table, store.load_products(conn))
+    return review_lines(lines, reorder_store.load_decisions(conn, run_id=run_id))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from invdash.schema import SKU
 
-__all__ = ["purchase_orders", "neutralise_cell", "to_spreadsheet_csv"]
+__all__ = ["purchase_orders", "purchase_order_files", "neutralise_cell", "to_spreadsheet_csv"]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,3 +65,12 @@ def to_spreadsheet_csv(frame: pd.DataFrame) -> bytes:
             safe[column] = safe[column].map(neutralise_cell)
     safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
     return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def purchase_order_files(reviewed: pd.DataFrame, *, as_of: pd.Timestamp) -> dict[str, bytes]:
+    """``{file name: CSV bytes}``: one neutralised purchase order per supplier."""
+    files = {}
+    for supplier, frame in purchase_orders(reviewed, as_of=as_of).items():
+        safe_name = "".join(c if c.isalnum() else "_" for c in supplier)
+        files[f"po_{safe_name}_{pd.Timestamp(as_of).date()}.csv"] = to_spreadsheet_csv(frame)
+    return files

@@ -43,7 +43,7 @@ def why_this_quantity(row: Any) -> str:
     """
     rounding = f"whole packs of {row.pack_size:g}" + (f", MOQ {row.moq:g}" if row.moq > 0 else "")
     return (
-        f"demand over lead time + review {row.demand_lt_mean:.1f} + safety stock "
+        f"demand over lead time + review {row.protection_demand_mean:.1f} + safety stock "
         f"{row.safety_stock:.1f} = up-to {row.order_up_to:g}; - on hand {row.on_hand:g} - on order "
         f"{row.on_order:g} = need {row.raw_qty:g}; {rounding} -> order {row.suggested_qty:g}"
     )

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import store
+from invdash import auth, store
 from invdash.forecast.engine import Progress
 from invdash.forecast.results import ForecastRun
 from invdash.forecast.stored import forecast_and_store, latest_forecast
@@ -233,3 +233,45 @@ def prepare_reorder_run(
     return ensure_policy_run(
         conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=calibrated
     )
+
+
+def current_policy_run(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams
+) -> PolicyRun | None:
+    """The stored policy run for the latest forecast and ``params`` (already calibrated), or None
+    when there is no forecast or no run for them yet (read-only; the Reorder and Alerts pages)."""
+    forecast = latest_forecast(conn)
+    return None if forecast is None else stored_policy_run(conn, forecast, params=params)
+
+
+def ensure_current_policy_run(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams
+) -> PolicyRun | None:
+    """``current_policy_run``, computed and stored when missing (read-write ``conn``); None
+    without a forecast for the current data."""
+    forecast = latest_forecast(conn)
+    if forecast is None:
+        return None
+    return ensure_policy_run(
+        conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+    )
+
+
+def set_service_level_target(
+    conn: duckdb.DuckDBPyConnection, actor: auth.User | None, *, scope: str, key: str,
+    service_level: float,
+) -> None:
+    """Check and store a service-level target per ABC class or SKU (managers only; read-write
+    ``conn``); the next policy run uses it.
+
+    Raises:
+        PermissionDeniedError: the actor may not set service levels.
+        InvalidDataError: as ``check_override``.
+    """
+    auth.require(actor, "set_service_levels")
+    skus = store.load_products(conn)["sku"].astype(str).tolist()
+    key = check_override(scope, key, service_level, skus=skus)
+    with store.transaction(conn):
+        reorder_store.set_service_level_override(
+            conn, scope=scope, key=key, service_level=service_level, user=actor.name
+        )

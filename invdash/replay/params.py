@@ -136,3 +136,9 @@ class ReplayResult:
             known = ", ".join(self.summary["policy"])
             raise ConfigError(f"no replay for policy {policy!r}; replayed: {known}.")
         return rows[list(REPLAY_COLUMNS)].reset_index(drop=True)
+
+    def skus_by_demand(self) -> list[str]:
+        """The replayed SKUs, most demand first (ties keep the replay's order)."""
+        days = self.days[self.days["policy"] == self.summary["policy"].iloc[0]]
+        demand = days.groupby(SKU)["demand"].sum().sort_values(ascending=False, kind="stable")
+        return demand.index.astype(str).tolist()

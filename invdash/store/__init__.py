@@ -31,10 +31,11 @@ from invdash.schema import (
     InvalidDataError,
     StoreBusyError,
 )
-from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION
+from invdash.store.schema import CORE_TABLES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
     "connect",
+    "sku_catalog",
     "require_database",
     "connect_read_only",
     "transaction",
@@ -340,7 +341,6 @@ def load_order_lines(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row count of every core table."""
-    from invdash.store.schema import CORE_TABLES
 
     return {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in CORE_TABLES}
 
@@ -357,3 +357,11 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
         "(SELECT max(ingested_at) FROM ingest_log)"
     ).fetchone()
     return "|".join(str(v) for v in row)
+
+
+def sku_catalog(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """SKUs with sales: ``sku, qty`` (units sold in total), ``name``; top sellers first."""
+    return conn.execute(
+        "SELECT s.sku, sum(s.qty) AS qty, any_value(p.name) AS name FROM sales s "
+        "LEFT JOIN products p ON p.sku = s.sku GROUP BY s.sku ORDER BY qty DESC, s.sku"
+    ).df()

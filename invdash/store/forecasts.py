@@ -6,10 +6,9 @@ Design:
 - ``load_latest_run(conn, data_version=...)`` finds the newest run made on the given data, so the
   dashboard reuses results until the data change.
 - Writes go through ``store.upsert_frame`` inside one ``store.transaction`` (all or nothing).
-Registered as migration 2 in ``store/schema.py``. This module knows tables and frames only: the
+The tables are migration 2 in ``store/schema.py``. This module knows tables and frames only: the
 ``ForecastRun`` record is assembled from them in ``invdash.forecast.stored`` (the data layer
-does not depend on the forecast engine). ``transaction`` and ``upsert_frame`` are imported inside
-``save_run`` because ``store.schema`` imports this module while ``invdash.store`` itself loads.
+does not depend on the forecast engine).
 """
 
 from __future__ import annotations
@@ -20,8 +19,10 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
+from invdash.store import transaction, upsert_frame
+
 __all__ = [
-    "DDL", "RunRecord", "save_run", "load_run_facts", "latest_run_id", "load_run_forecasts",
+    "RunRecord", "save_run", "load_run_facts", "latest_run_id", "load_run_forecasts",
     "load_run_choices", "load_backtest_metrics", "list_runs",
 ]
 
@@ -37,54 +38,6 @@ class RunRecord(Protocol):
     horizon: int
     model_param: str
 
-_QUANTILE_DDL = ", ".join(
-    f"{c} DOUBLE" for c in ("p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99")
-)
-
-DDL: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS forecast_runs (
-        run_id VARCHAR PRIMARY KEY,
-        created_at TIMESTAMP NOT NULL,
-        data_version VARCHAR,
-        horizon INTEGER NOT NULL,
-        model_param VARCHAR NOT NULL,
-        device VARCHAR,
-        duration_s DOUBLE,
-        n_skus INTEGER,
-        status VARCHAR NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS forecasts (
-        run_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
-        date DATE NOT NULL,
-        model VARCHAR,
-        mean DOUBLE,
-        {_QUANTILE_DDL},
-        PRIMARY KEY (run_id, sku, date)
-    )""",
-    """CREATE TABLE IF NOT EXISTS forecast_choices (
-        run_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
-        model VARCHAR,
-        demand_class VARCHAR,
-        reason VARCHAR,
-        score DOUBLE,
-        PRIMARY KEY (run_id, sku)
-    )""",
-    """CREATE TABLE IF NOT EXISTS backtest_metrics (
-        run_id VARCHAR NOT NULL,
-        model VARCHAR NOT NULL,
-        demand_class VARCHAR NOT NULL,
-        n_skus INTEGER,
-        mase DOUBLE,
-        rmsse DOUBLE,
-        wape DOUBLE,
-        bias DOUBLE,
-        spl DOUBLE,
-        coverage80 DOUBLE,
-        PRIMARY KEY (run_id, model, demand_class)
-    )""",
-)
 
 
 def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: str) -> str:
@@ -95,8 +48,6 @@ def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: s
         run: the run from ``engine.run_forecast``.
         data_version: ``store.data_version(conn)`` of the data the run was made on.
     """
-    from invdash.store import transaction, upsert_frame
-
     run_id = uuid.uuid4().hex[:16]
     facts = pd.DataFrame([{
         "run_id": run_id, "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),

@@ -287,7 +287,7 @@ def log_ingest(  # noqa: PLR0913 - one row of the log
     )
 
 
-def recent_ingests(conn: duckdb.DuckDBPyConnection, limit: int = 20):  # noqa: ANN201 - a frame
+def recent_ingests(conn: duckdb.DuckDBPyConnection, limit: int = 20):
     """The most recent ingest log rows (newest first)."""
     return conn.execute(
         "SELECT ingested_at, source, kind, rows_read, rows_stored, file_sha256 FROM ingest_log "

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-__all__ = ["sales_windows", "stock_position", "weekly_sales", "UNCATEGORISED"]
+__all__ = ["sales_windows", "stock_position", "kpi_summary", "weekly_sales", "UNCATEGORISED"]
 
 UNCATEGORISED = "Uncategorised"
 
@@ -117,3 +117,11 @@ def weekly_sales(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
     weekly["week"] = pd.to_datetime(weekly["week"])
     return weekly
+
+
+def kpi_summary(conn: duckdb.DuckDBPyConnection, window_days: int) -> dict[str, Any]:
+    """``sales_windows`` and ``stock_position`` in one mapping (the Overview's KPI cards)."""
+    return {
+        **sales_windows(conn, window_days=window_days),
+        **stock_position(conn),
+    }

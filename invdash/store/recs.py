@@ -15,23 +15,9 @@ import uuid
 import duckdb
 import pandas as pd
 
-__all__ = ["DDL", "has_rec_runs", "save_rec_run", "latest_chosen_weights", "list_rec_runs"]
+__all__ = ["has_rec_runs", "save_rec_run", "latest_chosen_weights", "list_rec_runs"]
 
 #: CREATE TABLE IF NOT EXISTS statements for this area's tables.
-DDL: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS rec_runs (
-        run_id VARCHAR PRIMARY KEY,
-        created_at TIMESTAMP NOT NULL,
-        data_version VARCHAR,
-        source VARCHAR NOT NULL CHECK (source IN ('default', 'stored', 'validation')),
-        weights VARCHAR NOT NULL,
-        validation VARCHAR,
-        n_customers BIGINT,
-        n_items BIGINT,
-        duration_s DOUBLE,
-        device VARCHAR
-    )""",
-)
 
 
 def has_rec_runs(conn: duckdb.DuckDBPyConnection) -> bool:

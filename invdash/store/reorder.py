@@ -20,9 +20,7 @@ import pandas as pd
 
 from invdash.schema import POLICY_COLUMNS
 
-__all__ = [
-    "DDL",
-    "SUGGESTION_COLUMNS",
+__all__ = ["SUGGESTION_COLUMNS",
     "find_policy_run",
     "policy_run_as_of",
     "save_policy_run",
@@ -37,53 +35,6 @@ __all__ = [
     "delete_service_level_override",
 ]
 
-DDL: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS policy_runs (
-        run_id VARCHAR PRIMARY KEY,
-        created_at TIMESTAMP DEFAULT current_timestamp,
-        data_version VARCHAR,
-        forecast_run_id VARCHAR,
-        as_of DATE,
-        params VARCHAR
-    )""",
-    """CREATE TABLE IF NOT EXISTS suggestions (
-        run_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
-        service_level DOUBLE, abc VARCHAR, xyz VARCHAR, lead_time_days DOUBLE,
-        demand_daily_mean DOUBLE, demand_lt_mean DOUBLE, demand_lt_sd DOUBLE,
-        safety_stock DOUBLE, lead_time_point DOUBLE, reorder_point DOUBLE, order_up_to DOUBLE,
-        on_hand DOUBLE, on_order DOUBLE, inventory_position DOUBLE, raw_qty DOUBLE, moq DOUBLE,
-        pack_size DOUBLE, suggested_qty DOUBLE, order_by_date DATE, stockout_date DATE,
-        stockout_probability DOUBLE, expected_short_units DOUBLE, days_of_cover DOUBLE,
-        excess_units DOUBLE, excess_value DOUBLE, unit_cost DOUBLE, reason VARCHAR,
-        PRIMARY KEY (run_id, sku)
-    )""",
-    """CREATE TABLE IF NOT EXISTS decisions (
-        decision_id VARCHAR PRIMARY KEY,
-        run_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
-        action VARCHAR NOT NULL CHECK (action IN ('approve', 'edit', 'reject')),
-        qty DOUBLE,
-        reason VARCHAR,
-        "user" VARCHAR,
-        decided_at TIMESTAMP NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS alert_state (
-        alert_key VARCHAR PRIMARY KEY,
-        status VARCHAR NOT NULL CHECK (status IN ('open', 'acknowledged', 'snoozed')),
-        snooze_until DATE,
-        "user" VARCHAR,
-        updated_at TIMESTAMP NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS service_level_overrides (
-        scope VARCHAR NOT NULL CHECK (scope IN ('abc', 'sku')),
-        key VARCHAR NOT NULL,
-        service_level DOUBLE NOT NULL CHECK (service_level > 0 AND service_level < 1),
-        "user" VARCHAR,
-        updated_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (scope, key)
-    )""",
-)
 
 SUGGESTION_COLUMNS = POLICY_COLUMNS
 

@@ -4,15 +4,13 @@ Each migration is ``(version, statements)``; ``store.migrate`` applies those abo
 ``schema_version`` in one transaction, so a newer invdash opens a file written by an older one.
 Never edit a released migration: append a new one.
 
-Area modules own their derived tables (``store/forecasts.py`` ``DDL`` and so on) and are
-registered here as their own migration.
+Every table is defined here, core and derived alike (forecast runs, policy runs and decisions,
+recommendation runs), so this module imports nothing and the area modules that read and write
+those tables (``store/forecasts.py``, ``store/reorder.py`` ...) can use ``invdash.store`` freely
+without an import cycle.
 """
 
 from __future__ import annotations
-
-from invdash.store import forecasts as _forecasts
-from invdash.store import recs as _recs
-from invdash.store import reorder as _policy
 
 __all__ = ["MIGRATIONS", "CORE_TABLES", "SCHEMA_VERSION"]
 
@@ -75,11 +73,132 @@ CORE_DDL = (
 
 CORE_TABLES = ("products", "sales", "inventory", "purchase_orders", "order_lines", "ingest_log")
 
+_QUANTILE_DDL = ", ".join(
+    f"{c} DOUBLE" for c in ("p05", "p10", "p25", "p50", "p75", "p90", "p95", "p99")
+)
+
+FORECAST_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS forecast_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        data_version VARCHAR,
+        horizon INTEGER NOT NULL,
+        model_param VARCHAR NOT NULL,
+        device VARCHAR,
+        duration_s DOUBLE,
+        n_skus INTEGER,
+        status VARCHAR NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS forecasts (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        date DATE NOT NULL,
+        model VARCHAR,
+        mean DOUBLE,
+        {_QUANTILE_DDL},
+        PRIMARY KEY (run_id, sku, date)
+    )""",
+    """CREATE TABLE IF NOT EXISTS forecast_choices (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        model VARCHAR,
+        demand_class VARCHAR,
+        reason VARCHAR,
+        score DOUBLE,
+        PRIMARY KEY (run_id, sku)
+    )""",
+    """CREATE TABLE IF NOT EXISTS backtest_metrics (
+        run_id VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        demand_class VARCHAR NOT NULL,
+        n_skus INTEGER,
+        mase DOUBLE,
+        rmsse DOUBLE,
+        wape DOUBLE,
+        bias DOUBLE,
+        spl DOUBLE,
+        coverage80 DOUBLE,
+        PRIMARY KEY (run_id, model, demand_class)
+    )""",
+)
+
+REORDER_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS policy_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP DEFAULT current_timestamp,
+        data_version VARCHAR,
+        forecast_run_id VARCHAR,
+        as_of DATE,
+        params VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS suggestions (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        service_level DOUBLE, abc VARCHAR, xyz VARCHAR, lead_time_days DOUBLE,
+        demand_daily_mean DOUBLE, demand_lt_mean DOUBLE, demand_lt_sd DOUBLE,
+        safety_stock DOUBLE, lead_time_point DOUBLE, reorder_point DOUBLE, order_up_to DOUBLE,
+        on_hand DOUBLE, on_order DOUBLE, inventory_position DOUBLE, raw_qty DOUBLE, moq DOUBLE,
+        pack_size DOUBLE, suggested_qty DOUBLE, order_by_date DATE, stockout_date DATE,
+        stockout_probability DOUBLE, expected_short_units DOUBLE, days_of_cover DOUBLE,
+        excess_units DOUBLE, excess_value DOUBLE, unit_cost DOUBLE, reason VARCHAR,
+        PRIMARY KEY (run_id, sku)
+    )""",
+    """CREATE TABLE IF NOT EXISTS decisions (
+        decision_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN ('approve', 'edit', 'reject')),
+        qty DOUBLE,
+        reason VARCHAR,
+        "user" VARCHAR,
+        decided_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS alert_state (
+        alert_key VARCHAR PRIMARY KEY,
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'acknowledged', 'snoozed')),
+        snooze_until DATE,
+        "user" VARCHAR,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS service_level_overrides (
+        scope VARCHAR NOT NULL CHECK (scope IN ('abc', 'sku')),
+        key VARCHAR NOT NULL,
+        service_level DOUBLE NOT NULL CHECK (service_level > 0 AND service_level < 1),
+        "user" VARCHAR,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (scope, key)
+    )""",
+)
+
+RECS_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS rec_runs (
+        run_id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        data_version VARCHAR,
+        source VARCHAR NOT NULL CHECK (source IN ('default', 'stored', 'validation')),
+        weights VARCHAR NOT NULL,
+        validation VARCHAR,
+        n_customers BIGINT,
+        n_items BIGINT,
+        duration_s DOUBLE,
+        device VARCHAR
+    )""",
+)
+
+
+#: Names that say what they hold: demand over the protection period (lead time + review period),
+#: not over the lead time alone as ``lt`` suggested.
+RENAME_PROTECTION_DEMAND: tuple[str, ...] = (
+    "ALTER TABLE suggestions RENAME COLUMN demand_lt_mean TO protection_demand_mean",
+    "ALTER TABLE suggestions RENAME COLUMN demand_lt_sd TO protection_demand_sd",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
-    (2, _forecasts.DDL),
-    (3, _policy.DDL),
-    (4, _recs.DDL),
+    (2, FORECAST_DDL),
+    (3, REORDER_DDL),
+    (4, RECS_DDL),
+    (5, RENAME_PROTECTION_DEMAND),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,6 +1,10 @@
-"""The only Streamlit-aware part of invdash: caching wrappers, chart builders, labels, state.
+"""The only Streamlit-aware part of invdash: one cache module, chart builders, views, labels, state.
 
-One module per area (``forecast_views.py``, ``policy_views.py``, ...) so each area's wrappers have
-one owner; shared pieces (connections, labels, state keys) live in ``cache.py``, ``labels.py`` and
-``state.py``.
+- ``cache.py``: every ``st.cache_*`` of the dashboard (through one helper) and the short-lived
+  database connections.
+- ``charts/``: plotly builders, pure functions of frames (forecast fan, projected stock, sales
+  trend, replay).
+- ``<area>_views.py``: what a page reads and writes, as ``cache`` calls of core functions, and
+  page sections that only render; ``session.py``: who acts and what they may do.
+- ``labels.py`` (display names) and ``state.py`` (session-state keys shared by pages).
 """

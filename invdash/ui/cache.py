@@ -1,18 +1,35 @@
-"""Shared Streamlit plumbing: settings and short-lived database connections.
+"""Every Streamlit cache of the dashboard, and its short-lived database connections.
 
 DuckDB lets one process write a file at a time, and inside one process a read-only and a
 read-write connection to the same file cannot coexist. So the dashboard never keeps a connection
 open: ``read_connection`` opens the file read-only for one block of reads and closes it, and
 ``write_connection`` does the same read-write for one transaction (decisions, alert states,
 uploads). Both wait briefly for another writer and then raise ``StoreBusyError`` ("busy, retry").
-Frames read through them are cached with ``st.cache_data`` in each area's ``ui`` module, keyed by
-``data_generation()`` so a write in this process invalidates them.
+
+Caching goes through one helper, ``_memo``: a ``st.cache_data`` entry keyed by a *scope* (what the
+result depends on), the core function's qualified name and its (hashable) arguments. The core
+function itself is passed unhashed, so views cache any core call without writing a decorated
+twin of it. The scopes:
+
+- ``cached_read(read, *args)``: ``read(conn, *args)`` once per database state (file path and
+  modification time): any write, a decision included, makes the next call read again.
+- ``cached_on_data(read, *args)``: once per *data version* (sales, products, stock counts and open
+  orders); decisions and alert states do not change it, so expensive derived results
+  (calibration on past forecasts, explanations) survive a review session.
+- ``cached_on_file(read, path, **options)``: ``read(path, **options)`` once per uploaded file (the
+  path is content-addressed by ``upload_views.save_upload``).
+- ``cached_model(build, *args)``: a fitted model (``st.cache_resource``, shared by sessions and
+  never mutated) per data version.
+
+No core function is decorated, and no other module of ``invdash`` imports ``st.cache_*``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import streamlit as st
@@ -20,7 +37,20 @@ import streamlit as st
 from invdash import store
 from invdash.config import Settings, load_settings
 
-__all__ = ["settings", "db_key", "read_connection", "write_connection", "clear_all"]
+__all__ = [
+    "settings",
+    "db_key",
+    "data_key",
+    "read_connection",
+    "write_connection",
+    "clear_all",
+    "cached_read",
+    "cached_on_data",
+    "cached_on_file",
+    "cached_model",
+]
+
+T = TypeVar("T")
 
 
 def settings() -> Settings:
@@ -29,7 +59,7 @@ def settings() -> Settings:
 
 
 def db_key() -> str:
-    """A cache key for the current data: the file path and its modification time."""
+    """A cache key for the current database state: the file path and its modification time."""
     path = settings().db_path
     mtime = path.stat().st_mtime_ns if path.exists() else 0
     wal = path.with_name(path.name + ".wal")
@@ -62,3 +92,75 @@ def clear_all() -> None:
     """Drop every cached frame and resource (after a data change)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def _name(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+@st.cache_data(ttl=900, max_entries=512, show_spinner=False)
+def _memo(scope: str, name: str, args: tuple, _call: Callable[[], Any]) -> Any:  # noqa: ARG001
+    return _call()
+
+
+def _spinner(text: str | None) -> Any:
+    # st.spinner shows only after a short delay, so a cache hit does not flash it.
+    return st.spinner(text) if text else nullcontext()
+
+
+def _read_with_connection(
+    read: Callable[..., T], args: tuple, unhashed: Mapping[str, Any] | None = None
+) -> Callable[[], T]:
+    def call() -> T:
+        with read_connection() as conn:
+            return read(conn, *args, **(unhashed or {}))
+
+    return call
+
+
+def cached_read(read: Callable[..., T], *args: Any, spinner: str | None = None) -> T:
+    """``read(conn, *args)`` on a read-only connection, once per database state."""
+    with _spinner(spinner):
+        return _memo(db_key(), _name(read), args, _read_with_connection(read, args))
+
+
+def data_key() -> str:
+    """The database path and its data version (``store.data_version``, cached per state)."""
+    return f"{settings().db_path.resolve()}|{cached_read(store.data_version)}"
+
+
+def cached_on_data(
+    read: Callable[..., T], *args: Any, unhashed: Mapping[str, Any] | None = None,
+    spinner: str | None = None,
+) -> T:
+    """``read(conn, *args, **unhashed)`` once per data version and ``args``: decisions and alert
+    states keep it. ``unhashed`` passes objects (a forecast run) that ``args`` already identify
+    (by run id), so they are not hashed on every call."""
+    with _spinner(spinner):
+        call = _read_with_connection(read, args, unhashed)
+        return _memo(data_key(), _name(read), args, call)
+
+
+def cached_on_file(
+    read: Callable[..., T], path: Path, *, spinner: str | None = None, **options: Any
+) -> T:
+    """``read(path, **options)`` once per (content-addressed) uploaded file and ``options``."""
+    key = tuple(sorted(options.items()))
+    with _spinner(spinner):
+        return _memo(str(path), _name(read), key, lambda: read(Path(path), **options))
+
+
+@st.cache_resource(ttl=3600, max_entries=8, show_spinner=False)
+def _model(scope: str, name: str, args: tuple, _call: Callable[[], Any]) -> Any:  # noqa: ARG001
+    return _call()
+
+
+def cached_model(
+    build: Callable[..., T], *args: Any, unhashed: Mapping[str, Any] | None = None,
+    spinner: str | None = None,
+) -> T:
+    """``build(conn, *args, **unhashed)`` (a fitted model) once per data version and ``args``,
+    shared by sessions; ``unhashed`` as in ``cached_on_data``."""
+    with _spinner(spinner):
+        call = _read_with_connection(build, args, unhashed)
+        return _model(data_key(), _name(build), args, call)

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import streamlit as st
 
 from invdash import ingest, store
 from invdash.store import ingest as ingest_sql
-from invdash.ui.cache import db_key, read_connection, settings, write_connection
+from invdash.ui.cache import cached_read, settings, write_connection
 from invdash.ui.labels import relabel
 from invdash.ui.upload_views import save_upload, saved_upload, upload_size_error
 
@@ -34,21 +33,15 @@ def database_exists() -> bool:
     return settings().db_path.exists()
 
 
-@st.cache_data(ttl=60, max_entries=8)
-def _stored(key: str) -> tuple[dict[str, int], pd.DataFrame]:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.table_counts(conn), ingest_sql.recent_ingests(conn, 20)
-
-
 def stored_counts() -> pd.DataFrame:
     """Rows per core table, as a two-column frame for display."""
-    counts, _ = _stored(db_key())
+    counts = cached_read(store.table_counts)
     return pd.DataFrame({"Table": list(counts), "Rows": list(counts.values())})
 
 
 def recent_ingests() -> pd.DataFrame:
     """The latest ``ingest_log`` rows, newest first, with display labels."""
-    _, log = _stored(db_key())
+    log = cached_read(ingest_sql.recent_ingests, 20)
     return relabel(log.assign(file_sha256=log["file_sha256"].str[:12]))
 
 

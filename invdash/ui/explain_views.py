@@ -14,23 +14,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash import store
-from invdash.explain import Explanation, ForecastExplainer, global_importance, summarise
-from invdash.schema import SKU
-from invdash.ui.cache import db_key, read_connection
+from invdash.explain import Explanation, summarise
+from invdash.explain.stored import explainer_for_run, top_sku_importance
+from invdash.ui.cache import cached_model, cached_on_data
 
 __all__ = ["explanation_for", "waterfall_chart", "render_explanation", "render_global_importance"]
 
 _UP = "#2e8b57"
 _DOWN = "#c0392b"
 _BASE = "#1f6f8b"
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _explainer(key: str, run_key: str, scope_sku: str | None, _run: Any) -> ForecastExplainer:  # noqa: ARG001
-    with read_connection() as conn:
-        sales = store.load_sales(conn, skus=[scope_sku] if scope_sku else None)
-    return ForecastExplainer(sales, _run)
 
 
 def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
@@ -43,7 +35,8 @@ def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
     """
     scope = sku if single_sku else None
     run_key = f"{getattr(run, 'run_id', None)}|{run.model_param}|{run.horizon}|{scope}"
-    return _explainer(db_key(), run_key, scope, run).explain(sku)
+    explainer = cached_model(explainer_for_run, run_key, scope, unhashed={"run": run})
+    return explainer.explain(sku)
 
 
 def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None) -> go.Figure:
@@ -119,16 +112,6 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
     )
 
 
-@st.cache_data(ttl=3600, max_entries=4, show_spinner="Explaining the top SKUs ...")
-def _importance(key: str, run_key: str, n_skus: int, _run: Any) -> pd.DataFrame:  # noqa: ARG001
-    with read_connection() as conn:
-        sales = store.load_sales(conn)
-        products = store.load_products(conn)
-    skus = sales.groupby(SKU)["qty"].sum().nlargest(n_skus).index.astype(str).tolist()
-    skus = [s for s in skus if s in set(_run.forecasts[SKU].astype(str))]
-    return global_importance(sales, _run, skus=skus, products=products)
-
-
 def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
     """Which drivers matter most across SKUs and by category (behind a button)."""
     st.subheader("What drives the forecasts")
@@ -138,7 +121,10 @@ def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
     if not st.button(f"Explain the top {n_skus} SKUs", key="model_quality_importance"):
         st.caption("Mean absolute SHAP contribution to the horizon total, per driver.")
         return
-    table = _importance(db_key(), f"{run.run_id}|{run.horizon}", n_skus, run)
+    table = cached_on_data(
+        top_sku_importance, f"{run.run_id}|{run.horizon}", n_skus, unhashed={"run": run},
+        spinner="Explaining the top SKUs ...",
+    )
     overall = table[table["category"] == "all"].sort_values("mean_abs_units")
     figure = go.Figure(
         go.Bar(

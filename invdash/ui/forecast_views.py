@@ -4,8 +4,8 @@ Design:
 - Pages stay thin: they read widgets and call this module; every frame shaping and every chart
   lives here, and every core call goes through ``invdash.forecast.engine`` and
   ``invdash.forecast.stored`` (the same functions the ``invdash forecast`` CLI uses).
-- Reads are ``st.cache_data`` wrappers whose first argument is ``db_key()``, so they are reused
-  until the database file changes. The all-SKU forecast run is stored in DuckDB and looked up by
+- Reads are ``ui.cache.cached_read`` calls of core functions, so they are reused until the
+  database file changes. The all-SKU forecast run is stored in DuckDB and looked up by
   ``store.data_version``: it is reused until the sales, inventory or products change.
 - A forecast for one SKU on demand is cached (not stored: the stored run stays the all-SKU one).
 - Heavy work (forecast runs) only happens when a page calls ``run_all_forecasts`` /
@@ -13,8 +13,9 @@ Design:
 - Products without any sales are not passed to the engine (it forecasts only SKUs with sales,
   and its cold-start path currently fails on products it has no panel row for).
 - Reading uploads lives in ``upload_views``.
-- Frame helpers are pure functions of frames; the plotly builders are in ``forecast_charts``.
-  Both are unit-tested in ``tests/unit/test_forecast_charts.py``.
+- Frame helpers are core functions (``forecast.summaries``); the plotly builders are in
+  ``ui.charts.forecast``.
+  Both are unit-tested in ``tests/unit/ui/test_forecast_charts.py``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,19 @@ import streamlit as st
 
 from invdash import store
 from invdash.forecast import stored as forecast_stored
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.fusion import members_of
 from invdash.forecast.registry import available_models
+from invdash.forecast.summaries import (
+    METRICS,
+    backtest_table,
+    choice_summary,
+    chosen_model,
+    forecast_skus,
+    sku_accuracy,
+    sku_forecasts,
+)
 from invdash.runtime.device import device_name
-from invdash.schema import DATE, MEAN, MODEL, QTY, SKU
-from invdash.store import forecasts as forecast_store
-from invdash.ui.cache import db_key, read_connection, write_connection
+from invdash.schema import MODEL, SKU
+from invdash.ui.cache import cached_on_data, cached_read, read_connection, write_connection
 from invdash.ui.labels import label, relabel
 
 __all__ = [
@@ -61,8 +68,6 @@ __all__ = [
     "METRICS",
 ]
 
-#: Backtest metrics in display order (lower is better except coverage, which should be ~0.8).
-METRICS = ("mase", "rmsse", "wape", "bias", "spl", "coverage80")
 
 
 def model_choices() -> list[str]:
@@ -73,20 +78,9 @@ def model_choices() -> list[str]:
 # -- cached reads -------------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
-def _catalog(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        products = store.load_products(conn)
-        sales = store.read_table(conn, "sales")
-    units = sales.groupby(SKU, as_index=False)[QTY].sum().astype({SKU: str})
-    names = products[[SKU, "name"]].astype({SKU: str})
-    catalog = units.merge(names, on=SKU, how="left")
-    return catalog.sort_values([QTY, SKU], ascending=[False, True]).reset_index(drop=True)
-
-
 def sku_catalog() -> pd.DataFrame:
     """SKUs with sales: ``sku, qty`` (units sold in total), ``name``; top sellers first."""
-    return _catalog(db_key())
+    return cached_read(store.sku_catalog)
 
 
 def sku_formatter(catalog: pd.DataFrame) -> Callable[[str], str]:
@@ -106,58 +100,29 @@ def default_sku(catalog: pd.DataFrame, selected: str | None) -> int:
     return skus.index(selected) if selected in skus else 0
 
 
-@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
-def _history(key: str, sku: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.load_sales(conn, skus=[sku])
-
-
 def sku_history(sku: str) -> pd.DataFrame:
     """Gap-free daily sales of one SKU."""
-    return _history(db_key(), sku)
-
-
-@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
-def _latest_run(key: str, current_only: bool) -> Any:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        version = store.data_version(conn) if current_only else None
-        return forecast_stored.load_latest_run(conn, data_version=version)
+    return cached_read(store.load_sales, [sku])
 
 
 def latest_run() -> Any:
     """The stored all-SKU forecast run for the current data, or None (data changed / never run)."""
-    return _latest_run(db_key(), True)
+    return cached_read(forecast_stored.latest_forecast)
 
 
 def newest_run() -> Any:
     """The most recent stored forecast run whatever data it was made on, or None."""
-    return _latest_run(db_key(), False)
-
-
-@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
-def _data_version(key: str) -> str:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.data_version(conn)
+    return cached_read(forecast_stored.load_latest_run)
 
 
 def is_current(run: Any) -> bool:
     """Whether a stored ``run`` was made on the data now in the database."""
-    return run is not None and getattr(run, "data_version", None) == _data_version(db_key())
-
-
-@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
-def _runs(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        runs = forecast_store.list_runs(conn)
-        version = store.data_version(conn)
-    if "data_version" in runs:
-        runs.insert(1, "current", runs.pop("data_version") == version)
-    return runs
+    return run is not None and getattr(run, "data_version", None) == cached_read(store.data_version)
 
 
 def run_history() -> pd.DataFrame:
     """Stored forecast runs, newest first; ``current`` marks runs made on the current data."""
-    return _runs(db_key())
+    return cached_read(forecast_stored.run_history)
 
 
 # -- forecast runs (behind buttons) ---------------------------------------------------------------
@@ -189,44 +154,20 @@ def run_all_forecasts(
         progress: ``callable(done, total, message)``.
     """
     with read_connection() as conn:
-        sales = store.load_sales(conn)
-        products = store.load_products(conn)
-        version = store.data_version(conn)
-    extra = {"use_neural": True} if use_neural else {}
-    run = run_forecast(
-        sales,
-        products=_with_sales(products, sales),
-        horizon=horizon,
-        model=model,
-        progress=progress,
-        **extra,
+        inputs = forecast_stored.load_inputs(conn)
+    run = forecast_stored.forecast_inputs(
+        inputs, model=model, horizon=horizon, use_neural=use_neural, progress=progress
     )
     with write_connection() as conn:
-        forecast_stored.save_run(conn, run, data_version=version)
+        forecast_stored.save_run(conn, run, data_version=inputs.data_version)
     return run
-
-
-@st.cache_data(ttl=3600, max_entries=32, show_spinner="Forecasting this SKU ...")
-def _forecast_sku(key: str, sku: str, model: str, horizon: int) -> Any:  # noqa: ARG001
-    with read_connection() as conn:
-        sales = store.load_sales(conn, skus=[sku])
-        products = store.load_products(conn)
-    return run_forecast(
-        sales, products=products, horizon=horizon, model=model, skus=[sku]
-    )
 
 
 def forecast_sku(sku: str, *, model: str, horizon: int) -> Any:
     """Forecast one SKU now (its backtest compares every model on it); cached until data change."""
-    return _forecast_sku(db_key(), sku, model, horizon)
-
-
-def _with_sales(products: pd.DataFrame | None, sales: pd.DataFrame) -> pd.DataFrame | None:
-    """Only the products that have sales (the ones a run forecasts), None when there are none."""
-    if products is None or products.empty:
-        return None
-    kept = products[products[SKU].astype(str).isin(set(sales[SKU].astype(str)))]
-    return kept if len(kept) else None
+    return cached_on_data(
+        forecast_stored.forecast_one_sku, sku, model, horizon, spinner="Forecasting this SKU ..."
+    )
 
 
 def forecast_frame(
@@ -238,77 +179,8 @@ def forecast_frame(
     progress: Callable[..., None],
 ) -> Any:
     """Forecast an uploaded sales frame (nothing is stored)."""
-    return run_forecast(
-        sales,
-        products=_with_sales(products, sales),
-        horizon=horizon,
-        model=model,
-        progress=progress,
-    )
-
-
-# -- frame helpers ---------------------------------------------------------------------------------
-
-
-def forecast_skus(run: Any) -> list[str]:
-    """The SKUs a run forecast, sorted."""
-    return [] if run is None else sorted(run.forecasts[SKU].astype(str).unique())
-
-
-def sku_forecasts(run: Any, sku: str) -> pd.DataFrame:
-    """The forecast rows of one SKU in ``run`` (empty when the run has none or is None)."""
-    if run is None:
-        return pd.DataFrame(columns=[SKU, DATE, MODEL, MEAN])
-    return run.forecasts[run.forecasts[SKU].astype(str) == sku].sort_values(DATE)
-
-
-def chosen_model(run: Any, sku: str) -> dict[str, Any] | None:
-    """The run's choice for ``sku`` (``model, demand_class, reason, score``), or None."""
-    if run is None or run.choices is None:
-        return None
-    rows = run.choices[run.choices[SKU].astype(str) == sku]
-    return None if rows.empty else rows.iloc[0].to_dict()
-
-
-def sku_accuracy(run: Any, sku: str) -> pd.DataFrame:
-    """Backtest accuracy of every model next to the chosen one for ``sku``.
-
-    With a run made for this SKU alone (``forecast_sku``) the rows are this SKU's own backtest;
-    with an all-SKU run they are the models' accuracy on the SKU's demand class. The ``chosen``
-    column marks the model the run picked (or the members of a combination ``ens(a+b)``); best
-    (lowest RMSSE) first.
-    """
-    choice = chosen_model(run, sku)
-    if choice is None or run.backtest is None or run.backtest.empty:
-        return pd.DataFrame(columns=[MODEL, "chosen", *METRICS])
-    backtest = run.backtest
-    if "demand_class" in backtest and choice.get("demand_class") in set(backtest["demand_class"]):
-        backtest = backtest[backtest["demand_class"] == choice["demand_class"]]
-    table = backtest.copy()
-    table["chosen"] = table[MODEL].isin(members_of(str(choice[MODEL])))
-    columns = [MODEL, "chosen", *[m for m in METRICS if m in table]]
-    order = [m for m in ("rmsse", "mase") if m in table][:1] or [MODEL]
-    return table[columns].sort_values(order).reset_index(drop=True)
-
-
-def backtest_table(run: Any) -> pd.DataFrame:
-    """The run's backtest by model and demand class, sorted for reading."""
-    if run is None or run.backtest is None:
-        return pd.DataFrame(columns=[MODEL, "demand_class", *METRICS])
-    keys = [c for c in ("demand_class", "rmsse", MODEL) if c in run.backtest]
-    return run.backtest.sort_values(keys).reset_index(drop=True)
-
-
-def choice_summary(run: Any) -> pd.DataFrame:
-    """How many SKUs each model was chosen for, per demand class (most used first)."""
-    if run is None or run.choices is None or run.choices.empty:
-        return pd.DataFrame(columns=[MODEL, "demand_class", "n_skus"])
-    keys = [c for c in (MODEL, "demand_class") if c in run.choices]
-    counts = run.choices.groupby(keys, as_index=False)[SKU].nunique()
-    return (
-        counts.rename(columns={SKU: "n_skus"})
-        .sort_values(["n_skus", *keys], ascending=[False, *[True] * len(keys)])
-        .reset_index(drop=True)
+    return forecast_stored.forecast_upload(
+        sales, products=products, model=model, horizon=horizon, progress=progress
     )
 
 

@@ -2,8 +2,8 @@
 
 Design: the page asks ``database_state()`` first. A missing file or a database without sales gets
 the first-run guide (build the demo shop, or load data on the Data page), never a traceback.
-Otherwise two cached reads (the KPI aggregates and the weekly sales per category, keyed by
-``db_key()`` so a data change refreshes them) feed the cards and the chart; the category filter
+Otherwise two cached reads (``ui.cache.cached_read`` of the KPI aggregates and of the weekly sales
+per category, so a data change refreshes them) feed the cards and the chart; the category filter
 is applied outside the cache (``overview.weekly_trend``).
 """
 
@@ -14,13 +14,13 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from invdash import overview, store
 from invdash.schema import InvalidDataError
 from invdash.store import overview as overview_store
-from invdash.ui.cache import db_key, read_connection, settings
+from invdash.ui.cache import cached_read, settings
+from invdash.ui.charts.overview import MEASURES, sales_trend_figure
 
 __all__ = [
     "MISSING", "EMPTY", "READY", "WINDOW_DAYS", "MEASURES", "database_state", "table_counts",
@@ -30,20 +30,13 @@ __all__ = [
 
 MISSING, EMPTY, READY = "missing", "empty", "ready"
 WINDOW_DAYS = 28
-MEASURES = {"Units": "units", "Revenue": "revenue"}
 _DATA_PAGE = "pages/data.py"
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-@st.cache_data(ttl=60, max_entries=8)
-def _table_counts(key: str) -> dict[str, int]:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.table_counts(conn)
-
-
 def table_counts() -> dict[str, int]:
     """Row counts of the core tables (without the ingest log)."""
-    counts = _table_counts(db_key())
+    counts = cached_read(store.table_counts)
     return {k: v for k, v in counts.items() if k != "ingest_log"}
 
 
@@ -66,29 +59,14 @@ def database_state() -> str:
     return READY if counts.get("sales", 0) > 0 else EMPTY
 
 
-@st.cache_data(ttl=60, max_entries=8)
-def _summary(key: str, window_days: int) -> dict[str, Any]:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return {
-            **overview_store.sales_windows(conn, window_days=window_days),
-            **overview_store.stock_position(conn),
-        }
-
-
 def summary() -> dict[str, Any]:
     """The KPI aggregates (``store.overview.sales_windows`` and ``stock_position`` together)."""
-    return _summary(db_key(), WINDOW_DAYS)
-
-
-@st.cache_data(ttl=60, max_entries=8)
-def _weekly_sales(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return overview_store.weekly_sales(conn)
+    return cached_read(overview_store.kpi_summary, WINDOW_DAYS)
 
 
 def weekly_sales() -> pd.DataFrame:
     """Weekly units and revenue per category (``store.overview.weekly_sales``)."""
-    return _weekly_sales(db_key())
+    return cached_read(overview_store.weekly_sales)
 
 
 def categories(weekly: pd.DataFrame) -> list[str]:
@@ -164,44 +142,22 @@ def render_kpi_cards(figures: dict[str, Any]) -> None:
     st.caption(f"The last {WINDOW_DAYS} days end on {last}, the last day with sales.")
 
 
-def sales_trend_figure(
-    weekly: pd.DataFrame, *, chosen: list[str], measure: str
-) -> go.Figure:
-    """Weekly units or revenue over the chosen categories (all when none are chosen).
-
-    Args:
-        weekly: from ``weekly_sales()``.
-        chosen: categories from the filter.
-        measure: a key of ``MEASURES``.
-    """
-    column = MEASURES[measure]
-    trend = overview.weekly_trend(weekly, categories=chosen)
-    complete = trend[trend["complete"]]
-    partial = trend[~trend["complete"]]
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(
-        x=complete["week"], y=complete[column], mode="lines", name=measure,
-        line={"width": 2}, hovertemplate="week of %{x|%d %b %Y}: %{y:,.0f}<extra></extra>",
-    ))
-    if not partial.empty:
-        figure.add_trace(go.Scatter(
-            x=partial["week"], y=partial[column], mode="markers", name="partial week",
-            marker={"symbol": "circle-open", "size": 9},
-            hovertemplate="week of %{x|%d %b %Y} (partial): %{y:,.0f}<extra></extra>",
-        ))
-    scope = ", ".join(chosen) if chosen else "all categories"
-    figure.update_layout(
-        title=f"Weekly {measure.lower()}, {scope}", height=380, hovermode="x unified",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10}, yaxis_title=measure, xaxis_title=None,
-        legend={"orientation": "h", "y": -0.15},
-    )
-    return figure
-
-
 def render_kpis() -> None:
-    """Stock KPIs (fill rate, stockout rate, stock value, turns, days of supply) once available."""
-    try:
-        from invdash.ui import policy_views
-    except ImportError:
+    """KPI cards on the Overview: fill rate, stockout rate, turns, days of supply.
+
+    Stock value is already a card at the top of the Overview (same number), so it is not
+    repeated here.
+    """
+    kpis = cached_read(overview.shop_stock_kpis)
+    if kpis is None:
         return
-    policy_views.render_overview_kpis()
+    st.subheader(f"Stock KPIs (last {kpis.window_days:.0f} days)")
+    cards = [
+        (kpis.fill_rate, "{:.1%}", "Fill rate (estimated)"),
+        (kpis.stockout_rate, "{:.1%}", "Stockout rate (SKU-days)"),
+        (kpis.turns, "{:.1f}", "Turns per year"),
+        (kpis.days_of_supply, "{:.0f}", "Days of supply"),
+    ]
+    for column, (value, spec, text) in zip(st.columns(len(cards)), cards, strict=True):
+        shown = spec.format(value) if pd.notna(value) and abs(value) != float("inf") else "n/a"
+        column.metric(text, shown)

@@ -1,14 +1,13 @@
 """Cached model and frames for the Recommendations page.
 
-The fitted recommender is a ``st.cache_resource`` keyed by ``db_key()`` (refit when the file
-changes); frames derived from it are cheap and computed per call. Display frames get product
-names, stock status and display labels here so the page stays free of logic.
+The fitted recommender is a ``ui.cache.cached_model``, refitted when the data change; frames
+derived from it are cheap and computed per call. Display frames get product names, stock status
+and display labels here so the page stays free of logic.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from invdash import store
 from invdash.recommend import (
@@ -18,7 +17,7 @@ from invdash.recommend import (
     substitutes_for,
 )
 from invdash.recommend.pipeline import BuiltRecommender, build_recommender
-from invdash.ui.cache import db_key, read_connection
+from invdash.ui.cache import cached_model, cached_read
 from invdash.ui.labels import relabel
 
 __all__ = [
@@ -43,21 +42,9 @@ STATUS_LABELS = {
 }
 
 
-@st.cache_resource(max_entries=2, ttl=3600, show_spinner="Training the recommender...")
-def _model(key: str) -> BuiltRecommender:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return build_recommender(conn)
-
-
-@st.cache_data(max_entries=4, ttl=600)
-def _order_lines(key: str) -> pd.DataFrame:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.load_order_lines(conn)
-
-
 def model() -> BuiltRecommender:
     """The fitted recommender for the current database."""
-    return _model(db_key())
+    return cached_model(build_recommender, spinner="Training the recommender...")
 
 
 def customer_options(limit: int = 300) -> list[str]:
@@ -95,7 +82,7 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def customer_history(customer: str) -> pd.DataFrame:
     """The customer's purchases: SKU, name, status, orders and last purchase."""
-    lines = _order_lines(db_key())
+    lines = cached_read(store.load_order_lines)
     mine = lines[(lines["customer_id"] == customer) & (lines["qty"] > 0)]
     history = mine.groupby("sku").agg(orders=("order_id", "nunique"), last_bought=("ts", "max"))
     history = history.reset_index().sort_values(["last_bought", "sku"], ascending=[False, True])

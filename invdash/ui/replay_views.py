@@ -6,21 +6,18 @@ Design:
   ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
 - A replay is heavy (one forecast per review day), so it runs only behind the form's submit and
   its result is kept in the page's session state, not recomputed on every rerun.
-- Sales and products are read once per database version (``st.cache_data`` keyed by ``db_key()``).
-- Chart builders (``on_hand_chart``, ``curve_chart``) and ``summary_table`` are pure functions of
-  frames.
+- Sales and products are read once per data version (``ui.cache.cached_on_data``).
+- Chart builders live in ``ui.charts.replay``; ``summary_table`` is a pure function of frames.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
-import streamlit as st
 
 from invdash import store
+from invdash.forecast.registry import available_models
 from invdash.replay import (
     InvdashPolicyOptions,
     ReplayParams,
@@ -28,9 +25,10 @@ from invdash.replay import (
     compare_policies,
     fill_rate_curve,
 )
-from invdash.schema import DATE, SKU
-from invdash.ui.cache import db_key, read_connection
-from invdash.ui.labels import label, relabel
+from invdash.schema import DATE
+from invdash.ui.cache import cached_on_data
+from invdash.ui.charts.replay import POLICY_NAMES, curve_chart, on_hand_chart
+from invdash.ui.labels import relabel
 
 __all__ = [
     "replay_inputs", "data_span", "default_start", "model_choices", "progress_reporter",
@@ -40,19 +38,11 @@ __all__ = [
 
 #: Service targets of the fill-rate vs mean-stock curve.
 CURVE_TARGETS = (0.80, 0.90, 0.95, 0.98)
-_COLOURS = {"invdash": "#1f6f8b", "textbook": "#d1495b"}
-_POLICY_NAMES = {"invdash": "invdash (forecast distribution)", "textbook": "Textbook (normal)"}
-
-
-@st.cache_data(ttl=600, max_entries=2, show_spinner=False)
-def _inputs(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ARG001 - cache key
-    with read_connection() as conn:
-        return store.load_sales(conn), store.load_products(conn)
 
 
 def replay_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Daily sales and products of the configured database (cached per database version)."""
-    return _inputs(db_key())
+    return cached_on_data(store.load_sales), cached_on_data(store.load_products)
 
 
 def data_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -70,8 +60,7 @@ def default_start(last_day: pd.Timestamp, days: int) -> pd.Timestamp:
 
 def model_choices() -> list[str]:
     """Forecast models the invdash policy can use (``auto`` first)."""
-    engine = importlib.import_module("invdash.forecast.engine")
-    return ["auto", *[m for m in engine.available_models() if m != "auto"]]
+    return ["auto", *[m for m in available_models() if m != "auto"]]
 
 
 def progress_reporter(bar: Any) -> Any:
@@ -117,7 +106,7 @@ def policy_metrics(result: ReplayResult) -> list[dict[str, Any]]:
     """Per policy: display name, fill rate, stockout days and mean stock, ready for st.metric."""
     return [
         {
-            "policy": _POLICY_NAMES.get(row.policy, row.policy),
+            "policy": POLICY_NAMES.get(row.policy, row.policy),
             "fill_rate": f"{row.fill_rate:.1%}",
             "stockout_days": f"{row.stockout_days:,}",
             "mean_on_hand": f"{row.mean_on_hand:,.1f}",
@@ -130,47 +119,10 @@ def summary_table(result: ReplayResult) -> pd.DataFrame:
     """The summary with display names and labels."""
     table = result.summary[["policy", "fill_rate", "stockout_days", "mean_on_hand", "lost",
                             "orders"]].copy()
-    table["policy"] = table["policy"].map(lambda p: _POLICY_NAMES.get(p, p))
+    table["policy"] = table["policy"].map(lambda p: POLICY_NAMES.get(p, p))
     return relabel(table)
 
 
 def busiest_skus(result: ReplayResult) -> list[str]:
     """Replayed SKUs, most demand first."""
-    days = result.days[result.days["policy"] == result.summary["policy"].iloc[0]]
-    demand = days.groupby(SKU)["demand"].sum().sort_values(ascending=False, kind="stable")
-    return demand.index.astype(str).tolist()
-
-
-def on_hand_chart(result: ReplayResult, sku: str) -> go.Figure:
-    """On hand at the end of each day under each policy, with the day's demand as bars."""
-    rows = result.days[result.days[SKU] == sku]
-    figure = go.Figure()
-    first = rows[rows["policy"] == rows["policy"].iloc[0]] if len(rows) else rows
-    figure.add_bar(x=first[DATE], y=first["demand"], name=label("demand"), marker_color="#c9c9c9")
-    for policy, group in rows.groupby("policy", sort=False):
-        figure.add_scatter(
-            x=group[DATE], y=group["on_hand_end"], mode="lines", line_shape="hv",
-            name=f"On hand: {_POLICY_NAMES.get(policy, policy)}",
-            line={"color": _COLOURS.get(policy)},
-        )
-    figure.update_layout(
-        title=f"{sku}: stock on hand under each policy", xaxis_title=label(DATE),
-        yaxis_title=label("qty"), legend={"orientation": "h"}, margin={"t": 50},
-    )
-    return figure
-
-
-def curve_chart(curve: pd.DataFrame) -> go.Figure:
-    """Fill rate against mean stock, one line per policy, points labelled with the target."""
-    figure = go.Figure()
-    for policy, group in curve.sort_values("service_level").groupby("policy", sort=False):
-        figure.add_scatter(
-            x=group["mean_on_hand"], y=group["fill_rate"], mode="lines+markers+text",
-            text=[f"{level:.0%}" for level in group["service_level"]], textposition="top left",
-            name=_POLICY_NAMES.get(policy, policy), line={"color": _COLOURS.get(policy)},
-        )
-    figure.update_layout(
-        title="Fill rate vs mean stock (labels: service target)", xaxis_title="Mean units on hand",
-        yaxis_title=label("fill_rate"), yaxis_tickformat=".0%", legend={"orientation": "h"},
-    )
-    return figure
+    return result.skus_by_demand()

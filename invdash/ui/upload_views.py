@@ -13,8 +13,9 @@ Design:
   so the pipeline maps exactly what was chosen.
 - Large files: the uploaded file is copied to disk in ``UPLOAD_CHUNK_BYTES`` chunks
   (``save_upload``, hashing as it copies) and DuckDB reads it from that path; the page never
-  calls ``getvalue()``. ``upload_sales`` and ``inspect_upload`` are ``st.cache_data`` wrappers
-  keyed by the saved path, which holds the content's SHA-256, so no file bytes enter a cache key.
+  calls ``getvalue()``. ``upload_sales`` and ``inspect_upload`` are ``ui.cache.cached_on_file``
+  calls keyed by the saved path, which holds the content's SHA-256, so no file bytes enter a
+  cache key.
   Files over ``server.maxUploadSize`` (``.streamlit/config.toml``) are refused with a message
   pointing to ``invdash ingest FILE`` (``upload_size_error``); the browser refuses them too.
 - The work is in the plain functions ``read_header_at`` / ``read_sales_at``;
@@ -40,6 +41,7 @@ from invdash.ingest import ingest_file
 from invdash.ingest.columns import KINDS, detect_kind, normalize
 from invdash.ingest.detect import sniff_file
 from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
+from invdash.ui.cache import cached_on_file
 
 __all__ = [
     "UPLOAD_CHUNK_BYTES",
@@ -291,26 +293,16 @@ def read_upload_sales(
         return read_sales_at(_write(Path(folder), data, file_name), kind=kind, mapping=mapping)
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the file ...")
-def _inspect_upload(path: str) -> tuple[tuple[str, ...], str]:
-    return read_header_at(Path(path))
-
-
 def inspect_upload(path: Path) -> tuple[tuple[str, ...], str]:
     """Cached ``read_header_at`` (keyed by the content-addressed path of ``save_upload``)."""
-    return _inspect_upload(str(path))
-
-
-@st.cache_data(max_entries=4, show_spinner="Checking the file ...")
-def _upload_sales(
-    path: str, kind: str, mapping: tuple[tuple[str, str], ...]
-) -> UploadedSales:
-    return read_sales_at(Path(path), kind=kind, mapping=dict(mapping))
+    return cached_on_file(read_header_at, path, spinner="Reading the file ...")
 
 
 def upload_sales(path: Path, *, kind: str, mapping: dict[str, str]) -> UploadedSales:
     """Cached ``read_sales_at`` (keyed by the content-addressed path of ``save_upload``)."""
-    return _upload_sales(str(path), kind, tuple(sorted(mapping.items())))
+    return cached_on_file(
+        read_sales_at, path, kind=kind, mapping=dict(mapping), spinner="Checking the file ..."
+    )
 
 
 def forget_mapping() -> None:

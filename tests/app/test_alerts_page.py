@@ -3,7 +3,6 @@ survive a restart. Runs on a copy of the demo shop with a stored moving-average 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,46 +10,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash import store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.stored import save_run
 from invdash.store import reorder as reorder_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/alerts.py"
 
 
-def store_fast_forecast(db: Path) -> None:
-    """Save a forecast run for the current data (moving average, no backtest)."""
-    conn = store.connect(db)
-    try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        save_run(
-            conn,
-            run_forecast(sales, products=products, model="ma", folds=0),
-            data_version=store.data_version(conn),
-        )
-    finally:
-        conn.close()
-
-
-@pytest.fixture(scope="module")
-def forecast_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("alerts") / "with_forecast.duckdb"
-    shutil.copy(demo_db, path)
-    store_fast_forecast(path)
-    return path
-
-
 @pytest.fixture
-def db(forecast_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "shop.duckdb"
-    shutil.copy(forecast_db, path)
-    monkeypatch.setenv("INVDASH_DB", str(path))
-    monkeypatch.setenv("INVDASH_USER", "planner-bo")
-    st.cache_data.clear()
-    yield path
-    st.cache_data.clear()
-
+def db(forecast_db_copy: Path, use_database) -> Path:
+    return use_database(forecast_db_copy, user="planner-bo")
 
 def open_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from invdash import store
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 from invdash.store import forecasts as run_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -24,7 +25,9 @@ def _store_run(db: Path, *, n_skus: int = 12) -> None:
         skus = sorted(store.read_table(conn, "sales")["sku"].astype(str).unique())[:n_skus]
         sales = store.load_sales(conn, skus=skus)
         run = run_forecast(
-            sales, products=store.load_products(conn), horizon=14, model="auto", skus=skus
+            sales,
+            ForecastOptions(horizon=14, model="auto", skus=skus),
+            products=store.load_products(conn),
         )
         run_store.save_run(conn, run, data_version=store.data_version(conn))
     finally:

@@ -7,7 +7,6 @@ model (``ma``, no backtest), so the page computes the policy from it in about a 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from invdash import store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.stored import save_run
 from invdash.store import reorder as reorder_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/reorder.py"
-
-
-def store_fast_forecast(db: Path) -> None:
-    """Save a forecast run for the current data (moving average, no backtest)."""
-    conn = store.connect(db)
-    try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, products=products, model="ma", folds=0)
-        save_run(conn, run, data_version=store.data_version(conn))
-    finally:
-        conn.close()
 
 
 def stored_decisions(db: Path) -> dict[str, tuple[str, float, str | None, str]]:
@@ -43,38 +29,16 @@ def stored_decisions(db: Path) -> dict[str, tuple[str, float, str | None, str]]:
     return {row.sku: (row.action, row.qty, row.reason, row.user) for row in frame.itertuples()}
 
 
-@pytest.fixture(scope="module")
-def forecast_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo shop with a stored forecast run (built once for this module)."""
-    path = tmp_path_factory.mktemp("reorder") / "with_forecast.duckdb"
-    shutil.copy(demo_db, path)
-    store_fast_forecast(path)
-    return path
-
-
-def _use(path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("INVDASH_DB", str(path))
-    monkeypatch.setenv("INVDASH_USER", "planner-ann")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield path
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
-def bare_db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def bare_db(demo_db_copy: Path, use_database) -> Path:
     """The demo shop without any forecast."""
-    yield from _use(demo_db_copy, monkeypatch)
+    return use_database(demo_db_copy, user="planner-ann")
 
 
 @pytest.fixture
-def db(forecast_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db(forecast_db_copy: Path, use_database) -> Path:
     """A writable copy of the demo shop with a stored forecast run."""
-    path = tmp_path / "shop.duckdb"
-    shutil.copy(forecast_db, path)
-    yield from _use(path, monkeypatch)
-
+    return use_database(forecast_db_copy, user="planner-ann")
 
 def open_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)

@@ -166,7 +166,7 @@ class ArimaForecaster(PanelForecaster):
         with threadpool_limits(limits=1):
             return [self._fit_one(row, fallback[i]) for i, row in enumerate(recent)]
 
-    def _fit_one(self, series: np.ndarray, fallback: float):  # noqa: ANN202 - results or float
+    def _fit_one(self, series: np.ndarray, fallback: float):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         observed = series[~np.isnan(series)]

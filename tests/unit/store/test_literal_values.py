@@ -27,8 +27,20 @@ from invdash.ingest import ingest_file
 from invdash.schema import InvalidDataError
 
 HOSTILE = [
-    "it's", 'say "hi"', "'; DROP TABLE sales; --", "=1+2", "+SUM(A1)", "-3", "@cmd",
-    "box \U0001f600", "\u05e9\u05dc\u05d5\u05dd", "e\u0301", "a\tb", "a\nb", "a,b", "a;b",
+    "it's",
+    'say "hi"',
+    "'; DROP TABLE sales; --",
+    "=1+2",
+    "+SUM(A1)",
+    "-3",
+    "@cmd",
+    "box \U0001f600",
+    "\u05e9\u05dc\u05d5\u05dd",
+    "e\u0301",
+    "a\tb",
+    "a\nb",
+    "a,b",
+    "a;b",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CLI = "import sys; from invdash.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -37,20 +49,28 @@ CLI = "import sys; from invdash.cli import main; sys.exit(main(sys.argv[1:]))"
 @pytest.fixture
 def hostile_db(tmp_path):
     days = pd.date_range("2025-01-01", periods=60, freq="D").strftime("%Y-%m-%d")
-    sales = pd.DataFrame({
-        "date": list(days) * len(HOSTILE),
-        "sku": [s for s in HOSTILE for _ in days],
-        "qty": [float(i % 5) for i in range(60 * len(HOSTILE))],
-    })
+    sales = pd.DataFrame(
+        {
+            "date": list(days) * len(HOSTILE),
+            "sku": [s for s in HOSTILE for _ in days],
+            "qty": [float(i % 5) for i in range(60 * len(HOSTILE))],
+        }
+    )
     sales.to_csv(tmp_path / "sales.csv", index=False)
-    products = pd.DataFrame({"sku": HOSTILE, "name": HOSTILE[::-1], "supplier": HOSTILE,
-                             "unit_cost": 2.5})
+    products = pd.DataFrame(
+        {"sku": HOSTILE, "name": HOSTILE[::-1], "supplier": HOSTILE, "unit_cost": 2.5}
+    )
     products.to_csv(tmp_path / "products.csv", index=False)
-    lines = pd.DataFrame({
-        "InvoiceNo": [f"9{i}" for i in range(len(HOSTILE))], "StockCode": HOSTILE,
-        "Quantity": 1, "InvoiceDate": "2025-03-01 10:00", "UnitPrice": 1.5,
-        "CustomerID": HOSTILE,
-    })
+    lines = pd.DataFrame(
+        {
+            "InvoiceNo": [f"9{i}" for i in range(len(HOSTILE))],
+            "StockCode": HOSTILE,
+            "Quantity": 1,
+            "InvoiceDate": "2025-03-01 10:00",
+            "UnitPrice": 1.5,
+            "CustomerID": HOSTILE,
+        }
+    )
     lines.to_csv(tmp_path / "lines.csv", index=False)
     conn = store.connect(tmp_path / "hostile.duckdb")
     for name in ("sales.csv", "products.csv", "lines.csv"):
@@ -72,10 +92,27 @@ def test_hostile_names_are_stored_and_read_literally(hostile_db):
 def test_forecast_cli_output_keeps_names_literal(hostile_db):
     _, folder = hostile_db
     out = folder / "forecast.csv"
-    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-c", CLI, "forecast", "--csv", str(folder / "sales.csv"), "--model",
-         "naive", "--horizon", "3", "--folds", "1", "--quiet", "--out", str(out)],
-        capture_output=True, text=True, timeout=300,
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLI,
+            "forecast",
+            "--csv",
+            str(folder / "sales.csv"),
+            "--model",
+            "naive",
+            "--horizon",
+            "3",
+            "--folds",
+            "1",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -101,18 +138,31 @@ def test_purchase_order_export_neutralises_formulas(hostile_db):
         assert sku_cell == ("'" + sku if sku.startswith(FORMULA_START) else sku), "literal"
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-3", "'-3"), ("@cmd", "'@cmd"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("it's", "it's"), ("'; DROP TABLE sales; --", None),
-    (-3.0, -3.0),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-3", "'-3"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("it's", "it's"),
+        ("'; DROP TABLE sales; --", None),
+        (-3.0, -3.0),
+    ],
+)
 def test_neutralise_cell(value, shown):
     assert reorder.neutralise_cell(value) == (value if shown is None else shown)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("x\x00y", "binary"), ("a\rb", "could not be read"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x\x00y", "binary"),
+        ("a\rb", "could not be read"),
+    ],
+)
 def test_control_characters_are_rejected_clearly(tmp_path, text, words):
     path = tmp_path / "ctl.csv"
     pd.DataFrame({"date": ["2025-01-01"], "sku": [text], "qty": [1]}).to_csv(path, index=False)

@@ -52,20 +52,25 @@ conn.close()
 
 
 def _cli(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-c", CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=os.environ.copy(),
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
 
 
 def _sales_file(path: Path, prefix: str, n_skus: int = 40, n_days: int = 300) -> Path:
     rng = np.random.default_rng(len(prefix))
     days = pd.date_range("2025-01-01", periods=n_days, freq="D")
-    sales = pd.DataFrame({
-        "date": np.tile(days.strftime("%Y-%m-%d"), n_skus),
-        "sku": np.repeat([f"{prefix}-{i}" for i in range(n_skus)], n_days),
-        "qty": rng.poisson(3, n_skus * n_days),
-    })
+    sales = pd.DataFrame(
+        {
+            "date": np.tile(days.strftime("%Y-%m-%d"), n_skus),
+            "sku": np.repeat([f"{prefix}-{i}" for i in range(n_skus)], n_days),
+            "qty": rng.poisson(3, n_skus * n_days),
+        }
+    )
     sales.to_csv(path, index=False)
     return path
 
@@ -97,9 +102,11 @@ def test_two_concurrent_ingests_both_land(demo_db_copy, tmp_path):
 def test_busy_database_fails_clearly_after_a_bounded_wait_and_changes_nothing(
     demo_db_copy, tmp_path, monkeypatch, capsys
 ):
-    holder = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", HOLD, str(demo_db_copy)], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(demo_db_copy)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
@@ -108,8 +115,9 @@ def test_busy_database_fails_clearly_after_a_bounded_wait_and_changes_nothing(
             store.connect(demo_db_copy, wait_s=0.5)
         assert time.monotonic() - started < 5, "the wait is bounded by wait_s"
         # The CLI says the same with exit 2 (with a short wait instead of the default 10 s).
-        monkeypatch.setattr(ingest_command.store, "connect",
-                            functools.partial(store.connect, wait_s=0.5))
+        monkeypatch.setattr(
+            ingest_command.store, "connect", functools.partial(store.connect, wait_s=0.5)
+        )
         path = _sales_file(tmp_path / "e.csv", "E")
         assert main(["ingest", str(path), "--db", str(demo_db_copy), "--quiet"]) == 2
         err = capsys.readouterr().err
@@ -122,13 +130,16 @@ def test_busy_database_fails_clearly_after_a_bounded_wait_and_changes_nothing(
 
 @pytest.mark.slow
 def test_cli_ingest_waits_for_a_writer_then_lands(demo_db_copy, tmp_path):
-    holder = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-c", HOLD, str(demo_db_copy)], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(demo_db_copy)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "holding"
-    ingest = _cli("ingest", str(_sales_file(tmp_path / "c.csv", "C")), "--db", str(demo_db_copy),
-                  "--quiet")
+    ingest = _cli(
+        "ingest", str(_sales_file(tmp_path / "c.csv", "C")), "--db", str(demo_db_copy), "--quiet"
+    )
     time.sleep(0.5)  # let the ingest start its busy-wait; correctness does not depend on it
     holder.stdin.close()
     holder.wait(timeout=DEADLINE_S)
@@ -143,12 +154,27 @@ def test_ingest_during_a_forecast_run_both_land_or_say_busy(demo_db_copy, tmp_pa
     runs_before = int(conn.execute("SELECT count(*) FROM forecast_runs").fetchone()[0])
     conn.close()
     # Every SKU: only a whole-shop forecast run is stored.
-    forecast = _cli("forecast", "--db", str(demo_db_copy), "--model", "ets", "--horizon", "14",
-                    "--folds", "1", "--quiet", "--out", str(tmp_path / "f.csv"))
-    ingest = _cli("ingest", str(_sales_file(tmp_path / "d.csv", "D")), "--db", str(demo_db_copy),
-                  "--quiet")
-    results = {name: (proc, *proc.communicate(timeout=DEADLINE_S))
-               for name, proc in (("forecast", forecast), ("ingest", ingest))}
+    forecast = _cli(
+        "forecast",
+        "--db",
+        str(demo_db_copy),
+        "--model",
+        "ets",
+        "--horizon",
+        "14",
+        "--folds",
+        "1",
+        "--quiet",
+        "--out",
+        str(tmp_path / "f.csv"),
+    )
+    ingest = _cli(
+        "ingest", str(_sales_file(tmp_path / "d.csv", "D")), "--db", str(demo_db_copy), "--quiet"
+    )
+    results = {
+        name: (proc, *proc.communicate(timeout=DEADLINE_S))
+        for name, proc in (("forecast", forecast), ("ingest", ingest))
+    }
     for name, (proc, _, err) in results.items():
         assert proc.returncode in (0, 2), f"{name}: {err}"
         if proc.returncode == 2:
@@ -165,10 +191,18 @@ def test_ingest_during_a_forecast_run_both_land_or_say_busy(demo_db_copy, tmp_pa
 @pytest.mark.slow
 def test_two_sessions_approving_different_lines_both_land(demo_db_copy):
     procs = [
-        subprocess.Popen(  # noqa: S603
-            [sys.executable, "-c", DECIDE, str(demo_db_copy), "run-x",
-             ",".join(f"{who}-{i}" for i in range(50)), who],
-            stderr=subprocess.PIPE, text=True,
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DECIDE,
+                str(demo_db_copy),
+                "run-x",
+                ",".join(f"{who}-{i}" for i in range(50)),
+                who,
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for who in ("ann", "bob")
     ]

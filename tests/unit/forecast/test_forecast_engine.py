@@ -14,6 +14,7 @@ from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import choose_models
 from invdash.forecast.models.baseline import MovingAverageForecaster, SeasonalNaiveForecaster
 from invdash.forecast.models.statistical import ETSForecaster
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.registry import available_models
 from invdash.forecast.results import ForecastRun
 from invdash.schema import ConfigError, InvalidDataError, validate_forecasts
@@ -28,7 +29,7 @@ def demo_sales() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def demo_run(demo_sales) -> ForecastRun:
-    return run_forecast(demo_sales, horizon=14)
+    return run_forecast(demo_sales, ForecastOptions(horizon=14))
 
 
 def test_backtest_never_sees_the_days_after_its_origin(demo_sales):
@@ -48,8 +49,17 @@ def test_backtest_summary_has_every_model_and_class_all(demo_sales):
     result = run_backtest(demo_sales, models=FAST, folds=2, horizon=14)
     assert set(result.summary["model"]) == set(FAST)
     assert "all" in set(result.summary["demand_class"])
-    assert list(result.summary.columns) == ["model", "demand_class", "n_skus", "mase", "rmsse",
-                                            "wape", "bias", "spl", "coverage80"]
+    assert list(result.summary.columns) == [
+        "model",
+        "demand_class",
+        "n_skus",
+        "mase",
+        "rmsse",
+        "wape",
+        "bias",
+        "spl",
+        "coverage80",
+    ]
 
 
 def test_backtest_with_too_little_history_says_what_to_change(demo_sales):
@@ -63,7 +73,7 @@ class _Oracle(MovingAverageForecaster):
 
     name = "oracle"
 
-    def _fit_state(self, panel, deseason):  # noqa: ANN001, ANN202, ARG002
+    def _fit_state(self, panel, deseason):  # noqa: ARG002
         return np.full(len(panel.skus), 10.0)
 
 
@@ -92,14 +102,14 @@ def test_run_forecast_api_shape(demo_run, demo_sales):
 
 
 def test_run_forecast_is_deterministic(demo_sales, demo_run):
-    again = run_forecast(demo_sales, horizon=14)
+    again = run_forecast(demo_sales, ForecastOptions(horizon=14))
     pd.testing.assert_frame_equal(again.forecasts, demo_run.forecasts)
 
 
 def test_80_percent_interval_covers_about_80_percent_on_held_out_days(demo_sales):
     """Calibrated on inner folds, checked on the 28 days after the data the run saw."""
     cutoff = demo_sales["date"].max() - pd.Timedelta(days=28)
-    result = run_forecast(demo_sales[demo_sales["date"] <= cutoff], horizon=28)
+    result = run_forecast(demo_sales[demo_sales["date"] <= cutoff], ForecastOptions(horizon=28))
     merged = result.forecasts.merge(demo_sales, on=["sku", "date"])
     covered = ((merged["qty"] >= merged["p10"]) & (merged["qty"] <= merged["p90"])).mean()
     assert 0.72 <= covered <= 0.92
@@ -107,16 +117,19 @@ def test_80_percent_interval_covers_about_80_percent_on_held_out_days(demo_sales
 
 def test_single_model_and_sku_selection(demo_sales):
     skus = sorted(demo_sales["sku"].unique())[:2]
-    result = run_forecast(demo_sales, horizon=7, model="ets", skus=skus, folds=0)
+    result = run_forecast(demo_sales, ForecastOptions(horizon=7, model="ets", folds=0, skus=skus))
     assert set(result.forecasts["sku"]) == set(skus)
     assert set(result.forecasts["model"]) == {"ets"}
 
 
 def test_new_skus_get_a_forecast_with_a_reason(demo_sales):
     end = demo_sales["date"].max()
-    new = pd.DataFrame({"sku": "NEW-1", "date": pd.date_range(end - pd.Timedelta(days=9), end),
-                        "qty": 3.0})
-    result = run_forecast(pd.concat([demo_sales, new], ignore_index=True), horizon=7)
+    new = pd.DataFrame(
+        {"sku": "NEW-1", "date": pd.date_range(end - pd.Timedelta(days=9), end), "qty": 3.0}
+    )
+    result = run_forecast(
+        pd.concat([demo_sales, new], ignore_index=True), ForecastOptions(horizon=7)
+    )
     row = result.choices.set_index("sku").loc["NEW-1"]
     assert row["demand_class"] == "new" and "new SKU" in row["reason"]
     assert result.forecasts.loc[result.forecasts["sku"] == "NEW-1", "mean"].sum() > 0
@@ -124,15 +137,17 @@ def test_new_skus_get_a_forecast_with_a_reason(demo_sales):
 
 def test_unknown_model_and_sku_are_actionable_errors(demo_sales):
     with pytest.raises(ConfigError, match="unknown model 'prophet'"):
-        run_forecast(demo_sales, model="prophet")
+        run_forecast(demo_sales, ForecastOptions(model="prophet"))
     with pytest.raises(InvalidDataError, match="have no sales"):
-        run_forecast(demo_sales, skus=["NOPE"])
+        run_forecast(demo_sales, ForecastOptions(skus=["NOPE"]))
     assert available_models()[0] == "auto" and "ets" in available_models()
 
 
 def test_progress_is_reported(demo_sales):
     calls = []
-    run_forecast(demo_sales, horizon=7, progress=lambda d, t, m: calls.append((d, t, m)))
+    run_forecast(
+        demo_sales, ForecastOptions(horizon=7), progress=lambda d, t, m: calls.append((d, t, m))
+    )
     assert calls and calls[-1][0] == calls[-1][1]
 
 
@@ -160,13 +175,15 @@ def test_run_round_trips_through_the_store(tmp_path, demo_run):
 
 def test_new_and_unsold_skus_use_similar_products_when_names_are_given(demo_sales):
     end = demo_sales["date"].max()
-    new = pd.DataFrame({"sku": "NEW-1", "date": pd.date_range(end - pd.Timedelta(days=9), end),
-                        "qty": 3.0})
+    new = pd.DataFrame(
+        {"sku": "NEW-1", "date": pd.date_range(end - pd.Timedelta(days=9), end), "qty": 3.0}
+    )
     sales = pd.concat([demo_sales, new], ignore_index=True)
     skus = sorted(sales["sku"].unique())
-    products = pd.DataFrame({"sku": [*skus, "UNSOLD-1"],
-                             "name": [f"ceramic mug {i}" for i in range(len(skus) + 1)]})
-    result = run_forecast(sales, products=products, horizon=7, folds=2)
+    products = pd.DataFrame(
+        {"sku": [*skus, "UNSOLD-1"], "name": [f"ceramic mug {i}" for i in range(len(skus) + 1)]}
+    )
+    result = run_forecast(sales, ForecastOptions(horizon=7, folds=2), products=products)
     choices = result.choices.set_index("sku")
     assert choices.loc["NEW-1", "model"] == "coldstart"
     assert choices.loc["UNSOLD-1", "demand_class"] == "new"

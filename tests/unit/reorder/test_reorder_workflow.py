@@ -20,7 +20,7 @@ def policy_table() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "sku": ["A", "B"],
-            "demand_lt_mean": [139.1, 2.0],
+            "protection_demand_mean": [139.1, 2.0],
             "safety_stock": [6.9, 1.0],
             "order_up_to": [146.0, 3.0],
             "reorder_point": [145.0, 2.0],
@@ -131,10 +131,11 @@ def test_unicode_and_quotes_stay_literal_in_the_export():
 
 def _save_forecast(conn) -> object:
     from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
     from invdash.forecast.stored import load_run, save_run
 
     sales, products = store.load_sales(conn), store.load_products(conn)
-    run = run_forecast(sales, products=products, model="ma", folds=0)
+    run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
     return load_run(conn, save_run(conn, run, data_version=store.data_version(conn)))
 
 

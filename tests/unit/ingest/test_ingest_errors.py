@@ -15,7 +15,7 @@ from invdash.cli import main
 from invdash.ingest import ingest_file
 from invdash.schema import InvalidDataError
 
-SLICE = Path(__file__).parents[1] / "data" / "online_retail_slice.csv.gz"
+SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 ORDERS = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice\n"
 SALES = "date,sku,qty\n"
 

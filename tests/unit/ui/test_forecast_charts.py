@@ -1,8 +1,8 @@
 """Chart builders and frame helpers of the forecasting pages, on hand-made frames.
 
-The run used here is a stand-in with the ``ForecastRun`` fields the pages read: one SKU ``A-1``
-(smooth demand, chosen model ``ets``) and one SKU ``B-2`` (lumpy, chosen ``tsb``), two forecast
-days each, and a backtest of three models over the two demand classes.
+The run used here is a real ``ForecastRun`` built by hand: one SKU ``A-1`` (smooth demand, chosen
+model ``ets``) and one SKU ``B-2`` (lumpy, chosen ``tsb``), two forecast days each, and a
+backtest of three models over the two demand classes.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from invdash.ui import forecast_charts as charts
+from invdash.forecast.results import ForecastRun
 from invdash.ui import forecast_views as views
 from invdash.ui import upload_views as uploads
+from invdash.ui.charts import forecast as charts
 
 
 def _forecasts(sku: str, level: float) -> pd.DataFrame:
@@ -38,7 +39,7 @@ def _forecasts(sku: str, level: float) -> pd.DataFrame:
 
 
 @pytest.fixture
-def run() -> SimpleNamespace:
+def run() -> ForecastRun:
     forecasts = pd.concat([_forecasts("A-1", 5.0), _forecasts("B-2", 3.0)], ignore_index=True)
     choices = pd.DataFrame(
         {
@@ -62,7 +63,7 @@ def run() -> SimpleNamespace:
             "coverage80": [0.81, 0.7, 0.78, 0.75, 0.6, 0.79],
         }
     )
-    return SimpleNamespace(
+    return ForecastRun(
         forecasts=forecasts,
         choices=choices,
         backtest=backtest,

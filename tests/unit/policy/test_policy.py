@@ -90,9 +90,9 @@ def test_lead_time_demand_of_a_steady_seller_matches_the_sum_of_its_days():
     )
     row = demand.iloc[0]
     assert row["protection_days"] == 14
-    assert row["demand_lt_mean"] == pytest.approx(140, rel=0.02)
+    assert row["protection_demand_mean"] == pytest.approx(140, rel=0.02)
     # Daily variance is max(3^2, Poisson 10) = 10, so the 14-day sd is sqrt(140) = 11.8.
-    assert row["demand_lt_sd"] == pytest.approx(np.sqrt(140), rel=0.08)
+    assert row["protection_demand_sd"] == pytest.approx(np.sqrt(140), rel=0.08)
 
 
 def test_lead_time_variability_widens_the_distribution():
@@ -102,8 +102,8 @@ def test_lead_time_variability_widens_the_distribution():
         forecasts, make_products(["A"], lead_time_sd_days=2.0), params=PolicyParams()
     )
     # sd over L + R with random L: sqrt(E[L+R] var + mean^2 var(L)) = sqrt(140 + 100 * 4) = 23.2
-    assert variable["demand_lt_sd"].iloc[0] == pytest.approx(np.sqrt(540), rel=0.1)
-    assert variable["demand_lt_sd"].iloc[0] > 1.5 * fixed["demand_lt_sd"].iloc[0]
+    assert variable["protection_demand_sd"].iloc[0] == pytest.approx(np.sqrt(540), rel=0.1)
+    assert variable["protection_demand_sd"].iloc[0] > 1.5 * fixed["protection_demand_sd"].iloc[0]
 
 
 def test_cycle_service_order_up_to_is_the_quantile_of_lead_time_demand():

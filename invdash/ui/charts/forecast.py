@@ -2,7 +2,7 @@
 
 - ``fan_chart``: one SKU's recent daily history and its forecast fan (p10-p90 band, p50, mean).
 - ``accuracy_chart``: one backtest metric per model, grouped by demand class.
-Unit-tested in ``tests/unit/test_forecast_charts.py``.
+Unit-tested in ``tests/unit/ui/test_forecast_charts.py``.
 """
 
 from __future__ import annotations

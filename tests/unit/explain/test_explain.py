@@ -17,9 +17,10 @@ from invdash.cli import main
 from invdash.demo import make_sales
 from invdash.explain import shapley as explain_shapley
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 from invdash.schema import InvalidDataError
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 FAMILIES = ["naive", "ma", "ets", "holt", "croston", "sba", "tsb"]
 
 
@@ -36,7 +37,7 @@ def _assert_adds_up(explanation: explain.Explanation) -> None:
 @pytest.fixture(scope="module")
 def generated():
     sales = make_sales(24, 420, seed=3)
-    return sales, run_forecast(sales, horizon=14, seed=0)
+    return sales, run_forecast(sales, ForecastOptions(horizon=14, seed=0))
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_shap_values_equal_the_shapley_formula():
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_model_family_is_explained_additively_on_generated_data(family):
     sales = make_sales(8, 300, seed=5)
-    run = run_forecast(sales, horizon=10, model=family, folds=0)
+    run = run_forecast(sales, ForecastOptions(horizon=10, model=family, folds=0))
     for sku in run.choices["sku"][:3]:
         _assert_adds_up(explain.explain_run(sales, run, sku=sku))
 
@@ -116,7 +117,7 @@ def test_fused_forecasts_are_explained_as_a_whole(generated):
 
 
 def test_real_demand_is_explained_additively(real_sales):
-    run = run_forecast(real_sales, horizon=28, seed=0)
+    run = run_forecast(real_sales, ForecastOptions(horizon=28, seed=0))
     for sku in run.choices["sku"]:
         _assert_adds_up(explain.explain_run(real_sales, run, sku=sku))
 
@@ -125,7 +126,9 @@ def test_explanations_are_stable_for_a_seed(generated):
     sales, run = generated
     sku = run.choices["sku"].iloc[0]
     first = explain.explain_run(sales, run, sku=sku, seed=0)
-    again = explain.explain_run(sales, run_forecast(sales, horizon=14, seed=0), sku=sku, seed=0)
+    again = explain.explain_run(
+        sales, run_forecast(sales, ForecastOptions(horizon=14, seed=0)), sku=sku, seed=0
+    )
     pd.testing.assert_frame_equal(first.contributions, again.contributions)
 
 
@@ -146,7 +149,7 @@ def test_a_promotion_heavy_history_credits_the_promotion():
     promo[-30::3] = 1.0  # recent promotions, each tripling demand
     qty = np.where(promo > 0, 30.0, 10.0)
     sales = pd.DataFrame({"sku": "P-1", "date": days, "qty": qty, "price": 5.0, "promo": promo})
-    run = run_forecast(sales, horizon=7, model="ma", folds=0)
+    run = run_forecast(sales, ForecastOptions(horizon=7, model="ma", folds=0))
     explanation = explain.explain_run(sales, run, sku="P-1")
     totals = explanation.contributions.sum(axis=0)
     assert totals["promotion"] > 0

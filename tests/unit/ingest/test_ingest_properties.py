@@ -23,17 +23,20 @@ from invdash.cli import main
 from invdash.ingest import ingest_file
 from invdash.schema import InvalidDataError
 
-SETTINGS = settings(max_examples=30, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 _SKU_CHARS = st.characters(
-    categories=("L", "N", "P", "S", "Zs"), include_characters="'\",;\u0301",
+    categories=("L", "N", "P", "S", "Zs"),
+    include_characters="'\",;\u0301",
     exclude_characters="\r\n\x00",
 )
 skus = st.text(_SKU_CHARS, min_size=1, max_size=12).filter(lambda s: s == s.strip() and s)
 days = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31))
 quantities = st.integers(min_value=0, max_value=10**6).map(lambda q: q / 4)
-rows = st.lists(st.tuples(skus, days, quantities), min_size=1, max_size=40,
-                unique_by=lambda r: (r[0], r[1]))
+rows = st.lists(
+    st.tuples(skus, days, quantities), min_size=1, max_size=40, unique_by=lambda r: (r[0], r[1])
+)
 
 
 def _write(frame: pd.DataFrame, path: Path, *, sep: str, gz: bool) -> Path:
@@ -50,8 +53,9 @@ def _write(frame: pd.DataFrame, path: Path, *, sep: str, gz: bool) -> Path:
 @given(rows=rows, sep=st.sampled_from([",", ";", "\t"]), gz=st.booleans())
 def test_random_valid_sales_files_load_exactly(tmp_path, rows, sep, gz):
     sales = pd.DataFrame(rows, columns=["sku", "date", "qty"])
-    path = _write(sales.assign(date=sales["date"].astype(str)), tmp_path / "sales.csv", sep=sep,
-                  gz=gz)
+    path = _write(
+        sales.assign(date=sales["date"].astype(str)), tmp_path / "sales.csv", sep=sep, gz=gz
+    )
     conn = store.connect(":memory:")
     try:
         report = ingest_file(conn, path)
@@ -64,14 +68,16 @@ def test_random_valid_sales_files_load_exactly(tmp_path, rows, sep, gz):
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
 
 
-BASE = pd.DataFrame({
-    "date": [f"2025-02-{d:02d}" for d in range(1, 21)],
-    "sku": [f"S{i % 4}" for i in range(20)],
-    "qty": [float(i) for i in range(20)],
-})
+BASE = pd.DataFrame(
+    {
+        "date": [f"2025-02-{d:02d}" for d in range(1, 21)],
+        "sku": [f"S{i % 4}" for i in range(20)],
+        "qty": [float(i) for i in range(20)],
+    }
+)
 
 
-def _corrupt(kind: str, lines: list[str], row: int) -> bytes:  # noqa: C901 - one case per fault
+def _corrupt(kind: str, lines: list[str], row: int) -> bytes:
     body = list(lines)
     fields = body[row].split(",")
     if kind == "drop_column":
@@ -110,13 +116,14 @@ def populated(tmp_path_factory) -> Path:
 
 
 def _state(conn) -> dict:
-    return {t: conn.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchone()
-            for t in sorted(store.KNOWN_TABLES)}
+    return {
+        t: conn.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchone()
+        for t in sorted(store.KNOWN_TABLES)
+    }
 
 
 @SETTINGS
-@given(kind=st.sampled_from(FAULTS), row=st.integers(min_value=1, max_value=20),
-       gz=st.booleans())
+@given(kind=st.sampled_from(FAULTS), row=st.integers(min_value=1, max_value=20), gz=st.booleans())
 def test_random_corruptions_are_rejected_and_change_nothing(populated, tmp_path, kind, row, gz):
     lines = BASE.to_csv(index=False).splitlines()
     data = _corrupt(kind, lines, row)

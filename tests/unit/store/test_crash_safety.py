@@ -52,15 +52,17 @@ def order_file(tmp_path_factory) -> Path:
     """An order-line export big enough that storing it takes about a second."""
     rng = np.random.default_rng(3)
     minutes = pd.to_timedelta(rng.integers(0, 400 * 24 * 60, N_LINES), unit="min")
-    lines = pd.DataFrame({
-        "InvoiceNo": rng.integers(500_000, 600_000, N_LINES).astype(str),
-        "StockCode": "S" + pd.Series(rng.integers(0, 300, N_LINES)).astype(str),
-        "Description": "thing",
-        "Quantity": rng.integers(1, 20, N_LINES),
-        "InvoiceDate": (pd.Timestamp("2024-01-01") + minutes).strftime("%Y-%m-%d %H:%M"),
-        "UnitPrice": rng.uniform(1, 9, N_LINES).round(2),
-        "CustomerID": rng.integers(10_000, 20_000, N_LINES),
-    })
+    lines = pd.DataFrame(
+        {
+            "InvoiceNo": rng.integers(500_000, 600_000, N_LINES).astype(str),
+            "StockCode": "S" + pd.Series(rng.integers(0, 300, N_LINES)).astype(str),
+            "Description": "thing",
+            "Quantity": rng.integers(1, 20, N_LINES),
+            "InvoiceDate": (pd.Timestamp("2024-01-01") + minutes).strftime("%Y-%m-%d %H:%M"),
+            "UnitPrice": rng.uniform(1, 9, N_LINES).round(2),
+            "CustomerID": rng.integers(10_000, 20_000, N_LINES),
+        }
+    )
     path = tmp_path_factory.mktemp("crash") / "orders.csv"
     lines.to_csv(path, index=False)
     return path
@@ -71,10 +73,12 @@ def snapshot(path: Path) -> dict[str, tuple[int, str]]:
     conn = store.connect(path, wait_s=30)
     try:
         return {
-            table: tuple(conn.execute(
-                f"SELECT count(*), coalesce(sum(hash({STABLE.get(table, 't')})), 0)::VARCHAR "
-                f"FROM {table} AS t"
-            ).fetchone())
+            table: tuple(
+                conn.execute(
+                    f"SELECT count(*), coalesce(sum(hash({STABLE.get(table, 't')})), 0)::VARCHAR "
+                    f"FROM {table} AS t"
+                ).fetchone()
+            )
             for table in sorted(store.KNOWN_TABLES)
         }
     finally:
@@ -83,9 +87,12 @@ def snapshot(path: Path) -> dict[str, tuple[int, str]]:
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:
     with log.open("w") as sink:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, *args], stdout=sink, stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE, env=os.environ.copy(),
+        return subprocess.Popen(
+            [sys.executable, *args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.PIPE,
+            env=os.environ.copy(),
         )
 
 
@@ -135,9 +142,20 @@ def test_ingest_after_a_killed_ingest_lands_completely(demo_db_copy, order_file,
     proc = _start(["-c", CLI, "ingest", str(order_file), "--db", str(demo_db_copy)], log)
     _wait_for(proc, log, "storing")
     assert _kill(proc), "the writer should still be storing right after its message"
-    rerun = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", CLI, "ingest", str(order_file), "--db", str(demo_db_copy),
-         "--quiet"], capture_output=True, text=True, timeout=DEADLINE_S,
+    rerun = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLI,
+            "ingest",
+            str(order_file),
+            "--db",
+            str(demo_db_copy),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
     )
     assert rerun.returncode == 0, rerun.stderr
     assert "already" not in rerun.stdout, "a killed ingest must not be logged as done"
@@ -155,9 +173,14 @@ def _decisions(path: Path) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("wait_for", "delay_s"), [
-    ("begin", 0.1), ("begin", 1.0), ("ready to commit", 0.0),
-])
+@pytest.mark.parametrize(
+    ("wait_for", "delay_s"),
+    [
+        ("begin", 0.1),
+        ("begin", 1.0),
+        ("ready to commit", 0.0),
+    ],
+)
 def test_kill_9_while_recording_decisions_keeps_none_or_all(
     demo_db_copy, tmp_path, wait_for, delay_s
 ):

@@ -71,7 +71,7 @@ def test_the_configured_limit_is_200_mb():
     import tomllib
     from pathlib import Path
 
-    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
+    config = tomllib.loads((Path(__file__).parents[3] / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == 200
 
 

@@ -26,9 +26,10 @@ def test_more_level_uncertainty_means_more_safety_stock(demo_db):
     conn = store.connect_read_only(demo_db)
     try:
         from invdash.forecast.engine import run_forecast
+        from invdash.forecast.options import ForecastOptions
 
         sales = store.load_sales(conn)
-        forecasts = run_forecast(sales, model="ma", folds=0, horizon=60).forecasts
+        forecasts = run_forecast(sales, ForecastOptions(model="ma", folds=0, horizon=60)).forecasts
         plain = reorder.current_policy(conn, forecasts, params=PolicyParams())
         wider = reorder.current_policy(
             conn, forecasts, params=PolicyParams(level_uncertainty_cv=0.3)

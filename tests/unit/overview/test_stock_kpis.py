@@ -36,13 +36,15 @@ def test_stockout_days_lower_the_estimated_fill_rate():
 
 
 def test_projected_stock_chart_has_bands_levels_and_arriving_orders():
-    from invdash.ui.policy_views import projected_stock_chart
+    from invdash.ui.charts.stock import StockLevels, projected_stock_chart
 
     days = pd.date_range("2024-01-02", periods=5)
     bands = pd.DataFrame({"date": days, "p10": [5.0] * 5, "p50": [8.0] * 5, "p90": [12.0] * 5})
     orders = pd.DataFrame({"eta": [days[2]], "qty": [24.0]})
     figure = projected_stock_chart(
-        bands, reorder_point=9, order_up_to=20, safety_stock=3, purchase_orders=orders
+        bands,
+        levels=StockLevels(reorder_point=9, order_up_to=20, safety_stock=3),
+        purchase_orders=orders,
     )
     names = [trace.name for trace in figure.data]
     assert {"P10-P90", "P50 on hand", "PO arriving"} <= set(names)

@@ -11,7 +11,7 @@ import pytest
 from invdash import store
 from invdash.ingest import NON_PRODUCT_CODES, ingest_file, inspect_file
 
-SLICE = Path(__file__).parents[1] / "data" / "online_retail_slice.csv.gz"
+SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 
 
 @pytest.fixture

@@ -1,0 +1,41 @@
+"""The alerts of a stored policy run, with the acknowledgements and snoozes people set."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from invdash import store
+from invdash.alerts.rules import apply_alert_state, compute_alerts
+from invdash.forecast.stored import latest_forecast
+from invdash.store import reorder as reorder_store
+
+__all__ = ["current_alerts", "set_alert_status"]
+
+
+def current_alerts(
+    conn: duckdb.DuckDBPyConnection, run_id: str, today: pd.Timestamp
+) -> pd.DataFrame:
+    """Every alert of policy run ``run_id`` on ``today``, ranked by money at risk, with its
+    stored status (open, acknowledged, snoozed until a date)."""
+    forecast = latest_forecast(conn)
+    found = compute_alerts(
+        reorder_store.load_suggestions(conn, run_id),
+        sales=store.load_sales(conn),
+        forecasts=None if forecast is None else forecast.forecasts,
+        products=store.load_products(conn),
+        on_hand=store.latest_on_hand(conn),
+        today=today,
+    )
+    return apply_alert_state(found, reorder_store.load_alert_state(conn), today=today)
+
+
+def set_alert_status(
+    conn: duckdb.DuckDBPyConnection, keys: list[str], *, status: str, user: str,
+    snooze_until: pd.Timestamp | None = None,
+) -> int:
+    """Acknowledge, snooze (until a date) or reopen alerts in one transaction; returns the count."""
+    with store.transaction(conn):
+        return reorder_store.set_alert_state(
+            conn, keys, status=status, user=user, snooze_until=snooze_until
+        )

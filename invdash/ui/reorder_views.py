@@ -1,0 +1,92 @@
+"""The Reorder page's reads and writes: the stored policy run, its reviewed lines, decisions,
+service-level targets and purchase-order files.
+
+Every read is a ``ui.cache`` call of a core function; every write one short read-write
+connection around one core call. The policy run is derived data: the first view on new data
+computes and stores it, later views (and restarts) read the stored run and its decisions. The
+calibration on past forecasts (six forecasts) is cached per data version, so decisions do not
+trigger it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from invdash import reorder
+from invdash.forecast import stored as forecast_stored
+from invdash.policy import PolicyParams
+from invdash.store import reorder as reorder_store
+from invdash.ui import forecast_views, session
+from invdash.ui.cache import cached_on_data, cached_read, write_connection
+
+__all__ = [
+    "has_forecast", "run_forecast", "policy_run", "reviewed_lines", "save_decisions",
+    "overrides", "save_override", "export_files",
+]
+
+
+def has_forecast() -> bool:
+    """Whether a forecast run exists for the current data."""
+    return cached_read(forecast_stored.latest_forecast) is not None
+
+
+def run_forecast(progress_bar: Any) -> None:
+    """Forecast all SKUs (``auto``) and store the run, driving ``progress_bar``."""
+    forecast_views.run_all_forecasts(
+        model="auto", horizon=28, use_neural=False,
+        progress=forecast_views.progress_reporter(progress_bar),
+    )
+
+
+def policy_run(service_level: float = 0.95, review_days: int = 7) -> reorder.PolicyRun | None:
+    """The stored policy run for the current data (computed once), or None without a forecast."""
+    params = PolicyParams(service_level=float(service_level), review_period_days=int(review_days))
+    calibrated = cached_on_data(
+        reorder.calibrate_params, params, spinner="Calibrating on past forecasts ..."
+    )
+    run = cached_read(reorder.current_policy_run, calibrated)
+    if run is None and has_forecast():
+        with write_connection() as conn:
+            reorder.ensure_current_policy_run(conn, calibrated)
+        run = cached_read(reorder.current_policy_run, calibrated)
+    return run
+
+
+def reviewed_lines(run: reorder.PolicyRun) -> pd.DataFrame:
+    """Lines needing an order with their latest decision (status, final quantity, who, when)."""
+    return cached_read(reorder.reviewed_lines, run.run_id)
+
+
+def save_decisions(
+    run_id: str,
+    skus: list[str],
+    *,
+    action: str,
+    qty: list[float] | None = None,
+    reason: str | None = None,
+) -> int:
+    """Validate and store decisions for ``skus`` as the signed-in user (managers only)."""
+    with write_connection() as conn:
+        return reorder.record_decisions_as(
+            conn, session.actor(), run_id, skus, action=action, qty=qty, reason=reason
+        )
+
+
+def overrides() -> pd.DataFrame:
+    """Stored service-level overrides ``scope, key, service_level, user, updated_at``."""
+    return cached_read(reorder_store.load_service_level_overrides)
+
+
+def save_override(scope: str, key: str, service_level: float) -> None:
+    """Validate and store a service-level override (per ABC class or per SKU; managers only)."""
+    with write_connection() as conn:
+        reorder.set_service_level_target(
+            conn, session.actor(), scope=scope, key=key, service_level=service_level
+        )
+
+
+def export_files(reviewed: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, bytes]:
+    """``{file name: CSV bytes}``: one neutralised purchase order per supplier."""
+    return reorder.purchase_order_files(reviewed, as_of=as_of)
