@@ -1,6 +1,6 @@
 """Inventory-aware product recommendations: bought-together, personal, substitutes.
 
-Design (one module per job): ``_data`` turns order lines into shared indices and matrices;
+Design (one module per job): ``interactions`` turns order lines into shared indices and matrices;
 ``cooccur`` (bought together, shrunk cosine), ``personal`` (EASE, repeat purchase, popularity),
 ``sequential`` (SASRec causal transformer) and ``content`` (title similarity, substitutes) score
 items; ``blend`` combines the personal scorers with weights chosen by ``evaluate``'s offline

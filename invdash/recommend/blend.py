@@ -39,7 +39,15 @@ __all__ = [
     "choose_blend",
 ]
 
-COMPONENTS = ("repeat", "collaborative", "sequential", "popularity")
+COMPONENTS = (
+    "repeat",
+    "neighbours",
+    "collaborative",
+    "bought_together",
+    "sequential",
+    "popularity",
+    "trend",
+)
 DEFAULT_WEIGHTS: dict[str, float] = {
     "repeat": 1.0,
     "collaborative": 0.25,

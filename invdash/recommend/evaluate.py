@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from invdash.recommend._data import CUSTOMER_ID, TS
+from invdash.recommend.interactions import CUSTOMER_ID, TS
 from invdash.schema import SKU, InvalidDataError
 
 __all__ = ["TimeSplit", "time_split", "ranking_metrics", "metrics_frame"]
@@ -47,7 +47,7 @@ class TimeSplit:
 
 
 def time_split(purchases: pd.DataFrame, *, holdout_days: float = 30.0) -> TimeSplit:
-    """Hold out the last ``holdout_days`` of cleaned purchases (see ``_data.clean_purchases``).
+    """Hold out the last ``holdout_days`` of cleaned purchases (see ``interactions.clean_purchases``).
 
     Raises:
         InvalidDataError: no customer bought in both periods.

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from invdash import store
-from invdash.recommend._data import clean_purchases
+from invdash.recommend.interactions import clean_purchases
 from invdash.recommend.blend import DEFAULT_WEIGHTS, BlendChoice, choose_blend
 from invdash.recommend.evaluate import time_split
 from invdash.recommend.sequential import SASRec

@@ -1,7 +1,6 @@
 """Public entry points: fit a shop's recommender, then ask for a customer, a SKU or substitutes.
 
-Design: ``fit_recommender`` trains every scorer once on the order lines (bought-together, EASE,
-repeat, popularity, optionally SASRec; title similarity when the catalogue has names) and keeps
+Design: ``fit_recommender`` (``model``) trains every scorer once on the order lines and keeps
 the stock status. The four ``recommend_*`` / ``substitutes_for`` / ``at_risk_with_substitutes``
 functions then only score and filter, and all return the same frame ``query, rank, sku, score,
 reason`` (``RECOMMENDATION_COLUMNS``). Inventory rules, applied last so they hold for every scorer:
@@ -13,23 +12,19 @@ gets the popular sellable items.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from invdash.recommend._data import Interactions, build_interactions, clean_purchases
-from invdash.recommend.blend import (
-    DEFAULT_DISCOVERY_WEIGHTS,
-    DEFAULT_WEIGHTS,
-    blend_scores,
-    top_k,
+from invdash.recommend.blend import top_k
+from invdash.recommend.model import (
+    ShopRecommender,
+    blended_scores,
+    component_scores,
+    fit_recommender,
 )
-from invdash.recommend.content import TitleSimilarity
-from invdash.recommend.cooccur import BoughtTogether
-from invdash.recommend.personal import EASE, popularity_scores, repeat_scores
-from invdash.recommend.sequential import SASRec
+from invdash.recommend.personal import popularity_scores
 from invdash.recommend.stock import SELLABLE
 from invdash.schema import SKU, InvalidDataError
 
@@ -46,118 +41,6 @@ __all__ = [
 
 RECOMMENDATION_COLUMNS = ("query", "rank", "sku", "score", "reason")
 _CHUNK = 1024
-
-
-@dataclass
-class ShopRecommender:
-    """A fitted recommender for one shop (build it with ``fit_recommender``).
-
-    Attributes:
-        interactions: the indexed purchases.
-        bought_together: item-item association model.
-        ease: collaborative model.
-        sequential: SASRec model, or None when its blend weight is 0.
-        titles: title similarity, or None without product names.
-        status: SKU -> stock status (missing SKUs are ``unknown``, i.e. sellable).
-        names: SKU -> product name (for reasons).
-        weights: blend weights.
-        discovery_weights: blend weights of lists without already-bought items.
-        overstock_boost: multiplicative boost (1 + b) of overstocked items.
-    """
-
-    interactions: Interactions
-    bought_together: BoughtTogether
-    ease: EASE
-    sequential: SASRec | None
-    titles: TitleSimilarity | None
-    status: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    discovery_weights: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_DISCOVERY_WEIGHTS)
-    )
-    overstock_boost: float = 0.0
-
-    def sellable(self) -> np.ndarray:
-        """Boolean mask over the item index: may be recommended."""
-        return np.array([self.status.get(s, "unknown") in SELLABLE for s in self.interactions.skus])
-
-    def name(self, sku: str) -> str:
-        """The product name, or the SKU itself."""
-        return self.names.get(sku) or sku
-
-
-def fit_recommender(  # noqa: PLR0913 - options
-    order_lines: pd.DataFrame,
-    *,
-    products: pd.DataFrame | None = None,
-    stock: pd.DataFrame | None = None,
-    weights: Mapping[str, float] | None = None,
-    discovery_weights: Mapping[str, float] | None = None,
-    sequential: SASRec | None = None,
-    overstock_boost: float = 0.0,
-    seed: int = 0,
-) -> ShopRecommender:
-    """Train every scorer on a shop's order lines.
-
-    Args:
-        order_lines: ``order_id, customer_id, sku, ts, qty`` (returns and ``C`` invoices dropped).
-        products: optional catalogue ``sku, name[, category]`` (names enable substitutes).
-        stock: optional ``stock.stock_status`` frame; None means every SKU is sellable.
-        weights: blend weights (default ``blend.DEFAULT_WEIGHTS``).
-        discovery_weights: weights of discovery lists (default ``DEFAULT_DISCOVERY_WEIGHTS``).
-        sequential: an unfitted SASRec to train (default ``SASRec(seed=seed)``); skipped when the
-            sequential weight is 0.
-        overstock_boost: b in the (1 + b) boost of overstocked items.
-        seed: seed of the sequential model when ``sequential`` is None.
-
-    Raises:
-        InvalidDataError: missing columns or no purchases at all.
-    """
-    interactions = build_interactions(clean_purchases(order_lines))
-    weights = dict(weights or DEFAULT_WEIGHTS)
-    discovery_weights = dict(discovery_weights or DEFAULT_DISCOVERY_WEIGHTS)
-    model = None
-    if max(weights.get("sequential", 0.0), discovery_weights.get("sequential", 0.0)) > 0:
-        model = (sequential or SASRec(seed=seed)).fit(
-            interactions.sequences, n_items=len(interactions.skus)
-        )
-    titles, names = None, {}
-    if products is not None and len(products) and "name" in products:
-        names = dict(
-            zip(products[SKU].astype(str), products["name"].fillna("").astype(str), strict=True)
-        )
-        titles = TitleSimilarity().fit(products)
-    status = (
-        {}
-        if stock is None or stock.empty
-        else dict(zip(stock[SKU].astype(str), stock["status"], strict=True))
-    )
-    return ShopRecommender(
-        interactions=interactions,
-        bought_together=BoughtTogether().fit(interactions.basket_items),
-        ease=EASE().fit(interactions.user_items),
-        sequential=model,
-        titles=titles,
-        status=status,
-        names=names,
-        weights=weights,
-        discovery_weights=discovery_weights,
-        overstock_boost=overstock_boost,
-    )
-
-
-def component_scores(model: ShopRecommender, users: np.ndarray) -> dict[str, np.ndarray]:
-    """Every component's scores for customer indices ``users``, each (len(users), n_items)."""
-    inter = model.interactions
-    scores = {
-        "repeat": repeat_scores(inter, users),
-        "collaborative": model.ease.score(inter.user_items[users]),
-        "popularity": np.tile(popularity_scores(inter), (len(users), 1)),
-    }
-    if model.sequential is not None:
-        scores["sequential"] = model.sequential.score([inter.sequences[u] for u in users])
-    return scores
 
 
 def _frame(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
@@ -230,8 +113,7 @@ def _swap_in_substitutes(
 def _known_customers(
     model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
 ) -> list[tuple[str, int, str, float, str]]:
-    weights = model.discovery_weights if exclude_purchased else model.weights
-    scores = _boosted(model, blend_scores(component_scores(model, users), weights))
+    scores = _boosted(model, blended_scores(model, users, discover=exclude_purchased))
     if exclude_purchased:
         scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
     sellable = model.sellable()
