@@ -13,7 +13,8 @@ Protocol:
 - HR@10, recall@10, NDCG@10 (``invdash.recommend.evaluate``).
 - Peers: popularity (distinct orders); own most-bought (units bought, padded with popularity);
   own basket frequency (orders holding the item) without recency, and with recency (half-life
-  chosen on the same validation split invdash uses); implicit ALS on log1p order counts.
+  chosen on the same validation split invdash uses); implicit ALS on log1p order counts. The
+  own-history lists are padded with invdash's popularity score (as the measurement on main).
 - invdash: the blend plan (repeat recency and cycle, per-segment weights of repeat, customer
   neighbours, EASE, bought-together, popularity, trend; SASRec when ``--sasrec-epochs`` > 0) is
   chosen on the last 30 days of the *training* period, then refit on the whole training period.
@@ -36,7 +37,8 @@ from invdash.recommend.blend import top_k
 from invdash.recommend.evaluate import ranking_metrics, time_split
 from invdash.recommend.interactions import build_interactions, clean_purchases
 from invdash.recommend.model import fit_recommender
-from invdash.recommend.repeat import RepeatModel, choose_repeat_params
+from invdash.recommend.personal import popularity_scores
+from invdash.recommend.repeat import RepeatModel, RepeatParams, choose_repeat_params
 from invdash.recommend.segments import segment_of
 from invdash.recommend.sequential import SASRec
 from invdash.recommend.service import recommend_for_customer
@@ -87,13 +89,14 @@ def peers(train: pd.DataFrame, users: list[str], *, exclude: bool, half_life) ->
     rows = np.array([inter.customer_index()[u] for u in users])
     history = inter.user_items[rows].toarray()
     orders = np.asarray(inter.basket_items.sum(axis=0)).ravel()
-    tie = 1e-6 * orders / orders.max()
+    # Own-history lists are padded (and ties broken) by invdash's popularity score, all-time plus
+    # recent orders, as the measurement on main did: a stronger padding than orders alone.
+    pop = popularity_scores(inter)
+    tie = 1e-6 * pop / pop.max()
     units = train.dropna(subset=["customer_id"]).pivot_table(
         index="customer_id", columns="sku", values="qty", aggfunc="sum", fill_value=0.0
     )
     units = units.reindex(index=users, columns=inter.skus, fill_value=0.0).to_numpy()
-    from invdash.recommend.repeat import RepeatParams
-
     recency = RepeatModel(RepeatParams(half_life_days=half_life)).fit(inter).score(rows)
     out = {
         "popularity": _lists(inter, np.tile(orders, (len(rows), 1)), history, exclude),

@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from invdash.recommend.blend import top_k
-from invdash.recommend.evaluate import ranking_metrics
+from invdash.recommend.evaluate import target_matrix, top_metrics
 from invdash.recommend.interactions import Interactions
 from invdash.schema import ConfigError, NotFittedError
 
@@ -183,12 +183,12 @@ def choose_repeat_params(  # noqa: PLR0913 - data, candidates and list length
         The best settings and one row per candidate with ``hr, recall, ndcg``, best first.
     """
     horizon = (model.params or RepeatParams()).horizon_days
+    truth, n_targets = target_matrix(targets, skus), np.array([len(t) for t in targets])
     rows = []
     for half_life, weight in itertools.product(half_lives, cycle_weights):
         params = RepeatParams(half_life, weight, horizon)
         top = top_k(model.with_params(params).score(users), k=k)
-        ranked = [[skus[i] for i in row if i >= 0] for row in top]
-        metrics = ranking_metrics(ranked, targets, k=k)
+        metrics = top_metrics(top, truth, n_targets, k=k)
         rows.append({"half_life_days": half_life, "cycle_weight": weight, **metrics})
     table = pd.DataFrame(rows).sort_values(["ndcg", "hr"], ascending=False, kind="stable")
     best = table.iloc[0]

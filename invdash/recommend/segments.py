@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.recommend.blend import blend_scores, top_k
-from invdash.recommend.evaluate import ranking_metrics
+from invdash.recommend.evaluate import target_matrix, top_metrics
 from invdash.recommend.repeat import RepeatParams
 
 __all__ = [
@@ -106,18 +106,22 @@ def default_plan() -> BlendPlan:
     )
 
 
+def _context(targets: Sequence[set[str]], skus: np.ndarray, exclude: np.ndarray | None):  # noqa: ANN202
+    n_targets = np.array([len(t) for t in targets])
+    return target_matrix(targets, skus), n_targets, exclude
+
+
 def _ndcg(
     components: Mapping[str, np.ndarray],
     weights: Mapping[str, float],
-    context: tuple[Sequence[set[str]], np.ndarray, np.ndarray | None],
+    context: tuple,
     k: int,
 ) -> dict[str, float]:
-    targets, skus, exclude = context
+    truth, n_targets, exclude = context
     scores = blend_scores(components, weights)
     if exclude is not None:
         scores = np.where(exclude, -np.inf, scores)
-    ranked = [[skus[i] for i in row if i >= 0] for row in top_k(scores, k=k)]
-    return ranking_metrics(ranked, targets, k=k)
+    return top_metrics(top_k(scores, k=k), truth, n_targets, k=k)
 
 
 def _ascend(components, start, context, k):  # noqa: ANN001, ANN202 - private search step
@@ -162,7 +166,7 @@ def choose_segment_weights(  # noqa: PLR0913 - data and search options
         segment -> weights, and one row per segment (and ``all``) with its weights and metrics.
     """
     targets = list(targets)
-    pooled, metrics = _ascend(components, start, (targets, skus, exclude), k)
+    pooled, metrics = _ascend(components, start, _context(targets, skus, exclude), k)
     chosen, rows = {}, [{"segment": "all", "weights": json.dumps(pooled), **metrics}]
     for segment in SEGMENTS:
         mask = segments == segment
@@ -170,7 +174,7 @@ def choose_segment_weights(  # noqa: PLR0913 - data and search options
             chosen[segment] = dict(pooled)
             continue
         part = {n: s[mask] for n, s in components.items()}
-        context = (
+        context = _context(
             [t for t, m in zip(targets, mask, strict=True) if m],
             skus,
             None if exclude is None else exclude[mask],

@@ -12,7 +12,7 @@ gets the popular sellable items.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ __all__ = [
     "ShopRecommender",
     "fit_recommender",
     "component_scores",
+    "history_reasons",
+    "rank_with_stock_rules",
+    "boosted",
     "recommend_for_customer",
     "recommend_for_sku",
     "substitutes_for",
@@ -48,20 +51,21 @@ def _frame(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
     return frame.astype({"query": str, "rank": int, "sku": str, "score": float, "reason": str})
 
 
-def _boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
+def boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
+    """Scores with overstocked items multiplied by (1 + ``model.overstock_boost``)."""
     if model.overstock_boost <= 0:
         return scores
     over = np.array([model.status.get(s) == "overstocked" for s in model.interactions.skus])
     return scores * np.where(over, 1.0 + model.overstock_boost, 1.0)
 
 
-def _reasons(model: ShopRecommender, links: np.ndarray, user: int, items: np.ndarray) -> list[str]:
+def history_reasons(model: ShopRecommender, user: int, items: np.ndarray) -> list[str]:
     """Why each item: bought before, bought together with a history item, similar customers,
-    popular (``links`` is the dense item-item association matrix)."""
+    or popular for a customer without history."""
     history = model.interactions.user_items[user].indices
     if len(history) == 0:
         return ["popular"] * len(items)
-    block = links[np.ix_(history, items)]
+    block = model.bought_together.scores_[history][:, items].toarray()
     best = history[np.argmax(block, axis=0)]
     owned = set(history.tolist())
     reasons = []
@@ -83,7 +87,8 @@ def _swap_in_substitutes(
     *,
     k: int,
 ) -> list:
-    """Put the best sellable substitute of each unsellable top item at that item's score."""
+    """Put the best sellable substitute of each unsellable top item at that item's score
+    (``raw``: the scores, -inf where the list may not hold an item)."""
     if model.titles is None:
         return ranked
     skus = model.interactions.skus
@@ -110,25 +115,45 @@ def _swap_in_substitutes(
     return ranked[:k]
 
 
-def _known_customers(
-    model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
+def rank_with_stock_rules(  # noqa: PLR0913 - data and the list's rules
+    model: ShopRecommender,
+    query: list[str],
+    users: np.ndarray,
+    scores: np.ndarray,
+    *,
+    k: int,
+    explain: Callable[[int, np.ndarray], list[str]],
+    substitutes_from: np.ndarray | None = None,
 ) -> list[tuple[str, int, str, float, str]]:
-    scores = _boosted(model, blended_scores(model, users, discover=exclude_purchased))
-    if exclude_purchased:
-        scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
+    """Top-``k`` sellable rows per customer, unsellable favourites swapped for substitutes.
+
+    Args:
+        model: a fitted recommender.
+        query: customer ids (one per row of ``scores``).
+        users: their customer indices.
+        scores: (customers, items), -inf where the list may not hold an item.
+        k: list length.
+        explain: (customer index, item indices) -> one reason per item.
+        substitutes_from: like ``scores``, finite where a substitute may enter (default
+            ``scores``); a "buy again" list lets never-bought substitutes in.
+    """
+    allowed_subs = scores if substitutes_from is None else substitutes_from
     sellable = model.sellable()
     chosen = top_k(scores, k=k, allowed=sellable)
     wanted = top_k(scores, k=k) if not sellable.all() else None
-    links = model.bought_together.scores_.toarray()
     rows = []
     for row, (name, user) in enumerate(zip(query, users, strict=True)):
         items = chosen[row][chosen[row] >= 0]
+        items = items[np.isfinite(scores[row, items])]
         ranked = [
             (int(i), float(scores[row, i]), why)
-            for i, why in zip(items, _reasons(model, links, int(user), items), strict=True)
+            for i, why in zip(items, explain(int(user), items), strict=True)
         ]
         if wanted is not None:
-            ranked = _swap_in_substitutes(model, ranked, wanted[row], scores[row], k=k)
+            picked = wanted[row][wanted[row] >= 0]
+            picked = picked[np.isfinite(scores[row, picked])]
+            raw = np.where(np.isfinite(scores[row]), scores[row], allowed_subs[row])
+            ranked = _swap_in_substitutes(model, ranked, picked, raw, k=k)
         rows += [
             (name, rank + 1, str(model.interactions.skus[i]), score, reason)
             for rank, (i, score, reason) in enumerate(ranked)
@@ -136,9 +161,20 @@ def _known_customers(
     return rows
 
 
+def _known_customers(
+    model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
+) -> list[tuple[str, int, str, float, str]]:
+    scores = boosted(model, blended_scores(model, users, discover=exclude_purchased))
+    if exclude_purchased:
+        scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
+    return rank_with_stock_rules(
+        model, query, users, scores, k=k, explain=lambda u, items: history_reasons(model, u, items)
+    )
+
+
 def _popular(model: ShopRecommender, name: str, *, k: int) -> list:
     pop = popularity_scores(model.interactions)[None, :]
-    top = top_k(_boosted(model, pop), k=k, allowed=model.sellable())[0]
+    top = top_k(boosted(model, pop), k=k, allowed=model.sellable())[0]
     return [
         (name, rank + 1, str(model.interactions.skus[i]), float(pop[0, i]), "popular")
         for rank, i in enumerate(i for i in top if i >= 0)

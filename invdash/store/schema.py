@@ -80,6 +80,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (2, _forecasts.DDL),
     (3, _policy.DDL),
     (4, _recs.DDL),
+    (5, _recs.RUN_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
