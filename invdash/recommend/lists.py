@@ -45,25 +45,25 @@ def repeat_reasons(model: ShopRecommender, user: int, items: np.ndarray) -> list
     """How often, how regularly and how recently customer ``user`` bought each item."""
     pairs = model.repeat.cycle_days()
     # Pairs are sorted by customer then item, so one customer's rows are a slice.
-    bounds = np.searchsorted(pairs["customer"].to_numpy(), [user, user + 1])
-    mine = pairs.iloc[bounds[0] : bounds[1]].set_index("item")
-    horizon = model.plan.repeat.horizon_days
+    lo, hi = np.searchsorted(pairs["customer"].to_numpy(), [user, user + 1])
+    owned = pairs["item"].to_numpy()[lo:hi]
+    orders = pairs["orders"].to_numpy()[lo:hi]
+    newest = pairs["newest"].to_numpy()[lo:hi]
+    cycle = pairs["cycle_days"].to_numpy()[lo:hi]
+    due = due_weight(newest, cycle, model.plan.repeat.horizon_days)
     reasons = []
     for item in items:
-        if int(item) not in mine.index:
+        at = int(np.searchsorted(owned, item))
+        if at >= len(owned) or owned[at] != item:
             reasons.append("customers with similar purchases bought this")
-            continue
-        pair = mine.loc[int(item)]
-        days = f"{pair['newest']:.0f} days ago"
-        if pair["orders"] < 2:
-            reasons.append(f"bought once, {days}")
-            continue
-        due = due_weight(np.array([pair["newest"]]), np.array([pair["cycle_days"]]), horizon)[0]
-        text = (
-            f"bought {pair['orders']:.0f} times, about every {pair['cycle_days']:.0f} days; "
-            f"last {days}"
-        )
-        reasons.append(text + (": due again" if due >= _DUE else ""))
+        elif orders[at] < 2:
+            reasons.append(f"bought once, {newest[at]:.0f} days ago")
+        else:
+            text = (
+                f"bought {orders[at]} times, about every {cycle[at]:.0f} days; "
+                f"last {newest[at]:.0f} days ago"
+            )
+            reasons.append(text + (": due again" if due[at] >= _DUE else ""))
     return reasons
 
 

@@ -79,6 +79,17 @@ def history_reasons(model: ShopRecommender, user: int, items: np.ndarray) -> lis
     return reasons
 
 
+def _substitute_skus(model: ShopRecommender, sku: str) -> list[str]:
+    """The 3 best sellable title substitutes of ``sku``, computed once per model and SKU."""
+    memo = model.__dict__.setdefault("_substitute_memo", {})
+    if sku not in memo:
+        sellable = np.array(
+            [model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_]
+        )
+        memo[sku] = list(model.titles.substitutes(sku, k=3, sellable=sellable)[SKU])
+    return memo[sku]
+
+
 def _swap_in_substitutes(
     model: ShopRecommender,
     ranked: list[tuple[int, float, str]],
@@ -94,15 +105,11 @@ def _swap_in_substitutes(
     skus = model.interactions.skus
     taken = {item for item, _, _ in ranked}
     index = model.interactions.item_index()
-    sellable_titles = np.array(
-        [model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_]
-    )
     for item in wanted:
         sku = skus[item]
         if item < 0 or model.status.get(sku, "unknown") in SELLABLE:
             continue
-        subs = model.titles.substitutes(sku, k=3, sellable=sellable_titles)
-        for sub in subs[SKU]:
+        for sub in _substitute_skus(model, sku):
             # A substitute the list may not hold (already bought, in a discovery list) is skipped.
             if sub in index and index[sub] not in taken and np.isfinite(raw[index[sub]]):
                 label = model.status.get(sku, "").replace("_", " ")

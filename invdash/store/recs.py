@@ -39,6 +39,7 @@ __all__ = [
     "fresh_run",
     "load_list",
     "load_customers",
+    "list_queries",
     "customer_purchases",
 ]
 
@@ -270,3 +271,12 @@ def customer_purchases(conn: duckdb.DuckDBPyConnection, customer_id: str) -> pd.
         "GROUP BY sku ORDER BY last_bought DESC, sku",
         [customer_id],
     ).df()
+
+
+def list_queries(conn: duckdb.DuckDBPyConnection, run_id: str, list_name: str) -> list[str]:
+    """Every query (customer or SKU) that has a stored ``list_name`` list in the run, sorted."""
+    rows = conn.execute(
+        "SELECT DISTINCT query FROM rec_lists WHERE run_id = ? AND list = ? ORDER BY query",
+        [run_id, list_name],
+    ).fetchall()
+    return [r[0] for r in rows]
