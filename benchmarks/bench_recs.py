@@ -45,7 +45,19 @@ from invdash.recommend.service import recommend_for_customer
 from invdash.recommend.tuning import choose_plan, validation_customers
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real/online_retail/online_retail.csv.gz"
-NON_PRODUCTS = {"POST", "DOT", "M", "D", "C2", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S", "B"}
+NON_PRODUCTS = {
+    "POST",
+    "DOT",
+    "M",
+    "D",
+    "C2",
+    "BANK CHARGES",
+    "AMAZONFEE",
+    "CRUK",
+    "PADS",
+    "S",
+    "B",
+}
 RENAME = {
     "InvoiceNo": "order_id",
     "CustomerID": "customer_id",

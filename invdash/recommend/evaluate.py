@@ -55,7 +55,7 @@ class TimeSplit:
 
 
 def time_split(purchases: pd.DataFrame, *, holdout_days: float = 30.0) -> TimeSplit:
-    """Hold out the last ``holdout_days`` of cleaned purchases (see ``interactions.clean_purchases``).
+    """Hold out the last ``holdout_days`` of cleaned purchases (``interactions.clean_purchases``).
 
     Raises:
         InvalidDataError: no customer bought in both periods.

@@ -65,7 +65,7 @@ class CustomerNeighbours:
         return self
 
     def score(self, users: np.ndarray) -> np.ndarray:
-        """Neighbourhood scores of every item for customer indices ``users``, (len(users), items)."""
+        """Neighbourhood scores of every item for the customer indices ``users``: (users, items)."""
         if not hasattr(self, "unit_"):
             raise NotFittedError("CustomerNeighbours is not fitted yet; call fit(...) first.")
         users = np.asarray(users)

@@ -42,9 +42,24 @@ SEGMENTS = ("new", "occasional", "regular")
 REGULAR_ORDERS = 5
 _VALUES = (0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 
-#: Weights chosen by validation on the UCI Online Retail training period (benchmarks/bench_recs.py).
-_DEFAULT_FULL = {"repeat": 1.0, "neighbours": 0.35, "collaborative": 0.1, "trend": 0.1}
-_DEFAULT_DISCOVER = {"neighbours": 1.0, "collaborative": 0.5, "bought_together": 0.2, "trend": 0.1}
+#: Weights ``choose_plan`` picked on the UCI Online Retail training period (bench_recs.py, the
+#: validation month inside training), used until a shop's own history has chosen its plan.
+_DEFAULT_FULL = {
+    "new": {"repeat": 0.5, "neighbours": 0.05, "collaborative": 0.35, "trend": 0.5},
+    "occasional": {
+        "repeat": 1.0,
+        "neighbours": 0.05,
+        "collaborative": 0.1,
+        "bought_together": 0.05,
+        "trend": 0.5,
+    },
+    "regular": {"repeat": 1.0, "collaborative": 0.35, "trend": 0.5},
+}
+_DEFAULT_DISCOVER = {
+    "new": {"collaborative": 1.0, "neighbours": 0.1, "trend": 0.35},
+    "occasional": {"collaborative": 1.0, "bought_together": 0.05, "trend": 0.35},
+    "regular": {"collaborative": 1.0, "trend": 0.35},
+}
 
 
 def segment_of(orders: np.ndarray) -> np.ndarray:
@@ -100,9 +115,9 @@ class BlendPlan:
 def default_plan() -> BlendPlan:
     """The plan used before a shop's own validation has chosen one."""
     return BlendPlan(
-        repeat=RepeatParams(half_life_days=240.0, cycle_weight=0.25),
-        full={s: dict(_DEFAULT_FULL) for s in SEGMENTS},
-        discover={s: dict(_DEFAULT_DISCOVER) for s in SEGMENTS},
+        repeat=RepeatParams(half_life_days=240.0, cycle_weight=0.0),
+        full={s: dict(_DEFAULT_FULL[s]) for s in SEGMENTS},
+        discover={s: dict(_DEFAULT_DISCOVER[s]) for s in SEGMENTS},
     )
 
 
@@ -124,6 +139,10 @@ def _ndcg(
     return top_metrics(top_k(scores, k=k), truth, n_targets, k=k)
 
 
+def _objective(metrics: Mapping[str, float]) -> tuple[float, float]:
+    return (metrics["ndcg"], metrics["hr"])
+
+
 def _ascend(components, start, context, k):  # noqa: ANN001, ANN202 - private search step
     weights = dict(start)
     best = _ndcg(components, weights, context, k)
@@ -134,7 +153,7 @@ def _ascend(components, start, context, k):  # noqa: ANN001, ANN202 - private se
                 if not any(trial.values()):
                     continue
                 metrics = _ndcg(components, trial, context, k)
-                if (metrics["ndcg"], metrics["hr"]) > (best["ndcg"], best["hr"]):
+                if _objective(metrics) > _objective(best):
                     weights, best = trial, metrics
     return {n: float(w) for n, w in weights.items() if w > 0}, best
 

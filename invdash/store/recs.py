@@ -40,6 +40,7 @@ __all__ = [
     "load_list",
     "load_customers",
     "list_queries",
+    "latest_plan",
     "customer_purchases",
 ]
 
@@ -199,9 +200,7 @@ def save_run_lists(
     """
     unknown = sorted(set(lists["list"]) - set(LISTS))
     if unknown:
-        raise InvalidDataError(
-            f"unknown recommendation list(s) {unknown}; known: {list(LISTS)}."
-        )
+        raise InvalidDataError(f"unknown recommendation list(s) {unknown}; known: {list(LISTS)}.")
     columns = ["list", "query", "rank", "sku", "name", "status", "score", "reason"]
     rows = lists[columns].assign(run_id=run_id)
     conn.register("_rec_lists_in", rows)
@@ -280,3 +279,13 @@ def list_queries(conn: duckdb.DuckDBPyConnection, run_id: str, list_name: str) -
         [run_id, list_name],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def latest_plan(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The blend plan (JSON) of the newest run that recorded one, or None."""
+    if not has_stored_lists(conn):
+        return None
+    row = conn.execute(
+        "SELECT plan FROM rec_runs WHERE plan IS NOT NULL ORDER BY created_at DESC, run_id LIMIT 1"
+    ).fetchone()
+    return None if row is None else row[0]
