@@ -72,7 +72,7 @@ def run_caption(run: dict) -> str:
 
 
 def customer_options(run: dict) -> list[str]:
-    """Customers with the most orders first, labelled with their segment."""
+    """Up to 300 customers, most orders first."""
     customers = cache.rec_customers(run["run_id"]).head(300)
     return list(customers["customer_id"])
 
