@@ -1,16 +1,20 @@
 """Blend the personal scorers, with weights chosen by offline evaluation and recorded.
 
-Design: each component scores every item for a customer: ``repeat`` (recency-weighted own
-purchases), ``collaborative`` (EASE), ``sequential`` (SASRec next-item probabilities) and
-``popularity``. Scales differ wildly, so each component is divided by its per-customer maximum
-(a customer's best item scores 1 in each component) and the blend is the weighted sum
+Design: each component scores every item for a customer: ``repeat`` (own purchases),
+``neighbours`` (similar customers), ``collaborative`` (EASE), ``bought_together``, ``sequential``
+(SASRec next-item probabilities), ``popularity`` and ``trend`` (recent demand). Scales differ
+wildly, so each component is divided by its per-customer maximum (a customer's best item scores
+1 in each component) and the blend is the weighted sum
 
     score(u, i) = sum_c w_c * s_c(u, i) / max_j s_c(u, j).
 
 ``choose_blend`` picks ``w`` on a grid by NDCG@k on a validation split (the last days of the
 *training* period, so the test period is never looked at), and returns every candidate's metrics
-as a ``BlendChoice`` that can be stored (``store.recs.save_rec_run``). ``DEFAULT_WEIGHTS`` are the
-weights ``choose_blend`` picked on the UCI Online Retail training period (benchmarks/bench_recs.py),
+as a ``BlendChoice`` that can be stored (``store.recs.save_rec_run``). The per-segment plan that
+fits today's models (seven components, new / occasional / regular customers) is chosen by
+``segments.choose_segment_weights`` through ``tuning.choose_plan``; ``choose_blend`` and the flat
+weights below remain for the older API (``pipeline.tune_weights``). ``DEFAULT_WEIGHTS`` are the
+weights ``choose_blend`` picked on the UCI Online Retail training period (before issue 14),
 except the sequential weight: validation chose 0.1 there, which moved NDCG@10 by +0.001 at 13x the
 fit time (79 s instead of 6 s on 2 cores), so SASRec is off by default and enabled when a shop's
 own validation (``invdash recommend --tune``) picks it. ``DEFAULT_DISCOVERY_WEIGHTS`` serve the
@@ -39,7 +43,15 @@ __all__ = [
     "choose_blend",
 ]
 
-COMPONENTS = ("repeat", "collaborative", "sequential", "popularity")
+COMPONENTS = (
+    "repeat",
+    "neighbours",
+    "collaborative",
+    "bought_together",
+    "sequential",
+    "popularity",
+    "trend",
+)
 DEFAULT_WEIGHTS: dict[str, float] = {
     "repeat": 1.0,
     "collaborative": 0.25,

@@ -36,8 +36,10 @@ def _scores(basket_items: sp.csr_matrix, *, min_support: int, shrinkage: float) 
     co.eliminate_zeros()
     co.data[co.data < min_support] = 0.0
     co.eliminate_zeros()
-    rows, cols = co.nonzero()
-    both = np.asarray(co[rows, cols]).ravel()
+    # Read the pairs from COO: indexing an empty selection would give a sparse matrix (a shop
+    # whose orders each hold one item has no pairs at all).
+    pairs = co.tocoo()
+    rows, cols, both = pairs.row, pairs.col, pairs.data
     cosine = both / np.sqrt(counts[rows] * counts[cols])
     value = cosine * both / (both + shrinkage)
     return sp.csr_matrix((value, (rows, cols)), shape=co.shape), co, counts

@@ -21,11 +21,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from invdash.recommend._data import CUSTOMER_ID, TS
+from invdash.recommend.interactions import CUSTOMER_ID, TS
 from invdash.schema import SKU, InvalidDataError
 
-__all__ = ["TimeSplit", "time_split", "ranking_metrics", "metrics_frame"]
+__all__ = [
+    "TimeSplit",
+    "time_split",
+    "ranking_metrics",
+    "metrics_frame",
+    "target_matrix",
+    "top_metrics",
+]
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class TimeSplit:
 
 
 def time_split(purchases: pd.DataFrame, *, holdout_days: float = 30.0) -> TimeSplit:
-    """Hold out the last ``holdout_days`` of cleaned purchases (see ``_data.clean_purchases``).
+    """Hold out the last ``holdout_days`` of cleaned purchases (``interactions.clean_purchases``).
 
     Raises:
         InvalidDataError: no customer bought in both periods.
@@ -110,3 +118,45 @@ def metrics_frame(
     ranked = recommendations.sort_values(["query", "rank"]).groupby("query")["sku"].agg(list)
     users = list(targets)
     return ranking_metrics([ranked.get(u, []) for u in users], [targets[u] for u in users], k=k)
+
+
+def target_matrix(targets: Sequence[set[str]], skus: np.ndarray) -> sp.csr_matrix:
+    """Boolean (customers, items) CSR of the targets; SKUs outside ``skus`` are counted in the
+    row totals but can never be hit (``top_metrics`` reads the totals from ``n_targets``)."""
+    index = {sku: i for i, sku in enumerate(skus)}
+    rows, cols = [], []
+    for row, truth in enumerate(targets):
+        hits = [index[s] for s in truth if s in index]
+        rows += [row] * len(hits)
+        cols += hits
+    data = np.ones(len(rows), dtype=bool)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(targets), len(skus)))
+
+
+def top_metrics(
+    top: np.ndarray, truth: sp.csr_matrix, n_targets: np.ndarray, *, k: int = 10
+) -> dict[str, float]:
+    """``ranking_metrics`` for item-index lists (``blend.top_k`` output, -1 = empty), vectorised.
+
+    Args:
+        top: (customers, >= k) item indices, best first.
+        truth: ``target_matrix`` of the same customers.
+        n_targets: per customer, the number of target SKUs (including unknown ones).
+        k: list length.
+    """
+    top = top[:, :k]
+    rows = np.repeat(np.arange(top.shape[0]), top.shape[1]).reshape(top.shape)
+    hits = np.asarray(truth[rows.ravel(), np.maximum(top, 0).ravel()]).reshape(top.shape)
+    hits &= top >= 0
+    keep = np.asarray(n_targets) > 0
+    if not keep.any():
+        return {"hr": 0.0, "recall": 0.0, "ndcg": 0.0, "users": 0}
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(discounts)[np.minimum(n_targets[keep], k) - 1]
+    hits = hits[keep].astype(float)
+    return {
+        "hr": float(hits.any(axis=1).mean()),
+        "recall": float((hits.sum(axis=1) / n_targets[keep]).mean()),
+        "ndcg": float((hits @ discounts[: hits.shape[1]] / ideal).mean()),
+        "users": int(keep.sum()),
+    }

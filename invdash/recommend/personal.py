@@ -11,7 +11,7 @@ Design:
   ``X`` uses log1p of the number of orders with the item, so one heavy buyer doesn't dominate.
 - **Repeat purchase**: retail customers rebuy. The repeat score of (customer, item) is the sum over
   the customer's orders holding the item of exp(-ln2 * age_days / half_life_days) (built in
-  ``_data.build_interactions``): frequent and recent rebuys rank first.
+  ``interactions.build_interactions``): frequent and recent rebuys rank first.
 - **Popularity**: all-time orders plus recency-weighted purchases, the fallback for customers
   without history.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from invdash.recommend._data import Interactions
+from invdash.recommend.interactions import Interactions
 from invdash.schema import NotFittedError
 
 __all__ = ["EASE", "popularity_scores", "repeat_scores"]

@@ -1,8 +1,10 @@
 """From a store (or frames) to a fitted recommender, and the recorded blend choice.
 
 Design: ``build_recommender(conn)`` reads order lines, the catalogue and the stock status
-(``stock.stock_status``) and reuses the newest blend weights chosen by validation for this shop
-(``store.recs.latest_chosen_weights``), falling back to ``blend.DEFAULT_WEIGHTS``.
+(``stock.stock_status``) and reuses the newest blend plan a run recorded for this shop
+(``store.recs.latest_plan``: per-segment weights chosen by ``tuning.choose_plan``), else the
+newest flat weights chosen by validation (``store.recs.latest_chosen_weights``), else
+``segments.default_plan()``.
 ``validation_set`` holds out the last ``holdout_days`` of purchases and scores the validation
 customers with every component trained on the earlier ones; ``tune_weights`` then picks the
 weights by validation NDCG@10 (``choose_blend``), for full lists or for discovery lists, and
@@ -18,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 from invdash import store
-from invdash.recommend._data import clean_purchases
-from invdash.recommend.blend import DEFAULT_WEIGHTS, BlendChoice, choose_blend
+from invdash.recommend.blend import BlendChoice, choose_blend
 from invdash.recommend.evaluate import time_split
+from invdash.recommend.interactions import clean_purchases
+from invdash.recommend.model import flat_plan
+from invdash.recommend.segments import BlendPlan, default_plan
 from invdash.recommend.sequential import SASRec
 from invdash.recommend.service import ShopRecommender, component_scores, fit_recommender
 from invdash.recommend.stock import stock_status
@@ -42,7 +46,7 @@ class BuiltRecommender:
 
     Attributes:
         model: the fitted recommender.
-        source: ``validation`` (stored choice) or ``default``.
+        source: ``validation`` (plan passed in, just chosen), ``stored`` (reused) or ``default``.
         stock: the stock status frame it filters with.
     """
 
@@ -52,9 +56,20 @@ class BuiltRecommender:
 
 
 def build_recommender(
-    conn: duckdb.DuckDBPyConnection, *, seed: int = 0, sequential: SASRec | None = None
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    seed: int = 0,
+    sequential: SASRec | None = None,
+    plan: BlendPlan | None = None,
 ) -> BuiltRecommender:
     """Fit a recommender on everything in the store.
+
+    Args:
+        conn: store connection.
+        seed: seed of the models that use one.
+        sequential: an unfitted SASRec, used when the plan weights the sequential component.
+        plan: the blend plan to use (e.g. just chosen by ``tuning.choose_plan``); default the
+            newest stored one.
 
     Raises:
         InvalidDataError: the store holds no order lines.
@@ -65,17 +80,26 @@ def build_recommender(
             "the database has no order lines; load an order export with `invdash ingest FILE` "
             "or build the demo shop with `invdash demo`."
         )
-    weights = recs_store.latest_chosen_weights(conn)
+    source = "validation" if plan is not None else "stored"
+    plan = plan or _stored_plan(conn)
     stock = stock_status(conn)
     model = fit_recommender(
         lines,
         products=store.load_products(conn),
         stock=stock,
-        weights=weights or DEFAULT_WEIGHTS,
+        plan=plan or default_plan(),
         sequential=sequential,
         seed=seed,
     )
-    return BuiltRecommender(model=model, source="stored" if weights else "default", stock=stock)
+    return BuiltRecommender(model=model, source=source if plan else "default", stock=stock)
+
+
+def _stored_plan(conn: duckdb.DuckDBPyConnection) -> BlendPlan | None:
+    text = recs_store.latest_plan(conn)
+    if text is not None:
+        return BlendPlan.from_json(text)
+    weights = recs_store.latest_chosen_weights(conn)
+    return None if weights is None else flat_plan(weights, None)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ causal mask reads the sequence; the output at each position is scored against th
 embeddings to predict the next item. Left padding is attended like any token (its embedding is
 zero), which keeps the causal rows free of all-masked NaNs.
 
-Training data: each customer's item sequence (see ``_data.build_interactions``), cut from the end
-into windows of ``max_len + 1`` items (at most ``max_windows`` per customer), next item as target.
+Training data: each customer's item sequence (see ``interactions.build_interactions``), cut
+from the end into windows of ``max_len + 1`` items (at most ``max_windows`` per customer), next
+item as target.
 Trained from scratch on the shop's own data, on the device chosen by ``forecast.device`` (bf16
 autocast on CUDA). On CPU, float32 and a fixed seed give the same weights on every run: all
 randomness (initialisation, dropout, shuffling) comes from ``seed`` inside ``torch.random.fork_rng``

@@ -1,7 +1,6 @@
 """Public entry points: fit a shop's recommender, then ask for a customer, a SKU or substitutes.
 
-Design: ``fit_recommender`` trains every scorer once on the order lines (bought-together, EASE,
-repeat, popularity, optionally SASRec; title similarity when the catalogue has names) and keeps
+Design: ``fit_recommender`` (``model``) trains every scorer once on the order lines and keeps
 the stock status. The four ``recommend_*`` / ``substitutes_for`` / ``at_risk_with_substitutes``
 functions then only score and filter, and all return the same frame ``query, rank, sku, score,
 reason`` (``RECOMMENDATION_COLUMNS``). Inventory rules, applied last so they hold for every scorer:
@@ -13,23 +12,19 @@ gets the popular sellable items.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from invdash.recommend._data import Interactions, build_interactions, clean_purchases
-from invdash.recommend.blend import (
-    DEFAULT_DISCOVERY_WEIGHTS,
-    DEFAULT_WEIGHTS,
-    blend_scores,
-    top_k,
+from invdash.recommend.blend import top_k
+from invdash.recommend.model import (
+    ShopRecommender,
+    blended_scores,
+    component_scores,
+    fit_recommender,
 )
-from invdash.recommend.content import TitleSimilarity
-from invdash.recommend.cooccur import BoughtTogether
-from invdash.recommend.personal import EASE, popularity_scores, repeat_scores
-from invdash.recommend.sequential import SASRec
+from invdash.recommend.personal import popularity_scores
 from invdash.recommend.stock import SELLABLE
 from invdash.schema import SKU, InvalidDataError
 
@@ -38,6 +33,9 @@ __all__ = [
     "ShopRecommender",
     "fit_recommender",
     "component_scores",
+    "history_reasons",
+    "rank_with_stock_rules",
+    "boosted",
     "recommend_for_customer",
     "recommend_for_sku",
     "substitutes_for",
@@ -48,137 +46,26 @@ RECOMMENDATION_COLUMNS = ("query", "rank", "sku", "score", "reason")
 _CHUNK = 1024
 
 
-@dataclass
-class ShopRecommender:
-    """A fitted recommender for one shop (build it with ``fit_recommender``).
-
-    Attributes:
-        interactions: the indexed purchases.
-        bought_together: item-item association model.
-        ease: collaborative model.
-        sequential: SASRec model, or None when its blend weight is 0.
-        titles: title similarity, or None without product names.
-        status: SKU -> stock status (missing SKUs are ``unknown``, i.e. sellable).
-        names: SKU -> product name (for reasons).
-        weights: blend weights.
-        discovery_weights: blend weights of lists without already-bought items.
-        overstock_boost: multiplicative boost (1 + b) of overstocked items.
-    """
-
-    interactions: Interactions
-    bought_together: BoughtTogether
-    ease: EASE
-    sequential: SASRec | None
-    titles: TitleSimilarity | None
-    status: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    discovery_weights: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_DISCOVERY_WEIGHTS)
-    )
-    overstock_boost: float = 0.0
-
-    def sellable(self) -> np.ndarray:
-        """Boolean mask over the item index: may be recommended."""
-        return np.array([self.status.get(s, "unknown") in SELLABLE for s in self.interactions.skus])
-
-    def name(self, sku: str) -> str:
-        """The product name, or the SKU itself."""
-        return self.names.get(sku) or sku
-
-
-def fit_recommender(  # noqa: PLR0913 - options
-    order_lines: pd.DataFrame,
-    *,
-    products: pd.DataFrame | None = None,
-    stock: pd.DataFrame | None = None,
-    weights: Mapping[str, float] | None = None,
-    discovery_weights: Mapping[str, float] | None = None,
-    sequential: SASRec | None = None,
-    overstock_boost: float = 0.0,
-    seed: int = 0,
-) -> ShopRecommender:
-    """Train every scorer on a shop's order lines.
-
-    Args:
-        order_lines: ``order_id, customer_id, sku, ts, qty`` (returns and ``C`` invoices dropped).
-        products: optional catalogue ``sku, name[, category]`` (names enable substitutes).
-        stock: optional ``stock.stock_status`` frame; None means every SKU is sellable.
-        weights: blend weights (default ``blend.DEFAULT_WEIGHTS``).
-        discovery_weights: weights of discovery lists (default ``DEFAULT_DISCOVERY_WEIGHTS``).
-        sequential: an unfitted SASRec to train (default ``SASRec(seed=seed)``); skipped when the
-            sequential weight is 0.
-        overstock_boost: b in the (1 + b) boost of overstocked items.
-        seed: seed of the sequential model when ``sequential`` is None.
-
-    Raises:
-        InvalidDataError: missing columns or no purchases at all.
-    """
-    interactions = build_interactions(clean_purchases(order_lines))
-    weights = dict(weights or DEFAULT_WEIGHTS)
-    discovery_weights = dict(discovery_weights or DEFAULT_DISCOVERY_WEIGHTS)
-    model = None
-    if max(weights.get("sequential", 0.0), discovery_weights.get("sequential", 0.0)) > 0:
-        model = (sequential or SASRec(seed=seed)).fit(
-            interactions.sequences, n_items=len(interactions.skus)
-        )
-    titles, names = None, {}
-    if products is not None and len(products) and "name" in products:
-        names = dict(
-            zip(products[SKU].astype(str), products["name"].fillna("").astype(str), strict=True)
-        )
-        titles = TitleSimilarity().fit(products)
-    status = (
-        {}
-        if stock is None or stock.empty
-        else dict(zip(stock[SKU].astype(str), stock["status"], strict=True))
-    )
-    return ShopRecommender(
-        interactions=interactions,
-        bought_together=BoughtTogether().fit(interactions.basket_items),
-        ease=EASE().fit(interactions.user_items),
-        sequential=model,
-        titles=titles,
-        status=status,
-        names=names,
-        weights=weights,
-        discovery_weights=discovery_weights,
-        overstock_boost=overstock_boost,
-    )
-
-
-def component_scores(model: ShopRecommender, users: np.ndarray) -> dict[str, np.ndarray]:
-    """Every component's scores for customer indices ``users``, each (len(users), n_items)."""
-    inter = model.interactions
-    scores = {
-        "repeat": repeat_scores(inter, users),
-        "collaborative": model.ease.score(inter.user_items[users]),
-        "popularity": np.tile(popularity_scores(inter), (len(users), 1)),
-    }
-    if model.sequential is not None:
-        scores["sequential"] = model.sequential.score([inter.sequences[u] for u in users])
-    return scores
-
-
 def _frame(rows: list[tuple[str, int, str, float, str]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(RECOMMENDATION_COLUMNS))
     return frame.astype({"query": str, "rank": int, "sku": str, "score": float, "reason": str})
 
 
-def _boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
+def boosted(model: ShopRecommender, scores: np.ndarray) -> np.ndarray:
+    """Scores with overstocked items multiplied by (1 + ``model.overstock_boost``)."""
     if model.overstock_boost <= 0:
         return scores
     over = np.array([model.status.get(s) == "overstocked" for s in model.interactions.skus])
     return scores * np.where(over, 1.0 + model.overstock_boost, 1.0)
 
 
-def _reasons(model: ShopRecommender, links: np.ndarray, user: int, items: np.ndarray) -> list[str]:
+def history_reasons(model: ShopRecommender, user: int, items: np.ndarray) -> list[str]:
     """Why each item: bought before, bought together with a history item, similar customers,
-    popular (``links`` is the dense item-item association matrix)."""
+    or popular for a customer without history."""
     history = model.interactions.user_items[user].indices
     if len(history) == 0:
         return ["popular"] * len(items)
-    block = links[np.ix_(history, items)]
+    block = model.bought_together.scores_[history][:, items].toarray()
     best = history[np.argmax(block, axis=0)]
     owned = set(history.tolist())
     reasons = []
@@ -192,6 +79,17 @@ def _reasons(model: ShopRecommender, links: np.ndarray, user: int, items: np.nda
     return reasons
 
 
+def _substitute_skus(model: ShopRecommender, sku: str) -> list[str]:
+    """The 3 best sellable title substitutes of ``sku``, computed once per model and SKU."""
+    memo = model.__dict__.setdefault("_substitute_memo", {})
+    if sku not in memo:
+        sellable = np.array(
+            [model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_]
+        )
+        memo[sku] = list(model.titles.substitutes(sku, k=3, sellable=sellable)[SKU])
+    return memo[sku]
+
+
 def _swap_in_substitutes(
     model: ShopRecommender,
     ranked: list[tuple[int, float, str]],
@@ -200,21 +98,18 @@ def _swap_in_substitutes(
     *,
     k: int,
 ) -> list:
-    """Put the best sellable substitute of each unsellable top item at that item's score."""
+    """Put the best sellable substitute of each unsellable top item at that item's score
+    (``raw``: the scores, -inf where the list may not hold an item)."""
     if model.titles is None:
         return ranked
     skus = model.interactions.skus
     taken = {item for item, _, _ in ranked}
     index = model.interactions.item_index()
-    sellable_titles = np.array(
-        [model.status.get(s, "unknown") in SELLABLE for s in model.titles.skus_]
-    )
     for item in wanted:
         sku = skus[item]
         if item < 0 or model.status.get(sku, "unknown") in SELLABLE:
             continue
-        subs = model.titles.substitutes(sku, k=3, sellable=sellable_titles)
-        for sub in subs[SKU]:
+        for sub in _substitute_skus(model, sku):
             # A substitute the list may not hold (already bought, in a discovery list) is skipped.
             if sub in index and index[sub] not in taken and np.isfinite(raw[index[sub]]):
                 label = model.status.get(sku, "").replace("_", " ")
@@ -227,26 +122,45 @@ def _swap_in_substitutes(
     return ranked[:k]
 
 
-def _known_customers(
-    model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
+def rank_with_stock_rules(  # noqa: PLR0913 - data and the list's rules
+    model: ShopRecommender,
+    query: list[str],
+    users: np.ndarray,
+    scores: np.ndarray,
+    *,
+    k: int,
+    explain: Callable[[int, np.ndarray], list[str]],
+    substitutes_from: np.ndarray | None = None,
 ) -> list[tuple[str, int, str, float, str]]:
-    weights = model.discovery_weights if exclude_purchased else model.weights
-    scores = _boosted(model, blend_scores(component_scores(model, users), weights))
-    if exclude_purchased:
-        scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
+    """Top-``k`` sellable rows per customer, unsellable favourites swapped for substitutes.
+
+    Args:
+        model: a fitted recommender.
+        query: customer ids (one per row of ``scores``).
+        users: their customer indices.
+        scores: (customers, items), -inf where the list may not hold an item.
+        k: list length.
+        explain: (customer index, item indices) -> one reason per item.
+        substitutes_from: like ``scores``, finite where a substitute may enter (default
+            ``scores``); a "buy again" list lets never-bought substitutes in.
+    """
+    allowed_subs = scores if substitutes_from is None else substitutes_from
     sellable = model.sellable()
     chosen = top_k(scores, k=k, allowed=sellable)
     wanted = top_k(scores, k=k) if not sellable.all() else None
-    links = model.bought_together.scores_.toarray()
     rows = []
     for row, (name, user) in enumerate(zip(query, users, strict=True)):
         items = chosen[row][chosen[row] >= 0]
+        items = items[np.isfinite(scores[row, items])]
         ranked = [
             (int(i), float(scores[row, i]), why)
-            for i, why in zip(items, _reasons(model, links, int(user), items), strict=True)
+            for i, why in zip(items, explain(int(user), items), strict=True)
         ]
         if wanted is not None:
-            ranked = _swap_in_substitutes(model, ranked, wanted[row], scores[row], k=k)
+            picked = wanted[row][wanted[row] >= 0]
+            picked = picked[np.isfinite(scores[row, picked])]
+            raw = np.where(np.isfinite(scores[row]), scores[row], allowed_subs[row])
+            ranked = _swap_in_substitutes(model, ranked, picked, raw, k=k)
         rows += [
             (name, rank + 1, str(model.interactions.skus[i]), score, reason)
             for rank, (i, score, reason) in enumerate(ranked)
@@ -254,9 +168,20 @@ def _known_customers(
     return rows
 
 
+def _known_customers(
+    model: ShopRecommender, query: list[str], users: np.ndarray, *, k: int, exclude_purchased: bool
+) -> list[tuple[str, int, str, float, str]]:
+    scores = boosted(model, blended_scores(model, users, discover=exclude_purchased))
+    if exclude_purchased:
+        scores[model.interactions.user_items[users].toarray() > 0] = -np.inf
+    return rank_with_stock_rules(
+        model, query, users, scores, k=k, explain=lambda u, items: history_reasons(model, u, items)
+    )
+
+
 def _popular(model: ShopRecommender, name: str, *, k: int) -> list:
     pop = popularity_scores(model.interactions)[None, :]
-    top = top_k(_boosted(model, pop), k=k, allowed=model.sellable())[0]
+    top = top_k(boosted(model, pop), k=k, allowed=model.sellable())[0]
     return [
         (name, rank + 1, str(model.interactions.skus[i]), float(pop[0, i]), "popular")
         for rank, i in enumerate(i for i in top if i >= 0)

@@ -186,6 +186,29 @@ RECS_DDL: tuple[str, ...] = (
 )
 
 
+RECS_RUN_DDL: tuple[str, ...] = (
+    "ALTER TABLE rec_runs ADD COLUMN IF NOT EXISTS plan VARCHAR",
+    """CREATE TABLE IF NOT EXISTS rec_lists (
+        run_id VARCHAR NOT NULL,
+        list VARCHAR NOT NULL,
+        query VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        sku VARCHAR NOT NULL,
+        name VARCHAR,
+        status VARCHAR,
+        score DOUBLE,
+        reason VARCHAR,
+        PRIMARY KEY (run_id, list, query, rank)
+    )""",
+    """CREATE TABLE IF NOT EXISTS rec_customers (
+        run_id VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        orders BIGINT NOT NULL,
+        segment VARCHAR NOT NULL,
+        PRIMARY KEY (run_id, customer_id)
+    )""",
+)
+
 #: Names that say what they hold: demand over the protection period (lead time + review period),
 #: not over the lead time alone as ``lt`` suggested.
 RENAME_PROTECTION_DEMAND: tuple[str, ...] = (
@@ -199,6 +222,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (3, REORDER_DDL),
     (4, RECS_DDL),
     (5, RENAME_PROTECTION_DEMAND),
+    (6, RECS_RUN_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

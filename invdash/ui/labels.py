@@ -44,3 +44,11 @@ LABELS.update({
     "mean_on_hand": "Mean on hand", "lost": "Lost units", "orders": "Orders",
     "demand": "Demand", "on_hand_end": "On hand (end of day)", "service_level": "Service target",
 })
+
+# Recommendations page.
+LABELS.update({
+    "rec_rank": "Rank", "rec_score": "Score", "why": "Why", "last_bought": "Last bought",
+    "at_risk_sku": "At-risk SKU", "at_risk_name": "At-risk product", "substitute": "Substitute",
+    "substitute_name": "Substitute product", "similarity": "Title similarity",
+    "segment": "Segment",
+})

@@ -1,36 +1,31 @@
-"""Cached model and frames for the Recommendations page.
+"""Render the Recommendations page's tables from a stored run (no fitting, no caches here).
 
-The fitted recommender is a ``ui.cache.cached_model``, refitted when the data change; frames
-derived from it are cheap and computed per call. Display frames get product names, stock status
-and display labels here so the page stays free of logic.
+Every frame comes from ``invdash.ui.cache`` (``rec_*``), which reads the stored run of the
+current data. Tables take the full width with sized columns, so the reason column is not cut off
+on the right.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import json
 
-from invdash import store
-from invdash.recommend import (
-    at_risk_with_substitutes,
-    recommend_for_customer,
-    recommend_for_sku,
-    substitutes_for,
-)
-from invdash.recommend.pipeline import BuiltRecommender, build_recommender
-from invdash.ui.cache import cached_model, cached_read
-from invdash.ui.labels import relabel
+import pandas as pd
+import streamlit as st
+
+from invdash.recommend.runs import ensure_rec_run
+from invdash.store import recs as recs_store
+from invdash.ui.cache import cached_read, write_connection
+from invdash.ui.labels import label, relabel
 
 __all__ = [
     "STATUS_LABELS",
-    "model",
+    "LIST_TITLES",
+    "run_caption",
     "customer_options",
     "sku_options",
-    "customer_history",
-    "customer_recommendations",
-    "sku_bought_together",
-    "sku_substitutes",
-    "at_risk_table",
-    "sku_status",
+    "show_customer",
+    "show_sku",
+    "show_at_risk",
 ]
 
 STATUS_LABELS = {
@@ -40,92 +35,116 @@ STATUS_LABELS = {
     "out_of_stock": "Out of stock",
     "unknown": "Unknown",
 }
+LIST_TITLES = {"buy_again": "Buy again", "discover": "Discover"}
+_COLUMNS = {
+    label("rec_rank"): st.column_config.NumberColumn(width="small"),
+    label("sku"): st.column_config.TextColumn(width="small"),
+    label("name"): st.column_config.TextColumn(width="medium"),
+    label("status"): st.column_config.TextColumn(width="small"),
+    label("rec_score"): st.column_config.NumberColumn(format="%.3f", width="small"),
+    label("why"): st.column_config.TextColumn(width="large"),
+}
 
 
-def model() -> BuiltRecommender:
-    """The fitted recommender for the current database."""
-    return cached_model(build_recommender, spinner="Training the recommender...")
+
+def rec_run() -> dict:
+    """The stored recommendation run of the current data (``run_id, created_at, source, plan``),
+    built first (the one slow step) when the data changed since the last one."""
+    fresh = cached_read(recs_store.fresh_run)
+    if fresh is None:
+        with st.spinner("Building recommendations for this data ..."), write_connection() as conn:
+            ensure_rec_run(conn)
+        fresh = cached_read(recs_store.fresh_run)
+    return fresh
+
+def _table(frame: pd.DataFrame) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=_COLUMNS)
 
 
-def customer_options(limit: int = 300) -> list[str]:
-    """Customers with the most orders first (at most ``limit``)."""
-    counts = model().model.interactions.user_items.sum(axis=1).A1
-    customers = model().model.interactions.customers
-    order = sorted(range(len(customers)), key=lambda i: (-counts[i], customers[i]))
-    return [str(customers[i]) for i in order[:limit]]
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    renamed = frame.rename(columns={"rank": "rec_rank", "score": "rec_score", "reason": "why"})
+    renamed = renamed.assign(status=renamed["status"].map(STATUS_LABELS).fillna("Unknown"))
+    return relabel(renamed[["rec_rank", "sku", "name", "status", "rec_score", "why"]])
 
 
-def sku_options() -> list[str]:
-    """Every SKU with a name or a purchase, sorted."""
-    built = model().model
-    return sorted(set(built.names) | set(built.interactions.skus))
-
-
-def sku_status(sku: str) -> str:
-    """Display label of a SKU's stock status."""
-    return STATUS_LABELS[model().model.status.get(sku, "unknown")]
-
-
-def _display(frame: pd.DataFrame) -> pd.DataFrame:
-    built = model().model
-    shown = frame.assign(
-        name=[built.name(s) for s in frame["sku"]],
-        status=[STATUS_LABELS[built.status.get(s, "unknown")] for s in frame["sku"]],
+def run_caption(run: dict) -> str:
+    """Where the lists come from: the run's time and how its blend was chosen."""
+    plan = json.loads(run["plan"])
+    repeat = plan["repeat"]
+    decay = (
+        "no recency decay"
+        if repeat["half_life_days"] is None
+        else f"recency half-life {repeat['half_life_days']:g} days"
     )
-    columns = [
-        c
-        for c in ("rank", "sku", "name", "status", "score", "reason", "orders", "last_bought")
-        if c in shown
-    ]
-    return relabel(shown[columns])
-
-
-def customer_history(customer: str) -> pd.DataFrame:
-    """The customer's purchases: SKU, name, status, orders and last purchase."""
-    lines = cached_read(store.load_order_lines)
-    mine = lines[(lines["customer_id"] == customer) & (lines["qty"] > 0)]
-    history = mine.groupby("sku").agg(orders=("order_id", "nunique"), last_bought=("ts", "max"))
-    history = history.reset_index().sort_values(["last_bought", "sku"], ascending=[False, True])
-    return _display(history)
-
-
-def customer_recommendations(customer: str, k: int) -> pd.DataFrame:
-    """Top-``k`` recommendations for the customer, for display."""
-    return _display(recommend_for_customer(model().model, customer, k=k))
-
-
-def sku_bought_together(sku: str, k: int) -> pd.DataFrame:
-    """Items bought together with ``sku``, for display."""
-    return _display(recommend_for_sku(model().model, sku, k=k))
-
-
-def sku_substitutes(sku: str, k: int) -> pd.DataFrame:
-    """In-stock substitutes of ``sku``, for display."""
-    return _display(substitutes_for(model().model, sku, k=k))
-
-
-def at_risk_table(k: int = 3) -> pd.DataFrame:
-    """At-risk and out-of-stock SKUs with their best in-stock substitutes, for display."""
-    built = model().model
-    table = at_risk_with_substitutes(built, k=k)
-    shown = table.assign(
-        at_risk_sku=table["query"],
-        at_risk_name=[built.name(s) for s in table["query"]],
-        at_risk_status=[STATUS_LABELS[built.status.get(s, "unknown")] for s in table["query"]],
-        substitute=table["sku"],
-        substitute_name=[built.name(s) for s in table["sku"]],
-        similarity=table["score"],
+    how = "chosen on this shop's own history" if run["source"] == "validation" else "defaults"
+    return (
+        f"Stored run of {pd.Timestamp(run['created_at']):%Y-%m-%d %H:%M} (rebuilt when order "
+        f"lines or stock change). Blend weights per customer segment {how}; {decay}, "
+        f"repurchase-cycle weight {repeat['cycle_weight']:g}."
     )
-    return relabel(
-        shown[
-            [
-                "at_risk_sku",
-                "at_risk_name",
-                "at_risk_status",
-                "rank",
-                "substitute",
-                "substitute_name",
-                "similarity",
-            ]
-        ]
+
+
+def customer_options(run: dict) -> list[str]:
+    """Up to 300 customers, most orders first."""
+    customers = cached_read(recs_store.load_customers, run["run_id"]).head(300)
+    return list(customers["customer_id"])
+
+
+def sku_options(run: dict) -> list[str]:
+    """Every SKU with stored lists."""
+    return list(cached_read(recs_store.stored_list_skus, run["run_id"]))
+
+
+def show_customer(run: dict, customer: str, k: int) -> None:
+    """History, "buy again" and "discover" of one customer, one full-width table each."""
+    customers = cached_read(recs_store.load_customers, run["run_id"]).set_index("customer_id")
+    if customer in customers.index:
+        row = customers.loc[customer]
+        st.caption(f"{row['orders']} orders: a {row['segment']} customer.")
+    for list_name, title in LIST_TITLES.items():
+        st.markdown(f"**{title}**")
+        frame = cached_read(recs_store.load_list, run["run_id"], list_name, customer, k)
+        if frame.empty:
+            st.info(f"Nothing to {title.lower()} for this customer.")
+        else:
+            _table(_shown(frame))
+    with st.expander("Purchase history"):
+        history = cached_read(recs_store.customer_purchases, customer)
+        st.dataframe(relabel(history), hide_index=True, width="stretch")
+
+
+def show_sku(run: dict, sku: str, k: int) -> None:
+    """Bought-together items and in-stock substitutes of one SKU."""
+    for list_name, title, empty in (
+        ("bought_together", "Bought together", "No item is often bought with this one."),
+        (
+            "substitutes",
+            "Substitutes (in stock)",
+            "No in-stock item with a similar title in the same category.",
+        ),
+    ):
+        st.markdown(f"**{title}**")
+        frame = cached_read(recs_store.load_list, run["run_id"], list_name, sku, k)
+        if frame.empty:
+            st.info(empty)
+        else:
+            _table(_shown(frame))
+
+
+def show_at_risk(run: dict) -> None:
+    """At-risk and out-of-stock SKUs with their best in-stock substitutes."""
+    table = cached_read(recs_store.load_list, run["run_id"], "at_risk", None, 3)
+    if table.empty:
+        st.info("No SKU is out of stock or projected to stock out before its next delivery.")
+        return
+    shown = table.rename(
+        columns={"query": "at_risk_sku", "sku": "substitute", "name": "substitute_name"}
+    )
+    shown = shown.assign(status=shown["status"].map(STATUS_LABELS).fillna("Unknown"))
+    columns = ["at_risk_sku", "rank", "substitute", "substitute_name", "status", "reason"]
+    st.dataframe(
+        relabel(shown[columns].rename(columns={"reason": "why", "rank": "rec_rank"})),
+        hide_index=True,
+        width="stretch",
+        column_config={label("why"): st.column_config.TextColumn(width="large")},
     )

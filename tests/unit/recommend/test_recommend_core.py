@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from invdash.recommend._data import build_interactions, clean_purchases
 from invdash.recommend.blend import blend_scores, choose_blend, top_k
 from invdash.recommend.cooccur import BoughtTogether, association_table
 from invdash.recommend.evaluate import ranking_metrics, time_split
+from invdash.recommend.interactions import build_interactions, clean_purchases
 from invdash.recommend.personal import EASE
 from invdash.recommend.sequential import SASRec
 from invdash.recommend.stock import classify_cover

@@ -78,6 +78,8 @@ class Interactions:
         sequences: per customer, item indices in purchase order (order time, then line order).
         recency: customers x items CSR, sum over the orders of exp(-age_days / half_life).
         end: the last purchase time in the data.
+        buys: one row per (customer, order, item) bought: ``customer``, ``order``, ``item``
+            (indices) and ``ts``, in time order; what the repeat and neighbourhood models read.
     """
 
     skus: np.ndarray
@@ -87,6 +89,12 @@ class Interactions:
     sequences: list[np.ndarray]
     recency: sp.csr_matrix
     end: pd.Timestamp
+    buys: pd.DataFrame
+
+    def orders_per_customer(self) -> np.ndarray:
+        """Number of distinct orders of each customer index."""
+        orders = self.buys.groupby("customer")["order"].nunique()
+        return orders.reindex(np.arange(len(self.customers)), fill_value=0).to_numpy()
 
     def item_index(self) -> dict[str, int]:
         """SKU -> item index."""
@@ -124,22 +132,24 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
     # One count per (customer, order, item): repeated lines of an item in an order are one buy.
     frame = pd.DataFrame(
         {
-            "u": cust_codes,
-            "o": order_codes[known],
-            "i": items_known,
-            "t": purchases.loc[known, TS].to_numpy(),
+            "customer": cust_codes,
+            "order": order_codes[known],
+            "item": items_known,
+            "ts": purchases.loc[known, TS].to_numpy(),
         }
     )
-    frame = frame.drop_duplicates(["u", "o", "i"], keep="first")
-    age_days = (end - pd.to_datetime(frame["t"])).dt.total_seconds().to_numpy() / 86400.0
+    frame = frame.drop_duplicates(["customer", "order", "item"], keep="first")
+    frame = frame.reset_index(drop=True)
+    age_days = (end - pd.to_datetime(frame["ts"])).dt.total_seconds().to_numpy() / 86400.0
     decay = np.exp(-np.log(2.0) * age_days / half_life_days).astype(np.float32)
     shape = (len(customers), len(skus))
-    user_items = sp.csr_matrix((np.ones(len(frame), np.float32), (frame["u"], frame["i"])), shape)
-    recency = sp.csr_matrix((decay, (frame["u"], frame["i"])), shape)
+    pairs = (frame["customer"], frame["item"])
+    user_items = sp.csr_matrix((np.ones(len(frame), np.float32), pairs), shape)
+    recency = sp.csr_matrix((decay, pairs), shape)
     user_items.sum_duplicates()
     recency.sum_duplicates()
-    codes = frame["u"].to_numpy()
-    items = frame["i"].to_numpy()
+    codes = frame["customer"].to_numpy()
+    items = frame["item"].to_numpy()
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(customers) + 1))
     sequences = [items[order[bounds[u] : bounds[u + 1]]] for u in range(len(customers))]
@@ -151,4 +161,5 @@ def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0)
         sequences=sequences,
         recency=recency,
         end=end,
+        buys=frame,
     )
