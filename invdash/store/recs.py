@@ -7,10 +7,10 @@ newest run with ``source = 'validation'`` gives the weights later runs reuse. Re
 migration 4 in ``store/schema.py``.
 
 Stored runs (migration 6 in ``store/schema.py``): a run also keeps its lists, so the
-Recommendations page reads them instead of fitting: ``rec_lists`` (one row per list, query
-and rank: ``buy_again`` and ``discover`` per customer, ``bought_together`` and
-``substitutes`` per SKU, ``at_risk`` substitutes), ``rec_customers`` (each customer's orders and segment) and, in ``rec_runs.plan``,
-the blend plan (repeat settings and per-segment weights). A run is keyed by
+Recommendations page reads them instead of fitting: ``rec_lists`` (one row per list, query and
+rank: ``buy_again`` and ``discover`` per customer, ``bought_together`` and ``substitutes`` per SKU,
+``at_risk`` substitutes), ``rec_customers`` (each customer's orders and segment) and, in
+``rec_runs.plan``, the blend plan (repeat settings and per-segment weights). A run is keyed by
 ``rec_data_version``: the order lines' fingerprint plus ``store.data_version`` (stock changes
 change the lists too), so a page finds the run built on the current data or builds one.
 """

@@ -1,9 +1,12 @@
-"""AppTest: the Recommendations page reads a stored run (fast) and builds one when data changed."""
+"""AppTest: the Recommendations page reads a stored run and builds one when the data changed.
+
+Page-open time is measured in ``benchmarks/bench_recs.py`` (timed tests would flake on a busy
+machine); here the check is that a stored run is read, not rebuilt.
+"""
 
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -30,20 +33,28 @@ def shop_with_run(demo_db, tmp_path_factory) -> Path:
     return path
 
 
-def _open(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, float]:
+def _open(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, Path]:
     monkeypatch.setenv("INVDASH_DB", str(path))
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    started = time.perf_counter()
     at.switch_page("pages/recommendations.py")
     at.run()
-    return at, time.perf_counter() - started
+    return at, path
+
+
+def _run_ids(path: Path) -> list[str]:
+    conn = store.connect_read_only(path)
+    try:
+        rows = conn.execute("SELECT run_id FROM rec_runs ORDER BY run_id").fetchall()
+        return [row[0] for row in rows]
+    finally:
+        conn.close()
 
 
 @pytest.fixture
-def page(shop_with_run, tmp_path, monkeypatch) -> tuple[AppTest, float]:
+def page(shop_with_run, tmp_path, monkeypatch) -> tuple[AppTest, Path]:
     path = tmp_path / "shop.duckdb"
     shutil.copy(shop_with_run, path)
     yield _open(path, monkeypatch)
@@ -51,10 +62,10 @@ def page(shop_with_run, tmp_path, monkeypatch) -> tuple[AppTest, float]:
     st.cache_resource.clear()
 
 
-def test_page_with_a_stored_run_opens_in_under_two_seconds(page):
-    at, seconds = page
+def test_page_with_a_stored_run_reads_it_and_builds_none(page, shop_with_run):
+    at, path = page
     assert not at.exception
-    assert seconds < 2.0, f"the page took {seconds:.2f} s to open with a stored run"
+    assert _run_ids(path) == _run_ids(shop_with_run)
 
 
 def test_page_shows_buy_again_and_discover_with_reasons(page):
