@@ -17,9 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
-## demo: build the demo database if missing
+## demo: build the demo database if missing, with a stored forecast, reorder and recommendation
+## run, so every page of `make run` opens on a working shop (runs stored in the file are reused)
 demo: setup
-	test -f $(DB) || $(VENV)/bin/invdash demo --db $(DB)
+	test -f $(DB) || { $(VENV)/bin/invdash demo --db $(DB) \
+	  && $(VENV)/bin/invdash reorder --db $(DB) --quiet --out /dev/null \
+	  && $(VENV)/bin/invdash recommend --db $(DB) --store-run > /dev/null; }
 
 ## run: set up, build the demo database if missing, start the dashboard on http://localhost:$(PORT)
 run: demo
