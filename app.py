@@ -1,14 +1,14 @@
-"""invdash dashboard: page configuration, the sign-in gate, navigation and the shared sidebar.
+"""invdash dashboard: page configuration, navigation and the shared sidebar.
 
-With ``st.navigation`` every page URL is served through this script (Streamlit then ignores the
-``pages/`` folder's own routing), so the one gate here covers every page and the pages do not
-repeat it. A missing page file fails at start-up, and ``tests/app/test_navigation.py`` checks that
-every file in ``pages/`` is registered here.
+Each page still calls ``auth_views.gate()`` first: a page can be run without this script
+(``AppTest.switch_page`` does exactly that), so the check stays where the page's own code starts
+and ``tests/app/test_access.py`` checks it on every page. A missing page file fails at start-up,
+and ``tests/app/test_navigation.py`` checks that every file in ``pages/`` is registered here.
 """
 
 import streamlit as st
 
-from invdash.ui import auth_views, state
+from invdash.ui import state
 from invdash.ui.cache import settings
 
 st.set_page_config(page_title="invdash", layout="wide")
@@ -31,7 +31,6 @@ PAGES = [
 navigation = st.navigation(
     [st.Page(path, title=title, default=default) for path, title, default in PAGES]
 )
-auth_views.gate()  # sign-in, local single-user mode or refusal; stops the run if needed
 with st.sidebar:
     st.caption(f"Database: `{settings().db_path}`")
 navigation.run()

@@ -5,9 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import alert_views, reorder_views
+from invdash.ui import alert_views, auth_views, reorder_views
 from invdash.ui.labels import relabel
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Alerts")
 st.caption(
     "Ranked by money at risk: lost sales for stockout risk and demand shifts, capital tied "

@@ -4,8 +4,9 @@ import streamlit as st
 
 from invdash.ingest import KIND_CHOICES
 from invdash.schema import InvdashError
-from invdash.ui import data_views
+from invdash.ui import auth_views, data_views
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Data")
 
 st.subheader("What is stored")

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import explain_views
+from invdash.ui import auth_views, explain_views
 from invdash.ui import forecast_views as views
 from invdash.ui.charts import forecast as charts
 from invdash.ui.labels import label, relabel
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Model Quality")
 try:
     run = views.newest_run()

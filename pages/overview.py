@@ -3,8 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import auth_views
 from invdash.ui import overview_views as views
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Overview")
 try:
     state = views.database_state()

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import recs_views
+from invdash.ui import auth_views, recs_views
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Recommendations")
 st.caption(
     "Only items in stock (and not projected to run out before the next delivery) are "

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import reorder_views, session
+from invdash.ui import auth_views, reorder_views, session
 from invdash.ui.labels import relabel
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Reorder Suggestions")
 st.caption(
     "Every line brings the stock position up to the order-up-to level: demand over the lead "

@@ -3,8 +3,10 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import auth_views
 from invdash.ui import replay_views as views
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Policy Replay")
 st.caption(
     "Replays history day by day from a start date: on each review day each policy is set from "

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import explain_views, state, stock_views
+from invdash.ui import auth_views, explain_views, state, stock_views
 from invdash.ui import forecast_views as views
 from invdash.ui.charts import forecast as charts
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("SKU Explorer")
 try:
     catalog = views.sku_catalog()

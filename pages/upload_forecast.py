@@ -3,11 +3,13 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
+from invdash.ui import auth_views
 from invdash.ui import forecast_views as views
 from invdash.ui import upload_views as uploads
 from invdash.ui.charts import forecast as charts
 from invdash.ui.labels import label, relabel
 
+auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Upload & Forecast")
 st.caption(
     "Forecast a CSV of daily sales (`date, sku, qty`, optional `price, promo`) or of order "

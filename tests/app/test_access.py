@@ -58,13 +58,15 @@ def stored_decisions(db: Path) -> dict[str, tuple[str, str]]:
     return {row.sku: (row.action, row.user) for row in frame.itertuples()}
 
 
-def test_app_gates_every_page_before_it_runs():
-    """Every page URL runs through app.py (st.navigation), so its one gate, before
-    ``navigation.run()``, covers every page; the real login behaviour is checked below."""
-    lines = [line.strip() for line in Path(APP).read_text().splitlines()]
-    assert lines.index("navigation.run()") > next(
-        i for i, line in enumerate(lines) if line.startswith("auth_views.gate()")
-    )
+def test_every_page_calls_the_gate_before_anything_else():
+    pages = sorted((Path(APP).parent / "pages").glob("*.py"))
+    assert len(pages) >= 9
+    for page in pages:
+        body = page.read_text()
+        first_call = next(
+            line for line in body.splitlines() if line.startswith(("st.", "auth_views.", "views."))
+        )
+        assert first_call.startswith("auth_views.gate()"), page.name
 
 
 def test_no_users_file_on_localhost_is_the_labelled_local_mode(db):  # noqa: ARG001
