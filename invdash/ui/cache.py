@@ -11,8 +11,9 @@ result depends on), the core function's qualified name and its (hashable) argume
 function itself is passed unhashed, so views cache any core call without writing a decorated
 twin of it. The scopes:
 
-- ``cached_read(read, *args)``: ``read(conn, *args)`` once per database state (file path and
-  modification time): any write, a decision included, makes the next call read again.
+- ``cached_read(read, *args, **options)``: ``read(conn, *args, **options)`` once per database
+  state (file path and modification time): any write, a decision included, makes the next
+  call read again.
 - ``cached_on_data(read, *args)``: once per *data version* (sales, products, stock counts and open
   orders); decisions and alert states do not change it, so expensive derived results
   (calibration on past forecasts, explanations) survive a review session.
@@ -109,19 +110,26 @@ def _spinner(text: str | None) -> Any:
 
 
 def _read_with_connection(
-    read: Callable[..., T], args: tuple, unhashed: Mapping[str, Any] | None = None
+    read: Callable[..., T], args: tuple, options: Mapping[str, Any]
 ) -> Callable[[], T]:
     def call() -> T:
         with read_connection() as conn:
-            return read(conn, *args, **(unhashed or {}))
+            return read(conn, *args, **options)
 
     return call
 
 
-def cached_read(read: Callable[..., T], *args: Any, spinner: str | None = None) -> T:
-    """``read(conn, *args)`` on a read-only connection, once per database state."""
+def _key(args: tuple, options: Mapping[str, Any]) -> tuple:
+    return (*args, *sorted(options.items()))
+
+
+def cached_read(
+    read: Callable[..., T], *args: Any, spinner: str | None = None, **options: Any
+) -> T:
+    """``read(conn, *args, **options)`` on a read-only connection, once per database state."""
     with _spinner(spinner):
-        return _memo(db_key(), _name(read), args, _read_with_connection(read, args))
+        call = _read_with_connection(read, args, options)
+        return _memo(db_key(), _name(read), _key(args, options), call)
 
 
 def data_key() -> str:
@@ -137,7 +145,7 @@ def cached_on_data(
     states keep it. ``unhashed`` passes objects (a forecast run) that ``args`` already identify
     (by run id), so they are not hashed on every call."""
     with _spinner(spinner):
-        call = _read_with_connection(read, args, unhashed)
+        call = _read_with_connection(read, args, dict(unhashed or {}))
         return _memo(data_key(), _name(read), args, call)
 
 
@@ -162,5 +170,5 @@ def cached_model(
     """``build(conn, *args, **unhashed)`` (a fitted model) once per data version and ``args``,
     shared by sessions; ``unhashed`` as in ``cached_on_data``."""
     with _spinner(spinner):
-        call = _read_with_connection(build, args, unhashed)
+        call = _read_with_connection(build, args, dict(unhashed or {}))
         return _model(data_key(), _name(build), args, call)

@@ -102,7 +102,7 @@ def default_sku(catalog: pd.DataFrame, selected: str | None) -> int:
 
 def sku_history(sku: str) -> pd.DataFrame:
     """Gap-free daily sales of one SKU."""
-    return cached_read(store.load_sales, [sku])
+    return cached_read(store.load_sales, skus=[sku])
 
 
 def latest_run() -> Any:
