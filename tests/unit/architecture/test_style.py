@@ -35,3 +35,21 @@ def test_pages_are_short():
     long_pages = [p.name for p in (ROOT / "pages").glob("*.py")
                   if len(p.read_text().splitlines()) > 150]
     assert long_pages == []
+
+
+def test_no_core_module_passes_400_lines():
+    long_modules = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "invdash").rglob("*.py")
+        if len(p.read_text().splitlines()) > 400
+    ]
+    assert long_modules == []
+
+
+def test_every_streamlit_cache_lives_in_ui_cache():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("invdash/**/*.py")]
+        if p.relative_to(ROOT).as_posix() != "invdash/ui/cache.py"
+        and re.search(r"st\.cache_(data|resource)\s*[(.]|@st\.cache", p.read_text())
+    ]
+    assert offenders == []
