@@ -101,7 +101,7 @@ def test_forecast_this_sku_draws_the_fan_and_compares_models_on_it(db):
     at.button(key="sku_explorer_forecast_one").click().run()  # model: auto
 
     assert not at.exception
-    assert _trace_names(at) == ["History", "P10", "P90", "P50", "Forecast (mean)"]
+    assert _trace_names(at) == ["History", "P10", "P10-P90", "P50", "Forecast (mean)"]
     chosen = at.metric[0].value
     accuracy = _table(at, "Chosen")
     assert len(accuracy) >= 5  # every model of the auto set, on this SKU

@@ -36,8 +36,9 @@ def fan_chart(
         history_days: how many days of history to show before the forecast.
 
     Returns:
-        A plotly figure with traces "History", and when forecasts are given "P10", "P90"
-        (the band, filled between them), "P50" and "Forecast (mean)".
+        A plotly figure with traces "History", and when forecasts are given "P10" (the band's
+        lower edge, no legend entry), "P10-P90" (the band, filled down to P10), "P50" and
+        "Forecast (mean)".
     """
     figure = go.Figure()
     recent = history.sort_values(DATE).tail(history_days)
@@ -66,7 +67,8 @@ def fan_chart(
             go.Scatter(
                 x=dates,
                 y=forecasts["p90"],
-                name=label("p90"),
+                # The filled trace carries the legend entry, so it names the whole band.
+                name=f"{label('p10')}-{label('p90')}",
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",

@@ -52,12 +52,16 @@ def projected_stock_chart(
     """
     figure = go.Figure(_band_traces(bands))
     if levels is not None:
-        for value, name, dash in (
-            (levels.reorder_point, "Reorder point", "dash"),
-            (levels.order_up_to, "Order-up-to", "dot"),
-            (levels.safety_stock, "Safety stock", "dashdot"),
+        # Labels on alternate sides, so close levels (a reorder point just under the
+        # order-up-to level) do not print over each other.
+        for value, name, dash, side in (
+            (levels.reorder_point, "Reorder point", "dash", "bottom left"),
+            (levels.order_up_to, "Order-up-to", "dot", "top right"),
+            (levels.safety_stock, "Safety stock", "dashdot", "bottom right"),
         ):
-            figure.add_hline(y=value, line_dash=dash, annotation_text=name)
+            figure.add_hline(
+                y=value, line_dash=dash, annotation_text=name, annotation_position=side
+            )
     if purchase_orders is not None and not purchase_orders.empty:
         figure.add_trace(
             go.Bar(

@@ -84,7 +84,7 @@ def test_fan_chart_draws_history_band_median_and_mean(history, run):
     figure = charts.fan_chart(history, views.sku_forecasts(run, "A-1"), title="A-1")
 
     names = [trace.name for trace in figure.data]
-    assert names == ["History", "P10", "P90", "P50", "Forecast (mean)"]
+    assert names == ["History", "P10", "P10-P90", "P50", "Forecast (mean)"]
     band = figure.data[2]
     assert band.fill == "tonexty"  # filled down to the P10 trace: the p10-p90 fan
     assert list(figure.data[1].y) == [3.0, 3.0] and list(band.y) == [7.0, 7.0]
