@@ -48,6 +48,7 @@ from invdash.reorder.runs import (
     prepare_reorder_run,
     set_service_level_target,
     stored_policy_run,
+    stored_run_for_targets,
 )
 
 __all__ = [
@@ -57,5 +58,5 @@ __all__ = [
     "ensure_current_policy_run", "set_service_level_target", "suggestion_lines",
     "why_this_quantity", "reorder_report", "make_decisions", "decide_as", "record_decisions_as",
     "review_lines", "reviewed_lines", "purchase_orders", "purchase_order_files",
-    "neutralise_cell", "to_spreadsheet_csv", "sku_projection",
+    "neutralise_cell", "to_spreadsheet_csv", "sku_projection", "stored_run_for_targets",
 ]

@@ -275,3 +275,33 @@ def set_service_level_target(
         reorder_store.set_service_level_override(
             conn, scope=scope, key=key, service_level=service_level, user=actor.name
         )
+
+
+def stored_run_for_targets(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, seed: int = 0
+) -> PolicyRun | None:
+    """The newest stored policy run for the current data and forecast whose parameters equal
+    ``params`` in everything but the calibrated ``level_uncertainty_cv``, or None.
+
+    A run stored by ``invdash reorder`` (or an earlier page view) was calibrated on the same data,
+    so the Reorder page can open on it at once instead of re-running the six calibration
+    forecasts first.
+    """
+    forecast = latest_forecast(conn)
+    if forecast is None:
+        return None
+    runs = reorder_store.policy_runs_for(
+        conn, data_version=inputs_version(conn), forecast_run_id=forecast.run_id
+    )
+    wanted = json.loads(params_key(params, seed=seed))
+    wanted.pop("level_uncertainty_cv", None)
+    for run_id, text in zip(runs["run_id"], runs["params"], strict=True):
+        stored = json.loads(text)
+        stored.pop("level_uncertainty_cv", None)
+        if stored == wanted:
+            return PolicyRun(
+                run_id=run_id,
+                as_of=reorder_store.policy_run_as_of(conn, run_id),
+                table=reorder_store.load_suggestions(conn, run_id),
+            )
+    return None

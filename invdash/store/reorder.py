@@ -72,6 +72,17 @@ def find_policy_run(
     return None if row is None else str(row[0])
 
 
+def policy_runs_for(
+    conn: duckdb.DuckDBPyConnection, *, data_version: str, forecast_run_id: str | None
+) -> pd.DataFrame:
+    """Stored policy runs for these inputs, newest first: ``run_id, params`` (JSON text)."""
+    return conn.execute(
+        "SELECT run_id, params FROM policy_runs WHERE data_version = ? "
+        "AND coalesce(forecast_run_id, '') = coalesce(?, '') ORDER BY created_at DESC",
+        [data_version, forecast_run_id],
+    ).df()
+
+
 def latest_policy_run(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The newest policy run row (empty frame when none)."""
     return conn.execute("SELECT * FROM policy_runs ORDER BY created_at DESC LIMIT 1").df()

@@ -43,6 +43,9 @@ def run_forecast(progress_bar: Any) -> None:
 def policy_run(service_level: float = 0.95, review_days: int = 7) -> reorder.PolicyRun | None:
     """The stored policy run for the current data (computed once), or None without a forecast."""
     params = PolicyParams(service_level=float(service_level), review_period_days=int(review_days))
+    stored = cached_read(reorder.stored_run_for_targets, params)
+    if stored is not None:
+        return stored
     calibrated = cached_on_data(
         reorder.calibrate_params, params, spinner="Calibrating on past forecasts ..."
     )

@@ -71,9 +71,30 @@ def _settle(page) -> None:
 
 
 @pytest.fixture
-def server(demo_db_copy: Path):
+def shop_db(demo_db_copy: Path) -> Path:
+    """The demo shop as ``make run`` serves it: with a stored forecast (a fast moving average
+    here) and a stored recommendation run, so every page opens on real content."""
+    from invdash import store
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.stored import save_run
+    from invdash.recommend.runs import build_rec_run
+
+    conn = store.connect(demo_db_copy)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        save_run(conn, run, data_version=store.data_version(conn))
+        build_rec_run(conn)
+    finally:
+        conn.close()
+    return demo_db_copy
+
+
+@pytest.fixture
+def server(shop_db: Path):
     port = _free_port()
-    env = {**os.environ, "INVDASH_DB": str(demo_db_copy), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "INVDASH_DB": str(shop_db), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
         [
             sys.executable,

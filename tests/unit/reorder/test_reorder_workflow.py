@@ -240,3 +240,18 @@ def test_bad_service_level_overrides_are_refused(scope, key, level, message):
 def test_override_keys_are_cleaned():
     assert reorder.check_override("abc", " b ", 0.9, skus=[]) == "B"
     assert reorder.check_override("sku", "A ", 0.9, skus=["A"]) == "A"
+
+
+def test_a_run_stored_by_invdash_reorder_is_found_for_the_same_targets(demo_db_copy):
+    """The Reorder page opens on the run ``invdash reorder`` stored (same data, forecast, service
+    level and review period) without calibrating again; other targets find nothing."""
+    conn = store.connect(demo_db_copy)
+    try:
+        params = PolicyParams(service_level=0.95, review_period_days=7)
+        prepared = reorder.prepare_reorder_run(conn, params, model="ma")
+        found = reorder.stored_run_for_targets(conn, params)
+        other = reorder.stored_run_for_targets(conn, PolicyParams(service_level=0.9))
+    finally:
+        conn.close()
+    assert found is not None and found.run_id == prepared.run_id
+    assert other is None
