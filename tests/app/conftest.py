@@ -18,3 +18,13 @@ def db(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     yield demo_db_copy
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh process-wide login limiter per test, so failed sign-ins of one test (all from
+    AppTest's "unknown client") never lock another test out."""
+    from invdash import auth
+    from invdash.ui import auth_views
+
+    monkeypatch.setattr(auth_views, "LIMITER", auth.LoginLimiter())
