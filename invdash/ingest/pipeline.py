@@ -7,7 +7,7 @@ text-only staging table -> cast and check every column (``checks``) -> inside on
 during the writes leaves the database as it was.
 
 Order-line exports (e.g. UCI Online Retail) are stored in ``order_lines`` and aggregated into
-daily ``sales`` in SQL; see ``store.ingest.rebuild_sales_from_orders`` for the demand rule.
+daily ``sales`` in SQL; see ``store.ingest.store_order_lines`` for the demand rule.
 """
 
 from __future__ import annotations
@@ -134,9 +134,13 @@ def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
     """Read the file once into ``_ingest_typed``; returns ``(rows, warnings)``."""
     encoding = fmt.encoding
     try:
-        sql.stage_sample(conn, _source(fmt, width, encoding))
+        source = _source(fmt, width, encoding)
+        sql.stage_sample(conn, source)
         specs, warnings = typed_columns(conn, mapping)
-        total, rejects = sql.create_typed(conn, _source(fmt, width, encoding), specs)
+        total, rejects = 0, []
+        if not (isinstance(source, sql.CsvSource)
+                and sql.create_typed_if_clean(conn, source, specs)):
+            total, rejects = sql.create_typed(conn, source, specs)
         if total and encoding == "utf-8" and all(
             "ENCOD" in r[2] or "UNICODE" in r[2] for r in rejects
         ):  # the sample was UTF-8, later lines are not: Latin-1 (Windows exports)
@@ -153,16 +157,17 @@ def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
 
 
 def _store_order_lines(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, object]]:
-    stats = sql.order_line_stats(conn, NON_PRODUCT_CODES)
+    sql.stage_codes(conn, NON_PRODUCT_CODES)
+    stats = sql.order_line_stats(conn)
     extra: dict[str, object] = {
         "cancellations": stats["cancelled_lines"], "cancelled_orders": stats["cancelled_orders"],
         "returns": stats["return_lines"],
         "nonpositive_price_lines": stats["nonpositive_price_lines"],
-        "excluded_codes": sql.excluded_code_counts(conn, NON_PRODUCT_CODES),
+        "excluded_codes": sql.excluded_code_counts(conn),
     }
-    stored = {"order_lines": sql.store_order_lines(conn, NON_PRODUCT_CODES)}
-    stored["sales"] = sql.rebuild_sales_from_orders(conn)
-    stored["products"] = sql.store_product_names(conn, NON_PRODUCT_CODES)
+    lines, days = sql.store_order_lines(conn)
+    stored = {"order_lines": lines, "sales": days}
+    stored["products"] = sql.store_product_names(conn)
     return stored, extra
 
 
