@@ -16,6 +16,10 @@ when it is installed and product names are given, else the mean of the days seen
 ``model=NAME`` skips the choice: that model for every SKU (still backtested for the table).
 The global neural model joins the auto set only with ``use_neural=True``: it pays off on large
 panels with covariates and a GPU, and costs minutes on a CPU.
+
+Steps 1, 3, 4 pool statistics over SKUs (closed days, weekday share, class averages, spreads)
+and run here; steps 2 and 5 are per SKU given those: ``backtest_panel`` and ``fit_and_assemble``,
+in this process or, with ``runner=invdash.distributed.RayRunner(...)``, on SKU partitions.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,10 +64,13 @@ from invdash.schema import SKU, ConfigError, InvalidDataError, validate_sales
 
 __all__ = [
     "ForecastRun", "MODELS", "AUTO_MODELS", "run_forecast", "available_models",
-    "auto_model_factories",
+    "auto_model_factories", "fit_and_assemble",
 ]
 
 Progress = Callable[[int, int, str], None]
+#: Runs the per-SKU steps: ``.backtest`` like ``backtest_panel``, ``.forecast`` like
+#: ``fit_and_assemble`` (``invdash.distributed.RayRunner``).
+Runner = Any
 
 MODELS: dict[str, type[Forecaster]] = {
     "naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster,
@@ -157,6 +165,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
     sales: pd.DataFrame, *, products: pd.DataFrame | None = None, horizon: int = 28,
     model: str = "auto", future: pd.DataFrame | None = None, seed: int = 0, folds: int = 3,
     skus: list[str] | None = None, progress: Progress | None = None, use_neural: bool = False,
+    runner: Runner | None = None,
 ) -> ForecastRun:
     """Forecast every SKU ``horizon`` days ahead (see the module docstring for the flow).
 
@@ -171,6 +180,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
         skus: only these SKUs (default all).
         progress: optional ``callable(done, total, message)``.
         use_neural: add the global neural model to the auto set.
+        runner: runs steps 2 and 5 (``.backtest``, ``.forecast``; default: here); same result.
 
     Raises:
         InvalidDataError: bad sales frame or unknown SKUs. ConfigError: bad arguments.
@@ -185,20 +195,16 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
         model
     ]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}
-    backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress)
+    backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress, runner)
     choices = _choose(panel, backtest, model, cold_start=cold_start)
     spreads = _spreads(backtest, choices, seed)
     needed = sorted({m for members in choices["members"] for m in members})
     if progress is not None:
         progress(0, len(needed), "fitting the chosen models on all data")
-    outputs = {
-        name: _fit_predict(
-            MODELS[name](seed=seed), panel, horizon, sales=sales, products=products,
-            future=future,
-        )
-        for name in needed
-    }
-    forecasts = _assemble(panel, choices, outputs, spreads, horizon)
+    forecasts = (runner.forecast if runner else fit_and_assemble)(
+        panel, choices, spreads=spreads, horizon=horizon, seed=seed, sales=sales,
+        products=products, future=future,
+    )
     if unsold:
         wanted = unsold & {str(s) for s in skus} if skus else unsold
         forecasts, choices = _add_unsold(forecasts, choices, sales, products, horizon, seed, wanted)
@@ -222,10 +228,11 @@ def _device(neural_ran: bool) -> str:
 def _try_backtest(  # noqa: PLR0913 - run_forecast's inputs
     panel: Panel, factories: dict[str, Callable], folds: int, horizon: int,
     sales: pd.DataFrame, products: pd.DataFrame | None, progress: Progress | None,
+    runner: Runner | None,
 ) -> BacktestResult | None:
     if folds == 0 or len(panel.dates) - horizon * folds < _MIN_HISTORY_DAYS:
         return None
-    return backtest_panel(
+    return (runner.backtest if runner else backtest_panel)(
         panel, factories, folds=folds, horizon=horizon, sales=sales, products=products,
         progress=progress,
     )
@@ -320,6 +327,28 @@ def _fit_predict(  # noqa: PLR0913 - run_forecast's inputs
         return model.fit_panel(panel).predict_mean(horizon), None
     frame = model.fit(sales, products=products).predict(horizon, future=future)
     return forecast_matrices(frame, panel, horizon)
+
+
+def fit_and_assemble(  # noqa: PLR0913 - run_forecast's inputs
+    panel: Panel, choices: pd.DataFrame, *, spreads: pd.Series, horizon: int, seed: int,
+    sales: pd.DataFrame, products: pd.DataFrame | None, future: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Step 5 for the SKUs of ``panel``: fit the models they need, calibrated quantiles.
+
+    A row depends only on its SKU, the panel's pooled calendar and ``spreads``, so SKU
+    partitions (panels with ``shop_at``) concatenated give the whole panel's forecasts.
+    ``sales``, ``products``, ``future`` are run_forecast's, for non-panel models.
+    """
+    choices = choices[choices[SKU].isin(panel.skus)]
+    needed = sorted({m for members in choices["members"] for m in members})
+    outputs = {
+        name: _fit_predict(
+            MODELS[name](seed=seed), panel, horizon, sales=sales, products=products,
+            future=future,
+        )
+        for name in needed
+    }
+    return _assemble(panel, choices, outputs, spreads, horizon)
 
 
 def _assemble(
