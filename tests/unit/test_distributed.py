@@ -212,3 +212,22 @@ def test_ray_on_two_nodes_equals_local(ray_cluster, sales, local):
     distributed = run_forecast(sales, folds=3, horizon=14, runner=runner)
     assert len(runner.executor.nodes_used) == 2, "both nodes ran partitions"
     assert_same_run(local, distributed)
+
+
+@pytest.mark.slow
+def test_the_cli_on_ray_writes_what_local_writes(ray_cluster, sales, tmp_path):
+    from invdash.cli import main
+
+    source = tmp_path / "sales.csv"
+    sales.to_csv(source, index=False)
+    outputs = {}
+    for engine in ("local", "ray"):
+        flags = ["--engine", engine] + (["--ray-address", ray_cluster] if engine == "ray" else [])
+        for command in ("forecast", "backtest"):
+            out = tmp_path / f"{command}_{engine}.csv"
+            args = [command, "--csv", str(source), "--horizon", "14", "--out", str(out)]
+            assert main([*args, "--quiet", *flags]) == 0
+            outputs[command, engine] = pd.read_csv(out)
+    for command in ("forecast", "backtest"):
+        pd.testing.assert_frame_equal(outputs[command, "ray"], outputs[command, "local"],
+                                      check_exact=False, atol=1e-6, rtol=0)
