@@ -18,6 +18,8 @@ import pytest
 
 from invdash import store
 from invdash.ingest import NON_PRODUCT_CODES, ingest_file
+from invdash.schema import InvalidDataError
+from invdash.store import ingest as sql
 
 HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
           "CustomerID"]
@@ -122,3 +124,50 @@ def test_a_second_file_on_the_same_days_adds_to_their_sales(conn, tmp_path):
     days_of_first = {(line[1], line[4][:10]) for line in first if _is_product(line[1])}
     days_of_second = {(line[1], line[4][:10]) for line in second if _is_product(line[1])}
     assert days_of_first & days_of_second, "the test needs shared days to mean anything"
+
+
+NUMBERS_AND_DATES = (
+    "date,sku,qty,price\n"
+    "2024-03-01,A,3,2.5\n"
+    "2024-03-02, A ,1e1,+4\n"
+    "2024-03-03,A,0.125,\n"
+    "2024-03-01 00:00:00,B,7,1.10\n"
+    '"2024-03-02",B,"2",.5\n'
+    "2024-03-03,B,12.0,3\n"
+)
+
+
+def _stored_sales(conn) -> list[tuple]:
+    return conn.execute("SELECT sku, date, qty, price, promo FROM sales ORDER BY ALL").fetchall()
+
+
+def test_the_fast_read_stores_what_the_careful_read_stores(tmp_path, monkeypatch):
+    path = tmp_path / "sales.csv"
+    path.write_text(NUMBERS_AND_DATES)
+    fast = store.connect(tmp_path / "fast.duckdb")
+    fast_reads = []
+    real = sql.create_typed_if_clean
+    monkeypatch.setattr(sql, "create_typed_if_clean",
+                        lambda *args: fast_reads.append(real(*args)) or fast_reads[-1])
+    ingest_file(fast, path)
+    assert fast_reads == [True], "blanks, exponents, signs and quotes all parse in the reader"
+    careful = store.connect(tmp_path / "careful.duckdb")
+    monkeypatch.setattr(sql, "create_typed_if_clean", lambda *_args: False)
+    ingest_file(careful, path)
+    assert _stored_sales(fast) == _stored_sales(careful)
+    assert len(_stored_sales(fast)) == 6
+    fast.close()
+    careful.close()
+
+
+def test_a_failed_check_after_the_fast_read_still_quotes_the_text(conn, tmp_path, monkeypatch):
+    path = tmp_path / "sales.csv"
+    path.write_text("date,sku,qty\n2024-03-01,A,3\n2024-03-02,A, -2.50\n")
+    fast_reads = []
+    real = sql.create_typed_if_clean
+    monkeypatch.setattr(sql, "create_typed_if_clean",
+                        lambda *args: fast_reads.append(real(*args)) or fast_reads[-1])
+    with pytest.raises(InvalidDataError, match=r"negative values \(first: line 3 ' -2.50'\)"):
+        ingest_file(conn, path)
+    assert fast_reads == [True], "the file was clean to read; the rule failed afterwards"
+    assert conn.execute("SELECT count(*) FROM sales").fetchone() == (0,)
