@@ -229,8 +229,8 @@ def create_typed_if_clean(
     clause, source_params = _source(source, errors="fail", types=types)
     conn.execute("DROP TABLE IF EXISTS _ingest_typed")
     try:
-        conn.execute(f"CREATE TEMP TABLE _ingest_typed AS SELECT {', '.join(selects)} "
-                     f"FROM {clause}", [*params, *source_params])
+        query = f"CREATE TEMP TABLE _ingest_typed AS SELECT {', '.join(selects)} FROM {clause}"
+        conn.execute(query, [*params, *source_params])
     except duckdb.Error:
         conn.execute("DROP TABLE IF EXISTS _ingest_typed")
         return False
