@@ -7,14 +7,14 @@ PORT   ?= 8501
 
 .PHONY: setup run test demo chromium lint bench clean
 
-## setup: create .venv if missing and install invdash with its test extras (torch pinned to the CPU build on disk)
+## setup: create .venv if missing and install invdash with its test and distributed (Ray) extras (torch pinned to the CPU build on disk)
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,distributed]"
 	touch $@
 
 ## demo: build the demo database if missing, with a stored forecast, reorder and recommendation
@@ -43,7 +43,7 @@ lint: setup
 
 ## bench: benchmark extras (statsforecast, mlforecast, lightgbm, implicit) for benchmarks/
 bench: setup
-	$(PY) -m pip install -q -e ".[test,bench]"
+	$(PY) -m pip install -q -e ".[test,distributed,bench]"
 
 clean:
 	rm -rf $(VENV) $(DB)

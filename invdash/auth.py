@@ -9,6 +9,15 @@
   changes service-level targets. ``can(user, action)`` answers, ``require`` raises
   ``PermissionDeniedError``; the core decision path (``reorder.decide_as``) calls ``require``, so
   the rule holds outside the UI too.
+- Login limits: ``LoginLimiter`` counts failed sign-ins per user name and per client address.
+  Four failures cost nothing; the fifth (``free_attempts``) and each later one lock that key for
+  ``base_backoff_s * 2**(failures - free_attempts)`` seconds (capped at ``max_backoff_s``), and
+  a lock on either key refuses the attempt before any password is checked. A success clears the
+  user's and the client's count; a key unused for ``forget_after_s`` starts afresh.
+- Idle sessions: ``is_session_expired(last_seen_s, now_s, idle_s)`` says when a signed-in
+  session has been idle too long (``Settings.session_idle_minutes``).
+Both take times as numbers from an injectable clock (``time.monotonic`` by default), so tests
+move time by hand.
 """
 
 from __future__ import annotations
@@ -17,12 +26,16 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
 import tempfile
+import threading
+import time
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from invdash.schema import ConfigError, InvalidDataError, InvdashError
@@ -40,6 +53,10 @@ __all__ = [
     "authenticate",
     "can",
     "require",
+    "LoginLimits",
+    "LoginLimiter",
+    "LoginLockedError",
+    "is_session_expired",
 ]
 
 ROLES = ("planner", "manager")
@@ -203,3 +220,149 @@ def require(user: User | None, action: str) -> None:
         raise PermissionDeniedError(
             f"{action.replace('_', ' ')} needs the manager role; {who}. Ask a manager."
         )
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """How failed sign-ins slow down further attempts.
+
+    Args:
+        free_attempts: the failure (per user, per client) that starts the waits (5).
+        base_backoff_s: the wait after failure number ``free_attempts``, in seconds; it doubles
+            with each further failure.
+        max_backoff_s: the longest wait, in seconds.
+        forget_after_s: a key with no failure for this long starts again from zero, in seconds.
+    """
+
+    free_attempts: int = 5
+    base_backoff_s: float = 30.0
+    max_backoff_s: float = 900.0
+    forget_after_s: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.free_attempts < 1:
+            raise ConfigError(f"free_attempts must be >= 1, got {self.free_attempts}.")
+        if not 0 < self.base_backoff_s <= self.max_backoff_s:
+            raise ConfigError(
+                "base_backoff_s must be > 0 and <= max_backoff_s, got "
+                f"{self.base_backoff_s} and {self.max_backoff_s}."
+            )
+
+    def backoff_s(self, failures: int) -> float:
+        """The lock after ``failures`` consecutive failures: 0 below ``free_attempts``, then
+        ``base_backoff_s * 2**(failures - free_attempts)`` capped at ``max_backoff_s``.
+
+        With the defaults: failures 1-4 wait 0 s, the 5th 30 s, the 6th 60 s, the 7th 120 s.
+        """
+        extra = failures - self.free_attempts
+        if extra < 0:
+            return 0.0
+        return min(self.max_backoff_s, self.base_backoff_s * 2.0 ** min(extra, 40))
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    last_s: float = 0.0
+    locked_until_s: float = 0.0
+
+
+@dataclass
+class LoginLimiter:
+    """Failed sign-ins per user name and per client; shared by every session of one server.
+
+    Thread-safe (each Streamlit session is a thread). Keys unused for ``forget_after_s`` are
+    dropped, so a flood of made-up names does not grow memory without bound.
+
+    Args:
+        limits: the ``LoginLimits``.
+        clock: seconds from any fixed origin (``time.monotonic``); tests pass their own.
+    """
+
+    limits: LoginLimits = field(default_factory=LoginLimits)
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[tuple[str, str], _Failures] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _keys(self, name: str, client: str) -> list[tuple[str, str]]:
+        return [("user", name), ("client", client)]
+
+    def _forget_old(self, now_s: float) -> None:
+        stale = [
+            key
+            for key, entry in self._failures.items()
+            if now_s - entry.last_s >= self.limits.forget_after_s and now_s >= entry.locked_until_s
+        ]
+        for key in stale:
+            del self._failures[key]
+
+    def wait_s(self, name: str, client: str) -> float:
+        """Seconds until ``name`` may try again from ``client`` (0: try now)."""
+        with self._lock:
+            now_s = self.clock()
+            self._forget_old(now_s)
+            waits = [
+                self._failures[key].locked_until_s - now_s
+                for key in self._keys(name, client)
+                if key in self._failures
+            ]
+        return max([0.0, *waits])
+
+    def record_failure(self, name: str, client: str) -> float:
+        """Count one failure for the user and the client; returns the new wait in seconds."""
+        with self._lock:
+            now_s = self.clock()
+            waits = []
+            for key in self._keys(name, client):
+                entry = self._failures.setdefault(key, _Failures())
+                entry.count += 1
+                entry.last_s = now_s
+                entry.locked_until_s = now_s + self.limits.backoff_s(entry.count)
+                waits.append(entry.locked_until_s - now_s)
+        return max(waits)
+
+    def record_success(self, name: str, client: str) -> None:
+        """Clear the counts of the user and the client after a good sign-in."""
+        with self._lock:
+            for key in self._keys(name, client):
+                self._failures.pop(key, None)
+
+    def attempt(
+        self, users: dict[str, UserRecord], name: str, password: str, *, client: str
+    ) -> User | None:
+        """``authenticate`` behind the limits.
+
+        Raises:
+            LoginLockedError: the user or the client is locked; no password was checked.
+        """
+        wait = self.wait_s(name, client)
+        if wait > 0:
+            raise LoginLockedError(wait)
+        user = authenticate(users, name, password)
+        if user is None:
+            self.record_failure(name, client)
+        else:
+            self.record_success(name, client)
+        return user
+
+
+class LoginLockedError(InvdashError):
+    """Too many failed sign-ins for this user or client; ``wait_s`` says for how long."""
+
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+        seconds = max(1, math.ceil(wait_s))
+        super().__init__(f"too many attempts, try again in {seconds} s.")
+
+
+def is_session_expired(last_seen_s: float | None, now_s: float, idle_s: float) -> bool:
+    """Whether a session last active at ``last_seen_s`` has been idle for ``idle_s`` or longer.
+
+    Args:
+        last_seen_s: the clock at the session's last run (None: never seen, not expired).
+        now_s: the clock now, on the same clock.
+        idle_s: the allowed idle time in seconds; 0 or less disables expiry.
+    """
+    if last_seen_s is None or idle_s <= 0:
+        return False
+    return now_s - last_seen_s >= idle_s

@@ -6,6 +6,8 @@
 - ``INVDASH_SEED``: default seed for models (default 0).
 - ``INVDASH_USERS_FILE``: the dashboard's users and roles (TOML, salted hashes only), default
   ``.streamlit/users.toml``; see ``invdash.auth``.
+- ``INVDASH_SESSION_IDLE_MINUTES``: a signed-in dashboard session that is idle this long must
+  sign in again (default 30; 0 turns expiry off).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from invdash.schema import ConfigError
 
 __all__ = [
     "Settings", "load_settings", "use_offline_models", "DEFAULT_DB", "DEFAULT_USERS_FILE",
@@ -32,12 +36,15 @@ class Settings:
         user: the name recorded with decisions.
         seed: default random seed for models.
         users_file: the dashboard's users file (absent: local single-user mode on localhost).
+        session_idle_minutes: idle time after which a signed-in session must sign in again, in
+            minutes (0: never).
     """
 
     db_path: Path = DEFAULT_DB
     user: str = "local"
     seed: int = 0
     users_file: Path = DEFAULT_USERS_FILE
+    session_idle_minutes: float = 30.0
 
 
 def _default_user() -> str:
@@ -54,7 +61,25 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
-    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)
+    return Settings(
+        db_path=db_path, user=user, seed=seed, users_file=users_file,
+        session_idle_minutes=_idle_minutes(os.environ.get("INVDASH_SESSION_IDLE_MINUTES")),
+    )  # fmt: skip
+
+
+def _idle_minutes(text: str | None) -> float:
+    if not text:
+        return 30.0
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = -1.0
+    if not minutes >= 0:
+        raise ConfigError(
+            f"INVDASH_SESSION_IDLE_MINUTES must be a number of minutes >= 0 (0: never expire), "
+            f"got {text!r}."
+        )
+    return minutes
 
 
 def use_offline_models() -> None:

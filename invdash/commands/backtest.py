@@ -1,7 +1,9 @@
 """`invdash backtest`: rolling-origin accuracy per model and demand class.
 
 ``invdash backtest (--db PATH | --csv FILE) [--folds 3] [--horizon 28] [--model auto|NAME]
-[--out FILE]`` writes ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``
+[--out FILE]
+[--engine local|ray [--ray-address HOST:PORT]]`` writes ``model, demand_class, n_skus, mase,
+rmsse, wape, bias, spl, coverage80``
 (class ``all`` included). ``--model auto`` backtests the auto set, a name only that model.
 """
 
@@ -24,8 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Backtest and write the table."""
+    from invdash.distributed import make_runner
     from invdash.forecast.backtest import run_backtest
+    from invdash.forecast.panel import to_panel
     from invdash.forecast.registry import MODELS, auto_model_factories, available_models
+    from invdash.schema import validate_sales
 
     if args.model == "auto":
         models = auto_model_factories(seed=args.seed)
@@ -38,9 +43,15 @@ def run(args: argparse.Namespace) -> int:
     sales, products = read_source(args)
     if args.sku:
         sales = sales[sales["sku"].isin(set(args.sku))]
-    result = run_backtest(
-        sales, models=models, folds=args.folds, horizon=args.horizon, products=products,
-        seed=args.seed, progress=ProgressBar(enabled=not args.quiet),
-    )
+    progress = ProgressBar(enabled=not args.quiet)
+    runner = make_runner(args.engine, ray_address=args.ray_address)
+    if runner is None:
+        result = run_backtest(
+            sales, models=models, folds=args.folds, horizon=args.horizon, products=products,
+            seed=args.seed, progress=progress,
+        )
+    else:  # the same backtest_panel per SKU partition
+        result = runner.backtest(to_panel(validate_sales(sales)), models, folds=args.folds,
+                                 horizon=args.horizon, progress=progress)
     write_frame(result.summary.round(4), args.out)
     return 0

@@ -1,7 +1,9 @@
 """`invdash forecast`: probabilistic demand forecasts per SKU, model chosen by backtest.
 
 ``invdash forecast (--db PATH | --csv FILE [--future FILE]) [--horizon 28] [--model auto|NAME]
-[--sku S ...] [--out FILE]`` writes ``sku, date, model, mean, p10, p50, p90`` (``--all-quantiles``
+[--sku S ...] [--out FILE]
+[--engine local|ray [--ray-address HOST:PORT]]`` writes ``sku, date, model, mean, p10, p50, p90``
+(``--all-quantiles``
 adds p05..p99). With ``--db`` the run is stored in DuckDB (``forecast_runs`` and friends)
 unless ``--sku`` limits it to some SKUs (the stored run is every SKU's forecast). A progress bar
 goes to stderr. ``--csv`` files go through ``invdash.ingest`` (the same checks and
@@ -64,6 +66,11 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of stochastic models")
     parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="where the per-SKU work runs: this process (default) or a Ray "
+                        "cluster (same result; see docs/distributed.md)")
+    parser.add_argument("--ray-address", metavar="HOST:PORT",
+                        help="head of the Ray cluster for --engine ray (default: Ray's own)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -155,15 +162,17 @@ def output_frame(forecasts: pd.DataFrame, *, all_quantiles: bool) -> pd.DataFram
 
 def run(args: argparse.Namespace) -> int:
     """Forecast, store the run when reading a database, write the CSV."""
+    from invdash.distributed import make_runner
     from invdash.forecast.engine import run_forecast
     from invdash.forecast.options import ForecastOptions
 
+    runner = make_runner(args.engine, ray_address=args.ray_address)
     sales, products, version = read_source_versioned(args)
     result = run_forecast(
         sales,
         ForecastOptions(
             horizon=args.horizon, model=args.model, seed=args.seed, folds=args.folds,
-            use_neural=args.neural, skus=args.sku,
+            use_neural=args.neural, skus=args.sku, runner=runner,
         ),
         products=products,
         future=_read_future(args.future),

@@ -14,6 +14,11 @@ SKUs with less than ``min_history_days`` (28) known days are ``new``: the simila
 when it is installed and product names are given, else the mean of the days seen.
 
 ``model=NAME`` skips the choice: that model for every SKU (still backtested for the table).
+Steps 1, 3, 4 pool statistics over SKUs (closed days, weekday share, class averages, spreads)
+and run here; steps 2 and 5 are per SKU given those: ``backtest_panel`` and ``fit_and_assemble``,
+in this process or, with ``ForecastOptions(runner=invdash.distributed.RayRunner(...))``, on SKU
+partitions.
+
 The global neural model joins the auto set only with ``use_neural=True``: it pays off on large
 panels with covariates and a GPU, and costs minutes on a CPU.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,9 +59,12 @@ from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
 from invdash.schema import SKU, InvalidDataError, validate_sales
 
-__all__ = ["run_forecast"]
+__all__ = ["run_forecast", "fit_and_assemble"]
 
 Progress = Callable[[int, int, str], None]
+#: Runs the per-SKU steps: ``.backtest`` like ``backtest_panel``, ``.forecast`` like
+#: ``fit_and_assemble`` (``invdash.distributed.RayRunner``); None runs them here.
+Runner = Any
 
 _MIN_HISTORY_DAYS = 28
 
@@ -106,20 +115,17 @@ def run_forecast(
         model
     ]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}
-    backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress)
+    runner = options.runner
+    backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress, runner)
     choices = _choose(panel, backtest, model, cold_start=cold_start)
     spreads = _spreads(backtest, choices, seed)
     needed = sorted({m for members in choices["members"] for m in members})
     if progress is not None:
         progress(0, len(needed), "fitting the chosen models on all data")
-    outputs = {
-        name: _fit_predict(
-            MODELS[name](seed=seed), panel, horizon, sales=sales, products=products,
-            future=future,
-        )
-        for name in needed
-    }
-    forecasts = _assemble(panel, choices, outputs, spreads, horizon)
+    forecasts = (runner.forecast if runner else fit_and_assemble)(
+        panel, choices, spreads=spreads, horizon=horizon, seed=seed, sales=sales,
+        products=products, future=future,
+    )
     if unsold:
         wanted = unsold & {str(s) for s in skus} if skus else unsold
         forecasts, choices = _add_unsold(forecasts, choices, sales, products, horizon, seed, wanted)
@@ -143,10 +149,11 @@ def _device(neural_ran: bool) -> str:
 def _try_backtest(  # noqa: PLR0913 - run_forecast's inputs
     panel: Panel, factories: dict[str, Callable], folds: int, horizon: int,
     sales: pd.DataFrame, products: pd.DataFrame | None, progress: Progress | None,
+    runner: Runner | None,
 ) -> BacktestResult | None:
     if folds == 0 or len(panel.dates) - horizon * folds < _MIN_HISTORY_DAYS:
         return None
-    return backtest_panel(
+    return (runner.backtest if runner else backtest_panel)(
         panel, factories, folds=folds, horizon=horizon, sales=sales, products=products,
         progress=progress,
     )
@@ -305,3 +312,25 @@ def _backtest_table(
     if all(set(m) <= set(backtest.folds[0].means) for m in choices["members"]):
         per_sku = pd.concat([per_sku, _auto_rows(backtest, choices, spreads)], ignore_index=True)
     return summarise(per_sku)[columns].reset_index(drop=True)
+
+
+def fit_and_assemble(  # noqa: PLR0913 - run_forecast's inputs
+    panel: Panel, choices: pd.DataFrame, *, spreads: pd.Series, horizon: int, seed: int,
+    sales: pd.DataFrame, products: pd.DataFrame | None, future: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Step 5 for the SKUs of ``panel``: fit the models they need, calibrated quantiles.
+
+    A row depends only on its SKU, the panel's pooled calendar and ``spreads``, so SKU
+    partitions (panels with ``shop_at``) concatenated give the whole panel's forecasts.
+    ``sales``, ``products``, ``future`` are run_forecast's, for non-panel models.
+    """
+    choices = choices[choices[SKU].isin(panel.skus)]
+    needed = sorted({m for members in choices["members"] for m in members})
+    outputs = {
+        name: _fit_predict(
+            MODELS[name](seed=seed), panel, horizon, sales=sales, products=products,
+            future=future,
+        )
+        for name in needed
+    }
+    return _assemble(panel, choices, outputs, spreads, horizon)

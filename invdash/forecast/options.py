@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from invdash.forecast.registry import available_models
 from invdash.schema import ConfigError
@@ -21,6 +22,8 @@ class ForecastOptions:
         folds: backtest origins (0: no backtest; auto then uses ETS for every SKU).
         use_neural: add the global neural model to the auto set.
         skus: forecast only these SKUs (default all); kept as a tuple.
+        runner: where the per-SKU steps run (``invdash.distributed.make_runner``); None runs
+            them in this process. Any runner gives the same result.
 
     Raises:
         ConfigError: an unknown model, a horizon below 1 or negative folds.
@@ -32,6 +35,7 @@ class ForecastOptions:
     folds: int = 3
     use_neural: bool = False
     skus: tuple[str, ...] | None = None
+    runner: Any = None
 
     def __post_init__(self) -> None:
         if self.skus is not None:

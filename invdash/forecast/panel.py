@@ -17,6 +17,7 @@ Design:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,13 +29,29 @@ from invdash.schema import DATE, MEAN, MODEL, QTY, QUANTILE_COLUMNS, QUANTILES, 
 __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
     "gamma_quantiles", "count_quantiles", "panel_forecast_frame", "future_weekdays",
-    "shop_weekday_share",
+    "shop_weekday_share", "ShopDays", "shop_days",
 ]
 
 #: A weekday whose share of the panel's volume is below this fraction of 1/7 is closed.
 _CLOSED_WEEKDAY_SHARE = 0.05
 #: Closed-date and closed-weekday detection needs at least this many SKUs with data.
 _MIN_SKUS_FOR_CLOSURES = 5
+
+
+@dataclass(frozen=True)
+class ShopDays:
+    """A panel's shop-wide calendar: the statistics pooled over all its SKUs that the models
+    of every single SKU use (``shop_days`` computes them).
+
+    Attributes:
+        open_weekdays: which weekdays (Monday = 0) the shop trades on, shape (7,).
+        closed_days: days masked out of ``fit_values`` (closed weekdays and dates), shape (T,).
+        weekday_share: the shop's share of demand per weekday, shape (7,).
+    """
+
+    open_weekdays: np.ndarray
+    closed_days: np.ndarray
+    weekday_share: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,10 @@ class Panel:
     #: panel than this one (the explanation refits alternative histories of one SKU in its
     #: shop's context); None: computed from this panel.
     weekday_share: np.ndarray | None = None
+    #: When this panel holds some SKUs of a larger one (``invdash.distributed`` runs SKU
+    #: partitions): the larger panel's ``ShopDays`` at each backtest origin (day index), so
+    #: ``truncate_panel`` uses the whole shop's closures and weekday share, not this part's.
+    shop_at: Mapping[int, ShopDays] | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -137,6 +158,14 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
     actual = panel.actual[:, :origin]
     keep = np.any(~np.isnan(actual), axis=1)
     actual, dates = actual[keep], panel.dates[:origin]
+    if panel.shop_at is not None:  # a part of a larger panel: that panel's calendar
+        shop = panel.shop_at[origin]
+        return replace(
+            panel, skus=panel.skus[keep], dates=dates, actual=actual,
+            fit_values=np.where(shop.closed_days[None, :], np.nan, actual),
+            last_index=np.minimum(panel.last_index, origin - 1)[keep],
+            open_weekdays=shop.open_weekdays, weekday_share=shop.weekday_share, shop_at=None,
+        )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
     open_weekdays = _closed_weekdays(actual, dates)
     return replace(
@@ -189,6 +218,16 @@ def shop_weekday_share(panel: Panel, *, weeks: int = 26) -> np.ndarray:
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     sku_means = np.stack([_nanmean(values[:, weekday == d], axis=1) for d in range(7)], axis=1)
     return _weekday_share(np.where(np.isnan(sku_means), 0.0, sku_means), panel.open_weekdays)
+
+
+def shop_days(panel: Panel) -> ShopDays:
+    """The pooled calendar of ``panel`` (all of a shop's SKUs), for panels of some of them."""
+    return ShopDays(
+        open_weekdays=panel.open_weekdays,
+        # All-unknown days are closed or unobserved for every SKU; masking them is a no-op.
+        closed_days=np.all(np.isnan(panel.fit_values), axis=0),
+        weekday_share=shop_weekday_share(panel),
+    )
 
 
 def _nanmean(values: np.ndarray, *, axis: int) -> np.ndarray:

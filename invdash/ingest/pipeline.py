@@ -7,7 +7,7 @@ text-only staging table -> cast and check every column (``checks``) -> inside on
 during the writes leaves the database as it was.
 
 Order-line exports (e.g. UCI Online Retail) are stored in ``order_lines`` and aggregated into
-daily ``sales`` in SQL; see ``store.ingest.rebuild_sales_from_orders`` for the demand rule.
+daily ``sales`` in SQL; see ``store.ingest.store_order_lines`` for the demand rule.
 """
 
 from __future__ import annotations
@@ -130,13 +130,23 @@ def _malformed(fmt: FileFormat, total: int, rejects: list[tuple[int, str, str, s
 
 
 def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
-           width: int) -> tuple[int, list[str]]:
-    """Read the file once into ``_ingest_typed``; returns ``(rows, warnings)``."""
+           width: int, *, fast: bool) -> tuple[int, list[str], bool]:
+    """Read the file once into ``_ingest_typed``; returns ``(rows, warnings, fast)``.
+
+    ``fast`` tries ``create_typed_if_clean`` first; the returned flag says whether it held
+    (then the raw text of reader-parsed columns is not kept: see ``_checked``).
+    """
     encoding = fmt.encoding
     try:
-        sql.stage_sample(conn, _source(fmt, width, encoding))
+        source = _source(fmt, width, encoding)
+        sql.stage_sample(conn, source)
         specs, warnings = typed_columns(conn, mapping)
-        total, rejects = sql.create_typed(conn, _source(fmt, width, encoding), specs)
+        total, rejects = 0, []
+        fast = fast and isinstance(source, sql.CsvSource) and sql.create_typed_if_clean(
+            conn, source, specs
+        )
+        if not fast:
+            total, rejects = sql.create_typed(conn, source, specs)
         if total and encoding == "utf-8" and all(
             "ENCOD" in r[2] or "UNICODE" in r[2] for r in rejects
         ):  # the sample was UTF-8, later lines are not: Latin-1 (Windows exports)
@@ -149,20 +159,46 @@ def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
     if rows == 0:
         raise InvalidDataError(f"{fmt.path.name}: has a header but no data rows; "
                                "export the rows as well.")
+    return rows, warnings, fast
+
+
+def _check(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping) -> None:
+    where = ("line", 2) if fmt.format == "csv" else ("row", 1)
+    run_checks(conn, mapping, file=fmt.path.name, where=where)
+    if mapping.kind in _UNIQUE:
+        keys, fix = _UNIQUE[mapping.kind]
+        check_unique(conn, keys, file=fmt.path.name, where=where, fix=fix)
+
+
+def _checked(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
+             say: Callable[[str], None]) -> tuple[int, list[str]]:
+    """Stage and check the file; a failed check after the fast read stages it again with the
+    raw text kept, so every message quotes the offending text as it is in the file."""
+    width = len(_header(conn, fmt))
+    rows, warnings, fast = _stage(conn, fmt, mapping, width, fast=True)
+    say(f"checking {rows:,} rows")
+    try:
+        _check(conn, fmt, mapping)
+    except InvalidDataError:
+        if not fast:
+            raise
+        rows, warnings, _ = _stage(conn, fmt, mapping, width, fast=False)
+        _check(conn, fmt, mapping)
     return rows, warnings
 
 
 def _store_order_lines(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, object]]:
-    stats = sql.order_line_stats(conn, NON_PRODUCT_CODES)
+    sql.stage_codes(conn, NON_PRODUCT_CODES)
+    stats = sql.order_line_stats(conn)
     extra: dict[str, object] = {
         "cancellations": stats["cancelled_lines"], "cancelled_orders": stats["cancelled_orders"],
         "returns": stats["return_lines"],
         "nonpositive_price_lines": stats["nonpositive_price_lines"],
-        "excluded_codes": sql.excluded_code_counts(conn, NON_PRODUCT_CODES),
+        "excluded_codes": sql.excluded_code_counts(conn),
     }
-    stored = {"order_lines": sql.store_order_lines(conn, NON_PRODUCT_CODES)}
-    stored["sales"] = sql.rebuild_sales_from_orders(conn)
-    stored["products"] = sql.store_product_names(conn, NON_PRODUCT_CODES)
+    lines, days = sql.store_order_lines(conn)
+    stored = {"order_lines": lines, "sales": days}
+    stored["products"] = sql.store_product_names(conn)
     return stored, extra
 
 
@@ -227,13 +263,7 @@ def ingest_file(
         return IngestReport(rows_read=0, already_ingested=True, **base)
     try:
         say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})")
-        rows, warnings = _stage(conn, fmt, mapping, len(_header(conn, fmt)))
-        say(f"checking {rows:,} rows")
-        where = ("line", 2) if fmt.format == "csv" else ("row", 1)
-        run_checks(conn, mapping, file=fmt.path.name, where=where)
-        if mapping.kind in _UNIQUE:
-            keys, fix = _UNIQUE[mapping.kind]
-            check_unique(conn, keys, file=fmt.path.name, where=where, fix=fix)
+        rows, warnings = _checked(conn, fmt, mapping, say)
         warnings += _extra_warnings(conn, mapping.kind)
         say(f"storing {rows:,} {mapping.kind} rows")
         with store.transaction(conn):

@@ -28,10 +28,11 @@ import duckdb
 __all__ = [
     "RAW", "TYPED", "predicate", "CsvSource", "ParquetSource", "stage_sample", "TEXT", "NUMBER",
     "TIMESTAMP_ISO", "TIMESTAMP_FORMAT", "DAY_ISO", "DAY_FORMAT", "FLAG", "ABSENT",
-    "parquet_columns", "staged_rows", "count_format_failures", "create_typed", "count_where",
+    "parquet_columns", "staged_rows", "count_format_failures", "create_typed",
+    "create_typed_if_clean", "count_where",
     "first_where", "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
     "store_sales", "store_products", "store_inventory", "store_purchase_orders",
-    "store_order_lines", "order_line_stats", "excluded_code_counts", "rebuild_sales_from_orders",
+    "stage_codes", "store_order_lines", "order_line_stats", "excluded_code_counts",
     "store_product_names",
 ]
 
@@ -110,21 +111,30 @@ class ParquetSource:
     n_columns: int
 
 
-def _source(source: CsvSource | ParquetSource, *, rejects: bool) -> tuple[str, list[object]]:
-    """The FROM clause reading ``source`` (all text), and its parameters."""
+#: How a CSV read treats malformed records: skip them (the sample), keep them in
+#: ``_ingest_rejects`` (the careful read), or fail at the first (the fast read of a clean file).
+_CSV_ERRORS = {
+    "skip": "ignore_errors = true",
+    "store": "store_rejects = true, rejects_table = '_ingest_rejects', "
+    "rejects_scan = '_ingest_reject_scans'",
+    "fail": "ignore_errors = false",
+}
+
+
+def _source(
+    source: CsvSource | ParquetSource, *, errors: str, types: dict[str, str] | None = None
+) -> tuple[str, list[object]]:
+    """The FROM clause reading ``source`` (all text but the columns in ``types``), and its
+    parameters."""
     if isinstance(source, ParquetSource):
         select = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS col{i}"
                            for i in range(source.n_columns))
         return f"(SELECT {select} FROM read_parquet(?))", [str(source.path)]
-    errors = (
-        "store_rejects = true, rejects_table = '_ingest_rejects', "
-        "rejects_scan = '_ingest_reject_scans'"
-        if rejects else "ignore_errors = true"
-    )
-    columns = {f"col{i}": "VARCHAR" for i in range(source.n_columns)}
+    columns = {f"col{i}": "VARCHAR" for i in range(source.n_columns)} | (types or {})
     clause = (
         "read_csv(?, columns = ?, header = true, auto_detect = false, delim = ?, quote = ?, "
-        f"escape = ?, encoding = ?, compression = ?, max_line_size = 10000000, {errors})"
+        f"escape = ?, encoding = ?, compression = ?, max_line_size = 10000000, "
+        f"{_CSV_ERRORS[errors]})"
     )
     return clause, [str(source.path), columns, source.delimiter, source.quote, source.quote,
                     source.encoding, source.compression]
@@ -143,7 +153,7 @@ def stage_sample(
 
     Malformed lines are skipped here; ``create_typed`` reports them. Returns the records read.
     """
-    clause, params = _source(source, rejects=False)
+    clause, params = _source(source, errors="skip")
     conn.execute("DROP TABLE IF EXISTS _ingest_raw")
     query = f"CREATE TEMP TABLE _ingest_raw AS SELECT * FROM {clause} LIMIT ?"
     conn.execute(query, [*params, limit])
@@ -165,6 +175,66 @@ def count_format_failures(conn: duckdb.DuckDBPyConnection, column: str, fmt: str
         f"(SELECT {col} AS v FROM _ingest_raw WHERE nullif(trim({col}), '') IS NOT NULL)"
     )
     return int(conn.execute(sql, [] if fmt is None else [fmt]).fetchone()[0])
+
+
+def _typed_select(
+    columns: Sequence[tuple[str, str | None, str, str | None]],
+) -> tuple[str, list[object]]:
+    selects: list[str] = []
+    params: list[object] = []
+    for name, raw, template, fmt in columns:
+        if raw is None:
+            selects.append(f"{template} AS {_ident(name)}")
+            continue
+        selects.append(f"{template.format(c=_ident(raw))} AS {_ident(name)}")
+        if fmt is not None:
+            params.append(fmt)
+        if template != TEXT:
+            selects.append(f"{_ident(raw)} AS raw_{_ident(name)}")
+    return ", ".join(selects), params
+
+
+#: Templates the CSV reader can apply itself while parsing (a typed column, no text copy).
+_PARSED_BY_READER = {NUMBER: ("DOUBLE", "{c}"), TIMESTAMP_ISO: ("TIMESTAMP", "{c}"),
+                     DAY_ISO: ("TIMESTAMP", "CAST({c} AS DATE)")}
+
+
+def create_typed_if_clean(
+    conn: duckdb.DuckDBPyConnection,
+    source: CsvSource,
+    columns: Sequence[tuple[str, str | None, str, str | None]],
+) -> bool:
+    """``create_typed`` at full reading speed, for a file where every value parses.
+
+    DuckDB's CSV reader is fastest when it parses numbers and ISO timestamps itself, and
+    slowest when it keeps rejected records; almost every file is clean. So read strictly, with
+    number and ISO date columns typed by the reader: True when the whole file was read into
+    ``_ingest_typed``; False (and no table) at the first malformed record, encoding error or
+    value that does not parse, after which the caller runs ``create_typed``.
+
+    The ``raw_<column>`` text of reader-typed columns is NULL here (every value parsed, so no
+    message needs it to explain a parse failure); a caller whose checks then fail stages the
+    file again with ``create_typed`` so the message can quote the text.
+    """
+    selects, params, types = [], [], {}
+    for name, raw, template, fmt in columns:
+        if raw is not None and template in _PARSED_BY_READER:
+            types[_ident(raw)], expression = _PARSED_BY_READER[template]
+            selects += [f"{expression.format(c=_ident(raw))} AS {_ident(name)}",
+                        f"CAST(NULL AS VARCHAR) AS raw_{_ident(name)}"]
+            continue
+        select, more = _typed_select([(name, raw, template, fmt)])
+        selects.append(select)
+        params += more
+    clause, source_params = _source(source, errors="fail", types=types)
+    conn.execute("DROP TABLE IF EXISTS _ingest_typed")
+    try:
+        query = f"CREATE TEMP TABLE _ingest_typed AS SELECT {', '.join(selects)} FROM {clause}"
+        conn.execute(query, [*params, *source_params])
+    except duckdb.Error:
+        conn.execute("DROP TABLE IF EXISTS _ingest_typed")
+        return False
+    return True
 
 
 def create_typed(
@@ -189,21 +259,11 @@ def create_typed(
         The number of rejected CSV records and the first ones as ``(line, column, error type,
         message)``: ragged rows, broken quoting, bad encoding (``line``: header = 1).
     """
-    selects: list[str] = []
-    params: list[object] = []
-    for name, raw, template, fmt in columns:
-        if raw is None:
-            selects.append(f"{template} AS {_ident(name)}")
-            continue
-        selects.append(f"{template.format(c=_ident(raw))} AS {_ident(name)}")
-        if fmt is not None:
-            params.append(fmt)
-        if template != TEXT:
-            selects.append(f"{_ident(raw)} AS raw_{_ident(name)}")
-    clause, source_params = _source(source, rejects=True)
+    select, params = _typed_select(columns)
+    clause, source_params = _source(source, errors="store")
     _drop_rejects(conn)
     conn.execute("DROP TABLE IF EXISTS _ingest_typed")
-    query = f"CREATE TEMP TABLE _ingest_typed AS SELECT {', '.join(selects)} FROM {clause}"
+    query = f"CREATE TEMP TABLE _ingest_typed AS SELECT {select} FROM {clause}"
     conn.execute(query, [*params, *source_params])
     if isinstance(source, ParquetSource):
         return 0, []
@@ -224,7 +284,10 @@ def count_where(conn: duckdb.DuckDBPyConnection, predicates: Sequence[str]) -> l
     if not predicates:
         return []
     aggregates = ", ".join(f"count(*) FILTER (WHERE {p})" for p in predicates)
-    query = f"SELECT {aggregates} FROM _ingest_typed"
+    # The WHERE keeps only rows that break some rule (usually none), so the per-rule counts
+    # run on that handful instead of every row: the same counts, one cheap pass.
+    anywhere = " OR ".join(f"({p})" for p in predicates)
+    query = f"SELECT {aggregates} FROM _ingest_typed WHERE {anywhere}"
     return [int(v) for v in conn.execute(query).fetchone()]
 
 
@@ -257,6 +320,9 @@ def drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
     """Drop the staging tables (safe to call at any time)."""
     conn.execute("DROP TABLE IF EXISTS _ingest_raw")
     conn.execute("DROP TABLE IF EXISTS _ingest_typed")
+    conn.execute("DROP TABLE IF EXISTS _ingest_codes")
+    conn.execute("DROP TABLE IF EXISTS _ingest_days")
+    conn.execute("DROP TABLE IF EXISTS _ingest_orders")
     _drop_rejects(conn)
 
 
@@ -350,7 +416,7 @@ def store_purchase_orders(conn: duckdb.DuckDBPyConnection) -> int:
 from invdash.store.ingest_orders import (  # noqa: E402 - re-export after the shared helpers
     excluded_code_counts,
     order_line_stats,
-    rebuild_sales_from_orders,
+    stage_codes,
     store_order_lines,
     store_product_names,
 )

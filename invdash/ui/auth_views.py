@@ -11,11 +11,20 @@ in ``app.py`` alone would be skipped there; ``tests/app/test_access.py`` checks 
   binds to all interfaces): every page shows how to create users and stops; stderr says it once.
 - A users file: a login form until the session holds a user; a sign-out button in the sidebar.
   The role is re-read from the file on each run, so a changed role applies at once.
+- Failed sign-ins are limited per user name and per client address by one ``auth.LoginLimiter``
+  shared by all sessions of the server process (``LIMITER``): from the fifth failure the form
+  says "too many attempts, try again in N s" and checks no password until then. The client is
+  ``st.context.ip_address``; behind a reverse proxy that is the proxy, so the per-user limit is
+  the one that still holds per person.
+- A signed-in session idle for ``Settings.session_idle_minutes`` (``INVDASH_SESSION_IDLE_MINUTES``)
+  is signed out on its next run and asked to sign in again.
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit import config as st_config
@@ -33,9 +42,19 @@ __all__ = [
     "gate",
     "current_user",
     "refusal_message",
+    "LIMITER",
+    "SESSION_LAST_SEEN",
+    "client_address",
 ]
 
 SESSION_USER = "auth_user"
+SESSION_LAST_SEEN = "auth_last_seen_s"
+_SESSION_EXPIRED = "auth_session_expired"
+UNKNOWN_CLIENT = "unknown client"
+# One limiter per server process: the counts must be shared by every session (each a thread).
+LIMITER = auth.LoginLimiter()
+# The clock of idle expiry (tests replace it, like LIMITER's clock).
+clock: Callable[[], float] = time.monotonic
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
 _warned: set[str] = set()
 
@@ -99,20 +118,56 @@ def _refuse(address: str | None) -> None:
     st.stop()
 
 
+def client_address() -> str:
+    """The browser's address as Streamlit sees it (``unknown client`` when it is not known)."""
+    try:
+        address = st.context.ip_address
+    except AttributeError:  # Streamlit before 1.45 has no ip_address
+        address = None
+    return address or UNKNOWN_CLIENT
+
+
+def _try_sign_in(users: dict[str, auth.UserRecord], name: str, password: str) -> None:
+    client = client_address()
+    try:
+        user = LIMITER.attempt(users, name, password, client=client)
+    except auth.LoginLockedError as err:
+        st.error(f"Sign-in paused: {err}")
+        return
+    if user is None:
+        locked = auth.LoginLockedError(LIMITER.wait_s(name, client))
+        later = f" Sign-in paused: {locked}" if locked.wait_s > 0 else ""
+        st.error(f"Unknown user or wrong password.{later}")
+        return
+    st.session_state[SESSION_USER] = user
+    st.session_state[SESSION_LAST_SEEN] = clock()
+    st.rerun()
+
+
 def _login_form(users: dict[str, auth.UserRecord]) -> None:
     st.title("Sign in to invdash")
+    if st.session_state.get(_SESSION_EXPIRED):
+        minutes = settings().session_idle_minutes
+        st.info(f"Your session expired after {minutes:g} minutes without activity; sign in again.")
     with st.form("login", clear_on_submit=True):
         name = st.text_input("User name", key="login_name")
         password = st.text_input("Password", type="password", key="login_password")
         submitted = st.form_submit_button("Sign in", key="login_submit")
     if submitted:
-        user = auth.authenticate(users, name.strip(), password)
-        if user is None:
-            st.error("Unknown user or wrong password.")
-        else:
-            st.session_state[SESSION_USER] = user
-            st.rerun()
+        st.session_state[_SESSION_EXPIRED] = False
+        _try_sign_in(users, name.strip(), password)
     st.stop()
+
+
+def _expire_if_idle() -> None:
+    now_s = clock()
+    idle_s = settings().session_idle_minutes * 60.0
+    if current_user() is not None and auth.is_session_expired(
+        st.session_state.get(SESSION_LAST_SEEN), now_s, idle_s
+    ):
+        st.session_state[SESSION_USER] = None
+        st.session_state[_SESSION_EXPIRED] = True
+    st.session_state[SESSION_LAST_SEEN] = now_s
 
 
 def _signed_in(users: dict[str, auth.UserRecord]) -> auth.User | None:
@@ -139,6 +194,7 @@ def gate() -> auth.User:
     except InvdashError as err:
         st.error(str(err))
         st.stop()
+    _expire_if_idle()
     user = _signed_in(users)
     if user is None:
         _login_form(users)

@@ -69,3 +69,13 @@ def forecast_db_copy(forecast_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "shop.duckdb"
     shutil.copy(forecast_db, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh process-wide login limiter per test, so failed sign-ins of one test (all from
+    AppTest's "unknown client") never lock another test out."""
+    from invdash import auth
+    from invdash.ui import auth_views
+
+    monkeypatch.setattr(auth_views, "LIMITER", auth.LoginLimiter())

@@ -1,0 +1,223 @@
+"""Scale: wall time and peak memory of demo, ingest and forecast at growing SKU counts, and the
+forecast on a two-node Ray cluster against the local run (time and equality), in one run.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py --skus 1000 10000 --days 730
+
+Each step runs in its own process (``--child``), which reports its wall time and peak RSS
+(``ru_maxrss``), so one step's memory never hides another's:
+
+1. ``invdash demo --skus N --days D`` into a fresh database;
+2. ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh database;
+3. ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored) with ``--engine local``;
+4. the same with ``--engine ray`` on a cluster this script starts on 127.0.0.1: a head and a
+   second node, ``--ray-cpus`` CPUs each, in a temp dir, stopped at the end by their process
+   groups (and any process naming that temp dir). The two forecast CSVs (every quantile) are
+   compared: the largest absolute difference over every forecast column, and whether the
+   chosen models match.
+
+On a machine with few cores the Ray run measures the overhead of the cluster rather than a
+speed-up: the head, the second node and the driver share the same CPUs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _child(argv: list[str]) -> None:
+    sys.path.insert(0, str(ROOT))
+    from invdash.cli import main
+
+    started = time.perf_counter()
+    code = main(argv)
+    wall = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"code": code, "wall_s": wall, "peak_mb": peak_mb}), file=sys.stderr)
+    sys.exit(code)
+
+
+def _step(argv: list[str], log: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("w") as out:
+        done = subprocess.run([sys.executable, __file__, "--child", *argv],
+                              stdout=subprocess.DEVNULL, stderr=out, env=env, check=False)
+    last = log.read_text().strip().splitlines()[-1]
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed; see {log}")
+    return json.loads(last)
+
+
+def _export_sales(db: Path, csv: Path) -> int:
+    import duckdb
+
+    conn = duckdb.connect(str(db), read_only=True)
+    try:
+        # the path is ours (a temp folder); COPY TO takes no parameter for it
+        conn.execute(f"COPY (SELECT date, sku, qty, price, promo FROM sales ORDER BY sku, date) "
+                     f"TO '{str(csv).replace(chr(39), chr(39) * 2)}' (HEADER)")
+        return int(conn.execute("SELECT count(*) FROM sales").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TwoNodeCluster:
+    """A head and one more node on 127.0.0.1, stopped by their own processes."""
+
+    def __init__(self, cpus: int) -> None:
+        self.temp_dir = tempfile.mkdtemp(prefix="invray")
+        self.address = f"127.0.0.1:{_free_port()}"
+        self.procs: list[subprocess.Popen] = []
+        ray = str(Path(sys.executable).with_name("ray"))
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
+        common = ["--block", "--num-cpus", str(cpus), "--node-ip-address", "127.0.0.1",
+                  "--disable-usage-stats"]
+        port = self.address.split(":")[1]
+        for name, extra in (("head", ["--head", "--port", port, "--temp-dir", self.temp_dir,
+                                      "--include-dashboard", "false"]),
+                            ("node", ["--address", self.address])):
+            log = open(Path(self.temp_dir) / f"{name}.log", "wb")
+            self.procs.append(subprocess.Popen([ray, "start", *common, *extra], stdout=log,
+                                               stderr=subprocess.STDOUT, env=env,
+                                               start_new_session=True))
+            self._wait_nodes(len(self.procs))
+
+    def _wait_nodes(self, count: int) -> None:
+        import ray
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if not ray.is_initialized():
+                    ray.init(address=self.address, log_to_driver=False, logging_level="ERROR",
+                             include_dashboard=False)
+                if sum(n["Alive"] for n in ray.nodes()) >= count:
+                    ray.shutdown()
+                    return
+            except (ConnectionError, RuntimeError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("the Ray cluster did not start; see the logs in " + self.temp_dir)
+
+    def stop(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in self.procs:
+                try:
+                    os.killpg(proc.pid, sig)
+                except ProcessLookupError:
+                    pass
+            for pid in _pids_naming(self.temp_dir):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            time.sleep(2)
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _pids_naming(text: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and text.encode() in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _compare(local_csv: Path, ray_csv: Path) -> tuple[float, bool]:
+    import numpy as np
+    import pandas as pd
+
+    local, distributed = pd.read_csv(local_csv), pd.read_csv(ray_csv)
+    keys = ["sku", "date", "model"]
+    same_keys = local[keys].equals(distributed[keys])
+    numbers = [c for c in local.columns if c not in keys]
+    diff = float(np.abs(local[numbers].to_numpy() - distributed[numbers].to_numpy()).max())
+    return diff, same_keys
+
+
+def _measure(n_skus: int, days: int, work: Path, cluster: TwoNodeCluster | None) -> dict:
+    shop, fresh, csv = work / f"shop{n_skus}.duckdb", work / f"ingest{n_skus}.duckdb", \
+        work / f"sales{n_skus}.csv"
+    out: dict = {"skus": n_skus}
+    out["demo"] = _step(["demo", "--db", str(shop), "--skus", str(n_skus), "--days", str(days)],
+                        work / "demo.log")
+    out["rows"] = _export_sales(shop, csv)
+    out["ingest"] = _step(["ingest", str(csv), "--db", str(fresh)], work / "ingest.log")
+    forecast = ["forecast", "--db", str(shop), "--quiet", "--all-quantiles"]
+    out["forecast"] = _step([*forecast, "--out", str(work / "local.csv")], work / "local.log")
+    if cluster is not None:
+        out["ray"] = _step([*forecast, "--out", str(work / "ray.csv"), "--engine", "ray",
+                            "--ray-address", cluster.address], work / "ray.log")
+        out["max_abs_diff"], out["same_models"] = _compare(work / "local.csv", work / "ray.csv")
+    for path in (shop, fresh, csv):
+        path.unlink(missing_ok=True)
+    return out
+
+
+def _print(results: list[dict]) -> None:
+    print(f"\n{'SKUs':>7}{'rows':>12}{'demo s':>9}{'MB':>7}{'ingest s':>10}{'MB':>7}"
+          f"{'forecast s':>12}{'MB':>7}{'ray s':>8}{'MB':>7}{'ray/local':>10}{'max diff':>10}"
+          f"{'models':>8}")
+    for r in results:
+        ray = r.get("ray", {"wall_s": float("nan"), "peak_mb": float("nan")})
+        print(f"{r['skus']:>7,}{r['rows']:>12,}{r['demo']['wall_s']:>9.1f}"
+              f"{r['demo']['peak_mb']:>7.0f}{r['ingest']['wall_s']:>10.1f}"
+              f"{r['ingest']['peak_mb']:>7.0f}{r['forecast']['wall_s']:>12.1f}"
+              f"{r['forecast']['peak_mb']:>7.0f}{ray['wall_s']:>8.1f}{ray['peak_mb']:>7.0f}"
+              f"{ray['wall_s'] / r['forecast']['wall_s']:>10.2f}"
+              f"{r.get('max_abs_diff', float('nan')):>10.1e}"
+              f"{'same' if r.get('same_models') else 'DIFF':>8}")
+
+
+def main() -> None:
+    """Run every size, print the table (and write it as JSON with ``--json``)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skus", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--ray-cpus", type=int, default=1, help="CPUs of each Ray node")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray runs")
+    parser.add_argument("--json", metavar="FILE", help="also write the results here")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    cluster = None if args.no_ray else TwoNodeCluster(args.ray_cpus)
+    print(f"{os.cpu_count()} CPUs; Ray: {'off' if cluster is None else cluster.address}; "
+          f"work in {work}")
+    try:
+        results = []
+        for n_skus in args.skus:
+            results.append(_measure(n_skus, args.days, work, cluster))
+            print(json.dumps(results[-1]), flush=True)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    _print(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

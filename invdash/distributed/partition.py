@@ -1,0 +1,106 @@
+"""SKU partitions of a panel that give the same forecasts as the whole panel.
+
+Design: a forecast run pools a few statistics over all SKUs (the shop's closed weekdays and
+dates and its weekday share, for the whole panel and for each backtest origin); everything
+else is per SKU. ``split_panel`` computes the pooled statistics once on the driver and gives
+every partition a copy (``Panel.weekday_share`` and ``Panel.shop_at``), so ``backtest_panel``
+and ``fit_and_assemble`` on a partition compute exactly the rows the whole panel would.
+``merge_backtests`` puts the partitions' results back in the order the whole-panel backtest
+writes them (fold, model, SKU), so the fusion and the spread calibration that follow on the
+driver see identical inputs.
+
+Partitions are contiguous ranges of the panel's sorted SKUs, so concatenating their results in
+partition order is panel order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+# _origins is backtest_panel's own rule for where it cuts: reusing it keeps the two in step.
+from invdash.forecast.backtest import _origins, summarise
+from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
+from invdash.forecast.results import BacktestFold, BacktestResult
+from invdash.schema import SKU
+
+__all__ = ["split_panel", "backtest_origins", "merge_backtests", "merge_forecasts"]
+
+
+def backtest_origins(panel: Panel, *, folds: int, horizon: int) -> list[int]:
+    """The day indices where ``backtest_panel`` cuts ``panel`` (the same rule)."""
+    return _origins(panel, folds, horizon)
+
+
+def split_panel(
+    panel: Panel, n_parts: int, *, origins: Sequence[int] = (), rows: np.ndarray | None = None
+) -> list[Panel]:
+    """Up to ``n_parts`` contiguous SKU ranges of ``panel`` (or of its ``rows``), each carrying
+    the whole panel's weekday share and its ``ShopDays`` at every backtest origin.
+
+    Args:
+        panel: the whole shop's panel; the pooled statistics always come from all of it.
+        n_parts: wanted partitions (fewer when there are fewer SKUs).
+        origins: backtest origins (``backtest_origins``); empty for the final fits.
+        rows: boolean mask of the SKUs to partition (default: all).
+    """
+    shop_at = {int(o): shop_days(truncate_panel(panel, int(o))) for o in origins}
+    share = shop_weekday_share(panel)
+    index = np.flatnonzero(np.ones(len(panel.skus), dtype=bool) if rows is None else rows)
+    if len(index) == 0:
+        return []
+    bounds = np.unique(np.linspace(0, len(index), min(n_parts, len(index)) + 1).astype(int))
+    parts = []
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        take = index[start:stop]
+        parts.append(replace(
+            panel, skus=panel.skus[take], actual=panel.actual[take],
+            fit_values=panel.fit_values[take], last_index=panel.last_index[take],
+            weekday_share=share, shop_at=shop_at,
+        ))
+    return parts
+
+
+def _merge_fold(folds: list[BacktestFold]) -> BacktestFold:
+    first = folds[0]
+    return BacktestFold(
+        origin=first.origin,
+        skus=np.concatenate([f.skus for f in folds]),
+        actual=np.concatenate([f.actual for f in folds]),
+        scale_abs=np.concatenate([f.scale_abs for f in folds]),
+        scale_sq=np.concatenate([f.scale_sq for f in folds]),
+        dispersion=np.concatenate([f.dispersion for f in folds]),
+        means={m: np.concatenate([f.means[m] for f in folds]) for m in first.means},
+        integer_rows=np.concatenate([f.integer_rows for f in folds]),
+    )
+
+
+def merge_backtests(parts: Sequence[BacktestResult], models: Sequence[str]) -> BacktestResult:
+    """One ``BacktestResult`` from the partitions' (in partition order), as the whole panel's.
+
+    Args:
+        parts: ``backtest_panel`` of each partition, in partition order.
+        models: the backtested model names in the order they were backtested.
+    """
+    rank = {name: k for k, name in enumerate(models)}
+    per_sku = pd.concat([p.per_sku for p in parts], ignore_index=True)
+    # The whole-panel backtest writes fold by fold, model by model, SKUs in panel order.
+    order = per_sku.assign(_rank=per_sku["model"].map(rank)).sort_values(
+        ["fold", "_rank"], kind="stable"
+    ).index
+    per_sku = per_sku.loc[order].reset_index(drop=True)
+    folds = tuple(_merge_fold([p.folds[k] for p in parts]) for k in range(len(parts[0].folds)))
+    classes = pd.concat([p.classes for p in parts], ignore_index=True)
+    return BacktestResult(per_sku, summarise(per_sku), folds, classes)
+
+
+def merge_forecasts(parts: Sequence[pd.DataFrame], skus: np.ndarray) -> pd.DataFrame:
+    """Concatenate forecast frames and order them by the SKUs' position in ``skus`` (stable,
+    so each SKU's days keep their order)."""
+    frame = pd.concat(list(parts), ignore_index=True)
+    position = pd.Series(np.arange(len(skus)), index=pd.Index(skus))
+    order = np.argsort(position.reindex(frame[SKU]).to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
