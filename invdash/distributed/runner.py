@@ -1,8 +1,8 @@
 """``PartitionRunner``: the per-SKU steps of a forecast run, mapped over SKU partitions.
 
 ``forecast.engine.run_forecast(..., ForecastOptions(runner=PartitionRunner(executor)))`` runs
-the pooled steps (panel and calendar, fusion, spread calibration) in this process and hands the two per-SKU
-steps to the runner:
+the pooled steps (panel and calendar, fusion, spread calibration) in this process and hands the
+two per-SKU steps to the runner:
 
 - ``backtest``: ``backtest_panel`` on each partition (with the shop's calendar at every origin),
   merged back in whole-panel order;
