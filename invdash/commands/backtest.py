@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     """Backtest and write the table."""
     from invdash.forecast.backtest import run_backtest
     from invdash.forecast.engine import MODELS, auto_model_factories, available_models
+    from invdash.forecast.grain import default_horizon, resolve_grain
 
     if args.model == "auto":
         models = auto_model_factories(seed=args.seed)
@@ -38,9 +39,10 @@ def run(args: argparse.Namespace) -> int:
     sales, products = read_source(args)
     if args.sku:
         sales = sales[sales["sku"].isin(set(args.sku))]
+    horizon = args.horizon or default_horizon(resolve_grain(sales, args.freq))
     result = run_backtest(
-        sales, models=models, folds=args.folds, horizon=args.horizon, products=products,
-        seed=args.seed, progress=ProgressBar(enabled=not args.quiet),
+        sales, models=models, folds=args.folds, horizon=horizon, products=products,
+        seed=args.seed, progress=ProgressBar(enabled=not args.quiet), freq=args.freq,
     )
     write_frame(result.summary.round(4), args.out)
     return 0

@@ -56,7 +56,10 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)")
     source.add_argument("--csv", metavar="FILE",
                         help="sales CSV (date, sku, qty[, price, promo]) or an order-line export")
-    parser.add_argument("--horizon", type=int, default=28, help="days to forecast (default 28)")
+    parser.add_argument("--horizon", type=int, default=None,
+                        help="periods to forecast (default 28 days, 13 weeks or 12 months)")
+    parser.add_argument("--freq", default="auto", choices=("auto", "D", "W", "M"),
+                        help="grain: auto (detected from the dates), D, W or M (aggregates)")
     parser.add_argument("--model", default="auto",
                         help="auto (chosen per SKU by backtest) or a model name, e.g. ets, tsb")
     parser.add_argument("--sku", nargs="+", action="extend", metavar="S", help="only these SKUs")
@@ -165,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     result = run_forecast(
         sales, products=products, horizon=args.horizon, model=args.model,
         future=_read_future(args.future), seed=args.seed, folds=args.folds, skus=args.sku,
-        progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural,
+        progress=ProgressBar(enabled=not args.quiet), use_neural=args.neural, freq=args.freq,
     )
     if not args.csv and not args.sku:
         _save(args, result, data_version=version)

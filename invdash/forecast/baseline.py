@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.forecast.base import Forecaster, check_is_fitted, finalize_forecasts
+from invdash.forecast.grain import season_length
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,
@@ -130,23 +131,25 @@ class MovingAverageForecaster(PanelForecaster):
 
 
 class SeasonalNaiveForecaster(PanelForecaster):
-    """The last observed week repeated; unknown (stock-out) days take the recent weekday mean.
+    """The last observed season repeated; unknown (stock-out) periods take the recent mean.
 
     Args:
-        season_days: season length in days (7: weekly).
+        season_days: season length in periods (default: the grain's, ``grain.season_length``:
+            7 days, 52 weeks or 12 months).
         seed: unused (deterministic model).
     """
 
     name = "naive"
 
-    def __init__(self, season_days: int = 7, seed: int = 0) -> None:
+    def __init__(self, season_days: int | None = None, seed: int = 0) -> None:
         self.season_days = season_days
         self.seed = seed
 
     def _fit_state(self, panel: Panel, deseason: np.ndarray) -> np.ndarray:
+        self.season_ = self.season_days or season_length(panel.grain)
         level = last_observed_mean(deseason, 28)
         rows = np.arange(len(panel.skus))[:, None]
-        cols = panel.last_index[:, None] - np.arange(self.season_days)[None, ::-1]
+        cols = panel.last_index[:, None] - np.arange(self.season_)[None, ::-1]
         last_week = panel.actual[rows, np.clip(cols, 0, None)]
         weekday = panel.dates.weekday.to_numpy()[np.clip(cols, 0, None)]
         fallback = level[:, None] * np.take_along_axis(self.profile_, weekday, axis=1)
@@ -155,7 +158,7 @@ class SeasonalNaiveForecaster(PanelForecaster):
     def predict_mean(self, h: int) -> np.ndarray:
         """The stored last season repeated over ``h`` days (no weekday index on top)."""
         check_is_fitted(self, "panel_")
-        reps = int(np.ceil(h / self.season_days))
+        reps = int(np.ceil(h / self.season_))
         return np.tile(self.state_, (1, reps))[:, :h]
 
 

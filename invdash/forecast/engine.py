@@ -44,6 +44,7 @@ from invdash.forecast.baseline import (
 )
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fusion import choose_models, combine_by_choice
+from invdash.forecast.grain import min_history_periods, resolve_run_grain, to_grain
 from invdash.forecast.intermittent import CrostonForecaster, SBAForecaster, TSBForecaster
 from invdash.forecast.panel import (
     Panel,
@@ -85,7 +86,6 @@ except ImportError:  # pragma: no cover
 
 #: The fast models the auto pipeline backtests and fuses.
 AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb")
-_MIN_HISTORY_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class ForecastRun:
         backtest: ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``.
         device: ``cpu`` or the CUDA device name when the neural model ran.
         duration_s: wall time of the run, in seconds.
-        horizon: days forecast.
+        horizon: periods forecast (days, weeks or months: see ``freq``).
         model_param: the ``model`` argument (``auto`` or a model name).
         run_id, created_at, data_version: set when the run comes from the store.
     """
@@ -113,6 +113,8 @@ class ForecastRun:
     run_id: str | None = None
     created_at: pd.Timestamp | None = None
     data_version: str | None = None
+    #: The grain forecast at (``grain.Grain.freq``: ``D``, ``W-MON`` .., ``MS``, ``ME``).
+    freq: str = "D"
 
 
 def available_models() -> list[str]:
@@ -126,13 +128,13 @@ def auto_model_factories(*, seed: int = 0, use_neural: bool = False) -> dict[str
     return {name: partial(MODELS[name], seed=seed) for name in names}
 
 
-def _check_arguments(model: str, horizon: int, folds: int) -> None:
+def _check_arguments(model: str, horizon: int | None, folds: int) -> None:
     if model not in available_models():
         raise ConfigError(
             f"unknown model {model!r}; choose one of: {', '.join(available_models())}."
         )
-    if horizon < 1:
-        raise ConfigError(f"horizon must be a positive number of days, got {horizon}.")
+    if horizon is not None and horizon < 1:
+        raise ConfigError(f"horizon must be a positive number of periods, got {horizon}.")
     if folds < 0:
         raise ConfigError(f"folds must be >= 0, got {folds}.")
 
@@ -154,16 +156,18 @@ def _select_skus(
 
 
 def run_forecast(  # noqa: PLR0913 - the documented engine API
-    sales: pd.DataFrame, *, products: pd.DataFrame | None = None, horizon: int = 28,
+    sales: pd.DataFrame, *, products: pd.DataFrame | None = None, horizon: int | None = None,
     model: str = "auto", future: pd.DataFrame | None = None, seed: int = 0, folds: int = 3,
     skus: list[str] | None = None, progress: Progress | None = None, use_neural: bool = False,
+    freq: str = "auto",
 ) -> ForecastRun:
     """Forecast every SKU ``horizon`` days ahead (see the module docstring for the flow).
 
     Args:
         sales: daily sales ``sku, date, qty`` [, ``price, promo, stockout``].
         products: optional product table (``sku, name, ...``) for the cold-start and neural models.
-        horizon: days to forecast, h.
+        horizon: periods to forecast, h (default ``grain.default_horizon``: 28 days, 13 weeks,
+            12 months).
         model: ``auto`` (backtest-driven choice per SKU) or one name of ``available_models()``.
         future: optional known future ``sku, date, price, promo`` for models that use it.
         seed: seed of every stochastic model.
@@ -171,22 +175,29 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
         skus: only these SKUs (default all).
         progress: optional ``callable(done, total, message)``.
         use_neural: add the global neural model to the auto set.
+        freq: the grain: ``auto`` (detected from the dates, ``grain.detect_grain``) or ``D``,
+            ``W``, ``M``; weekly and monthly sales are forecast in weeks and months.
 
     Raises:
         InvalidDataError: bad sales frame or unknown SKUs. ConfigError: bad arguments.
     """
     started = time.perf_counter()
     _check_arguments(model, horizon, folds)
-    cold_start = _can_cold_start(products) and model == "auto"
+    grain, horizon = resolve_run_grain(
+        validate_sales(sales), freq, horizon, model=model, use_neural=use_neural
+    )
+    cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
     unsold = _unsold_skus(sales, products) if cold_start else set()
-    sales = _select_skus(validate_sales(sales), skus, unsold)
-    panel = to_panel(sales)
+    sales = _select_skus(sales, skus, unsold)
+    panel = to_panel(sales, grain=grain)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}
     backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress)
     choices = _choose(panel, backtest, model, cold_start=cold_start)
+    if grain.kind != "D":
+        sales = to_grain(sales, grain)
     spreads = _spreads(backtest, choices, seed)
     needed = sorted({m for members in choices["members"] for m in members})
     if progress is not None:
@@ -208,6 +219,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
         forecasts=forecasts, choices=choices.drop(columns="members"),
         backtest=_backtest_table(backtest, choices, spreads), device=_device("neural" in needed),
         duration_s=time.perf_counter() - started, horizon=horizon, model_param=model,
+        freq=grain.freq,
     )
 
 
@@ -223,7 +235,7 @@ def _try_backtest(  # noqa: PLR0913 - run_forecast's inputs
     panel: Panel, factories: dict[str, Callable], folds: int, horizon: int,
     sales: pd.DataFrame, products: pd.DataFrame | None, progress: Progress | None,
 ) -> BacktestResult | None:
-    if folds == 0 or len(panel.dates) - horizon * folds < _MIN_HISTORY_DAYS:
+    if folds == 0 or len(panel.dates) - horizon * folds < min_history_periods(panel.grain):
         return None
     return backtest_panel(
         panel, factories, folds=folds, horizon=horizon, sales=sales, products=products,
@@ -269,7 +281,7 @@ def _choose(
     panel: Panel, backtest: BacktestResult | None, model: str, *, cold_start: bool
 ) -> pd.DataFrame:
     """Choice per SKU: backtest winner (auto), the requested model, or the new-SKU rule."""
-    classes = classify_panel(panel, min_history_days=_MIN_HISTORY_DAYS)
+    classes = classify_panel(panel, min_history_days=min_history_periods(panel.grain))
     if model != "auto":
         chosen = pd.DataFrame({
             SKU: panel.skus, "model": model, "members": [(model,)] * len(panel.skus),

@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from invdash.forecast.grain import DAILY, Grain, detect_grain, period_range, to_grain
 from invdash.schema import DATE, MEAN, MODEL, QTY, QUANTILE_COLUMNS, QUANTILES, SKU, STOCKOUT
 
 __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
     "gamma_quantiles", "count_quantiles", "panel_forecast_frame", "future_weekdays",
-    "shop_weekday_share",
+    "shop_weekday_share", "future_period_dates",
 ]
 
 #: A weekday whose share of the panel's volume is below this fraction of 1/7 is closed.
@@ -60,6 +61,8 @@ class Panel:
     #: panel than this one (the explanation refits alternative histories of one SKU in its
     #: shop's context); None: computed from this panel.
     weekday_share: np.ndarray | None = None
+    #: The grain of ``dates`` (daily unless the sales are weekly or monthly, see ``grain.py``).
+    grain: Grain = DAILY
 
     @property
     def last_dates(self) -> pd.Series:
@@ -76,9 +79,9 @@ class Panel:
         return np.sum(~np.isnan(self.fit_values), axis=1)
 
 
-def _closed_weekdays(actual: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+def _closed_weekdays(actual: np.ndarray, dates: pd.DatetimeIndex, grain: Grain) -> np.ndarray:
     open_days = np.ones(7, dtype=bool)
-    if actual.shape[0] < _MIN_SKUS_FOR_CLOSURES:
+    if actual.shape[0] < _MIN_SKUS_FOR_CLOSURES or grain.kind != "D":
         return open_days
     totals = np.nansum(actual, axis=0)
     weekday = dates.weekday.to_numpy()
@@ -96,22 +99,37 @@ def _closed_dates(actual: np.ndarray) -> np.ndarray:
     return (observed >= _MIN_SKUS_FOR_CLOSURES) & (totals <= 0)
 
 
-def _build_fit_values(actual: np.ndarray, dates: pd.DatetimeIndex, open_weekdays: np.ndarray):
+def _build_fit_values(
+    actual: np.ndarray, dates: pd.DatetimeIndex, open_weekdays: np.ndarray, grain: Grain
+) -> np.ndarray:
     fit_values = actual.copy()
-    closed = ~open_weekdays[dates.weekday.to_numpy()]
+    closed = ~open_weekdays[dates.weekday.to_numpy()] if grain.kind == "D" else np.zeros(
+        len(dates), dtype=bool
+    )
     if actual.shape[0] >= _MIN_SKUS_FOR_CLOSURES:
         closed |= _closed_dates(actual)
     fit_values[:, closed] = np.nan
     return fit_values
 
 
-def to_panel(sales: pd.DataFrame) -> Panel:
-    """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``."""
+def to_panel(sales: pd.DataFrame, *, grain: Grain | None = None) -> Panel:
+    """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``.
+
+    Args:
+        sales: long sales frame.
+        grain: the grain to pivot at (default: detected, ``grain.detect_grain``); rows are
+            summed into its periods first (``grain.to_grain``).
+    """
+    grain = detect_grain(sales) if grain is None else grain
+    sales = to_grain(sales, grain)
     dates_all = pd.to_datetime(sales[DATE]).dt.normalize()
     sku_codes, skus = pd.factorize(sales[SKU].astype(str), sort=True)
     start = dates_all.min()
-    dates = pd.date_range(start, dates_all.max(), freq="D")
-    day = ((dates_all - start).dt.days).to_numpy()
+    dates = period_range(start, dates_all.max(), grain)
+    if grain.kind == "D":
+        day = ((dates_all - start).dt.days).to_numpy()
+    else:
+        day = dates.get_indexer(dates_all)
     n, t = len(skus), len(dates)
     first = np.full(n, t, dtype=np.int64)
     last = np.full(n, -1, dtype=np.int64)
@@ -124,11 +142,11 @@ def to_panel(sales: pd.DataFrame) -> Panel:
     if STOCKOUT in sales.columns:
         stockout = sales[STOCKOUT].fillna(False).to_numpy(dtype=bool)
         actual[sku_codes[stockout], day[stockout]] = np.nan
-    open_weekdays = _closed_weekdays(actual, dates)
+    open_weekdays = _closed_weekdays(actual, dates, grain)
     return Panel(
         skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
-        fit_values=_build_fit_values(actual, dates, open_weekdays), last_index=last,
-        open_weekdays=open_weekdays,
+        fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
+        open_weekdays=open_weekdays, grain=grain,
     )
 
 
@@ -138,10 +156,10 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
     keep = np.any(~np.isnan(actual), axis=1)
     actual, dates = actual[keep], panel.dates[:origin]
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
-    open_weekdays = _closed_weekdays(actual, dates)
+    open_weekdays = _closed_weekdays(actual, dates, panel.grain)
     return replace(
         panel, skus=panel.skus[keep], dates=dates, actual=actual,
-        fit_values=_build_fit_values(actual, dates, open_weekdays),
+        fit_values=_build_fit_values(actual, dates, open_weekdays, panel.grain),
         last_index=np.minimum(panel.last_index, origin - 1)[keep], open_weekdays=open_weekdays,
     )
 
@@ -152,7 +170,10 @@ def weekday_profile(panel: Panel, *, weeks: int = 26, prior_weight: float = 30.0
     Each SKU's index (mean demand per weekday over the last ``weeks`` weeks, divided by its
     overall mean) is shrunk towards the panel's index with weight ``nonzero / (nonzero +
     prior_weight)``, so sparse SKUs borrow the shop's weekly rhythm. Closed weekdays get 0.
+    Weekly and monthly panels have no weekday rhythm: all ones.
     """
+    if panel.grain.kind != "D":
+        return np.ones((len(panel.skus), 7))
     values = panel.fit_values[:, -weeks * 7:]
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     sku_means = np.stack(
@@ -185,6 +206,8 @@ def shop_weekday_share(panel: Panel, *, weeks: int = 26) -> np.ndarray:
     """The shop's share of demand per weekday (shape (7,), sums to 1; closed weekdays 0)."""
     if panel.weekday_share is not None:
         return panel.weekday_share
+    if panel.grain.kind != "D":
+        return np.full(7, 1 / 7)
     values = panel.fit_values[:, -weeks * 7:]
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     sku_means = np.stack([_nanmean(values[:, weekday == d], axis=1) for d in range(7)], axis=1)
@@ -290,8 +313,20 @@ def count_quantiles(
     return np.where(integer_rows[:, None, None], rounded, quantiles)
 
 
+def future_period_dates(panel: Panel, h: int) -> np.ndarray:
+    """Dates of the ``h`` periods after each SKU's last date, shape (n, h), datetime64."""
+    if panel.grain.kind == "D":
+        offsets = np.arange(1, h + 1).astype("timedelta64[D]")
+        return panel.dates[panel.last_index].to_numpy()[:, None] + offsets[None, :]
+    extended = pd.date_range(panel.dates[0], periods=len(panel.dates) + h, freq=panel.grain.freq)
+    return extended.to_numpy()[panel.last_index[:, None] + np.arange(1, h + 1)[None, :]]
+
+
 def future_weekdays(panel: Panel, h: int) -> np.ndarray:
-    """Weekday (Monday = 0) of each of the ``h`` days after each SKU's last date, shape (n, h)."""
+    """Weekday (Monday = 0) of each of the ``h`` periods after each SKU's last date, (n, h)."""
+    if panel.grain.kind != "D":
+        dates = pd.DatetimeIndex(future_period_dates(panel, h).ravel())
+        return dates.weekday.to_numpy().reshape(len(panel.skus), h)
     first = panel.dates[panel.last_index].weekday.to_numpy()
     return (first[:, None] + np.arange(1, h + 1)[None, :]) % 7
 
@@ -301,8 +336,7 @@ def panel_forecast_frame(
 ) -> pd.DataFrame:
     """Long forecast frame ``sku, date, model, mean, p05..p99`` from (n, h) matrices."""
     n, h = mean.shape
-    offsets = np.arange(1, h + 1).astype("timedelta64[D]")
-    dates = panel.dates[panel.last_index].to_numpy()[:, None] + offsets[None, :]
+    dates = future_period_dates(panel, h)
     frame = pd.DataFrame({
         SKU: np.repeat(panel.skus, h), DATE: pd.to_datetime(dates.ravel()),
         MODEL: np.repeat(np.broadcast_to(np.asarray(model, dtype=object), (n,)), h),
