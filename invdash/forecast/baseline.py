@@ -30,11 +30,13 @@ from invdash.forecast.panel import (
     Panel,
     count_quantiles,
     dispersion_index,
+    future_period_dates,
     future_weekdays,
     panel_forecast_frame,
     to_panel,
     weekday_profile,
 )
+from invdash.forecast.season import has_yearly_history, season_factors, yearly_profiles
 from invdash.schema import validate_sales
 
 __all__ = [
@@ -47,6 +49,15 @@ def deseasonalise(panel: Panel, profile: np.ndarray) -> np.ndarray:
     """``fit_values / weekday_index`` (NaN where the index is 0 or the value unknown)."""
     season = profile[:, panel.dates.weekday.to_numpy()]
     return np.where(season > 0, panel.fit_values / np.maximum(season, 1e-12), np.nan)
+
+
+def fit_yearly(panel: Panel, deseason: np.ndarray) -> np.ndarray | None:
+    """Yearly profiles (n, S) of the panel's SKUs (``season.yearly_profiles``), or None when the
+    panel covers too short a span for a yearly season."""
+    if not has_yearly_history(len(panel.dates), panel.grain):
+        return None
+    groups = np.zeros(len(panel.skus), dtype=int) if panel.category is None else panel.category
+    return yearly_profiles(deseason, panel.dates, panel.grain, groups)
 
 
 class PanelForecaster(Forecaster):
@@ -69,15 +80,26 @@ class PanelForecaster(Forecaster):
         """Fast path: learn from an already pivoted ``Panel``; returns self."""
         self.profile_ = weekday_profile(panel)
         self.dispersion_ = dispersion_index(panel, self.profile_)
-        self.state_ = self._fit_state(panel, deseasonalise(panel, self.profile_))
+        deseason = deseasonalise(panel, self.profile_)
+        self.yearly_ = fit_yearly(panel, deseason)
+        if self.yearly_ is not None:
+            past = season_factors(self.yearly_, panel.dates.to_numpy(), panel.grain)
+            deseason = deseason / past
+        self.state_ = self._fit_state(panel, deseason)
         self.panel_ = panel
         return self
+
+    def _yearly_future(self, h: int) -> np.ndarray | float:
+        if self.yearly_ is None:
+            return 1.0
+        dates = future_period_dates(self.panel_, h)
+        return season_factors(self.yearly_, dates, self.panel_.grain)
 
     def predict_mean(self, h: int) -> np.ndarray:
         """Forecast means, shape (n SKUs, h days), in the order of ``panel_.skus``."""
         check_is_fitted(self, "panel_")
         weekday = future_weekdays(self.panel_, h)
-        season = np.take_along_axis(self.profile_, weekday, axis=1)
+        season = np.take_along_axis(self.profile_, weekday, axis=1) * self._yearly_future(h)
         return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
 
     def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:

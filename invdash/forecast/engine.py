@@ -189,7 +189,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
     cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
     unsold = _unsold_skus(sales, products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
-    panel = to_panel(sales, grain=grain)
+    panel = to_panel(sales, grain=grain, products=products)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]

@@ -63,6 +63,8 @@ class Panel:
     weekday_share: np.ndarray | None = None
     #: The grain of ``dates`` (daily unless the sales are weekly or monthly, see ``grain.py``).
     grain: Grain = DAILY
+    #: Category code per SKU for pooled yearly profiles (``season.py``); None: the shop only.
+    category: np.ndarray | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -112,13 +114,16 @@ def _build_fit_values(
     return fit_values
 
 
-def to_panel(sales: pd.DataFrame, *, grain: Grain | None = None) -> Panel:
+def to_panel(
+    sales: pd.DataFrame, *, grain: Grain | None = None, products: pd.DataFrame | None = None
+) -> Panel:
     """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``.
 
     Args:
         sales: long sales frame.
         grain: the grain to pivot at (default: detected, ``grain.detect_grain``); rows are
             summed into its periods first (``grain.to_grain``).
+        products: optional ``sku, category``: categories pool the yearly season.
     """
     grain = detect_grain(sales) if grain is None else grain
     sales = to_grain(sales, grain)
@@ -146,8 +151,16 @@ def to_panel(sales: pd.DataFrame, *, grain: Grain | None = None) -> Panel:
     return Panel(
         skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
         fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
-        open_weekdays=open_weekdays, grain=grain,
+        open_weekdays=open_weekdays, grain=grain, category=_category_codes(skus, products),
     )
+
+
+def _category_codes(skus: pd.Index, products: pd.DataFrame | None) -> np.ndarray | None:
+    if products is None or "category" not in products.columns:
+        return None
+    category = products.assign(sku=products[SKU].astype(str)).set_index(SKU)["category"]
+    labels = category[~category.index.duplicated()].reindex(skus).fillna("").astype(str)
+    return pd.factorize(labels)[0]
 
 
 def truncate_panel(panel: Panel, origin: int) -> Panel:
@@ -161,6 +174,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
         panel, skus=panel.skus[keep], dates=dates, actual=actual,
         fit_values=_build_fit_values(actual, dates, open_weekdays, panel.grain),
         last_index=np.minimum(panel.last_index, origin - 1)[keep], open_weekdays=open_weekdays,
+        category=None if panel.category is None else panel.category[keep],
     )
 
 
