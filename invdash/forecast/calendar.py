@@ -123,6 +123,8 @@ def event_features(dates: pd.DatetimeIndex, calendar: pd.DataFrame) -> pd.DataFr
     names = calendar.groupby(DATE)["event"].first()
     codes = {name: k + 1 for k, name in enumerate(sorted(calendar["event"].unique()))}
     code = pd.Series(dates).map(names).map(codes).fillna(0).to_numpy(dtype=float)
+    if len(hol) == 0:
+        hol = np.array([day.min() - 10 * _HORIZON_CAP], dtype=np.int64)
     after = np.searchsorted(hol, day, side="left")
     before = np.searchsorted(hol, day, side="right") - 1
     to_next = np.where(after < len(hol), hol[np.minimum(after, len(hol) - 1)] - day, _HORIZON_CAP)

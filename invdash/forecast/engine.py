@@ -44,6 +44,7 @@ from invdash.forecast.baseline import (
 )
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fusion import choose_models, combine_by_choice
+from invdash.forecast.global_model import GlobalBoostForecaster
 from invdash.forecast.grain import min_history_periods, resolve_run_grain, to_grain
 from invdash.forecast.intermittent import CrostonForecaster, SBAForecaster, TSBForecaster
 from invdash.forecast.panel import (
@@ -69,7 +70,7 @@ MODELS: dict[str, type[Forecaster]] = {
     "naive": SeasonalNaiveForecaster, "ma": MovingAverageForecaster,
     "ma_trend": TrendMovingAverageForecaster, "ets": ETSForecaster,
     "holt": DampedTrendForecaster, "arima": ArimaForecaster, "croston": CrostonForecaster,
-    "sba": SBAForecaster, "tsb": TSBForecaster,
+    "sba": SBAForecaster, "tsb": TSBForecaster, "lgbm": GlobalBoostForecaster,
 }
 try:  # the neural and similar-products models are optional parts (other modules)
     from invdash.forecast.neural import GlobalNeuralForecaster
@@ -189,7 +190,7 @@ def run_forecast(  # noqa: PLR0913 - the documented engine API
     cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
     unsold = _unsold_skus(sales, products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
-    panel = to_panel(sales, grain=grain, products=products)
+    panel = to_panel(sales, grain=grain, products=products, future=future)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]

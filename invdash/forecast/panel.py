@@ -23,8 +23,18 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.grain import DAILY, Grain, detect_grain, period_range, to_grain
-from invdash.schema import DATE, MEAN, MODEL, QTY, QUANTILE_COLUMNS, QUANTILES, SKU, STOCKOUT
+from invdash.schema import (
+    DATE,
+    MEAN,
+    MODEL,
+    QTY,
+    QUANTILE_COLUMNS,
+    QUANTILES,
+    SKU,
+    STOCKOUT,
+)
 
 __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
@@ -65,6 +75,10 @@ class Panel:
     grain: Grain = DAILY
     #: Category code per SKU for pooled yearly profiles (``season.py``); None: the shop only.
     category: np.ndarray | None = None
+    #: Price and promotion flag per SKU and period, (n, T + F): the F periods after the data
+    #: hold planned values (``--future``); None when the sales carry no prices.
+    price: np.ndarray | None = None
+    promo: np.ndarray | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -115,7 +129,8 @@ def _build_fit_values(
 
 
 def to_panel(
-    sales: pd.DataFrame, *, grain: Grain | None = None, products: pd.DataFrame | None = None
+    sales: pd.DataFrame, *, grain: Grain | None = None, products: pd.DataFrame | None = None,
+    future: pd.DataFrame | None = None,
 ) -> Panel:
     """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``.
 
@@ -124,6 +139,7 @@ def to_panel(
         grain: the grain to pivot at (default: detected, ``grain.detect_grain``); rows are
             summed into its periods first (``grain.to_grain``).
         products: optional ``sku, category``: categories pool the yearly season.
+        future: optional planned ``sku, date, price, promo`` after the data (``Panel.price``).
     """
     grain = detect_grain(sales) if grain is None else grain
     sales = to_grain(sales, grain)
@@ -151,16 +167,9 @@ def to_panel(
     return Panel(
         skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
         fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
-        open_weekdays=open_weekdays, grain=grain, category=_category_codes(skus, products),
+        open_weekdays=open_weekdays, grain=grain, category=category_codes(skus, products),
+        **covariate_matrices(sales, future, skus, dates, grain),
     )
-
-
-def _category_codes(skus: pd.Index, products: pd.DataFrame | None) -> np.ndarray | None:
-    if products is None or "category" not in products.columns:
-        return None
-    category = products.assign(sku=products[SKU].astype(str)).set_index(SKU)["category"]
-    labels = category[~category.index.duplicated()].reindex(skus).fillna("").astype(str)
-    return pd.factorize(labels)[0]
 
 
 def truncate_panel(panel: Panel, origin: int) -> Panel:
@@ -175,6 +184,8 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
         fit_values=_build_fit_values(actual, dates, open_weekdays, panel.grain),
         last_index=np.minimum(panel.last_index, origin - 1)[keep], open_weekdays=open_weekdays,
         category=None if panel.category is None else panel.category[keep],
+        price=None if panel.price is None else panel.price[keep],
+        promo=None if panel.promo is None else panel.promo[keep],
     )
 
 
