@@ -69,6 +69,7 @@ def main() -> None:
     """Run the folds and print one row per method."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=152)
+    parser.add_argument("--skip-peers", action="store_true", help="only invdash (quick check)")
     args = parser.parse_args()
     panel = load(args.series)
     months = pd.DatetimeIndex(sorted(panel["date"].unique()))
@@ -86,6 +87,8 @@ def main() -> None:
             index=skus, columns=test_dates).to_numpy(dtype=float)
         methods = {"invdash auto": lambda h: {"invdash auto": run_forecast(h, folds=3).forecasts},
                    "statsforecast": peers}
+        if args.skip_peers:
+            del methods["statsforecast"]
         for label, method in methods.items():
             started = time.perf_counter()
             with warnings.catch_warnings():

@@ -36,7 +36,7 @@ from invdash.forecast.panel import (
     to_panel,
     weekday_profile,
 )
-from invdash.forecast.season import has_yearly_history, season_factors, yearly_profiles
+from invdash.forecast.season import season_factors
 from invdash.schema import validate_sales
 
 __all__ = [
@@ -49,15 +49,6 @@ def deseasonalise(panel: Panel, profile: np.ndarray) -> np.ndarray:
     """``fit_values / weekday_index`` (NaN where the index is 0 or the value unknown)."""
     season = profile[:, panel.dates.weekday.to_numpy()]
     return np.where(season > 0, panel.fit_values / np.maximum(season, 1e-12), np.nan)
-
-
-def fit_yearly(panel: Panel, deseason: np.ndarray) -> np.ndarray | None:
-    """Yearly profiles (n, S) of the panel's SKUs (``season.yearly_profiles``), or None when the
-    panel covers too short a span for a yearly season."""
-    if not has_yearly_history(len(panel.dates), panel.grain):
-        return None
-    groups = np.zeros(len(panel.skus), dtype=int) if panel.category is None else panel.category
-    return yearly_profiles(deseason, panel.dates, panel.grain, groups)
 
 
 class PanelForecaster(Forecaster):
@@ -81,7 +72,7 @@ class PanelForecaster(Forecaster):
         self.profile_ = weekday_profile(panel)
         self.dispersion_ = dispersion_index(panel, self.profile_)
         deseason = deseasonalise(panel, self.profile_)
-        self.yearly_ = fit_yearly(panel, deseason)
+        self.yearly_ = panel.yearly
         if self.yearly_ is not None:
             past = season_factors(self.yearly_, panel.dates.to_numpy(), panel.grain)
             deseason = deseason / past

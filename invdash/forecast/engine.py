@@ -86,7 +86,7 @@ except ImportError:  # pragma: no cover
     pass
 
 #: The fast models the auto pipeline backtests and fuses.
-AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb")
+AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb", "lgbm")
 
 
 @dataclass(frozen=True)

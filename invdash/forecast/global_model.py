@@ -45,8 +45,8 @@ class GlobalBoostForecaster(PanelForecaster):
     name = "lgbm"
 
     def __init__(  # noqa: PLR0913 - hyper-parameters, stored unchanged
-        self, horizon: int = 28, n_origins: int = 12, max_rows: int = 120_000,
-        n_estimators: int = 100, learning_rate: float = 0.08, num_leaves: int = 31,
+        self, horizon: int = 28, n_origins: int = 12, max_rows: int = 50_000,
+        n_estimators: int = 80, learning_rate: float = 0.08, num_leaves: int = 31,
         country: str = DEFAULT_COUNTRY, seed: int = 0,
     ) -> None:
         self.horizon = horizon
@@ -83,7 +83,7 @@ class GlobalBoostForecaster(PanelForecaster):
             "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
             "min_data_in_leaf": 100, "max_bin": 63, "feature_fraction": 0.9,
             "bagging_fraction": 0.8, "bagging_freq": 1, "seed": self.seed,
-            "deterministic": True, "num_threads": 2,
+            "deterministic": True, "num_threads": 1, "force_row_wise": True,
         }
         return lgb.train(params, lgb.Dataset(features, target), self.n_estimators)
 
@@ -120,6 +120,13 @@ class GlobalBoostForecaster(PanelForecaster):
         ok = np.isfinite(target).ravel()
         return (features[ok], target.ravel()[ok]) if ok.any() else None
 
+    def predict_mean_on(self, panel: Panel, h: int) -> np.ndarray:
+        """Means (n, h) for the SKUs of another ``panel`` from the booster learnt on the fitted
+        one: a fixed model fed other histories, as an explanation by drivers needs (refitting
+        a global model on one SKU's alternative histories would change the model itself)."""
+        check_is_fitted(self, "panel_")
+        return _predict_on(self, panel, h)
+
     def predict_mean(self, h: int) -> np.ndarray:
         """Forecast means, shape (n, h)."""
         check_is_fitted(self, "panel_")
@@ -132,6 +139,15 @@ class GlobalBoostForecaster(PanelForecaster):
         features, base = self._rows(panel, len(panel.dates), steps, train=False)
         mean = booster.predict(features).reshape(len(panel.skus), steps) * base
         return np.clip(mean[:, :h], 0.0, None)
+
+
+def _predict_on(model: GlobalBoostForecaster, panel: Panel, h: int) -> np.ndarray:
+    steps = max(h, model.horizon)
+    if steps not in model.state_:
+        model.state_[steps] = model._train(model.panel_, steps)
+    other = GlobalBoostForecaster(**model.get_params()).fit_panel(panel)
+    other.state_ = {steps: model.state_[steps]}
+    return other.predict_mean(h)
 
 
 def _covariates(panel: Panel, origin: int, h: int) -> tuple[np.ndarray, np.ndarray]:
