@@ -55,7 +55,7 @@ from invdash.forecast.panel import (
     to_panel,
     weekday_profile,
 )
-from invdash.forecast.quantiles import calibrate_spread
+from invdash.forecast.quantiles import calibrate_spread, variance_index
 from invdash.forecast.statistical import ArimaForecaster, DampedTrendForecaster, ETSForecaster
 from invdash.schema import SKU, ConfigError, InvalidDataError, validate_sales
 
@@ -316,12 +316,10 @@ def _fill_unchosen(frame: pd.DataFrame, *, has_backtest: bool, cold_start: bool)
     return frame[[SKU, "model", "members", "demand_class", "reason", "score"]]
 
 
-def _spreads(backtest: BacktestResult | None, choices: pd.DataFrame, seed: int) -> pd.Series:
+def _spreads(backtest: BacktestResult | None, choices: pd.DataFrame, seed: int) -> pd.DataFrame:
     if backtest is None:
-        return pd.Series({"all": 1.0})
-    scored = choices[choices["score"].notna()]
-    table = calibrate_spread(backtest, scored, seed=seed)
-    return table.set_index("demand_class")["spread"]
+        return pd.DataFrame({"demand_class": ["all"], "spread": [1.0], "growth": [0.0]})
+    return calibrate_spread(backtest, choices[choices["score"].notna()], seed=seed)
 
 
 def _fit_predict(  # noqa: PLR0913 - run_forecast's inputs
@@ -336,14 +334,14 @@ def _fit_predict(  # noqa: PLR0913 - run_forecast's inputs
 
 
 def _assemble(
-    panel: Panel, choices: pd.DataFrame, outputs: dict, spreads: pd.Series, horizon: int
+    panel: Panel, choices: pd.DataFrame, outputs: dict, spreads: pd.DataFrame, horizon: int
 ) -> pd.DataFrame:
     choices = choices.set_index(SKU).reindex(panel.skus)
     chosen = choices["model"].to_numpy()
     members = dict(zip(choices["model"], choices["members"], strict=False))
     mean = combine_by_choice({m: out[0] for m, out in outputs.items()}, chosen, members)
-    spread = choices["demand_class"].map(spreads).fillna(spreads.get("all", 1.0)).to_numpy()
-    dispersion = dispersion_index(panel, weekday_profile(panel)) * spread
+    dispersion = variance_index(dispersion_index(panel, weekday_profile(panel)),
+                                choices["demand_class"].to_numpy(), spreads, horizon)
     quantiles = count_quantiles(mean, dispersion, panel.integer_rows())
     for name, (_, own) in outputs.items():
         if own is not None:  # a single non-panel model keeps its own quantiles
@@ -355,14 +353,13 @@ def _assemble(
 
 
 def _auto_rows(
-    backtest: BacktestResult, choices: pd.DataFrame, spreads: pd.Series
+    backtest: BacktestResult, choices: pd.DataFrame, spreads: pd.DataFrame
 ) -> pd.DataFrame:
     """Per-SKU backtest rows of the fused forecast (model ``auto``): chosen candidates and
     calibrated quantiles. Chosen on the same folds, so optimistic: an honest out-of-sample score
     needs an outer origin (``benchmarks/bench_accuracy.py``)."""
     by_sku = choices.set_index(SKU)
     members = dict(zip(choices["model"], choices["members"], strict=False))
-    default = spreads.get("all", 1.0)
     rows = []
     for k, fold in enumerate(backtest.folds):
         chosen = by_sku["model"].reindex(fold.skus).to_numpy()
@@ -370,10 +367,9 @@ def _auto_rows(
         if not ok.any():
             continue
         mean = combine_by_choice({m: v[ok] for m, v in fold.means.items()}, chosen[ok], members)
-        spread = by_sku["demand_class"].reindex(fold.skus[ok]).map(spreads).fillna(default)
-        quantiles = count_quantiles(
-            mean, fold.dispersion[ok] * spread.to_numpy(dtype=float), fold.integer_rows[ok]
-        )
+        classes = by_sku["demand_class"].reindex(fold.skus[ok]).to_numpy()
+        index = variance_index(fold.dispersion[ok], classes, spreads, mean.shape[1])
+        quantiles = count_quantiles(mean, index, fold.integer_rows[ok])
         rows.append(fold_metrics(
             fold.skus[ok], "auto", k, fold.actual[ok], mean, quantiles, fold.scale_abs[ok],
             fold.scale_sq[ok],
@@ -385,7 +381,7 @@ def _auto_rows(
 
 
 def _backtest_table(
-    backtest: BacktestResult | None, choices: pd.DataFrame, spreads: pd.Series
+    backtest: BacktestResult | None, choices: pd.DataFrame, spreads: pd.DataFrame
 ) -> pd.DataFrame:
     """Backtest summary by model and class; the fused ``auto`` rows are added when every
     candidate was backtested (auto runs)."""

@@ -36,13 +36,14 @@ def gamma_quantiles(mean: np.ndarray, variance_index: np.ndarray) -> np.ndarray:
 
     Args:
         mean: forecast means, shape (n, h), >= 0.
-        variance_index: D per SKU (variance / mean), shape (n,).
+        variance_index: D per SKU (variance / mean), shape (n,), or per SKU and step (n, h).
 
     Returns:
         Array (n, h, len(QUANTILES)), non-negative and non-decreasing along the last axis.
     """
     mean = np.clip(np.nan_to_num(mean), 0.0, None)
-    scale = np.broadcast_to(np.clip(variance_index, 1e-6, None)[:, None], mean.shape)
+    index = np.clip(np.asarray(variance_index, dtype=float), 1e-6, None)
+    scale = np.broadcast_to(index[:, None] if index.ndim == 1 else index, mean.shape)
     shape = mean / scale
     log_shape_grid, log_values = _standard_gamma_table()
     log_shape = np.log(np.clip(shape, 1e-300, None))
