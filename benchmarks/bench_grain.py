@@ -1,12 +1,19 @@
-"""Accuracy at the data's own grain: Australian retail monthly vs statsforecast.
+"""Accuracy at the data's own grain: Australian retail monthly, orange juice weekly.
 
-Data: ``../shared/data/real/aus_retail/aus_retail.csv.gz``, 152 state x industry turnover series,
-monthly (month start), ``--series`` of them (default all). Protocol: 3 rolling origins x 12
-months at the end; each method sees only the months before an origin. invdash auto detects the
-monthly grain itself. Peers: statsforecast AutoETS, DynamicOptimizedTheta and SeasonalNaive with
-season 12 (native intervals). Metrics per series and fold, averaged: RMSSE (scale: one-step naive
-on the history), scaled pinball loss over p05..p99, 80 % coverage.
-Run: ``.venv/bin/python benchmarks/bench_grain.py [--series 152]``.
+Data (``../shared/data/real``):
+- ``--data aus``: ABS retail turnover, 152 state x industry series, monthly (month start).
+  3 rolling origins x 12 months; peers with season 12.
+- ``--data oj``: Dominick's orange juice, store x brand weekly units ``exp(logmove)`` (week 1 =
+  Thursday 1989-09-14), with the brand's own price and ``deal`` as the promotion flag; the first
+  ``--series`` store-brands. 3 origins x 12 weeks; peers with season 52. A week missing from the
+  file is unknown demand: invdash gets it as a stock-out (not fitted, not scored); the peers,
+  which need regular series, get ``logmove`` interpolated. invdash also gets the test weeks'
+  prices and deals as planned (``future``): a retailer plans its deals; the peers do not use them.
+Each method sees only the periods before an origin. invdash auto detects the grain itself. Peers:
+statsforecast AutoETS, DynamicOptimizedTheta and SeasonalNaive (native intervals). Metrics per
+series and fold, averaged: RMSSE (scale: one-step naive on the history), scaled pinball loss over
+p05..p99, 80 % coverage.
+Run: ``.venv/bin/python benchmarks/bench_grain.py [--data aus|oj] [--series N]``.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ from invdash.forecast.engine import run_forecast
 from invdash.forecast.metrics import interval_coverage, naive_scales, rmsse, scaled_pinball_loss
 from invdash.schema import QUANTILE_COLUMNS
 
-DATA = Path(__file__).resolve().parents[2] / "shared/data/real/aus_retail/aus_retail.csv.gz"
+REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
+DATA = REAL / "aus_retail/aus_retail.csv.gz"
+OJ = REAL / "orange_juice/orangejuice_yx.csv.gz"
 H, FOLDS = 12, 3
 LEVELS = (50, 80, 90, 98)
 _MAP = {"p05": "lo-90", "p10": "lo-80", "p25": "lo-50", "p75": "hi-50", "p90": "hi-80",
@@ -38,6 +47,29 @@ def load(n: int) -> pd.DataFrame:
                          "qty": raw["Turnover"].clip(lower=0).astype(float)})
 
 
+def load_oj(n: int) -> pd.DataFrame:
+    """``sku, date, qty, price, promo, stockout`` weekly, the first ``n`` store-brands, gap-free
+    (missing weeks: stockout True, qty 0) with ``qty_peer`` (interpolated) for the peers."""
+    raw = pd.read_csv(OJ)
+    raw["sku"] = raw["store"].astype(str).str.zfill(3) + "-" + raw["brand"].astype(str)
+    raw = raw[raw["sku"].isin(sorted(raw["sku"].unique())[:n])]
+    records = raw.to_dict("records")
+    raw["price"] = [row[f"price{row['brand']}"] for row in records]
+    weeks = np.arange(raw["week"].min(), raw["week"].max() + 1)
+    grid = pd.MultiIndex.from_product([sorted(raw["sku"].unique()), weeks], names=["sku", "week"])
+    frame = raw.set_index(["sku", "week"])[["logmove", "price", "deal"]].reindex(grid)
+    frame = frame.reset_index()
+    frame["stockout"] = frame["logmove"].isna()
+    frame["qty"] = np.round(np.exp(frame["logmove"].fillna(0.0))).where(~frame["stockout"], 0.0)
+    by_sku = frame.groupby("sku")
+    frame["qty_peer"] = np.round(np.exp(by_sku["logmove"].transform(
+        lambda s: s.interpolate(limit_direction="both"))))
+    frame["price"] = by_sku["price"].transform(lambda s: s.ffill().bfill())
+    frame["promo"] = frame["deal"].fillna(0.0)
+    frame["date"] = pd.Timestamp("1989-09-14") + pd.to_timedelta((frame["week"] - 1) * 7, "D")
+    return frame[["sku", "date", "qty", "price", "promo", "stockout", "qty_peer"]]
+
+
 def matrices(frame: pd.DataFrame, skus: list, dates: pd.DatetimeIndex) -> tuple:
     def pivot(col: str) -> np.ndarray:
         table = frame.pivot_table(index="sku", columns="date", values=col, aggfunc="first")
@@ -45,14 +77,16 @@ def matrices(frame: pd.DataFrame, skus: list, dates: pd.DatetimeIndex) -> tuple:
     return pivot("mean"), np.stack([pivot(c) for c in QUANTILE_COLUMNS], axis=2)
 
 
-def peers(history: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def peers(history: pd.DataFrame, season: int, freq: str) -> dict[str, pd.DataFrame]:
     from statsforecast import StatsForecast
     from statsforecast.models import AutoETS, DynamicOptimizedTheta, SeasonalNaive
 
-    data = history.rename(columns={"sku": "unique_id", "date": "ds", "qty": "y"})
-    models = [AutoETS(season_length=12), DynamicOptimizedTheta(season_length=12),
-              SeasonalNaive(season_length=12)]
-    out = StatsForecast(models=models, freq="MS", n_jobs=1).forecast(
+    column = "qty_peer" if "qty_peer" in history else "qty"
+    data = history[["sku", "date", column]].rename(
+        columns={"sku": "unique_id", "date": "ds", column: "y"})
+    models = [AutoETS(season_length=season), DynamicOptimizedTheta(season_length=season),
+              SeasonalNaive(season_length=season)]
+    out = StatsForecast(models=models, freq=freq, n_jobs=1).forecast(
         df=data, h=H, level=list(LEVELS)).reset_index()
     frames = {}
     for name in ("AutoETS", "DynamicOptimizedTheta", "SeasonalNaive"):
@@ -68,25 +102,37 @@ def peers(history: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def main() -> None:
     """Run the folds and print one row per method."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=("aus", "oj"), default="aus")
     parser.add_argument("--series", type=int, default=152)
     parser.add_argument("--skip-peers", action="store_true", help="only invdash (quick check)")
     args = parser.parse_args()
-    panel = load(args.series)
+    panel = load(args.series) if args.data == "aus" else load_oj(args.series)
+    season, freq = (12, "MS") if args.data == "aus" else (52, "W-THU")
     months = pd.DatetimeIndex(sorted(panel["date"].unique()))
     rows, seconds = [], {}
     for fold in range(FOLDS):
         origin = months[len(months) - H * (FOLDS - fold)]
         history = panel[panel["date"] < origin]
         skus = sorted(history["sku"].unique())
-        test_dates = pd.date_range(origin, periods=H, freq="MS")
-        train_dates = pd.date_range(history["date"].min(), test_dates[0], freq="MS")[:-1]
+        test_dates = pd.date_range(origin, periods=H, freq=freq)
+        train_dates = pd.date_range(history["date"].min(), test_dates[0], freq=freq)[:-1]
+        test = panel[panel["date"].isin(test_dates)]
+        future = test[["sku", "date", "price", "promo"]] if args.data == "oj" else None
         train = history.pivot_table(index="sku", columns="date", values="qty")
         scale_abs, scale_sq = naive_scales(train.reindex(index=skus, columns=train_dates)
                                            .to_numpy(dtype=float))
-        actual = panel.pivot_table(index="sku", columns="date", values="qty").reindex(
+        censored = test["stockout"] if "stockout" in test else pd.Series(False, test.index)
+        known = test.assign(qty=test["qty"].where(~censored))
+        actual = known.pivot_table(index="sku", columns="date", values="qty").reindex(
             index=skus, columns=test_dates).to_numpy(dtype=float)
-        methods = {"invdash auto": lambda h: {"invdash auto": run_forecast(h, folds=3).forecasts},
-                   "statsforecast": peers}
+
+        def invdash(history: pd.DataFrame, future=future) -> dict:  # noqa: ANN001
+            sales = history.drop(columns=["qty_peer"], errors="ignore")
+            run = run_forecast(sales, horizon=H, folds=3, future=future)
+            return {"invdash auto": run.forecasts}
+
+        methods = {"invdash auto": invdash,
+                   "statsforecast": lambda h: peers(h, season, freq)}
         if args.skip_peers:
             del methods["statsforecast"]
         for label, method in methods.items():

@@ -6,6 +6,8 @@
 - ``INVDASH_SEED``: default seed for models (default 0).
 - ``INVDASH_USERS_FILE``: the dashboard's users and roles (TOML, salted hashes only), default
   ``.streamlit/users.toml``; see ``invdash.auth``.
+- ``INVDASH_COUNTRY``: ISO country code of the shop's public holidays (default ``GB``: the demo
+  shop and the Online Retail sample are UK shops); see ``invdash.forecast.calendar``.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ class Settings:
         user: the name recorded with decisions.
         seed: default random seed for models.
         users_file: the dashboard's users file (absent: local single-user mode on localhost).
+        country: ISO 3166 code whose public holidays the forecasts know (``holidays`` package).
     """
 
     db_path: Path = DEFAULT_DB
     user: str = "local"
     seed: int = 0
     users_file: Path = DEFAULT_USERS_FILE
+    country: str = "GB"
 
 
 def _default_user() -> str:
@@ -52,4 +56,5 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
-    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)
+    country = (os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper()
+    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file, country=country)

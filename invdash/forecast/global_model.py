@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from invdash.config import load_settings
 from invdash.forecast.base import check_is_fitted
 from invdash.forecast.baseline import PanelForecaster
-from invdash.forecast.calendar import DEFAULT_COUNTRY
 from invdash.forecast.features import origin_features, stack_rows, target_features
 from invdash.forecast.panel import Panel, future_period_dates
 from invdash.forecast.season import season_factors
@@ -38,7 +38,8 @@ class GlobalBoostForecaster(PanelForecaster):
         n_origins: past origins sampled for training rows.
         max_rows: training rows kept (a seeded sample when there are more).
         n_estimators: boosting rounds. learning_rate: shrinkage. num_leaves: tree size.
-        country: holiday calendar (``holidays`` code) for daily panels.
+        country: holiday calendar (``holidays`` code) for daily panels; None: the setting
+            ``INVDASH_COUNTRY`` (``config.Settings.country``, default GB).
         seed: seed of the row sample and of LightGBM.
     """
 
@@ -47,7 +48,7 @@ class GlobalBoostForecaster(PanelForecaster):
     def __init__(  # noqa: PLR0913 - hyper-parameters, stored unchanged
         self, horizon: int = 28, n_origins: int = 12, max_rows: int = 50_000,
         n_estimators: int = 80, learning_rate: float = 0.08, num_leaves: int = 31,
-        country: str = DEFAULT_COUNTRY, seed: int = 0,
+        country: str | None = None, seed: int = 0,
     ) -> None:
         self.horizon = horizon
         self.n_origins = n_origins
@@ -108,7 +109,7 @@ class GlobalBoostForecaster(PanelForecaster):
         rel_price, promo = _covariates(panel, origin, len(dates))
         per_target = target_features(
             dates, weekday_factor, season, rel_price, promo, daily=panel.grain.kind == "D",
-            country=self.country,
+            country=self.country or load_settings().country,
         )
         features = stack_rows(per_sku, per_target)
         # The booster learns corrections to level x weekday x yearly factor: a tree would need
