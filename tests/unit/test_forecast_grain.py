@@ -78,3 +78,21 @@ def test_forced_weekly_aggregates_daily_sales_and_refuses_a_finer_grain():
     monthly = _series(pd.date_range("2020-01-01", periods=30, freq="MS"))
     with pytest.raises(ConfigError, match="finer grain"):
         resolve_grain(monthly, "D")
+
+
+def test_cli_forecasts_a_weekly_csv_in_weeks_and_aggregates_with_freq(tmp_path):
+    from invdash.cli import main
+
+    dates = pd.date_range("2023-01-02", periods=60, freq="W-MON")
+    path = tmp_path / "weekly.csv"
+    _series(dates).assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d")).to_csv(
+        path, index=False)
+    out = tmp_path / "out.csv"
+    assert main(["forecast", "--csv", str(path), "--horizon", "3", "--out", str(out),
+                 "--quiet", "--folds", "2"]) == 0
+    got = pd.read_csv(out, parse_dates=["date"])
+    assert set(got["date"]) == set(pd.date_range(dates[-1], periods=4, freq="W-MON")[1:])
+    assert main(["forecast", "--csv", str(path), "--horizon", "2", "--out", str(out),
+                 "--quiet", "--freq", "M", "--folds", "1"]) == 0
+    monthly = pd.read_csv(out, parse_dates=["date"])
+    assert monthly["date"].dt.is_month_start.all() and monthly["mean"].mean() > 60
