@@ -8,6 +8,8 @@
   ``.streamlit/users.toml``; see ``invdash.auth``.
 - ``INVDASH_SESSION_IDLE_MINUTES``: a signed-in dashboard session that is idle this long must
   sign in again (default 30; 0 turns expiry off).
+- ``INVDASH_COUNTRY``: ISO country code of the shop's public holidays (default ``GB``: the demo
+  shop and the Online Retail sample are UK shops); see ``invdash.forecast.calendar``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Settings:
         users_file: the dashboard's users file (absent: local single-user mode on localhost).
         session_idle_minutes: idle time after which a signed-in session must sign in again, in
             minutes (0: never).
+        country: ISO 3166 code whose public holidays the forecasts know (``holidays`` package).
     """
 
     db_path: Path = DEFAULT_DB
@@ -45,6 +48,7 @@ class Settings:
     seed: int = 0
     users_file: Path = DEFAULT_USERS_FILE
     session_idle_minutes: float = 30.0
+    country: str = "GB"
 
 
 def _default_user() -> str:
@@ -64,6 +68,7 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     return Settings(
         db_path=db_path, user=user, seed=seed, users_file=users_file,
         session_idle_minutes=_idle_minutes(os.environ.get("INVDASH_SESSION_IDLE_MINUTES")),
+        country=(os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper(),
     )  # fmt: skip
 
 

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     """Backtest and write the table."""
     from invdash.distributed import make_runner
     from invdash.forecast.backtest import run_backtest
+    from invdash.forecast.grain import default_horizon, resolve_grain
     from invdash.forecast.panel import to_panel
     from invdash.forecast.registry import MODELS, auto_model_factories, available_models
     from invdash.schema import validate_sales
@@ -43,15 +44,16 @@ def run(args: argparse.Namespace) -> int:
     sales, products = read_source(args)
     if args.sku:
         sales = sales[sales["sku"].isin(set(args.sku))]
+    horizon = args.horizon or default_horizon(resolve_grain(sales, args.freq))
     progress = ProgressBar(enabled=not args.quiet)
     runner = make_runner(args.engine, ray_address=args.ray_address)
     if runner is None:
         result = run_backtest(
-            sales, models=models, folds=args.folds, horizon=args.horizon, products=products,
-            seed=args.seed, progress=progress,
+            sales, models=models, folds=args.folds, horizon=horizon, products=products,
+            seed=args.seed, progress=progress, freq=args.freq,
         )
-    else:  # the same backtest_panel per SKU partition
+    else:  # the same backtest_panel per SKU partition (daily panels)
         result = runner.backtest(to_panel(validate_sales(sales)), models, folds=args.folds,
-                                 horizon=args.horizon, progress=progress)
+                                 horizon=horizon, progress=progress)
     write_frame(result.summary.round(4), args.out)
     return 0

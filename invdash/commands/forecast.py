@@ -58,7 +58,10 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DuckDB file (default: $INVDASH_DB or data/invdash.duckdb)")
     source.add_argument("--csv", metavar="FILE",
                         help="sales CSV (date, sku, qty[, price, promo]) or an order-line export")
-    parser.add_argument("--horizon", type=int, default=28, help="days to forecast (default 28)")
+    parser.add_argument("--horizon", type=int, default=None,
+                        help="periods to forecast (default 28 days, 13 weeks or 12 months)")
+    parser.add_argument("--freq", default="auto", choices=("auto", "D", "W", "M"),
+                        help="grain: auto (detected from the dates), D, W or M (aggregates)")
     parser.add_argument("--model", default="auto",
                         help="auto (chosen per SKU by backtest) or a model name, e.g. ets, tsb")
     parser.add_argument("--sku", nargs="+", action="extend", metavar="S", help="only these SKUs")
@@ -172,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         sales,
         ForecastOptions(
             horizon=args.horizon, model=args.model, seed=args.seed, folds=args.folds,
-            use_neural=args.neural, skus=args.sku, runner=runner,
+            use_neural=args.neural, skus=args.sku, runner=runner, freq=args.freq,
         ),
         products=products,
         future=_read_future(args.future),

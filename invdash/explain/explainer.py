@@ -21,7 +21,7 @@ from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import members_of
 from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.options import ForecastOptions
-from invdash.forecast.panel import Panel, shop_weekday_share, to_panel
+from invdash.forecast.panel import Panel, row_covariates, shop_weekday_share, to_panel
 from invdash.forecast.registry import MODELS
 from invdash.forecast.results import ForecastRun
 from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
@@ -41,11 +41,13 @@ def _coalition_panel(panel: Panel, row: int, histories: np.ndarray) -> Panel:
         actual=histories,
         fit_values=histories,
         last_index=np.full(n, panel.last_index[row]),
-        weekday_share=shop_weekday_share(panel),
+        weekday_share=shop_weekday_share(panel), **row_covariates(panel, row, n),
     )
 
 
-def _fused_means(panel: Panel, members: tuple[str, ...], h: int, seed: int) -> np.ndarray:
+def _fused_means(
+    panel: Panel, members: tuple[str, ...], h: int, seed: int, context: Panel | None = None
+) -> np.ndarray:
     """The run's fusion on a panel: mean of the members' means, clipped at zero."""
 
     means = []
@@ -56,7 +58,12 @@ def _fused_means(panel: Panel, members: tuple[str, ...], h: int, seed: int) -> n
                 f"the {name} model is not explainable by driver yet; choose another model "
                 "(--model auto uses explainable models)."
             )
-        means.append(model.fit_panel(panel).predict_mean(h))
+        # A global model (one booster over all SKUs) is fitted on the run's own panel and fed
+        # the alternative histories as inputs, instead of being refitted on them.
+        if context is not None and hasattr(model, "predict_mean_on"):
+            means.append(model.fit_panel(context).predict_mean_on(panel, h))
+        else:
+            means.append(model.fit_panel(panel).predict_mean(h))
     return np.clip(np.mean(means, axis=0), 0.0, None)
 
 
@@ -72,7 +79,8 @@ def _explain_row(  # noqa: PLR0913 - the row, its promotions and the run's fusio
         # full coalition is exactly the SKU's history (zero days matter to the models).
         histories = np.round(np.clip(level + masks @ stacked, 0.0, None), 9)
         histories = np.where(known[None, :], histories, np.nan)
-        return _fused_means(_coalition_panel(panel, row, histories), members, h, seed)
+        coalition = _coalition_panel(panel, row, histories)
+        return _fused_means(coalition, members, h, seed, context=panel)
 
     outputs = forecast_of(coalitions(len(DRIVERS)))
     values, base = shapley_matrix(len(DRIVERS)) @ outputs, outputs[0]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.forecast.classify import classify_panel
+from invdash.forecast.grain import min_history_periods, resolve_grain
 from invdash.forecast.metrics import (
     interval_coverage,
     mase,
@@ -56,7 +57,7 @@ METRIC_COLUMNS = ("mase", "rmsse", "wape", "bias", "spl", "coverage80")
 def run_backtest(  # noqa: PLR0913 - the documented engine API
     sales: pd.DataFrame, *, models: Mapping[str, Callable[[], Forecaster]] | None = None,
     folds: int = 3, horizon: int = 28, products: pd.DataFrame | None = None, seed: int = 0,
-    progress: Progress | None = None,
+    progress: Progress | None = None, freq: str = "auto",
 ) -> BacktestResult:
     """Backtest ``models`` (name -> factory; default: the auto set) on ``sales``.
 
@@ -68,14 +69,21 @@ def run_backtest(  # noqa: PLR0913 - the documented engine API
         products: optional product table passed to models that use it.
         seed: seed handed to every model factory that takes one.
         progress: optional ``callable(done, total, message)``.
+        freq: the grain (``auto``: detected; ``D``, ``W``, ``M``); ``horizon`` counts periods.
 
     Raises:
         ConfigError: ``folds`` or ``horizon`` below 1, or too little history for the folds.
+        InvalidDataError: ``freq="auto"`` on a file mixing grains.
     """
     validate_sales(sales)
     if models is None:
         models = auto_model_factories(seed=seed)
-    panel = to_panel(sales)
+    grain = resolve_grain(sales, freq)
+    panel = to_panel(sales, grain=grain)
+    if not all(isinstance(factory(), PanelForecaster) for factory in models.values()) and (
+        grain.kind != "D"
+    ):
+        raise ConfigError(f"the models given forecast days only; the sales are {grain.label}.")
     return backtest_panel(
         panel, models, folds=folds, horizon=horizon, sales=sales, products=products,
         progress=progress,
@@ -86,10 +94,13 @@ def _origins(panel: Panel, folds: int, horizon: int) -> list[int]:
     if folds < 1 or horizon < 1:
         raise ConfigError(f"folds and horizon must be >= 1, got folds={folds}, horizon={horizon}.")
     first = len(panel.dates) - horizon * folds
-    if first < 28:
+    need = min_history_periods(panel.grain)
+    unit = {"D": "days", "W": "weeks", "M": "months"}[panel.grain.kind]
+    if first < need:
         raise ConfigError(
-            f"{len(panel.dates)} days of sales are too few for {folds} folds of {horizon} days "
-            "(need 28 days of history before the first origin); lower --folds or --horizon."
+            f"{len(panel.dates)} {unit} of sales are too few for {folds} folds of {horizon} "
+            f"{unit} (need {need} {unit} of history before the first origin); lower --folds or "
+            "--horizon."
         )
     return [first + horizon * k for k in range(folds)]
 
@@ -97,10 +108,15 @@ def _origins(panel: Panel, folds: int, horizon: int) -> list[int]:
 def backtest_panel(  # noqa: PLR0913 - run_backtest plus the panel
     panel: Panel, models: Mapping[str, Callable[[], Forecaster]], *, folds: int, horizon: int,
     sales: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
-    progress: Progress | None = None, min_history_days: int = 28,
+    progress: Progress | None = None, min_history_days: int | None = None,
 ) -> BacktestResult:
-    """``run_backtest`` on an already pivoted panel (``sales`` only for non-panel models)."""
-    classes = classify_panel(panel)
+    """``run_backtest`` on an already pivoted panel (``sales`` only for non-panel models).
+
+    ``min_history_days``: known periods a SKU needs before an origin to be scored (default
+    ``grain.min_history_periods``: 28 days, 13 weeks, 12 months)."""
+    if min_history_days is None:
+        min_history_days = min_history_periods(panel.grain)
+    classes = classify_panel(panel, min_history_days=min_history_days)
     origins = _origins(panel, folds, horizon)
     total, done = len(origins) * len(models), 0
     fold_results, rows = [], []
@@ -161,10 +177,17 @@ def forecast_matrices(
     """
     frame = forecasts.copy()
     frame[SKU] = frame[SKU].astype(str)
-    last = pd.Series(panel.dates[panel.last_index], index=panel.skus)
-    offset = (pd.to_datetime(frame[DATE]) - frame[SKU].map(last)).dt.days.fillna(0)
-    offset = offset.to_numpy(dtype=np.int64) - 1  # SKUs outside the panel map to -1
     row = pd.Index(panel.skus).get_indexer(frame[SKU])
+    if panel.grain.kind == "D":
+        last = pd.Series(panel.dates[panel.last_index], index=panel.skus)
+        offset = (pd.to_datetime(frame[DATE]) - frame[SKU].map(last)).dt.days.fillna(0)
+        offset = offset.to_numpy(dtype=np.int64) - 1  # SKUs outside the panel map to -1
+    else:
+        extended = pd.date_range(
+            panel.dates[0], periods=len(panel.dates) + horizon, freq=panel.grain.freq
+        )
+        position = extended.get_indexer(pd.to_datetime(frame[DATE]))
+        offset = np.where(row >= 0, position - panel.last_index[row] - 1, -1)
     ok = (row >= 0) & (offset >= 0) & (offset < horizon)
     mean = np.zeros((len(panel.skus), horizon))
     quantiles = np.zeros((len(panel.skus), horizon, len(QUANTILE_COLUMNS)))

@@ -41,6 +41,7 @@ from invdash.forecast.backtest import (
 )
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fusion import choose_models, combine_by_choice
+from invdash.forecast.grain import min_history_periods, resolve_run_grain, to_grain
 from invdash.forecast.models.base import Forecaster, finalize_forecasts
 from invdash.forecast.models.baseline import (
     PanelForecaster,
@@ -54,7 +55,7 @@ from invdash.forecast.panel import (
     to_panel,
     weekday_profile,
 )
-from invdash.forecast.quantiles import calibrate_spread
+from invdash.forecast.quantiles import calibrate_spread, variance_index
 from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
 from invdash.schema import SKU, InvalidDataError, validate_sales
@@ -66,7 +67,6 @@ Progress = Callable[[int, int, str], None]
 #: ``fit_and_assemble`` (``invdash.distributed.RayRunner``); None runs them here.
 Runner = Any
 
-_MIN_HISTORY_DAYS = 28
 
 
 def _select_skus(
@@ -105,12 +105,15 @@ def run_forecast(
     """
     started = time.perf_counter()
     options = options or ForecastOptions()
-    horizon, model, seed, folds = options.horizon, options.model, options.seed, options.folds
+    model, seed, folds = options.model, options.seed, options.folds
     use_neural, skus = options.use_neural, list(options.skus) if options.skus else None
-    cold_start = _can_cold_start(products) and model == "auto"
+    grain, horizon = resolve_run_grain(
+        validate_sales(sales), options.freq, options.horizon, model=model, use_neural=use_neural
+    )
+    cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
     unsold = _unsold_skus(sales, products) if cold_start else set()
-    sales = _select_skus(validate_sales(sales), skus, unsold)
-    panel = to_panel(sales)
+    sales = _select_skus(sales, skus, unsold)
+    panel = to_panel(sales, grain=grain, products=products, future=future)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]
@@ -118,6 +121,8 @@ def run_forecast(
     runner = options.runner
     backtest = _try_backtest(panel, factories, folds, horizon, sales, products, progress, runner)
     choices = _choose(panel, backtest, model, cold_start=cold_start)
+    if grain.kind != "D":
+        sales = to_grain(sales, grain)
     spreads = _spreads(backtest, choices, seed)
     needed = sorted({m for members in choices["members"] for m in members})
     if progress is not None:
@@ -135,6 +140,7 @@ def run_forecast(
         forecasts=forecasts, choices=choices.drop(columns="members"),
         backtest=_backtest_table(backtest, choices, spreads), device=_device("neural" in needed),
         duration_s=time.perf_counter() - started, horizon=horizon, model_param=model,
+        freq=grain.freq,
     )
 
 
@@ -151,7 +157,7 @@ def _try_backtest(  # noqa: PLR0913 - run_forecast's inputs
     sales: pd.DataFrame, products: pd.DataFrame | None, progress: Progress | None,
     runner: Runner | None,
 ) -> BacktestResult | None:
-    if folds == 0 or len(panel.dates) - horizon * folds < _MIN_HISTORY_DAYS:
+    if folds == 0 or len(panel.dates) - horizon * folds < min_history_periods(panel.grain):
         return None
     return (runner.backtest if runner else backtest_panel)(
         panel, factories, folds=folds, horizon=horizon, sales=sales, products=products,
@@ -197,7 +203,7 @@ def _choose(
     panel: Panel, backtest: BacktestResult | None, model: str, *, cold_start: bool
 ) -> pd.DataFrame:
     """Choice per SKU: backtest winner (auto), the requested model, or the new-SKU rule."""
-    classes = classify_panel(panel, min_history_days=_MIN_HISTORY_DAYS)
+    classes = classify_panel(panel, min_history_days=min_history_periods(panel.grain))
     if model != "auto":
         chosen = pd.DataFrame({
             SKU: panel.skus, "model": model, "members": [(model,)] * len(panel.skus),
@@ -231,12 +237,10 @@ def _fill_unchosen(frame: pd.DataFrame, *, has_backtest: bool, cold_start: bool)
     return frame[[SKU, "model", "members", "demand_class", "reason", "score"]]
 
 
-def _spreads(backtest: BacktestResult | None, choices: pd.DataFrame, seed: int) -> pd.Series:
+def _spreads(backtest: BacktestResult | None, choices: pd.DataFrame, seed: int) -> pd.DataFrame:
     if backtest is None:
-        return pd.Series({"all": 1.0})
-    scored = choices[choices["score"].notna()]
-    table = calibrate_spread(backtest, scored, seed=seed)
-    return table.set_index("demand_class")["spread"]
+        return pd.DataFrame({"demand_class": ["all"], "spread": [1.0], "growth": [0.0]})
+    return calibrate_spread(backtest, choices[choices["score"].notna()], seed=seed)
 
 
 def _fit_predict(  # noqa: PLR0913 - run_forecast's inputs
@@ -251,14 +255,14 @@ def _fit_predict(  # noqa: PLR0913 - run_forecast's inputs
 
 
 def _assemble(
-    panel: Panel, choices: pd.DataFrame, outputs: dict, spreads: pd.Series, horizon: int
+    panel: Panel, choices: pd.DataFrame, outputs: dict, spreads: pd.DataFrame, horizon: int
 ) -> pd.DataFrame:
     choices = choices.set_index(SKU).reindex(panel.skus)
     chosen = choices["model"].to_numpy()
     members = dict(zip(choices["model"], choices["members"], strict=False))
     mean = combine_by_choice({m: out[0] for m, out in outputs.items()}, chosen, members)
-    spread = choices["demand_class"].map(spreads).fillna(spreads.get("all", 1.0)).to_numpy()
-    dispersion = dispersion_index(panel, weekday_profile(panel)) * spread
+    dispersion = variance_index(dispersion_index(panel, weekday_profile(panel)),
+                                choices["demand_class"].to_numpy(), spreads, horizon)
     quantiles = count_quantiles(mean, dispersion, panel.integer_rows())
     for name, (_, own) in outputs.items():
         if own is not None:  # a single non-panel model keeps its own quantiles
@@ -270,14 +274,13 @@ def _assemble(
 
 
 def _auto_rows(
-    backtest: BacktestResult, choices: pd.DataFrame, spreads: pd.Series
+    backtest: BacktestResult, choices: pd.DataFrame, spreads: pd.DataFrame
 ) -> pd.DataFrame:
     """Per-SKU backtest rows of the fused forecast (model ``auto``): chosen candidates and
     calibrated quantiles. Chosen on the same folds, so optimistic: an honest out-of-sample score
     needs an outer origin (``benchmarks/bench_accuracy.py``)."""
     by_sku = choices.set_index(SKU)
     members = dict(zip(choices["model"], choices["members"], strict=False))
-    default = spreads.get("all", 1.0)
     rows = []
     for k, fold in enumerate(backtest.folds):
         chosen = by_sku["model"].reindex(fold.skus).to_numpy()
@@ -285,10 +288,9 @@ def _auto_rows(
         if not ok.any():
             continue
         mean = combine_by_choice({m: v[ok] for m, v in fold.means.items()}, chosen[ok], members)
-        spread = by_sku["demand_class"].reindex(fold.skus[ok]).map(spreads).fillna(default)
-        quantiles = count_quantiles(
-            mean, fold.dispersion[ok] * spread.to_numpy(dtype=float), fold.integer_rows[ok]
-        )
+        classes = by_sku["demand_class"].reindex(fold.skus[ok]).to_numpy()
+        index = variance_index(fold.dispersion[ok], classes, spreads, mean.shape[1])
+        quantiles = count_quantiles(mean, index, fold.integer_rows[ok])
         rows.append(fold_metrics(
             fold.skus[ok], "auto", k, fold.actual[ok], mean, quantiles, fold.scale_abs[ok],
             fold.scale_sq[ok],
@@ -300,7 +302,7 @@ def _auto_rows(
 
 
 def _backtest_table(
-    backtest: BacktestResult | None, choices: pd.DataFrame, spreads: pd.Series
+    backtest: BacktestResult | None, choices: pd.DataFrame, spreads: pd.DataFrame
 ) -> pd.DataFrame:
     """Backtest summary by model and class; the fused ``auto`` rows are added when every
     candidate was backtested (auto runs)."""
@@ -315,7 +317,7 @@ def _backtest_table(
 
 
 def fit_and_assemble(  # noqa: PLR0913 - run_forecast's inputs
-    panel: Panel, choices: pd.DataFrame, *, spreads: pd.Series, horizon: int, seed: int,
+    panel: Panel, choices: pd.DataFrame, *, spreads: pd.DataFrame, horizon: int, seed: int,
     sales: pd.DataFrame, products: pd.DataFrame | None, future: pd.DataFrame | None,
 ) -> pd.DataFrame:
     """Step 5 for the SKUs of ``panel``: fit the models they need, calibrated quantiles.

@@ -22,20 +22,40 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from invdash.schema import DATE, MEAN, MODEL, QTY, QUANTILE_COLUMNS, QUANTILES, SKU, STOCKOUT
+from invdash.forecast.covariates import category_codes, covariate_matrices
+from invdash.forecast.gamma import count_quantiles, gamma_quantiles
+from invdash.forecast.grain import (
+    DAILY,
+    Grain,
+    detect_grain,
+    period_range,
+    periods_per_year,
+    to_grain,
+)
+from invdash.forecast.season import has_yearly_history, yearly_profiles
+from invdash.schema import (
+    DATE,
+    MEAN,
+    MODEL,
+    QTY,
+    QUANTILE_COLUMNS,
+    SKU,
+    STOCKOUT,
+)
 
 __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
     "gamma_quantiles", "count_quantiles", "panel_forecast_frame", "future_weekdays",
-    "shop_weekday_share", "ShopDays", "shop_days",
+    "shop_weekday_share", "ShopDays", "shop_days", "future_period_dates", "with_yearly",
+    "row_covariates",
 ]
 
 #: A weekday whose share of the panel's volume is below this fraction of 1/7 is closed.
 _CLOSED_WEEKDAY_SHARE = 0.05
 #: Closed-date and closed-weekday detection needs at least this many SKUs with data.
 _MIN_SKUS_FOR_CLOSURES = 5
+_SEASON_YEARS = 50
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,17 @@ class Panel:
     #: partitions): the larger panel's ``ShopDays`` at each backtest origin (day index), so
     #: ``truncate_panel`` uses the whole shop's closures and weekday share, not this part's.
     shop_at: Mapping[int, ShopDays] | None = None
+    #: The grain of ``dates`` (daily unless the sales are weekly or monthly, see ``grain.py``).
+    grain: Grain = DAILY
+    #: Category code per SKU for pooled yearly profiles (``season.py``); None: the shop only.
+    category: np.ndarray | None = None
+    #: Price and promotion flag per SKU and period, (n, T + F): the F periods after the data
+    #: hold planned values (``--future``); None when the sales carry no prices.
+    price: np.ndarray | None = None
+    promo: np.ndarray | None = None
+    #: Yearly profiles (n, S) learnt from this panel's own periods (``with_yearly``); None when
+    #: the panel spans too little time for a yearly season.
+    yearly: np.ndarray | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -97,9 +128,9 @@ class Panel:
         return np.sum(~np.isnan(self.fit_values), axis=1)
 
 
-def _closed_weekdays(actual: np.ndarray, dates: pd.DatetimeIndex) -> np.ndarray:
+def _closed_weekdays(actual: np.ndarray, dates: pd.DatetimeIndex, grain: Grain) -> np.ndarray:
     open_days = np.ones(7, dtype=bool)
-    if actual.shape[0] < _MIN_SKUS_FOR_CLOSURES:
+    if actual.shape[0] < _MIN_SKUS_FOR_CLOSURES or grain.kind != "D":
         return open_days
     totals = np.nansum(actual, axis=0)
     weekday = dates.weekday.to_numpy()
@@ -117,22 +148,42 @@ def _closed_dates(actual: np.ndarray) -> np.ndarray:
     return (observed >= _MIN_SKUS_FOR_CLOSURES) & (totals <= 0)
 
 
-def _build_fit_values(actual: np.ndarray, dates: pd.DatetimeIndex, open_weekdays: np.ndarray):
+def _build_fit_values(
+    actual: np.ndarray, dates: pd.DatetimeIndex, open_weekdays: np.ndarray, grain: Grain
+) -> np.ndarray:
     fit_values = actual.copy()
-    closed = ~open_weekdays[dates.weekday.to_numpy()]
+    closed = ~open_weekdays[dates.weekday.to_numpy()] if grain.kind == "D" else np.zeros(
+        len(dates), dtype=bool
+    )
     if actual.shape[0] >= _MIN_SKUS_FOR_CLOSURES:
         closed |= _closed_dates(actual)
     fit_values[:, closed] = np.nan
     return fit_values
 
 
-def to_panel(sales: pd.DataFrame) -> Panel:
-    """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``."""
+def to_panel(
+    sales: pd.DataFrame, *, grain: Grain | None = None, products: pd.DataFrame | None = None,
+    future: pd.DataFrame | None = None,
+) -> Panel:
+    """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``.
+
+    Args:
+        sales: long sales frame.
+        grain: the grain to pivot at (default: detected, ``grain.detect_grain``); rows are
+            summed into its periods first (``grain.to_grain``).
+        products: optional ``sku, category``: categories pool the yearly season.
+        future: optional planned ``sku, date, price, promo`` after the data (``Panel.price``).
+    """
+    grain = detect_grain(sales) if grain is None else grain
+    sales = to_grain(sales, grain)
     dates_all = pd.to_datetime(sales[DATE]).dt.normalize()
     sku_codes, skus = pd.factorize(sales[SKU].astype(str), sort=True)
     start = dates_all.min()
-    dates = pd.date_range(start, dates_all.max(), freq="D")
-    day = ((dates_all - start).dt.days).to_numpy()
+    dates = period_range(start, dates_all.max(), grain)
+    if grain.kind == "D":
+        day = ((dates_all - start).dt.days).to_numpy()
+    else:
+        day = dates.get_indexer(dates_all)
     n, t = len(skus), len(dates)
     first = np.full(n, t, dtype=np.int64)
     last = np.full(n, -1, dtype=np.int64)
@@ -145,12 +196,41 @@ def to_panel(sales: pd.DataFrame) -> Panel:
     if STOCKOUT in sales.columns:
         stockout = sales[STOCKOUT].fillna(False).to_numpy(dtype=bool)
         actual[sku_codes[stockout], day[stockout]] = np.nan
-    open_weekdays = _closed_weekdays(actual, dates)
-    return Panel(
+    open_weekdays = _closed_weekdays(actual, dates, grain)
+    panel = Panel(
         skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
-        fit_values=_build_fit_values(actual, dates, open_weekdays), last_index=last,
-        open_weekdays=open_weekdays,
+        fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
+        open_weekdays=open_weekdays, grain=grain, category=category_codes(skus, products),
+        **covariate_matrices(sales, future, skus, dates, grain),
     )
+    return with_yearly(panel)
+
+
+def with_yearly(panel: Panel) -> Panel:
+    """The panel with its yearly profiles (``season.yearly_profiles`` on the weekday-adjusted
+    fit values), computed once per panel so every model of a fold shares them."""
+    if not has_yearly_history(len(panel.dates), panel.grain):
+        return replace(panel, yearly=None)
+    profile = weekday_profile(panel)
+    season = profile[:, panel.dates.weekday.to_numpy()]
+    adjusted = np.where(season > 0, panel.fit_values / np.maximum(season, 1e-12), np.nan)
+    groups = np.zeros(len(panel.skus), dtype=int) if panel.category is None else panel.category
+    # Only the last _SEASON_YEARS years shape the profile (measured on Australian retail:
+    # the last 6 years gave RMSSE 0.819, all 33 years 0.811, so the window is wide).
+    recent = int(_SEASON_YEARS * periods_per_year(panel.grain))
+    profiles = yearly_profiles(
+        adjusted[:, -recent:], panel.dates[-recent:], panel.grain, groups
+    )
+    return replace(panel, yearly=profiles)
+
+
+def row_covariates(panel: Panel, row: int, n: int) -> dict[str, np.ndarray | None]:
+    """SKU ``row``'s per-SKU fields (category, price, promo, yearly) repeated for ``n`` rows:
+    the keyword arguments of a panel of ``n`` alternative histories of that SKU."""
+    fields = {"category": panel.category, "price": panel.price, "promo": panel.promo,
+              "yearly": panel.yearly}
+    return {k: None if v is None else np.repeat(v[row:row + 1], n, axis=0)
+            for k, v in fields.items()}
 
 
 def truncate_panel(panel: Panel, origin: int) -> Panel:
@@ -167,12 +247,17 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
             open_weekdays=shop.open_weekdays, weekday_share=shop.weekday_share, shop_at=None,
         )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
-    open_weekdays = _closed_weekdays(actual, dates)
-    return replace(
+    open_weekdays = _closed_weekdays(actual, dates, panel.grain)
+    truncated = replace(
         panel, skus=panel.skus[keep], dates=dates, actual=actual,
-        fit_values=_build_fit_values(actual, dates, open_weekdays),
+        fit_values=_build_fit_values(actual, dates, open_weekdays, panel.grain),
         last_index=np.minimum(panel.last_index, origin - 1)[keep], open_weekdays=open_weekdays,
+        category=None if panel.category is None else panel.category[keep],
+        price=None if panel.price is None else panel.price[keep],
+        promo=None if panel.promo is None else panel.promo[keep],
     )
+    # The season is re-learnt from the periods before the origin only (no look-ahead).
+    return with_yearly(truncated)
 
 
 def weekday_profile(panel: Panel, *, weeks: int = 26, prior_weight: float = 30.0) -> np.ndarray:
@@ -181,7 +266,10 @@ def weekday_profile(panel: Panel, *, weeks: int = 26, prior_weight: float = 30.0
     Each SKU's index (mean demand per weekday over the last ``weeks`` weeks, divided by its
     overall mean) is shrunk towards the panel's index with weight ``nonzero / (nonzero +
     prior_weight)``, so sparse SKUs borrow the shop's weekly rhythm. Closed weekdays get 0.
+    Weekly and monthly panels have no weekday rhythm: all ones.
     """
+    if panel.grain.kind != "D":
+        return np.ones((len(panel.skus), 7))
     values = panel.fit_values[:, -weeks * 7:]
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     sku_means = np.stack(
@@ -214,6 +302,8 @@ def shop_weekday_share(panel: Panel, *, weeks: int = 26) -> np.ndarray:
     """The shop's share of demand per weekday (shape (7,), sums to 1; closed weekdays 0)."""
     if panel.weekday_share is not None:
         return panel.weekday_share
+    if panel.grain.kind != "D":
+        return np.full(7, 1 / 7)
     values = panel.fit_values[:, -weeks * 7:]
     weekday = panel.dates[-values.shape[1]:].weekday.to_numpy()
     sku_means = np.stack([_nanmean(values[:, weekday == d], axis=1) for d in range(7)], axis=1)
@@ -270,67 +360,20 @@ def dispersion_index(panel: Panel, profile: np.ndarray, *, days: int = 182) -> n
     return np.clip(ratio, 1.0, 1e6)
 
 
-def _standard_gamma_table() -> tuple[np.ndarray, np.ndarray]:
-    """log shape grid and log quantiles of a unit-scale gamma at ``QUANTILES`` (cached)."""
-    global _GAMMA_TABLE
-    if _GAMMA_TABLE is None:
-        log_shape = np.linspace(np.log(1e-6), np.log(1e4), 6000)
-        values = special.gammaincinv(np.exp(log_shape)[:, None], np.asarray(QUANTILES)[None, :])
-        _GAMMA_TABLE = (log_shape, np.log(np.clip(values, 1e-300, None)))
-    return _GAMMA_TABLE
-
-
-_GAMMA_TABLE: tuple[np.ndarray, np.ndarray] | None = None
-
-
-def gamma_quantiles(mean: np.ndarray, variance_index: np.ndarray) -> np.ndarray:
-    """Quantiles ``QUANTILES`` of a gamma with the given mean and variance ``index * mean``.
-
-    The unit-scale gamma quantile is interpolated (in log space) from a table over the shape,
-    which is about 20x faster than ``scipy.special.gammaincinv`` on millions of cells and agrees
-    with it to a fraction of a percent; shapes above 1e4 are essentially normal.
-
-    Args:
-        mean: forecast means, shape (n, h), >= 0.
-        variance_index: D per SKU (variance / mean), shape (n,).
-
-    Returns:
-        Array (n, h, len(QUANTILES)), non-negative and non-decreasing along the last axis.
-    """
-    mean = np.clip(np.nan_to_num(mean), 0.0, None)
-    scale = np.broadcast_to(np.clip(variance_index, 1e-6, None)[:, None], mean.shape)
-    shape = mean / scale
-    log_shape_grid, log_values = _standard_gamma_table()
-    log_shape = np.log(np.clip(shape, 1e-300, None))
-    out = np.empty((*mean.shape, len(QUANTILES)))
-    z = special.ndtri(np.asarray(QUANTILES))
-    big = shape > np.exp(log_shape_grid[-1])
-    for k in range(len(QUANTILES)):
-        unit = np.exp(np.interp(log_shape, log_shape_grid, log_values[:, k]))
-        if big.any():
-            a = shape[big]
-            unit[big] = a * (1 - 1 / (9 * a) + z[k] / (3 * np.sqrt(a))) ** 3
-        out[..., k] = np.where(shape > 1e-6, unit * scale, 0.0)
-    return np.maximum.accumulate(out, axis=-1)
-
-
-def count_quantiles(
-    mean: np.ndarray, variance_index: np.ndarray, integer_rows: np.ndarray
-) -> np.ndarray:
-    """``gamma_quantiles``, made whole numbers for SKUs sold in whole units.
-
-    With the continuity correction P(Y <= y) ~ G(y + 0.5) of the gamma cdf G, the q-quantile of
-    a count is the smallest integer y with y >= G^-1(q) - 0.5, i.e. ``ceil(G^-1(q) - 0.5)``.
-    A count's pinball loss is minimised by an integer, and a continuous interval would miss
-    the integers at its edges (Poisson(2): p90 is 4, not 3.8).
-    """
-    quantiles = gamma_quantiles(mean, variance_index)
-    rounded = np.clip(np.ceil(quantiles - 0.5), 0.0, None)
-    return np.where(integer_rows[:, None, None], rounded, quantiles)
+def future_period_dates(panel: Panel, h: int) -> np.ndarray:
+    """Dates of the ``h`` periods after each SKU's last date, shape (n, h), datetime64."""
+    if panel.grain.kind == "D":
+        offsets = np.arange(1, h + 1).astype("timedelta64[D]")
+        return panel.dates[panel.last_index].to_numpy()[:, None] + offsets[None, :]
+    extended = pd.date_range(panel.dates[0], periods=len(panel.dates) + h, freq=panel.grain.freq)
+    return extended.to_numpy()[panel.last_index[:, None] + np.arange(1, h + 1)[None, :]]
 
 
 def future_weekdays(panel: Panel, h: int) -> np.ndarray:
-    """Weekday (Monday = 0) of each of the ``h`` days after each SKU's last date, shape (n, h)."""
+    """Weekday (Monday = 0) of each of the ``h`` periods after each SKU's last date, (n, h)."""
+    if panel.grain.kind != "D":
+        dates = pd.DatetimeIndex(future_period_dates(panel, h).ravel())
+        return dates.weekday.to_numpy().reshape(len(panel.skus), h)
     first = panel.dates[panel.last_index].weekday.to_numpy()
     return (first[:, None] + np.arange(1, h + 1)[None, :]) % 7
 
@@ -340,8 +383,7 @@ def panel_forecast_frame(
 ) -> pd.DataFrame:
     """Long forecast frame ``sku, date, model, mean, p05..p99`` from (n, h) matrices."""
     n, h = mean.shape
-    offsets = np.arange(1, h + 1).astype("timedelta64[D]")
-    dates = panel.dates[panel.last_index].to_numpy()[:, None] + offsets[None, :]
+    dates = future_period_dates(panel, h)
     frame = pd.DataFrame({
         SKU: np.repeat(panel.skus, h), DATE: pd.to_datetime(dates.ravel()),
         MODEL: np.repeat(np.broadcast_to(np.asarray(model, dtype=object), (n,)), h),

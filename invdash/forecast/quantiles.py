@@ -7,6 +7,18 @@ level as count data do. The scalar ``k`` per demand class is chosen on the out-o
 backtest forecasts of the *chosen* candidates, minimising the scaled pinball loss over a grid
 (pinball loss is a proper score, so its minimiser is the calibrated spread); among spreads
 within 1 % of the best loss the one whose 80 % interval covers closest to 80 % wins.
+
+Widening with the horizon: the variance index of step ``j`` (1..h) is ``k * D * (1 + g * (j - 1)
+/ 28 periods)``: the level a forecast starts from is itself uncertain and that error adds up over
+the steps (for a local-level model the forecast variance grows linearly in the step). ``g`` is
+chosen per class from ``GROWTH_GRID`` jointly with ``k``, so a class whose errors do not grow
+keeps ``g = 0``.
+
+Whole units: quantiles of SKUs sold in whole units are whole numbers (``gamma.count_quantiles``,
+the pinball-optimal choice for counts). An interval with whole-unit ends covers at least its
+nominal share (a Poisson(2) [p10, p90] = [0, 4] covers 95 %), so among spreads with nearly the
+best pinball loss the one covering closest to 80 % is taken: that reports the coverage honestly
+with the ends counted as inside, rather than shrinking the ends below what the counts support.
 """
 
 from __future__ import annotations
@@ -20,9 +32,32 @@ from invdash.forecast.panel import count_quantiles
 from invdash.forecast.results import BacktestResult
 from invdash.schema import QUANTILE_COLUMNS, SKU
 
-__all__ = ["SPREAD_GRID", "calibrate_spread"]
+__all__ = ["SPREAD_GRID", "GROWTH_GRID", "calibrate_spread", "variance_index"]
 
 SPREAD_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
+GROWTH_GRID = (0.0, 0.5, 1.5)
+_GROWTH_PERIODS = 28.0
+
+
+def _growth(h: int, g: float) -> np.ndarray:
+    """The factor ``1 + g * (j - 1) / 28`` of steps j = 1..h."""
+    return 1.0 + g * np.arange(h) / _GROWTH_PERIODS
+
+
+def variance_index(
+    dispersion: np.ndarray, classes: np.ndarray, table: pd.DataFrame, h: int
+) -> np.ndarray:
+    """Variance index per SKU and step, (n, h): ``D * k * (1 + g * (j - 1) / 28)`` with the
+    class's ``spread`` k and ``growth`` g from ``calibrate_spread`` (class ``all`` as fallback).
+    """
+    by_class = table.set_index("demand_class")
+    fallback = by_class.loc["all"] if "all" in by_class.index else pd.Series(
+        {"spread": 1.0, "growth": 0.0}
+    )
+    spread = pd.Series(classes).map(by_class["spread"]).fillna(fallback["spread"]).to_numpy()
+    growth = pd.Series(classes).map(by_class["growth"]).fillna(fallback["growth"]).to_numpy()
+    steps = np.arange(h)[None, :] / _GROWTH_PERIODS
+    return (dispersion * spread)[:, None] * (1.0 + growth[:, None] * steps)
 _SPL_TOLERANCE = 0.01
 _P10, _P90 = QUANTILE_COLUMNS.index("p10"), QUANTILE_COLUMNS.index("p90")
 
@@ -35,14 +70,25 @@ def _fold_losses(fold, choices: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     mean = combine_by_choice({m: v[rows] for m, v in fold.means.items()}, chosen, members)
     actual = fold.actual[rows]
     out = []
+    h = mean.shape[1]
     for k in SPREAD_GRID:
-        quantiles = count_quantiles(mean, fold.dispersion[rows] * k, fold.integer_rows[rows])
-        out.append(pd.DataFrame({
-            "demand_class": by_sku["demand_class"].reindex(skus).to_numpy(), "spread": k,
-            "spl": scaled_pinball_loss(actual, quantiles, fold.scale_abs[rows]),
-            "coverage80": interval_coverage(actual, quantiles[:, :, _P10], quantiles[:, :, _P90]),
-        }))
+        for g in GROWTH_GRID:
+            out.append(_losses(fold, rows, mean, actual, by_sku["demand_class"].reindex(skus),
+                               k, (fold.dispersion[rows] * k)[:, None] * _growth(h, g)[None, :]))
+            out[-1]["growth"] = g
     return pd.concat(out, ignore_index=True)
+
+
+def _losses(  # noqa: PLR0913 - one grid point's arrays
+    fold, rows: np.ndarray, mean: np.ndarray, actual: np.ndarray,
+    classes: pd.Series, k: float, index: np.ndarray,
+) -> pd.DataFrame:
+    quantiles = count_quantiles(mean, index, fold.integer_rows[rows])
+    return pd.DataFrame({
+        "demand_class": classes.to_numpy(), "spread": k,
+        "spl": scaled_pinball_loss(actual, quantiles, fold.scale_abs[rows]),
+        "coverage80": interval_coverage(actual, quantiles[:, :, _P10], quantiles[:, :, _P90]),
+    })
 
 
 def calibrate_spread(
@@ -57,7 +103,8 @@ def calibrate_spread(
         seed: seed of that sample.
 
     Returns:
-        Frame ``demand_class, spread, spl, coverage80`` (one row per class, plus ``all``).
+        Frame ``demand_class, spread, growth, spl, coverage80`` (one row per class, plus
+        ``all``).
     """
     rng = np.random.default_rng(seed)
     pieces = []
@@ -68,12 +115,16 @@ def calibrate_spread(
         if len(known):
             pieces.append(_fold_losses(fold, choices, known))
     if not pieces:
-        return pd.DataFrame(
-            {"demand_class": ["all"], "spread": [1.0], "spl": [np.nan], "coverage80": [np.nan]}
-        )
+        return pd.DataFrame({"demand_class": ["all"], "spread": [1.0], "growth": [0.0],
+                             "spl": [np.nan], "coverage80": [np.nan]})
     losses = pd.concat(pieces, ignore_index=True)
     losses = pd.concat([losses, losses.assign(demand_class="all")], ignore_index=True)
-    table = losses.groupby(["demand_class", "spread"]).mean().reset_index()
+    table = losses.groupby(["demand_class", "spread", "growth"]).mean().reset_index()
+    # The growth is the one with the best pinball loss; the coverage rule below then only picks
+    # among spreads, so a steady class is not given a growth that a narrower spread offsets.
+    best_growth = table.loc[table.groupby("demand_class")["spl"].idxmin(), ["demand_class",
+                                                                          "growth"]]
+    table = table.merge(best_growth, on=["demand_class", "growth"])
     # Among spreads within 1 % of the best pinball loss, take the one whose 80 % interval
     # coverage is closest to 80 %: whole-unit quantiles make the inclusive interval of a
     # pinball-optimal count forecast cover more than 80 % (Poisson(2): [0, 4] covers 95 %).

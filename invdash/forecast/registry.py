@@ -18,6 +18,7 @@ from invdash.forecast.models.baseline import (
     TrendMovingAverageForecaster,
 )
 from invdash.forecast.models.coldstart import SimilarProductForecaster
+from invdash.forecast.models.global_model import GlobalBoostForecaster
 from invdash.forecast.models.intermittent import CrostonForecaster, SBAForecaster, TSBForecaster
 from invdash.forecast.models.neural import GlobalNeuralForecaster
 from invdash.forecast.models.statistical import (
@@ -38,6 +39,7 @@ MODELS: dict[str, type[Forecaster]] = {
     "croston": CrostonForecaster,
     "sba": SBAForecaster,
     "tsb": TSBForecaster,
+    "lgbm": GlobalBoostForecaster,
 }
 # torch and the sentence encoder are imported only when these models fit, so registering them
 # costs nothing at import time.
@@ -45,7 +47,7 @@ MODELS["neural"] = GlobalNeuralForecaster
 MODELS["coldstart"] = SimilarProductForecaster
 
 #: The fast models the auto pipeline backtests and fuses.
-AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb")
+AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb", "lgbm")
 
 
 def available_models() -> list[str]:

@@ -26,7 +26,7 @@ class ForecastRun:
         backtest: ``model, demand_class, n_skus, mase, rmsse, wape, bias, spl, coverage80``.
         device: ``cpu`` or the CUDA device name when the neural model ran.
         duration_s: wall time of the run, in seconds.
-        horizon: days forecast.
+        horizon: periods forecast (days, weeks or months: see ``freq``).
         model_param: the ``model`` argument (``auto`` or a model name).
         run_id, created_at, data_version: set when the run comes from the store.
     """
@@ -41,6 +41,8 @@ class ForecastRun:
     run_id: str | None = None
     created_at: pd.Timestamp | None = None
     data_version: str | None = None
+    #: The grain forecast at (``grain.Grain.freq``: ``D``, ``W-MON`` .., ``MS``, ``ME``).
+    freq: str = "D"
 
 
 @dataclass(frozen=True)

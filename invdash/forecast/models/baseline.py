@@ -24,16 +24,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from invdash.forecast.grain import season_length
 from invdash.forecast.models.base import Forecaster, check_is_fitted, finalize_forecasts
 from invdash.forecast.panel import (
     Panel,
     count_quantiles,
     dispersion_index,
+    future_period_dates,
     future_weekdays,
     panel_forecast_frame,
     to_panel,
     weekday_profile,
 )
+from invdash.forecast.season import season_factors
 from invdash.schema import validate_sales
 
 __all__ = [
@@ -68,15 +71,26 @@ class PanelForecaster(Forecaster):
         """Fast path: learn from an already pivoted ``Panel``; returns self."""
         self.profile_ = weekday_profile(panel)
         self.dispersion_ = dispersion_index(panel, self.profile_)
-        self.state_ = self._fit_state(panel, deseasonalise(panel, self.profile_))
+        deseason = deseasonalise(panel, self.profile_)
+        self.yearly_ = panel.yearly
+        if self.yearly_ is not None:
+            past = season_factors(self.yearly_, panel.dates.to_numpy(), panel.grain)
+            deseason = deseason / past
+        self.state_ = self._fit_state(panel, deseason)
         self.panel_ = panel
         return self
+
+    def _yearly_future(self, h: int) -> np.ndarray | float:
+        if self.yearly_ is None:
+            return 1.0
+        dates = future_period_dates(self.panel_, h)
+        return season_factors(self.yearly_, dates, self.panel_.grain)
 
     def predict_mean(self, h: int) -> np.ndarray:
         """Forecast means, shape (n SKUs, h days), in the order of ``panel_.skus``."""
         check_is_fitted(self, "panel_")
         weekday = future_weekdays(self.panel_, h)
-        season = np.take_along_axis(self.profile_, weekday, axis=1)
+        season = np.take_along_axis(self.profile_, weekday, axis=1) * self._yearly_future(h)
         return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
 
     def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -130,23 +144,25 @@ class MovingAverageForecaster(PanelForecaster):
 
 
 class SeasonalNaiveForecaster(PanelForecaster):
-    """The last observed week repeated; unknown (stock-out) days take the recent weekday mean.
+    """The last observed season repeated; unknown (stock-out) periods take the recent mean.
 
     Args:
-        season_days: season length in days (7: weekly).
+        season_days: season length in periods (default: the grain's, ``grain.season_length``:
+            7 days, 52 weeks or 12 months).
         seed: unused (deterministic model).
     """
 
     name = "naive"
 
-    def __init__(self, season_days: int = 7, seed: int = 0) -> None:
+    def __init__(self, season_days: int | None = None, seed: int = 0) -> None:
         self.season_days = season_days
         self.seed = seed
 
     def _fit_state(self, panel: Panel, deseason: np.ndarray) -> np.ndarray:
+        self.season_ = self.season_days or season_length(panel.grain)
         level = last_observed_mean(deseason, 28)
         rows = np.arange(len(panel.skus))[:, None]
-        cols = panel.last_index[:, None] - np.arange(self.season_days)[None, ::-1]
+        cols = panel.last_index[:, None] - np.arange(self.season_)[None, ::-1]
         last_week = panel.actual[rows, np.clip(cols, 0, None)]
         weekday = panel.dates.weekday.to_numpy()[np.clip(cols, 0, None)]
         fallback = level[:, None] * np.take_along_axis(self.profile_, weekday, axis=1)
@@ -155,7 +171,7 @@ class SeasonalNaiveForecaster(PanelForecaster):
     def predict_mean(self, h: int) -> np.ndarray:
         """The stored last season repeated over ``h`` days (no weekday index on top)."""
         check_is_fitted(self, "panel_")
-        reps = int(np.ceil(h / self.season_days))
+        reps = int(np.ceil(h / self.season_))
         return np.tile(self.state_, (1, reps))[:, :h]
 
 
