@@ -27,7 +27,8 @@ from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncat
 from invdash.forecast.results import BacktestFold, BacktestResult
 from invdash.schema import SKU
 
-__all__ = ["split_panel", "backtest_origins", "merge_backtests", "merge_forecasts"]
+__all__ = [
+    "join_backtests","split_panel", "backtest_origins", "merge_backtests", "merge_forecasts"]
 
 
 def backtest_origins(panel: Panel, *, folds: int, horizon: int) -> list[int]:
@@ -59,9 +60,17 @@ def split_panel(
         parts.append(replace(
             panel, skus=panel.skus[take], actual=panel.actual[take],
             fit_values=panel.fit_values[take], last_index=panel.last_index[take],
-            weekday_share=share, shop_at=shop_at,
+            weekday_share=share, shop_at=shop_at, **_rows(panel, take),
         ))
     return parts
+
+
+def _rows(panel: Panel, take: np.ndarray) -> dict[str, np.ndarray | None]:
+    """The per-SKU covariates and yearly profiles of rows ``take`` (None stays None): the
+    profiles were pooled over the whole panel, so a part keeps the whole shop's season."""
+    fields = {"category": panel.category, "price": panel.price, "promo": panel.promo,
+              "yearly": panel.yearly}
+    return {k: None if v is None else v[take] for k, v in fields.items()}
 
 
 def _merge_fold(folds: list[BacktestFold]) -> BacktestFold:
@@ -95,6 +104,26 @@ def merge_backtests(parts: Sequence[BacktestResult], models: Sequence[str]) -> B
     folds = tuple(_merge_fold([p.folds[k] for p in parts]) for k in range(len(parts[0].folds)))
     classes = pd.concat([p.classes for p in parts], ignore_index=True)
     return BacktestResult(per_sku, summarise(per_sku), folds, classes)
+
+
+def join_backtests(
+    per_sku: BacktestResult, pooled: BacktestResult, models: Sequence[str]
+) -> BacktestResult:
+    """One ``BacktestResult`` from the partitioned models' and the pooled models' (both over
+    the whole panel's SKUs, in panel order), models in ``models`` order as a local run has them."""
+    rank = {name: k for k, name in enumerate(models)}
+    frame = pd.concat([per_sku.per_sku, pooled.per_sku], ignore_index=True)
+    order = frame.assign(_rank=frame["model"].map(rank)).sort_values(
+        ["fold", "_rank"], kind="stable"
+    ).index
+    frame = frame.loc[order].reset_index(drop=True)
+    folds = tuple(
+        replace(mine, means={
+            name: (mine.means if name in mine.means else theirs.means)[name] for name in models
+        })
+        for mine, theirs in zip(per_sku.folds, pooled.folds, strict=True)
+    )
+    return BacktestResult(frame, summarise(frame), folds, per_sku.classes)
 
 
 def merge_forecasts(parts: Sequence[pd.DataFrame], skus: np.ndarray) -> pd.DataFrame:

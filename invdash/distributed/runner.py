@@ -24,6 +24,7 @@ import pandas as pd
 
 from invdash.distributed.partition import (
     backtest_origins,
+    join_backtests,
     merge_backtests,
     merge_forecasts,
     split_panel,
@@ -109,7 +110,9 @@ class PartitionRunner:
     def backtest(self, panel: Panel, factories: Mapping[str, Callable], *, folds: int,
                  horizon: int, progress: Progress | None = None,
                  **_frames: object) -> BacktestResult:
-        """``backtest_panel`` over partitions (the sales frames are not needed: panel models)."""
+        """``backtest_panel`` over partitions (the sales frames are not needed: panel models);
+        models that learn across SKUs (``pools_skus``, the global booster) are backtested here on
+        the whole panel, so every model sees what it would see locally."""
         others = [name for name, factory in factories.items()
                   if not isinstance(factory(), PanelForecaster)]
         if others:
@@ -117,17 +120,27 @@ class PartitionRunner:
                 f"the distributed engine backtests panel models only, not {', '.join(others)}; "
                 "run this model with --engine local."
             )
+        pooled = {n: f for n, f in factories.items() if getattr(f(), "pools_skus", False)}
+        per_sku = {n: f for n, f in factories.items() if n not in pooled}
         origins = backtest_origins(panel, folds=folds, horizon=horizon)
         parts = split_panel(panel, self._n_parts(), origins=origins)
-        calls = [((part, dict(factories)), {"folds": folds, "horizon": horizon})
-                 for part in parts]
+        calls = [((part, per_sku), {"folds": folds, "horizon": horizon}) for part in parts]
         results = self.executor.map(backtest_part, calls, label="backtest", progress=progress)
-        return merge_backtests(results, list(factories))
+        merged = merge_backtests(results, list(per_sku))
+        if not pooled:
+            return merged
+        whole = backtest_panel(panel, pooled, folds=folds, horizon=horizon)
+        return join_backtests(merged, whole, list(factories))
 
     def forecast(self, panel: Panel, choices: pd.DataFrame, *, spreads: pd.Series,  # noqa: PLR0913
                  horizon: int, seed: int, sales: pd.DataFrame, products: pd.DataFrame | None,
                  future: pd.DataFrame | None) -> pd.DataFrame:
-        """``fit_and_assemble`` over partitions; non-panel models on the driver."""
+        """``fit_and_assemble`` over partitions; non-panel models on the driver. When a SKU's
+        forecast uses a model that learns across SKUs, the final fit runs here on the whole
+        panel (it is fitted on every SKU anyway)."""
+        if any(getattr(MODELS[m], "pools_skus", False) for ms in choices["members"] for m in ms):
+            return fit_and_assemble(panel, choices, spreads=spreads, horizon=horizon, seed=seed,
+                                    sales=sales, products=products, future=future)
         by_sku = choices.set_index(SKU).reindex(panel.skus)
         on_panel = np.array([all(_is_panel_model(m) for m in members)
                              for members in by_sku["members"]])

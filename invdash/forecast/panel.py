@@ -34,6 +34,7 @@ from invdash.forecast.grain import (
     to_grain,
 )
 from invdash.forecast.season import has_yearly_history, yearly_profiles
+from invdash.forecast.shop import ShopDays
 from invdash.schema import (
     DATE,
     MEAN,
@@ -56,22 +57,6 @@ _CLOSED_WEEKDAY_SHARE = 0.05
 #: Closed-date and closed-weekday detection needs at least this many SKUs with data.
 _MIN_SKUS_FOR_CLOSURES = 5
 _SEASON_YEARS = 50
-
-
-@dataclass(frozen=True)
-class ShopDays:
-    """A panel's shop-wide calendar: the statistics pooled over all its SKUs that the models
-    of every single SKU use (``shop_days`` computes them).
-
-    Attributes:
-        open_weekdays: which weekdays (Monday = 0) the shop trades on, shape (7,).
-        closed_days: days masked out of ``fit_values`` (closed weekdays and dates), shape (T,).
-        weekday_share: the shop's share of demand per weekday, shape (7,).
-    """
-
-    open_weekdays: np.ndarray
-    closed_days: np.ndarray
-    weekday_share: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -240,11 +225,18 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
     actual, dates = actual[keep], panel.dates[:origin]
     if panel.shop_at is not None:  # a part of a larger panel: that panel's calendar
         shop = panel.shop_at[origin]
+        skus = panel.skus[keep]
+        yearly = None if shop.yearly is None else shop.yearly[
+            pd.Index(shop.yearly_skus).get_indexer(skus)
+        ]
         return replace(
-            panel, skus=panel.skus[keep], dates=dates, actual=actual,
+            panel, skus=skus, dates=dates, actual=actual,
             fit_values=np.where(shop.closed_days[None, :], np.nan, actual),
             last_index=np.minimum(panel.last_index, origin - 1)[keep],
             open_weekdays=shop.open_weekdays, weekday_share=shop.weekday_share, shop_at=None,
+            category=None if panel.category is None else panel.category[keep],
+            price=None if panel.price is None else panel.price[keep],
+            promo=None if panel.promo is None else panel.promo[keep], yearly=yearly,
         )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
     open_weekdays = _closed_weekdays(actual, dates, panel.grain)
@@ -317,6 +309,8 @@ def shop_days(panel: Panel) -> ShopDays:
         # All-unknown days are closed or unobserved for every SKU; masking them is a no-op.
         closed_days=np.all(np.isnan(panel.fit_values), axis=0),
         weekday_share=shop_weekday_share(panel),
+        yearly=panel.yearly,
+        yearly_skus=None if panel.yearly is None else panel.skus,
     )
 
 

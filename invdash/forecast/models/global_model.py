@@ -33,6 +33,9 @@ __all__ = ["GlobalBoostForecaster"]
 class GlobalBoostForecaster(PanelForecaster):
     """LightGBM on all SKUs jointly (see the module docstring).
 
+    ``pools_skus``: one SKU's forecast depends on every SKU's history, so a distributed run fits
+    it on the whole panel (``invdash.distributed``), never on a part.
+
     Args:
         horizon: the fewest steps ahead the training rows cover (a longer ``h`` trains for h).
         n_origins: past origins sampled for training rows.
@@ -42,6 +45,8 @@ class GlobalBoostForecaster(PanelForecaster):
             ``INVDASH_COUNTRY`` (``config.Settings.country``, default GB).
         seed: seed of the row sample and of LightGBM.
     """
+
+    pools_skus = True
 
     name = "lgbm"
 
