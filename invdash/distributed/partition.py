@@ -119,11 +119,20 @@ def join_backtests(
     frame = frame.loc[order].reset_index(drop=True)
     folds = tuple(
         replace(mine, means={
-            name: (mine.means if name in mine.means else theirs.means)[name] for name in models
+            name: mine.means[name] if name in mine.means else _aligned(theirs, name, mine.skus)
+            for name in models
         })
         for mine, theirs in zip(per_sku.folds, pooled.folds, strict=True)
     )
     return BacktestResult(frame, summarise(frame), folds, per_sku.classes)
+
+
+def _aligned(fold: BacktestFold, name: str, skus: np.ndarray) -> np.ndarray:
+    """``fold.means[name]`` with its rows in the order of ``skus`` (NaN for a SKU it lacks)."""
+    rows = pd.Index(fold.skus).get_indexer(skus)
+    means = fold.means[name][np.maximum(rows, 0)].astype(float)
+    means[rows < 0] = np.nan
+    return means
 
 
 def merge_forecasts(parts: Sequence[pd.DataFrame], skus: np.ndarray) -> pd.DataFrame:
