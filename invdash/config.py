@@ -6,6 +6,7 @@
 - ``INVDASH_SEED``: default seed for models (default 0).
 - ``INVDASH_USERS_FILE``: the dashboard's users and roles (TOML, salted hashes only), default
   ``.streamlit/users.toml``; see ``invdash.auth``.
+- ``INVDASH_CURRENCY``: ISO 4217 code printed on purchase orders (default ``USD``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from invdash.schema import ConfigError
 
 __all__ = [
     "Settings", "load_settings", "use_offline_models", "DEFAULT_DB", "DEFAULT_USERS_FILE",
@@ -32,12 +35,14 @@ class Settings:
         user: the name recorded with decisions.
         seed: default random seed for models.
         users_file: the dashboard's users file (absent: local single-user mode on localhost).
+        currency: ISO 4217 code of purchase-order values, e.g. ``EUR``.
     """
 
     db_path: Path = DEFAULT_DB
     user: str = "local"
     seed: int = 0
     users_file: Path = DEFAULT_USERS_FILE
+    currency: str = "USD"
 
 
 def _default_user() -> str:
@@ -54,7 +59,10 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
-    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)
+    currency = (os.environ.get("INVDASH_CURRENCY") or "USD").strip().upper()
+    if not (len(currency) == 3 and currency.isalpha()):
+        raise ConfigError(f"INVDASH_CURRENCY must be a 3-letter code like EUR, got {currency!r}.")
+    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file, currency=currency)
 
 
 def use_offline_models() -> None:
