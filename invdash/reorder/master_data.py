@@ -80,7 +80,7 @@ def check_master_value(field: str, value: object) -> float | str:
         )
     if spec.kind == "text":
         text = str(value).strip()
-        if not 1 <= len(text) <= 100:  # noqa: PLR2004 - the documented limit
+        if not 1 <= len(text) <= 100:
             raise InvalidDataError(f"{field} must be {spec.rule}, got {value!r}.")
         return text
     try:

@@ -16,6 +16,7 @@ import pytest
 
 from invdash import reorder, store
 from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import load_run, save_run
 from invdash.policy import PolicyParams
 from invdash.store import reorder as reorder_store
@@ -41,7 +42,7 @@ def cycle_template(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> C
     conn = store.connect(path)
     try:
         sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, products=products, model="ma", folds=0)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
         forecast = load_run(conn, save_run(conn, run, data_version=store.data_version(conn)))
         first = reorder.ensure_policy_run(
             conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()

@@ -15,7 +15,7 @@ from invdash.store import master_data as md_store
 PLANNER = auth.User(name="pat", role="planner")
 
 
-def _policy(conn) -> pd.DataFrame:  # noqa: ANN001
+def _policy(conn) -> pd.DataFrame:
     forecast = load_latest_run(conn)
     run = reorder.ensure_policy_run(
         conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()

@@ -20,7 +20,7 @@ def cli_env(monkeypatch, tmp_path):
     monkeypatch.setenv("INVDASH_USERS_FILE", str(tmp_path / "no-users.toml"))
 
 
-def _list(db, capsys) -> pd.DataFrame:  # noqa: ANN001
+def _list(db, capsys) -> pd.DataFrame:
     capsys.readouterr()
     assert main(["po", "--db", str(db), "list"]) == 0
     return pd.read_csv(io.StringIO(capsys.readouterr().out))

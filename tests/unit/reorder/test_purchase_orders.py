@@ -21,7 +21,7 @@ MANAGER = auth.User(name="mia", role="manager")
 PLANNER = auth.User(name="pat", role="planner")
 
 
-def policy_run(conn) -> reorder.PolicyRun:  # noqa: ANN001
+def policy_run(conn) -> reorder.PolicyRun:
     """The policy run for the current inputs on the stored forecast (default parameters)."""
     from invdash.forecast.stored import load_latest_run
 
@@ -31,7 +31,7 @@ def policy_run(conn) -> reorder.PolicyRun:  # noqa: ANN001
     )
 
 
-def _draft(conn) -> list[str]:  # noqa: ANN001
+def _draft(conn) -> list[str]:
     return po.draft_purchase_orders(conn, PLANNER, currency="EUR")
 
 
