@@ -20,6 +20,8 @@ PAGES = [
     ("pages/overview.py", "Overview", True),
     ("pages/sku_explorer.py", "SKU Explorer", False),
     ("pages/reorder.py", "Reorder Suggestions", False),
+    ("pages/purchase_orders.py", "Purchase Orders", False),
+    ("pages/master_data.py", "Master Data", False),
     ("pages/alerts.py", "Alerts", False),
     ("pages/replay.py", "Policy Replay", False),
     ("pages/recommendations.py", "Recommendations", False),

@@ -5,8 +5,9 @@
   Only the salted hash is stored: stdlib ``hashlib.scrypt`` with a random 16-byte salt per user,
   compared with ``hmac.compare_digest``. The file is rewritten atomically (temp file, then
   ``os.replace``) with mode 0600.
-- Roles: ``planner`` explores and proposes; ``manager`` also approves, edits and rejects orders and
-  changes service-level targets. ``can(user, action)`` answers, ``require`` raises
+- Roles: ``planner`` explores, proposes, overrides forecasts and edits master data; ``manager``
+  also approves, edits and rejects orders, sends and receives purchase orders and changes
+  service-level targets. ``can(user, action)`` answers, ``require`` raises
   ``PermissionDeniedError``; the core decision path (``reorder.decide_as``) calls ``require``, so
   the rule holds outside the UI too.
 - Login limits: ``LoginLimiter`` counts failed sign-ins per user name and per client address.
@@ -60,11 +61,12 @@ __all__ = [
 ]
 
 ROLES = ("planner", "manager")
-_PLANNER = frozenset({"explore", "propose"})
+_PLANNER = frozenset({"explore", "propose", "override_forecasts", "edit_master_data"})
 PERMISSIONS: dict[str, frozenset[str]] = {
     "planner": _PLANNER,
     "manager": _PLANNER
-    | {"approve_orders", "edit_orders", "reject_orders", "set_service_levels"},
+    | {"approve_orders", "edit_orders", "reject_orders", "set_service_levels"}
+    | {"send_orders", "receive_orders"},
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # scrypt cost: N=2**14, r=8, p=1 (16 MiB, ~50 ms): the interactive-login parameters of RFC 7914.
@@ -208,8 +210,9 @@ def authenticate(users: dict[str, UserRecord], name: str, password: str) -> User
 
 
 def can(user: User | None, action: str) -> bool:
-    """Whether ``user``'s role allows ``action`` (``explore``, ``propose``, ``approve_orders``,
-    ``edit_orders``, ``reject_orders``, ``set_service_levels``)."""
+    """Whether ``user``'s role allows ``action`` (``explore``, ``propose``, ``override_forecasts``,
+    ``edit_master_data``, ``approve_orders``, ``edit_orders``, ``reject_orders``,
+    ``send_orders``, ``receive_orders``, ``set_service_levels``)."""
     return user is not None and action in PERMISSIONS.get(user.role, frozenset())
 
 

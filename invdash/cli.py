@@ -1,7 +1,8 @@
 """The ``invdash`` command line: the same jobs as the dashboard, for batch runs and scripts.
 
 Contract (stable names and flags): ``invdash demo | ingest | forecast | backtest | explain |
-reorder | replay | recommend``, plus ``invdash user add`` for the dashboard's logins.
+reorder | replay | recommend``, plus ``invdash user add`` for the dashboard's logins and
+``invdash po | override | master`` for purchase orders, forecast overrides and master data.
 ``invdash simulate`` is the earlier name of ``invdash replay`` and stays as an alias, so scripts
 written against it keep working.
 Exit 0 on success, 2 on invalid input (a short message on
@@ -35,6 +36,9 @@ COMMANDS = {
     "simulate": "alias of `replay` (its earlier name)",
     "recommend": "inventory-aware product recommendations",
     "user": "create or update a dashboard user (role planner or manager; password hashed)",
+    "po": "purchase orders: list, draft from approved lines, send, receive, export",
+    "override": "adjust a SKU's or category's forecast over a date range (audited), FVA report",
+    "master": "edit a SKU's master data (lead time, MOQ, pack, supplier, cost, on hand), audited",
 }
 
 

@@ -10,6 +10,7 @@
   sign in again (default 30; 0 turns expiry off).
 - ``INVDASH_COUNTRY``: ISO country code of the shop's public holidays (default ``GB``: the demo
   shop and the Online Retail sample are UK shops); see ``invdash.forecast.calendar``.
+- ``INVDASH_CURRENCY``: ISO 4217 code printed on purchase orders (default ``USD``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Settings:
         session_idle_minutes: idle time after which a signed-in session must sign in again, in
             minutes (0: never).
         country: ISO 3166 code whose public holidays the forecasts know (``holidays`` package).
+        currency: ISO 4217 code of purchase-order values, e.g. ``EUR``.
     """
 
     db_path: Path = DEFAULT_DB
@@ -49,6 +51,7 @@ class Settings:
     users_file: Path = DEFAULT_USERS_FILE
     session_idle_minutes: float = 30.0
     country: str = "GB"
+    currency: str = "USD"
 
 
 def _default_user() -> str:
@@ -65,10 +68,13 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
+    currency = (os.environ.get("INVDASH_CURRENCY") or "USD").strip().upper()
+    if not (len(currency) == 3 and currency.isalpha()):
+        raise ConfigError(f"INVDASH_CURRENCY must be a 3-letter code like EUR, got {currency!r}.")
     return Settings(
         db_path=db_path, user=user, seed=seed, users_file=users_file,
         session_idle_minutes=_idle_minutes(os.environ.get("INVDASH_SESSION_IDLE_MINUTES")),
-        country=(os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper(),
+        country=(os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper(), currency=currency,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 from invdash import store
 from invdash.forecast.stored import latest_forecast
 from invdash.policy import project_stock
+from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import SKU
 
 __all__ = ["sku_projection"]
@@ -17,12 +18,13 @@ def sku_projection(
     conn: duckdb.DuckDBPyConnection, sku: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(bands, open orders)`` of ``sku``: ``project_stock`` rows ``date, p10, p50, p90`` from
-    the latest forecast for the current data, and that SKU's open orders (both empty without a
-    forecast)."""
+    the latest forecast for the current data (with the forecast overrides, as in the policy), and
+    that SKU's open orders (both empty without a forecast)."""
     forecast = latest_forecast(conn)
     if forecast is None:
         return pd.DataFrame(), pd.DataFrame()
     orders = store.open_purchase_orders(conn)
     orders = orders[orders[SKU].astype(str) == sku]
     forecasts = forecast.forecasts[forecast.forecasts[SKU].astype(str) == sku]
+    forecasts = policy_forecasts(conn, forecasts)
     return project_stock(forecasts, store.latest_on_hand(conn), orders), orders

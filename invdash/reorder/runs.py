@@ -23,7 +23,9 @@ from invdash.forecast.stored import forecast_and_store, latest_forecast
 from invdash.policy import PolicyParams, compute_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
+from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import InvalidDataError
+from invdash.store import master_data as md_store
 from invdash.store import reorder as reorder_store
 
 __all__ = [
@@ -55,12 +57,14 @@ def params_key(params: PolicyParams, *, seed: int = 0) -> str:
 
 
 def inputs_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """Data version plus the open purchase orders and overrides (they change the policy too)."""
+    """Data version plus the open purchase orders, service-level overrides, master-data edits
+    and forecast overrides (they change the policy too)."""
     orders = store.open_purchase_orders(conn)
     overrides = reorder_store.load_service_level_overrides(conn)
     return (
         f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
         f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}"
+        f"|edits:{md_store.edits_version(conn)}"
     )
 
 
@@ -135,10 +139,11 @@ def calibrate_params(
 def current_policy(
     conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, *, params: PolicyParams, seed: int = 0
 ) -> pd.DataFrame:
-    """``compute_policy`` on the store's products, latest stock, open orders and overrides."""
+    """``compute_policy`` on the store's products, latest stock, open orders and overrides;
+    the forecast goes through ``policy_forecasts`` (the planners' forecast overrides) first."""
     overrides = reorder_store.load_service_level_overrides(conn)
     return compute_policy(
-        forecasts,
+        policy_forecasts(conn, forecasts),
         store.load_products(conn),
         store.latest_on_hand(conn),
         store.open_purchase_orders(conn),

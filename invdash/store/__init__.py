@@ -328,9 +328,11 @@ def latest_on_hand(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def open_purchase_orders(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Open purchase orders ``po_id, sku, qty, eta, status``."""
+    """Open purchase-order lines ``po_id, sku, qty, eta, status``; ``qty`` is what is still to
+    arrive (ordered minus received), so a partly received line counts only its rest."""
     return conn.execute(
-        "SELECT * FROM purchase_orders WHERE status = 'open' ORDER BY eta, po_id, sku"
+        "SELECT po_id, sku, qty - coalesce(received_qty, 0) AS qty, eta, status "
+        "FROM purchase_orders WHERE status = 'open' ORDER BY eta, po_id, sku"
     ).df()
 
 
@@ -346,15 +348,21 @@ def table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of the demand data: changes whenever sales, inventory or products change.
+    """A fingerprint of the demand data: changes whenever sales, past stockout days (snapshots
+    at or below 0 before the last sales day, which censor demand), products or ingested files
+    change.
 
-    Used to cache forecast runs until data change.
+    Used to cache forecast runs until data change. The stock now (the last day's snapshot, which
+    a receipt or a stock count updates) does not change the forecast, so it is keyed into the
+    policy run instead (``reorder.runs.inputs_version``); any ingested file still counts here.
     """
     row = conn.execute(
+        "WITH past_stockouts AS (SELECT sku, as_of FROM inventory WHERE on_hand <= 0 "
+        "AND as_of < (SELECT max(date) FROM sales)) "
         "SELECT (SELECT count(*) FROM sales), (SELECT coalesce(sum(qty), 0) FROM sales), "
-        "(SELECT max(date) FROM sales), (SELECT count(*) FROM inventory), "
-        "(SELECT coalesce(sum(on_hand), 0) FROM inventory), (SELECT count(*) FROM products), "
-        "(SELECT max(ingested_at) FROM ingest_log)"
+        "(SELECT max(date) FROM sales), (SELECT count(*) FROM past_stockouts), "
+        "(SELECT coalesce(sum(hash(sku, as_of)), 0) FROM past_stockouts), "
+        "(SELECT count(*) FROM products), (SELECT max(ingested_at) FROM ingest_log)"
     ).fetchone()
     return "|".join(str(v) for v in row)
 

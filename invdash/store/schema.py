@@ -71,6 +71,8 @@ CORE_DDL = (
     )""",
 )
 
+_PURCHASE_ORDERS_DDL = next(s for s in CORE_DDL if "EXISTS purchase_orders (" in s)
+
 CORE_TABLES = ("products", "sales", "inventory", "purchase_orders", "order_lines", "ingest_log")
 
 _QUANTILE_DDL = ", ".join(
@@ -216,6 +218,67 @@ RENAME_PROTECTION_DEMAND: tuple[str, ...] = (
     "ALTER TABLE suggestions RENAME COLUMN demand_lt_sd TO protection_demand_sd",
 )
 
+#: Purchase orders from draft to receipt (``store/purchase_orders.py``). The lines stay in the
+#: core ``purchase_orders`` table (CSV ingest writes its first five columns); the CREATE comes
+#: first so even a file made without that table migrates. Line status: ``draft`` (not on order),
+#: ``open`` (sent: on order), ``received``; headers and an event log per PO.
+PURCHASING_DDL: tuple[str, ...] = (
+    _PURCHASE_ORDERS_DDL,
+    "ALTER TABLE purchase_orders ADD COLUMN IF NOT EXISTS unit_cost DOUBLE",
+    "ALTER TABLE purchase_orders ADD COLUMN IF NOT EXISTS received_qty DOUBLE DEFAULT 0",
+    "ALTER TABLE purchase_orders ADD COLUMN IF NOT EXISTS line_no INTEGER",
+    "ALTER TABLE purchase_orders ADD COLUMN IF NOT EXISTS source_run_id VARCHAR",
+    """CREATE TABLE IF NOT EXISTS po_headers (
+        po_id VARCHAR PRIMARY KEY,
+        supplier VARCHAR NOT NULL,
+        currency VARCHAR NOT NULL,
+        order_date DATE NOT NULL,
+        expected_date DATE,
+        created_by VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        sent_by VARCHAR,
+        sent_at TIMESTAMP,
+        closed_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS po_events (
+        event_id VARCHAR PRIMARY KEY,
+        po_id VARCHAR NOT NULL,
+        event VARCHAR NOT NULL CHECK (event IN ('draft', 'send', 'receive')),
+        sku VARCHAR,
+        qty DOUBLE,
+        "user" VARCHAR,
+        event_at TIMESTAMP NOT NULL
+    )""",
+)
+
+#: Master-data audit and forecast overrides (``store/master_data.py``), both append-only.
+PLANNING_EDITS_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS master_data_audit (
+        audit_id VARCHAR PRIMARY KEY,
+        sku VARCHAR NOT NULL,
+        field VARCHAR NOT NULL,
+        old_value VARCHAR,
+        new_value VARCHAR,
+        "user" VARCHAR,
+        changed_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS forecast_overrides (
+        override_id VARCHAR PRIMARY KEY,
+        scope VARCHAR NOT NULL CHECK (scope IN ('sku', 'category')),
+        key VARCHAR NOT NULL,
+        start_date DATE NOT NULL,
+        end_date DATE NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('factor', 'units', 'set')),
+        value DOUBLE NOT NULL,
+        reason VARCHAR NOT NULL,
+        "user" VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        forecast_run_id VARCHAR,
+        ended_by VARCHAR,
+        ended_at TIMESTAMP
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -223,6 +286,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (4, RECS_DDL),
     (5, RENAME_PROTECTION_DEMAND),
     (6, RECS_RUN_DDL),
+    # 7: purchase orders draft to receipt, master-data audit, forecast overrides (issue 12).
+    (7, PURCHASING_DDL + PLANNING_EDITS_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -52,3 +52,19 @@ LABELS.update({
     "substitute_name": "Substitute product", "similarity": "Title similarity",
     "segment": "Segment",
 })
+
+# Purchase Orders and Master Data pages.
+LABELS.update({
+    "po_id": "PO", "lines": "Lines", "units": "Units", "received_units": "Received",
+    "value": "Value", "currency": "Currency", "order_date": "Order date",
+    "expected_date": "Expected", "created_by": "Drafted by", "sent_by": "Sent by",
+    "sent_at": "Sent at", "line_no": "Line", "line_value": "Line value",
+    "po_total_units": "PO units", "po_total_value": "PO value", "field": "Field",
+    "old_value": "Old value", "new_value": "New value", "changed_at": "Changed at",
+    "user": "User", "scope": "Scope", "key": "SKU or category", "kind": "Change",
+    "start_date": "From", "end_date": "To", "periods": "Days scored",
+    "system_mae": "System MAE", "override_mae": "Override MAE", "system_bias": "System bias",
+    "override_bias": "Override bias", "fva_mae": "FVA (MAE)", "helped": "Helped",
+    "override_id": "Override", "forecast_run_id": "Forecast run", "ended_by": "Ended by",
+    "ended_at": "Ended at",
+})

@@ -24,7 +24,8 @@ def test_help_lists_every_command(capsys):
     out = capsys.readouterr().out
     # `user` (dashboard logins) came with issue 7; `replay` is the new name of `simulate`, which
     # stays as an alias for scripts.
-    assert tuple(COMMANDS) == (*ALL_COMMANDS, "user")
+    # `po`, `override` and `master` (purchase orders, forecast overrides, master data): issue 12.
+    assert tuple(COMMANDS) == (*ALL_COMMANDS, "user", "po", "override", "master")
     for command in ALL_COMMANDS:
         assert command in out
 

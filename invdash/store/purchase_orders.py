@@ -1,0 +1,203 @@
+"""SQL for purchase orders from draft to receipt: headers, lines, events, receipts.
+
+Design:
+- ``purchase_orders`` (core table, also filled by CSV ingest) holds the lines: ``po_id, sku, qty,
+  eta, status``. Migration 7 adds ``unit_cost`` (the price agreed on the PO), ``received_qty``
+  (default 0), ``line_no`` and ``source_run_id`` (the policy run the line was drafted from).
+  Ingest writes only the original five columns, so ingest keeps working and its rows get the
+  defaults.
+- Line status: ``draft`` (not on order yet), ``open`` (sent: on order, counts in the policy),
+  ``received`` (fully received). Ingested files may write other words (``closed`` ...); only
+  ``open`` counts as on order, as before.
+- ``po_headers``: one row per PO that invdash drafted (supplier, currency, dates, who and when).
+  Ingested POs have no header; their supplier and costs come from ``products``.
+- ``po_events``: append-only log of every transition (draft, send, receive) with user and time.
+The tables are defined in ``store/schema.py`` (``PURCHASING_DDL``, migration 7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+__all__ = [
+    "next_po_number",
+    "insert_purchase_order",
+    "record_po_event",
+    "load_po_lines",
+    "load_po_header",
+    "po_summary",
+    "drafted_skus",
+    "mark_sent",
+    "receive_line",
+    "add_on_hand",
+]
+
+_STATUS_SQL = (
+    "CASE WHEN bool_and(l.status = 'draft') THEN 'draft' "
+    "WHEN bool_or(l.status = 'open') AND sum(coalesce(l.received_qty, 0)) > 0 "
+    "THEN 'partly_received' "
+    "WHEN bool_or(l.status = 'open') THEN 'sent' "
+    "WHEN bool_and(l.status = 'received') THEN 'received' ELSE 'closed' END"
+)
+
+_SUMMARY_SQL = (
+    "SELECT l.po_id, coalesce(any_value(h.supplier), min(p.supplier), '(no supplier)') "
+    f"AS supplier, {_STATUS_SQL} AS status, count(*) AS lines, sum(l.qty) AS units, "
+    "sum(coalesce(l.received_qty, 0)) AS received_units, "
+    "round(sum(l.qty * coalesce(l.unit_cost, p.unit_cost)), 2) AS value, "
+    "coalesce(any_value(h.currency), ?) AS currency, any_value(h.order_date) AS order_date, "
+    "coalesce(any_value(h.expected_date), max(l.eta)) AS expected_date, "
+    "any_value(h.created_by) AS created_by, any_value(h.sent_by) AS sent_by, "
+    "any_value(h.sent_at) AS sent_at "
+    "FROM purchase_orders l LEFT JOIN po_headers h ON h.po_id = l.po_id "
+    "LEFT JOIN products p ON p.sku = l.sku GROUP BY l.po_id "
+    "ORDER BY any_value(h.created_at) DESC NULLS LAST, max(l.eta) DESC NULLS LAST, l.po_id"
+)
+
+
+def _now() -> object:
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
+
+
+def next_po_number(conn: duckdb.DuckDBPyConnection, order_date: pd.Timestamp) -> str:
+    """The next free PO number of the day: ``PO-YYYYMMDD-NNN`` (001, 002, ...)."""
+    prefix = f"PO-{pd.Timestamp(order_date):%Y%m%d}-"
+    row = conn.execute(
+        "SELECT count(DISTINCT po_id) FROM purchase_orders WHERE starts_with(po_id, ?)", [prefix]
+    ).fetchone()
+    number = int(row[0]) + 1
+    while conn.execute(
+        "SELECT count(*) FROM purchase_orders WHERE po_id = ?", [f"{prefix}{number:03d}"]
+    ).fetchone()[0]:
+        number += 1
+    return f"{prefix}{number:03d}"
+
+
+def insert_purchase_order(
+    conn: duckdb.DuckDBPyConnection, header: dict[str, object], lines: pd.DataFrame
+) -> None:
+    """Insert a draft PO: ``header`` (po_id, supplier, currency, order_date, expected_date,
+    created_by) and ``lines`` (sku, qty, eta, unit_cost, line_no, source_run_id). In a
+    transaction."""
+    conn.execute(
+        "INSERT INTO po_headers (po_id, supplier, currency, order_date, expected_date, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            header["po_id"], header["supplier"], header["currency"], header["order_date"],
+            header["expected_date"], header["created_by"], _now(),
+        ],
+    )  # fmt: skip
+    for line in lines.itertuples(index=False):
+        conn.execute(
+            "INSERT INTO purchase_orders (po_id, sku, qty, eta, status, unit_cost, received_qty, "
+            "line_no, source_run_id) VALUES (?, ?, ?, ?, 'draft', ?, 0, ?, ?)",
+            [
+                header["po_id"], str(line.sku), float(line.qty), pd.Timestamp(line.eta).date(),
+                None if pd.isna(line.unit_cost) else float(line.unit_cost), int(line.line_no),
+                line.source_run_id,
+            ],
+        )  # fmt: skip
+
+
+def record_po_event(  # noqa: PLR0913 - one event has these parts
+    conn: duckdb.DuckDBPyConnection,
+    po_id: str,
+    event: str,
+    *,
+    user: str,
+    sku: str | None = None,
+    qty: float | None = None,
+) -> None:
+    """Append one event (``draft``, ``send`` or ``receive``) to ``po_events``."""
+    conn.execute(
+        'INSERT INTO po_events (event_id, po_id, event, sku, qty, "user", event_at) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [uuid.uuid4().hex, po_id, event, sku, qty, user, _now()],
+    )
+
+
+def load_po_lines(conn: duckdb.DuckDBPyConnection, po_ids: Sequence[str]) -> pd.DataFrame:
+    """Lines of the given POs with product name and the effective unit cost:
+    ``po_id, line_no, sku, name, qty, received_qty, unit_cost, eta, status``."""
+    return conn.execute(
+        "SELECT l.po_id, coalesce(l.line_no, row_number() OVER (PARTITION BY l.po_id "
+        "ORDER BY l.sku)) AS line_no, l.sku, p.name, l.qty, coalesce(l.received_qty, 0) "
+        "AS received_qty, coalesce(l.unit_cost, p.unit_cost) AS unit_cost, l.eta, l.status "
+        "FROM purchase_orders l LEFT JOIN products p ON p.sku = l.sku "
+        "WHERE l.po_id IN (SELECT unnest(?)) ORDER BY l.po_id, line_no, l.sku",
+        [list(po_ids)],
+    ).df()
+
+
+def load_po_header(
+    conn: duckdb.DuckDBPyConnection, po_id: str, *, currency: str = ""
+) -> pd.DataFrame:
+    """The summary row of one PO (empty frame when there is no such PO)."""
+    summary = po_summary(conn, currency=currency)
+    return summary[summary["po_id"] == po_id].reset_index(drop=True)
+
+
+def po_summary(conn: duckdb.DuckDBPyConnection, *, currency: str) -> pd.DataFrame:
+    """One row per PO, newest first: ``po_id, supplier, status, lines, units, received_units,
+    value, currency, order_date, expected_date, created_by, sent_by, sent_at``.
+
+    ``currency`` is shown for ingested POs, which have no header.
+    """
+    return conn.execute(_SUMMARY_SQL, [currency]).df()
+
+
+def drafted_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    """SKUs already put on a PO from policy run ``run_id``, plus SKUs on any draft PO."""
+    rows = conn.execute(
+        "SELECT DISTINCT sku FROM purchase_orders WHERE source_run_id = ? OR status = 'draft'",
+        [run_id],
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def mark_sent(conn: duckdb.DuckDBPyConnection, po_id: str, *, user: str) -> None:
+    """Draft lines of ``po_id`` become ``open`` (on order); the header records who sent it."""
+    conn.execute(
+        "UPDATE purchase_orders SET status = 'open' WHERE po_id = ? AND status = 'draft'", [po_id]
+    )
+    conn.execute(
+        "UPDATE po_headers SET sent_by = ?, sent_at = ? WHERE po_id = ?", [user, _now(), po_id]
+    )
+
+
+def receive_line(conn: duckdb.DuckDBPyConnection, po_id: str, sku: str, qty: float) -> None:
+    """Add ``qty`` to the line's received units; a line received in full becomes ``received``,
+    and the header is closed when no line is open any more."""
+    conn.execute(
+        "UPDATE purchase_orders SET received_qty = coalesce(received_qty, 0) + ?, "
+        "status = CASE WHEN coalesce(received_qty, 0) + ? >= qty - 1e-9 THEN 'received' "
+        "ELSE status END WHERE po_id = ? AND sku = ?",
+        [float(qty), float(qty), po_id, sku],
+    )
+    conn.execute(
+        "UPDATE po_headers SET closed_at = ? WHERE po_id = ? AND closed_at IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM purchase_orders WHERE po_id = ? AND status = 'open')",
+        [_now(), po_id, po_id],
+    )
+
+
+def add_on_hand(
+    conn: duckdb.DuckDBPyConnection, sku: str, qty: float, *, on: pd.Timestamp
+) -> float:
+    """A new stock snapshot on day ``on``: the SKU's latest on hand (at or before ``on``) plus
+    ``qty``; replaces a snapshot of that day. Returns the new on hand."""
+    day = pd.Timestamp(on).date()
+    row = conn.execute(
+        "SELECT on_hand FROM inventory WHERE sku = ? AND as_of <= ? ORDER BY as_of DESC LIMIT 1",
+        [sku, day],
+    ).fetchone()
+    on_hand = (0.0 if row is None else float(row[0])) + float(qty)
+    conn.execute(
+        "INSERT OR REPLACE INTO inventory (sku, as_of, on_hand) VALUES (?, ?, ?)",
+        [sku, day, on_hand],
+    )
+    return on_hand

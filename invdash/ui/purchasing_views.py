@@ -1,0 +1,153 @@
+"""The Purchase Orders and Master Data pages' reads and writes.
+
+Every read is a ``ui.cache.cached_read`` of a core function; every write one short read-write
+connection around one core call (the ones behind ``invdash po``, ``invdash master`` and
+``invdash override``).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from invdash import store
+from invdash.reorder import forecast_overrides, master_data
+from invdash.reorder import purchasing as po
+from invdash.store import master_data as md_store
+from invdash.ui import session
+from invdash.ui.cache import cached_read, settings, write_connection
+
+__all__ = [
+    "purchase_orders",
+    "po_lines",
+    "approved",
+    "draft",
+    "send",
+    "receive",
+    "document_csv",
+    "combined_csv",
+    "products",
+    "audit",
+    "MASTER_LABELS",
+    "master_values",
+    "save_master_data",
+    "override_window",
+    "overrides",
+    "add_override",
+    "fva",
+]
+
+
+def purchase_orders() -> pd.DataFrame:
+    """Every PO, newest first (``purchasing.PO_LIST_COLUMNS``)."""
+    return cached_read(po.list_purchase_orders, currency=settings().currency)
+
+
+def po_lines(po_id: str) -> pd.DataFrame:
+    """The document lines of one PO."""
+    return cached_read(po.po_document, po_id, currency=settings().currency)
+
+
+def approved() -> pd.DataFrame:
+    """Approved reorder lines not yet on a PO."""
+    return cached_read(po.approved_lines)
+
+
+def draft() -> list[str]:
+    """Draft one PO per supplier from the approved lines; returns the PO ids."""
+    with write_connection() as conn:
+        return po.draft_purchase_orders(conn, session.actor(), currency=settings().currency)
+
+
+def send(po_id: str) -> None:
+    """Send a draft PO (managers)."""
+    with write_connection() as conn:
+        po.send_purchase_order(conn, po_id, session.actor())
+
+
+def receive(po_id: str, *, sku: str | None = None, qty: float | None = None) -> pd.DataFrame:
+    """Receive a sent PO, fully or one line partly (managers)."""
+    with write_connection() as conn:
+        return po.receive_purchase_order(conn, po_id, session.actor(), sku=sku, qty=qty)
+
+
+def document_csv(po_id: str) -> bytes:
+    """One PO as spreadsheet-safe CSV."""
+    return po.document_csv(po_lines(po_id))
+
+
+def _combined_csv(conn: duckdb.DuckDBPyConnection, po_ids: tuple[str, ...]) -> bytes:
+    return po.document_csv(po.combined_export(conn, list(po_ids), currency=settings().currency))
+
+
+def combined_csv(po_ids: tuple[str, ...]) -> bytes:
+    """Many POs as one spreadsheet-safe CSV."""
+    return cached_read(_combined_csv, tuple(po_ids))
+
+
+def _products_with_stock(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    stock = store.latest_on_hand(conn)[["sku", "on_hand"]]
+    return store.load_products(conn).merge(stock, on="sku", how="left")
+
+
+def products() -> pd.DataFrame:
+    """Products with their latest on hand."""
+    return cached_read(_products_with_stock)
+
+
+def audit(sku: str | None = None) -> pd.DataFrame:
+    """Master-data changes (of one SKU), newest first."""
+    return cached_read(md_store.load_audit, sku=sku)
+
+
+MASTER_LABELS = {
+    "lead_time_days": "Lead time (days)", "lead_time_sd_days": "Lead time spread (days)",
+    "moq": "MOQ", "pack_size": "Pack size", "unit_cost": "Unit cost", "supplier": "Supplier",
+    "on_hand": "On hand (stock count)",
+}  # fmt: skip
+
+
+def master_values(sku: str) -> dict[str, object]:
+    """The form's starting values: the SKU's current master data (a missing number as 0, a
+    missing pack size as 1, a missing supplier as empty text)."""
+    row = products().set_index("sku").loc[sku]
+    values: dict[str, object] = {}
+    for field in MASTER_LABELS:
+        value = row.get(field)
+        if field == "supplier":
+            values[field] = "" if pd.isna(value) else str(value)
+        else:
+            missing = 1.0 if field == "pack_size" else 0.0
+            values[field] = float(value) if pd.notna(value) else missing
+    return values
+
+
+def save_master_data(sku: str, form: dict[str, object]) -> pd.DataFrame:
+    """Apply and audit the fields the form changed (an untouched stock count is not a count);
+    returns the changes made."""
+    start = master_values(sku)
+    changes = {field: value for field, value in form.items() if value != start[field]}
+    with write_connection() as conn:
+        return master_data.edit_master_data(conn, sku, changes, session.actor())
+
+
+def override_window() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """A default date range for a new override: the week after the store's current day."""
+    day = cached_read(po.store_as_of)
+    return day + pd.Timedelta(days=1), day + pd.Timedelta(days=7)
+
+
+def overrides() -> pd.DataFrame:
+    """Active forecast overrides, oldest first."""
+    return cached_read(forecast_overrides.load_forecast_overrides)
+
+
+def add_override(**override: object) -> str:
+    """Store one forecast override (see ``forecast_overrides.add_forecast_override``)."""
+    with write_connection() as conn:
+        return forecast_overrides.add_forecast_override(conn, session.actor(), **override)
+
+
+def fva() -> pd.DataFrame:
+    """The forecast-value-added report, one row per override."""
+    return cached_read(forecast_overrides.fva_report)
