@@ -6,6 +6,8 @@
 - ``INVDASH_SEED``: default seed for models (default 0).
 - ``INVDASH_USERS_FILE``: the dashboard's users and roles (TOML, salted hashes only), default
   ``.streamlit/users.toml``; see ``invdash.auth``.
+- ``INVDASH_AS_OF``: the day treated as today everywhere (``2025-10-31`` or ``today``); unset,
+  the stored ``as_of`` setting or else the data's last date (``invdash.store.app_settings.as_of``).
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ class Settings:
         user: the name recorded with decisions.
         seed: default random seed for models.
         users_file: the dashboard's users file (absent: local single-user mode on localhost).
+        as_of: the pinned "as of" day as text (None: stored setting or the data's last date).
     """
 
     db_path: Path = DEFAULT_DB
     user: str = "local"
     seed: int = 0
     users_file: Path = DEFAULT_USERS_FILE
+    as_of: str | None = None
 
 
 def _default_user() -> str:
@@ -54,7 +58,8 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
     user = os.environ.get("INVDASH_USER") or _default_user()
     seed = int(os.environ.get("INVDASH_SEED", "0"))
     users_file = Path(os.environ.get("INVDASH_USERS_FILE") or DEFAULT_USERS_FILE)
-    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file)
+    as_of = os.environ.get("INVDASH_AS_OF") or None
+    return Settings(db_path=db_path, user=user, seed=seed, users_file=users_file, as_of=as_of)
 
 
 def use_offline_models() -> None:

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from invdash import store
-from invdash.store.schema import CORE_DDL, CORE_TABLES
+from invdash.store.schema import CORE_DDL, CORE_TABLES, MIGRATIONS
 
 __all__ = ["rebuild_table"]
 
@@ -23,6 +23,13 @@ def _core_ddl(table: str) -> str:
         if statement.split()[5].split("(")[0] == table:
             return statement
     raise ValueError(f"{table!r} is not a core table; core tables: {list(CORE_TABLES)}")
+
+
+def _later_columns(table: str) -> list[str]:
+    """The ``ALTER TABLE <table> ADD COLUMN`` statements of later migrations (e.g. migration 6's
+    ``products.max_order_qty``), so a rebuilt table has every column a migrated one has."""
+    prefixes = (f"ALTER TABLE {table} ADD COLUMN", f"ALTER TABLE IF EXISTS {table} ADD COLUMN")
+    return [s for _, statements in MIGRATIONS for s in statements if s.startswith(prefixes)]
 
 
 def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
@@ -46,6 +53,8 @@ def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     conn.execute("SET enable_progress_bar = false")
     conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(statement)
+    for later in _later_columns(table):
+        conn.execute(later)
     columns = [c for c in store.table_columns(conn, table) if c in frame.columns]
     if frame.empty or not columns:
         return 0

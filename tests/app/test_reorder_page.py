@@ -7,6 +7,7 @@ model (``ma``, no backtest), so the page computes the policy from it in about a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,18 +86,21 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
     first, second, third = (s.split(" - ")[0] for s in skus[:3])
     decide(at, first, "approve")
     decide(at, second, "edit", qty=7)
+    refusal = next(e.value for e in at.error if "breaks" in e.value)
+    valid = float(re.search(r"nearest valid: (\d+)", refusal).group(1))
+    decide(at, second, "edit", qty=valid)
     decide(at, third, "reject", reason="supplier closed =SUM(A1)")
 
     saved = stored_decisions(db)
     assert saved[first][0] == "approve" and saved[first][3] == "planner-ann"
-    assert saved[second][:2] == ("edit", 7.0)
+    assert saved[second][:2] == ("edit", valid)
     assert saved[third][0] == "reject" and saved[third][2] == "supplier closed =SUM(A1)"
 
     st.cache_data.clear()
     restarted = open_page()
     table = next(d.value for d in restarted.dataframe if "Status" in d.value).set_index("SKU")
     assert table.at[first, "Status"] == "approved"
-    assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == 7
+    assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == valid
     assert table.at[third, "Status"] == "rejected"
     labels = [button.label for button in restarted.get("download_button")]
     assert labels and all(label.startswith("Download po_") for label in labels)
