@@ -26,7 +26,7 @@ def _core_ddl(table: str) -> str:
 
 
 def _later_columns(table: str) -> list[str]:
-    """The ``ALTER TABLE <table> ADD COLUMN`` statements of later migrations (e.g. migration 6's
+    """The ``ALTER TABLE <table> ADD COLUMN`` statements of later migrations (e.g. migration 8's
     ``products.max_order_qty``), so a rebuilt table has every column a migrated one has."""
     prefixes = (f"ALTER TABLE {table} ADD COLUMN", f"ALTER TABLE IF EXISTS {table} ADD COLUMN")
     return [s for _, statements in MIGRATIONS for s in statements if s.startswith(prefixes)]
