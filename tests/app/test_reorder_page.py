@@ -114,13 +114,18 @@ def test_reject_without_reason_is_refused_and_nothing_is_stored(db):
     assert stored_decisions(db) == {}
 
 
-def test_bulk_approve_approves_every_pending_line(db):
+def test_bulk_approve_asks_for_confirmation_then_approves_the_summarised_lines(db):
     at = open_page()
     n_lines = len(at.selectbox(key="reorder_sku").options)
     at.button(key="reorder_bulk_approve").click().run()
     assert not at.exception
+    assert stored_decisions(db) == {}, "the first click only shows the confirmation summary"
+    summary = next(i.value for i in at.info if i.value.startswith("Approve "))
+    taken = int(re.search(r"Approve (\d+) lines", summary).group(1))
+    at.button(key="reorder_bulk_confirm").click().run()
+    assert not at.exception
     saved = stored_decisions(db)
-    assert len(saved) == n_lines and {v[0] for v in saved.values()} == {"approve"}
+    assert 0 < len(saved) == taken <= n_lines and {v[0] for v in saved.values()} == {"approve"}
 
 
 def test_a_service_level_override_is_stored_and_changes_the_policy_run(db):
