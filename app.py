@@ -8,7 +8,7 @@ and ``tests/app/test_navigation.py`` checks that every file in ``pages/`` is reg
 
 import streamlit as st
 
-from invdash.ui import state
+from invdash.ui import review_views, state
 from invdash.ui.cache import settings
 
 st.set_page_config(page_title="invdash", layout="wide")
@@ -35,4 +35,5 @@ navigation = st.navigation(
 )
 with st.sidebar:
     st.caption(f"Database: `{settings().db_path}`")
+    review_views.render_as_of()
 navigation.run()

@@ -1,7 +1,7 @@
 """The ``invdash`` command line: the same jobs as the dashboard, for batch runs and scripts.
 
 Contract (stable names and flags): ``invdash demo | ingest | forecast | backtest | explain |
-reorder | replay | recommend``, plus ``invdash user add`` for the dashboard's logins and
+reorder | decide | replay | recommend``, plus ``invdash user add`` for the dashboard's logins and
 ``invdash po | override | master`` for purchase orders, forecast overrides and master data.
 ``invdash simulate`` is the earlier name of ``invdash replay`` and stays as an alias, so scripts
 written against it keep working.
@@ -32,6 +32,7 @@ COMMANDS = {
     "backtest": "rolling-origin backtest: accuracy per model and demand class",
     "explain": "SHAP explanation of a SKU's forecast",
     "reorder": "reorder suggestions from the stock policy",
+    "decide": "approve, edit or reject a SKU's reorder line (managers; carried over to new runs)",
     "replay": "replay the stock policy over history against the textbook policy",
     "simulate": "alias of `replay` (its earlier name)",
     "recommend": "inventory-aware product recommendations",

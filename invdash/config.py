@@ -11,6 +11,8 @@
 - ``INVDASH_COUNTRY``: ISO country code of the shop's public holidays (default ``GB``: the demo
   shop and the Online Retail sample are UK shops); see ``invdash.forecast.calendar``.
 - ``INVDASH_CURRENCY``: ISO 4217 code printed on purchase orders (default ``USD``).
+- ``INVDASH_AS_OF``: the day treated as today everywhere (``2025-10-31`` or ``today``); unset,
+  the stored ``as_of`` setting or else the data's last date (``invdash.store.app_settings.as_of``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Settings:
             minutes (0: never).
         country: ISO 3166 code whose public holidays the forecasts know (``holidays`` package).
         currency: ISO 4217 code of purchase-order values, e.g. ``EUR``.
+        as_of: the pinned "as of" day as text (None: stored setting or the data's last date).
     """
 
     db_path: Path = DEFAULT_DB
@@ -52,6 +55,7 @@ class Settings:
     session_idle_minutes: float = 30.0
     country: str = "GB"
     currency: str = "USD"
+    as_of: str | None = None
 
 
 def _default_user() -> str:
@@ -75,6 +79,7 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
         db_path=db_path, user=user, seed=seed, users_file=users_file,
         session_idle_minutes=_idle_minutes(os.environ.get("INVDASH_SESSION_IDLE_MINUTES")),
         country=(os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper(), currency=currency,
+        as_of=os.environ.get("INVDASH_AS_OF") or None,
     )  # fmt: skip
 
 

@@ -1,9 +1,8 @@
 """Alerts: stockout risk, overstock, demand shifts and stale data, ranked by money at risk."""
 
-import datetime as dt
-
 import streamlit as st
 
+from invdash import alerts
 from invdash.schema import InvdashError
 from invdash.ui import alert_views, auth_views, reorder_views
 from invdash.ui.labels import relabel
@@ -27,19 +26,17 @@ except InvdashError as err:
     st.error(str(err))
     st.stop()
 
-cols = st.columns(3)
+cols = st.columns(4)
 types = cols[0].multiselect("Type", sorted(table["type"].unique()), key="alerts_types")
 categories = cols[1].multiselect(
     "Category", sorted(c for c in table["category"].unique() if c), key="alerts_categories"
 )
-status = cols[2].selectbox(
-    "Status", ["open", "acknowledged", "snoozed", "all"], key="alerts_status"
-)
-shown = table[
-    (table["type"].isin(types) if types else True)
-    & (table["category"].isin(categories) if categories else True)
-    & ((table["status"] == status) if status != "all" else True)
-]
+status = cols[2].selectbox("Status", list(alerts.ALERT_STATUSES), key="alerts_status")
+sku = cols[3].selectbox(
+    "SKU", ["", *sorted(table["sku"].astype(str).unique())], key="alerts_sku",
+    format_func=lambda s: s or "(all SKUs)",
+)  # fmt: skip
+shown = alerts.filter_alerts(table, types=types, categories=categories, status=status, sku=sku)
 st.metric("Money at risk (shown)", f"{shown['money_at_risk'].sum():,.0f}")
 if shown.empty:
     st.success("No alerts match these filters.")
@@ -61,7 +58,7 @@ action = st.radio(
 )
 until = st.date_input(
     "Snooze until",
-    value=dt.date.today() + dt.timedelta(days=7),
+    value=alert_views.default_snooze_until(),
     key="alerts_snooze_until",
     disabled=action != "snooze",
 )

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, reorder_views, session
-from invdash.ui.labels import relabel
+from invdash.ui import auth_views, reorder_views, review_views, session
 
 auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Reorder Suggestions")
@@ -51,64 +50,23 @@ if reviewed.empty:
     st.success(f"Nothing to order on {run.as_of.date()}: every SKU's position covers its target.")
     st.stop()
 
-pending = reviewed[reviewed["status"] == "pending"]
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Lines to review", len(reviewed))
-cols[1].metric("Pending", len(pending))
+cols[1].metric("Pending", int((reviewed["status"] == "pending").sum()))
 cols[2].metric("Approved or edited", int(reviewed["status"].isin(["approved", "edited"]).sum()))
-cols[3].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
+cols[3].metric("Re-confirm", int((reviewed["status"] == "reconfirm").sum()))
+cols[4].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
 
-shown = ["status", "sku", "name", "supplier", "abc", "xyz", "on_hand", "on_order", "safety_stock"]
-shown += ["order_up_to", "suggested_qty", "final_qty", "order_by_date", "stockout_probability"]
-st.dataframe(
-    relabel(reviewed[[*shown, "decided_by", "why"]]),
-    hide_index=True,
-    column_config={
-        "Stockout probability": st.column_config.ProgressColumn(
-            "Stockout risk", min_value=0.0, max_value=1.0, format="percent"
-        )
-    },
-)
+shown = review_views.selection(reviewed)
+if shown.empty:
+    st.info("No line matches these filters.")
+    st.stop()
+review_views.render_lines(shown)
+review_views.render_bulk(run.run_id, reviewed, shown)
 
 st.subheader("Review a line")
-names = reviewed.set_index("sku")["name"]
-sku = st.selectbox(
-    "SKU", names.index.tolist(), key="reorder_sku", format_func=lambda s: f"{s} - {names[s]}"
-)
-line = reviewed.set_index("sku").loc[sku]
-st.markdown(f"**Why this quantity:** {line['why']}")
-decided = f" by {line['decided_by']} at {line['decided_at']}" if line["status"] != "pending" else ""
-st.caption(f"{line['reason']}. Status: {line['status']}{decided}")
-if session.can("approve_orders"):
-    action = st.radio(
-        "Decision", ["approve", "edit", "reject"], horizontal=True, key="reorder_action"
-    )
-    qty = st.number_input(
-        "Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0, key="reorder_qty",
-        disabled=action != "edit",
-    )  # fmt: skip
-    reason = st.text_input("Reason (required to reject)", key="reorder_reason")
-    if st.button("Save decision", key="reorder_save", type="primary"):
-        quantities = {"edit": [qty], "approve": [line["suggested_qty"]], "reject": None}[action]
-        try:
-            reorder_views.save_decisions(
-                run.run_id, [sku], action=action, qty=quantities, reason=reason or None
-            )
-        except InvdashError as err:
-            st.error(str(err))
-        else:
-            st.toast(f"{sku}: {action} saved")
-            st.rerun()
-
-    if not pending.empty and st.button(
-        f"Approve all {len(pending)} pending lines", key="reorder_bulk_approve"
-    ):
-        reorder_views.save_decisions(
-            run.run_id, pending["sku"].tolist(), action="approve",
-            qty=pending["suggested_qty"].tolist(),
-        )  # fmt: skip
-        st.rerun()
-else:
+review_views.render_line(run.run_id, shown)
+if not session.can("approve_orders"):
     st.info(
         f"You are signed in as planner {session.user_name()}: you can explore the "
         "suggestions and export approved orders; a manager approves, edits or rejects lines."

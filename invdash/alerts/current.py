@@ -8,16 +8,19 @@ import pandas as pd
 from invdash import store
 from invdash.alerts.rules import apply_alert_state, compute_alerts
 from invdash.forecast.stored import latest_forecast
+from invdash.store import app_settings
 from invdash.store import reorder as reorder_store
 
 __all__ = ["current_alerts", "set_alert_status"]
 
 
 def current_alerts(
-    conn: duckdb.DuckDBPyConnection, run_id: str, today: pd.Timestamp
+    conn: duckdb.DuckDBPyConnection, run_id: str, today: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """Every alert of policy run ``run_id`` on ``today``, ranked by money at risk, with its
-    stored status (open, acknowledged, snoozed until a date)."""
+    """Every alert of policy run ``run_id`` on ``today`` (default: the shop's as-of day,
+    ``store.app_settings.as_of``), ranked by money at risk, with its stored status (open,
+    acknowledged, snoozed until a date)."""
+    today = app_settings.as_of(conn) if today is None else pd.Timestamp(today)
     forecast = latest_forecast(conn)
     found = compute_alerts(
         reorder_store.load_suggestions(conn, run_id),

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.policy.demand import daily_demand
+from invdash.reorder.numbers import days_of_cover, format_cover
 from invdash.schema import DATE, QTY, SKU
 
 __all__ = ["ALERT_TYPES", "ALERT_COLUMNS", "compute_alerts", "apply_alert_state", "rank_alerts"]
@@ -73,12 +74,12 @@ def _stockout(policy_table: pd.DataFrame, prices: np.ndarray, threshold: float) 
 
 def _overstock(policy_table: pd.DataFrame) -> pd.DataFrame:
     rows = policy_table[policy_table["excess_units"] > 0]
+    # Recomputed, not read: a stored run may hold on_hand / 1e-25 as its "cover".
+    cover = days_of_cover(rows["on_hand"], rows["demand_daily_mean"])
     reasons = [
         f"{units:g} units beyond order-up-to {up:g} plus the cover days; "
-        + (f"{cover:.0f} days of cover" if np.isfinite(cover) else "no forecast demand")
-        for units, up, cover in zip(
-            rows["excess_units"], rows["order_up_to"], rows["days_of_cover"], strict=True
-        )
+        + (f"{format_cover(days)} of cover" if np.isfinite(days) else "no forecast demand")
+        for units, up, days in zip(rows["excess_units"], rows["order_up_to"], cover, strict=True)
     ]
     return pd.DataFrame(
         {

@@ -3,9 +3,13 @@
 ``invdash reorder --db PATH [--service-level 0.95] [--review-days 7] [--out FILE]`` writes one row
 per SKU (those to order first): ``sku, name, supplier, on_hand, on_order, lead_time_days,
 safety_stock, reorder_point, order_up_to, suggested_qty, order_by_date, stockout_date,
-stockout_probability, days_of_cover, reason``. It uses the newest stored forecast run for the
-current data, or runs the forecast (progress bar on stderr) and stores it. The policy run is
-stored too, so the dashboard's Reorder Suggestions page shows the same numbers.
+stockout_probability, days_of_cover, reason, status, decided_qty, decided_by, decided_at``
+(``status``: pending / approved / edited / rejected / reconfirm, or ``no order`` when nothing is
+suggested and no approval is open; decisions carry over from earlier runs). Units are whole,
+money in cents, and days of cover is empty for a SKU without demand. It uses the newest stored
+forecast run for the current data, or runs the forecast (progress bar on stderr) and stores
+it. The policy run is stored too, so the dashboard's Reorder Suggestions page shows the same
+numbers.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pandas as pd
+
 from invdash import store
 from invdash.commands._common import add_db_argument, db_path, write_frame
 from invdash.policy import PolicyParams
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "run", "DECISION_COLUMNS", "with_decisions"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +66,23 @@ def run(args: argparse.Namespace) -> int:
             conn, params, model=args.model, progress=ProgressBar(enabled=not args.quiet)
         )
         report = reorder.reorder_report(policy_run.table, store.load_products(conn))
+        reviewed = reorder.reviewed_run(conn, policy_run.run_id)
     finally:
         conn.close()
-    for column in ("order_by_date", "stockout_date"):
-        report[column] = report[column].dt.date
-    write_frame(report.round(3), args.out)
+    write_frame(reorder.tidy_numbers(with_decisions(report, reviewed)), args.out)
     return 0
+
+
+DECISION_COLUMNS = ("status", "decided_qty", "decided_by", "decided_at")
+
+
+def with_decisions(report: pd.DataFrame, reviewed: pd.DataFrame) -> pd.DataFrame:
+    """The report with ``DECISION_COLUMNS`` from the reviewed lines, dates as days, times to
+    the second."""
+    decided = reviewed[["sku", *DECISION_COLUMNS]]
+    merged = report.merge(decided, on="sku", how="left")
+    merged["status"] = merged["status"].fillna("no order")
+    for column in ("order_by_date", "stockout_date"):
+        merged[column] = pd.to_datetime(merged[column]).dt.date
+    merged["decided_at"] = pd.to_datetime(merged["decided_at"]).dt.floor("s")
+    return merged

@@ -117,6 +117,9 @@ KINDS: dict[str, tuple[Column, ...]] = {
                "minimum order quantities must be >= 0"),
         Column("pack_size", "number", False, ("packsize", "casepack", "packqty"), 0.0,
                "pack sizes must be >= 0"),
+        Column("max_order_qty", "number", False, ("maxorderqty", "maxorder",
+                                                  "maximumorderquantity"), 0.0,
+               "maximum order quantities must be >= 0"),
     ),
 }
 

@@ -330,8 +330,11 @@ def _add_risk(
     )
     table["expected_short_units"] = _gamma_loss(available, lead_mean, shape_l, scale_l)
     daily_mean = table["demand_daily_mean"].to_numpy()
+    # Below a thousandth of a unit a day (one unit in ~3 years) there is no demand to cover:
+    # NaN ("no demand"), not on_hand / 1e-25 (same rule as reorder.numbers.days_of_cover).
+    has_demand = daily_mean >= 1e-3
     table["days_of_cover"] = np.where(
-        daily_mean > 0, on_hand / np.where(daily_mean > 0, daily_mean, 1), np.inf
+        has_demand, on_hand / np.where(has_demand, daily_mean, 1), np.nan
     )
     excess = (
         table["inventory_position"] - table["order_up_to"] - params.excess_cover_days * daily_mean

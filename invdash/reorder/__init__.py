@@ -8,18 +8,22 @@ The workflow layer between the policy maths (``invdash.policy``), the forecast r
 - ``lines``: the SKUs that need an order, "why this quantity", the ``invdash reorder`` report.
 - ``decisions``: approve / edit / reject, validated and attributed (managers only).
 - ``export``: purchase-order files per supplier, safe to open in a spreadsheet.
+- ``carry`` + ``review``: decisions that carry over across runs (open proposals per SKU), the
+  fast review path (``reviewed_run``, ``decide``, ``reopen``, ``close_proposals``, history).
+- ``rules``: MOQ / packs / maximum order / supplier minimum on edits, with nearest valid qty.
+- ``selection``: filter, sort and bulk actions with a confirmation summary and budgets.
+- ``numbers``: whole units, money to cents, "no demand" for days of cover.
 """
 
 from __future__ import annotations
 
+from invdash.reorder.carry import MATERIAL_ORDER_BY_DAYS, MATERIAL_QTY_SHARE, STATUSES, carry_over
 from invdash.reorder.decisions import (
     ACTION_PERMISSIONS,
     ACTIONS,
     decide_as,
     make_decisions,
-    record_decisions_as,
     review_lines,
-    reviewed_lines,
 )
 from invdash.reorder.export import (
     neutralise_cell,
@@ -29,11 +33,32 @@ from invdash.reorder.export import (
 )
 from invdash.reorder.lines import (
     REPORT_COLUMNS,
+    describe_lines,
     reorder_report,
     suggestion_lines,
     why_this_quantity,
 )
+from invdash.reorder.numbers import days_of_cover, format_cover, tidy_numbers
 from invdash.reorder.projection import sku_projection
+from invdash.reorder.review import (
+    NEW_SKU_HISTORY_DAYS,
+    Decided,
+    close_proposals,
+    decide,
+    decision_history,
+    record_decisions_as,
+    reopen,
+    reviewed_lines,
+    reviewed_run,
+)
+from invdash.reorder.rules import (
+    OrderRules,
+    RuleBrokenError,
+    broken_rules,
+    check_quantity,
+    nearest_valid,
+    supplier_totals,
+)
 from invdash.reorder.runs import (
     CALIBRATION_ORIGINS,
     PolicyRun,
@@ -50,6 +75,18 @@ from invdash.reorder.runs import (
     stored_policy_run,
     stored_run_for_targets,
 )
+from invdash.reorder.selection import (
+    SORT_KEYS,
+    Budget,
+    BulkSummary,
+    LineFilter,
+    apply_bulk,
+    budget_warnings,
+    bulk_summary,
+    days_to_order_by,
+    filter_lines,
+    sort_lines,
+)
 
 __all__ = [
     "ACTIONS", "ACTION_PERMISSIONS", "REPORT_COLUMNS", "CALIBRATION_ORIGINS", "PolicyRun",
@@ -59,4 +96,10 @@ __all__ = [
     "why_this_quantity", "reorder_report", "make_decisions", "decide_as", "record_decisions_as",
     "review_lines", "reviewed_lines", "purchase_orders", "purchase_order_files",
     "neutralise_cell", "to_spreadsheet_csv", "sku_projection", "stored_run_for_targets",
+    "STATUSES", "MATERIAL_QTY_SHARE", "MATERIAL_ORDER_BY_DAYS", "carry_over", "describe_lines",
+    "NEW_SKU_HISTORY_DAYS", "Decided", "reviewed_run", "decide", "reopen", "close_proposals",
+    "decision_history", "OrderRules", "RuleBrokenError", "broken_rules", "nearest_valid",
+    "check_quantity", "supplier_totals", "days_of_cover", "format_cover", "tidy_numbers",
+    "SORT_KEYS", "LineFilter", "Budget", "BulkSummary", "days_to_order_by", "filter_lines",
+    "sort_lines", "bulk_summary", "budget_warnings", "apply_bulk",
 ]

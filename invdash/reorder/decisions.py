@@ -1,23 +1,21 @@
 """Decisions on reorder lines: approve, edit or reject, checked and attributed.
 
 Decisions are validated by ``make_decisions`` (``decide_as`` adds the role check: only managers
-decide) and appended to the store; ``review_lines`` joins the latest decision per line.
+decide); ``reorder.review.decide`` also checks the order rules and stores them on the SKU's open
+proposal. ``review_lines`` joins the latest decision per SKU, carried over to the lines' run.
 """
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import auth, store
-from invdash.reorder.lines import suggestion_lines
+from invdash import auth
+from invdash.reorder.carry import carry_over
 from invdash.schema import SKU, InvalidDataError
-from invdash.store import reorder as reorder_store
 
 __all__ = [
     "ACTIONS", "ACTION_PERMISSIONS", "make_decisions", "decide_as", "review_lines",
-    "record_decisions_as", "reviewed_lines",
 ]
 
 ACTIONS = ("approve", "edit", "reject")
@@ -96,44 +94,27 @@ def decide_as(  # noqa: PLR0913 - one decision has these parts
     return make_decisions(run_id, skus, action=action, user=actor.name, qty=qty, reason=reason)
 
 
-def review_lines(lines: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
-    """Lines with their latest decision: ``status`` (pending/approved/edited/rejected),
-    ``final_qty``, ``decided_by``, ``decided_at``, ``decision_reason``."""
+def review_lines(
+    lines: pd.DataFrame, decisions: pd.DataFrame, *, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Lines with their SKU's latest decision, carried over (``carry.carry_over``): ``status``
+    (pending/approved/edited/rejected/reconfirm), ``final_qty``, ``decided_by``, ``decided_at``,
+    ``decision_reason``, ``carry_note``. ``decisions`` may span runs; the newest per SKU counts.
+    Without ``as_of`` no rejection has ended."""
     latest = (
         decisions.sort_values("decided_at")
         .groupby(SKU)
-        .tail(1)[[SKU, "action", "qty", "reason", "user", "decided_at"]]
-        .rename(columns={"qty": "decided_qty", "reason": "decision_reason", "user": "decided_by"})
+        .tail(1)
+        .reindex(columns=[SKU, *_DECISION_SOURCE])
+        .rename(columns=_DECISION_SOURCE)
     )
     merged = lines.merge(latest, on=SKU, how="left")
-    status = {"approve": "approved", "edit": "edited", "reject": "rejected"}
-    merged["status"] = merged["action"].map(status).fillna("pending")
-    merged["final_qty"] = np.where(
-        merged["action"].isin(["edit", "reject"]), merged["decided_qty"], merged["suggested_qty"]
-    )
-    merged["final_qty"] = merged["final_qty"].fillna(merged["suggested_qty"])
-    return merged.drop(columns=["action", "decided_qty"])
+    return carry_over(merged, as_of=pd.Timestamp.min if as_of is None else as_of)
 
 
-def record_decisions_as(  # noqa: PLR0913 - one decision has these parts
-    conn: duckdb.DuckDBPyConnection,
-    actor: auth.User | None,
-    run_id: str,
-    skus: list[str],
-    *,
-    action: str,
-    qty: list[float] | None = None,
-    reason: str | None = None,
-) -> int:
-    """Check and store decisions on ``skus`` for ``actor`` in one transaction (read-write
-    ``conn``); the Reorder page and ``invdash decide`` both call this. Returns the rows stored."""
-    rows = decide_as(actor, run_id, skus, action=action, qty=qty, reason=reason)
-    with store.transaction(conn):
-        return reorder_store.record_decisions(conn, rows)
-
-
-def reviewed_lines(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """The lines of a stored policy run that need an order, with their latest decision."""
-    table = reorder_store.load_suggestions(conn, run_id)
-    lines = suggestion_lines(table, store.load_products(conn))
-    return review_lines(lines, reorder_store.load_decisions(conn, run_id=run_id))
+_DECISION_SOURCE = {
+    "action": "decision_action", "qty": "decision_qty", "reason": "decision_reason",
+    "user": "decided_by", "decided_at": "decided_at",
+    "suggested_qty": "decision_suggested_qty", "suggested_order_by": "decision_order_by",
+    "override_reason": "override_reason", "valid_until": "valid_until",
+}  # fmt: skip

@@ -20,10 +20,10 @@ import pandas as pd
 
 from invdash import auth, store
 from invdash.policy.demand import DEFAULT_LEAD_TIME_DAYS
-from invdash.reorder.decisions import review_lines
 from invdash.reorder.export import to_spreadsheet_csv
-from invdash.reorder.lines import suggestion_lines
+from invdash.reorder.review import close_proposals, reviewed_run
 from invdash.schema import SKU, InvalidDataError
+from invdash.store import app_settings
 from invdash.store import purchase_orders as po_store
 from invdash.store import reorder as reorder_store
 
@@ -57,18 +57,15 @@ _APPROVED_COLUMNS = [SKU, "name", "supplier", "qty", "run_id"]
 def approved_lines(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Approved or edited reorder lines with a quantity > 0: ``sku, name, supplier, qty, run_id``.
 
-    The ONE place that knows how decisions attach to reorder lines (issue 12's decisions
-    carry-over changes that; replace this body, keep the columns). Today: the policy run the
-    newest decision was made on, its lines joined with that run's latest decisions
-    (``review_lines``), minus the SKUs already put on a PO from that run or on any draft.
+    The lines of the newest stored policy run with their carried-over decisions
+    (``reorder.review.reviewed_run``: a decision belongs to the SKU's open proposal, whatever
+    run it was made on; lines to re-confirm are not approved), minus SKUs already on a draft.
     """
-    decisions = reorder_store.load_decisions(conn)
-    if decisions.empty:
+    latest = reorder_store.latest_policy_run(conn)
+    if latest.empty:
         return pd.DataFrame(columns=_APPROVED_COLUMNS)
-    run_id = str(decisions.sort_values("decided_at")["run_id"].iloc[-1])
-    policy_table = reorder_store.load_suggestions(conn, run_id)
-    lines = suggestion_lines(policy_table, store.load_products(conn))
-    reviewed = review_lines(lines, decisions[decisions["run_id"] == run_id])
+    run_id = str(latest["run_id"].iloc[0])
+    reviewed = reviewed_run(conn, run_id)
     chosen = reviewed[reviewed["status"].isin(["approved", "edited"]) & (reviewed["final_qty"] > 0)]
     chosen = chosen[~chosen[SKU].isin(po_store.drafted_skus(conn, run_id))]
     return chosen.assign(qty=chosen["final_qty"], run_id=run_id)[_APPROVED_COLUMNS].reset_index(
@@ -77,13 +74,12 @@ def approved_lines(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def store_as_of(conn: duckdb.DuckDBPyConnection) -> pd.Timestamp:
-    """The store's current day: the latest sales day or stock snapshot (today without data).
-
-    Issue 12 adds one "as of" setting for every screen; this is the one call to swap for it.
-    """
-    row = conn.execute("SELECT greatest(max(date), (SELECT max(as_of) FROM inventory)) FROM sales")
-    day = row.fetchone()[0]
-    return pd.Timestamp(day) if day is not None else pd.Timestamp.now().normalize()
+    """The day POs and receipts are dated: the shop's one "as of" day
+    (``store.app_settings.as_of``), or today before any sales are loaded."""
+    try:
+        return app_settings.as_of(conn)
+    except InvalidDataError:
+        return pd.Timestamp.now().normalize()
 
 
 def _whole_units(qty: pd.Series) -> pd.Series:
@@ -146,9 +142,8 @@ def draft_purchase_orders(
             }  # fmt: skip
             po_store.insert_purchase_order(conn, header, drafted)
             po_store.record_po_event(conn, po_id, "draft", user=actor.name)
-            # HOOK (issue 12, decisions carry-over): the decisions helper's
-            # close_proposals(conn, drafted[SKU].tolist(), po_id) is called here, inside this
-            # transaction, so an ordered proposal is closed exactly when its PO line exists.
+            # Inside this transaction, so an ordered proposal closes exactly when its PO exists.
+            close_proposals(conn, drafted[SKU].astype(str).tolist(), po_id=po_id, user=actor.name)
             po_ids.append(po_id)
     return po_ids
 

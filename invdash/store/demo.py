@@ -28,8 +28,8 @@ def _core_ddl(table: str) -> str:
 def _later_columns(table: str) -> list[str]:
     """The ``ALTER TABLE <table> ...`` statements of later migrations (e.g. migration 7's
     purchase-order columns), so a recreated table has the current shape."""
-    prefix = ("ALTER", "TABLE", table)
-    return [s for _, group in MIGRATIONS for s in group if tuple(s.split()[:3]) == prefix]
+    prefixes = (f"ALTER TABLE {table} ", f"ALTER TABLE IF EXISTS {table} ")
+    return [s for _, group in MIGRATIONS for s in group if s.startswith(prefixes)]
 
 
 def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:

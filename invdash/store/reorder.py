@@ -3,8 +3,10 @@
 Design:
 - ``policy_runs`` + ``suggestions``: a policy run is derived data, keyed by the data version, the
   forecast run and the parameters, so a reload finds the same run (and its decisions) again.
-- ``decisions`` is append-only: every approve / edit / reject is a new row with user and time;
-  the latest row per (run, sku) is the current decision. A new policy run never touches it.
+- ``decisions`` is append-only: every approve / edit / reject is a new row with user and time.
+  Since migration 8 each row belongs to its SKU's open proposal (``store.proposals``) and the
+  newest row of that proposal is the current decision, whatever run it was made on. A new
+  policy run never touches it.
 - ``alert_state``: one row per alert key (acknowledged / snoozed until a date).
 - ``service_level_overrides``: per ABC class or per SKU.
 Registered as migration 3 in ``store/schema.py``.
@@ -19,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from invdash.schema import POLICY_COLUMNS
+from invdash.store import proposals as _proposals
 
 __all__ = ["SUGGESTION_COLUMNS",
     "find_policy_run",
@@ -131,23 +134,9 @@ def load_suggestions(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFra
 
 def record_decisions(conn: duckdb.DuckDBPyConnection, decisions: pd.DataFrame) -> int:
     """Append decisions ``run_id, sku, action, qty, reason, user, decided_at`` (in a
-    transaction); earlier decisions are kept, the newest per (run, sku) counts."""
-    for row in decisions.itertuples(index=False):
-        conn.execute(
-            'INSERT INTO decisions (decision_id, run_id, sku, action, qty, reason, "user", '
-            "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                uuid.uuid4().hex,
-                row.run_id,
-                str(row.sku),
-                row.action,
-                None if pd.isna(row.qty) else float(row.qty),
-                None if pd.isna(row.reason) else str(row.reason),
-                row.user,
-                pd.Timestamp(row.decided_at).to_pydatetime(),
-            ],
-        )
-    return len(decisions)
+    transaction); earlier decisions are kept. Each joins its SKU's open proposal
+    (``store.proposals.record_decisions``), so it carries over to later runs."""
+    return _proposals.record_decisions(conn, decisions)
 
 
 def load_decisions(

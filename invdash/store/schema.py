@@ -279,6 +279,47 @@ PLANNING_EDITS_DDL: tuple[str, ...] = (
     )""",
 )
 
+#: Issue 12: decisions carried over on open proposals per SKU (``store/proposals.py``), shop
+#: settings and the "as of" day, supplier minimum order values and ``products.max_order_qty``
+#: (``store/app_settings.py``). Older files get their decisions back: each SKU's decisions join
+#: one open ``legacy-<sku>`` proposal with the suggestion of the run they were made on.
+CYCLE_DDL: tuple[str, ...] = (
+    "ALTER TABLE IF EXISTS products ADD COLUMN IF NOT EXISTS max_order_qty DOUBLE",
+    """CREATE TABLE IF NOT EXISTS suppliers (
+        supplier VARCHAR PRIMARY KEY,
+        min_order_value DOUBLE CHECK (min_order_value >= 0),
+        "user" VARCHAR,
+        updated_at TIMESTAMP
+    )""",
+    """CREATE TABLE IF NOT EXISTS app_settings (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR,
+        "user" VARCHAR,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS proposal_id VARCHAR",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS suggested_qty DOUBLE",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS suggested_order_by DATE",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS override_reason VARCHAR",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS rules_broken VARCHAR",
+    "ALTER TABLE decisions ADD COLUMN IF NOT EXISTS valid_until DATE",
+    """CREATE TABLE IF NOT EXISTS proposals (
+        proposal_id VARCHAR PRIMARY KEY,
+        sku VARCHAR NOT NULL,
+        opened_at TIMESTAMP NOT NULL,
+        closed_at TIMESTAMP,
+        close_reason VARCHAR CHECK (close_reason IN ('ordered', 'reopened')),
+        po_id VARCHAR,
+        closed_by VARCHAR
+    )""",
+    "INSERT INTO proposals (proposal_id, sku, opened_at) SELECT 'legacy-' || sku, sku, "
+    "min(decided_at) FROM decisions WHERE proposal_id IS NULL GROUP BY sku",
+    "UPDATE decisions SET proposal_id = 'legacy-' || sku WHERE proposal_id IS NULL",
+    "UPDATE decisions SET suggested_qty = s.suggested_qty, suggested_order_by = s.order_by_date "
+    "FROM suggestions s WHERE s.run_id = decisions.run_id AND s.sku = decisions.sku "
+    "AND decisions.suggested_qty IS NULL",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -288,6 +329,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (6, RECS_RUN_DDL),
     # 7: purchase orders draft to receipt, master-data audit, forecast overrides (issue 12).
     (7, PURCHASING_DDL + PLANNING_EDITS_DDL),
+    # 8: decisions on open proposals carried across runs, order rules, as-of (issue 12).
+    (8, CYCLE_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -10,13 +10,18 @@ from invdash import alerts, reorder
 from invdash.ui import session
 from invdash.ui.cache import cached_read, write_connection
 
-__all__ = ["alert_table", "set_alert_status"]
+__all__ = ["alert_table", "set_alert_status", "default_snooze_until"]
 
 
 def alert_table(run: reorder.PolicyRun) -> pd.DataFrame:
-    """All alerts for the run, ranked by money at risk, with their stored status."""
-    today = pd.Timestamp.now().normalize()
-    return cached_read(alerts.current_alerts, run.run_id, today, spinner="Checking alerts ...")
+    """All alerts for the run on the shop's as-of day, ranked by money at risk, with their
+    stored status (snoozes run out by the as-of day, not the clock)."""
+    return cached_read(alerts.current_alerts, run.run_id, spinner="Checking alerts ...")
+
+
+def default_snooze_until() -> Any:
+    """A week after the shop's as-of day (the date input's default)."""
+    return cached_read(alerts.snooze_until).date()
 
 
 def set_alert_status(keys: list[str], *, status: str, snooze_until: Any = None) -> int:

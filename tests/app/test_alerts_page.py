@@ -64,3 +64,21 @@ def test_acknowledge_and_snooze_are_stored_and_survive_a_restart(db):
     assert first not in open_keys and second not in open_keys
     restarted.selectbox(key="alerts_status").select("acknowledged").run()
     assert restarted.multiselect(key="alerts_selected").options == [first]
+
+
+def test_status_all_without_other_filters_shows_every_alert(db):  # noqa: ARG001 - fixture
+    at = open_page()
+    at.selectbox(key="alerts_status").select("all").run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "Type" in d.value)
+    assert len(shown) == len(at.multiselect(key="alerts_selected").options) > 0
+
+
+def test_choosing_a_sku_in_the_picker_selects_that_skus_alerts_only(db):  # noqa: ARG001
+    at = open_page()
+    at.selectbox(key="alerts_status").select("all").run()
+    sku = at.selectbox(key="alerts_sku").options[1]
+    at.selectbox(key="alerts_sku").select(sku).run()
+    assert not at.exception
+    keys = at.multiselect(key="alerts_selected").options
+    assert keys and all(key.split(":", 1)[1] == sku for key in keys)

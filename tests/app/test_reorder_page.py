@@ -7,6 +7,7 @@ model (``ma``, no backtest), so the page computes the policy from it in about a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,18 +86,21 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
     first, second, third = (s.split(" - ")[0] for s in skus[:3])
     decide(at, first, "approve")
     decide(at, second, "edit", qty=7)
+    refusal = next(e.value for e in at.error if "breaks" in e.value)
+    valid = float(re.search(r"nearest valid: (\d+)", refusal).group(1))
+    decide(at, second, "edit", qty=valid)
     decide(at, third, "reject", reason="supplier closed =SUM(A1)")
 
     saved = stored_decisions(db)
     assert saved[first][0] == "approve" and saved[first][3] == "planner-ann"
-    assert saved[second][:2] == ("edit", 7.0)
+    assert saved[second][:2] == ("edit", valid)
     assert saved[third][0] == "reject" and saved[third][2] == "supplier closed =SUM(A1)"
 
     st.cache_data.clear()
     restarted = open_page()
     table = next(d.value for d in restarted.dataframe if "Status" in d.value).set_index("SKU")
     assert table.at[first, "Status"] == "approved"
-    assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == 7
+    assert table.at[second, "Status"] == "edited" and table.at[second, "Final qty"] == valid
     assert table.at[third, "Status"] == "rejected"
     labels = [button.label for button in restarted.get("download_button")]
     assert labels and all(label.startswith("Download po_") for label in labels)
@@ -110,13 +114,18 @@ def test_reject_without_reason_is_refused_and_nothing_is_stored(db):
     assert stored_decisions(db) == {}
 
 
-def test_bulk_approve_approves_every_pending_line(db):
+def test_bulk_approve_asks_for_confirmation_then_approves_the_summarised_lines(db):
     at = open_page()
     n_lines = len(at.selectbox(key="reorder_sku").options)
     at.button(key="reorder_bulk_approve").click().run()
     assert not at.exception
+    assert stored_decisions(db) == {}, "the first click only shows the confirmation summary"
+    summary = next(i.value for i in at.info if i.value.startswith("Approve "))
+    taken = int(re.search(r"Approve (\d+) lines", summary).group(1))
+    at.button(key="reorder_bulk_confirm").click().run()
+    assert not at.exception
     saved = stored_decisions(db)
-    assert len(saved) == n_lines and {v[0] for v in saved.values()} == {"approve"}
+    assert 0 < len(saved) == taken <= n_lines and {v[0] for v in saved.values()} == {"approve"}
 
 
 def test_a_service_level_override_is_stored_and_changes_the_policy_run(db):

@@ -12,8 +12,8 @@ from invdash import store
 from invdash.cli import COMMANDS, main
 
 ALL_COMMANDS = (
-    "demo", "ingest", "forecast", "backtest", "explain", "reorder", "replay", "simulate",
-    "recommend",
+    "demo", "ingest", "forecast", "backtest", "explain", "reorder", "decide", "replay",
+    "simulate", "recommend",
 )
 
 

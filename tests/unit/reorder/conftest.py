@@ -1,8 +1,7 @@
-"""Fixtures for the purchase-order, master-data and forecast-override tests.
+"""Fixtures for the review workflow: the demo shop with one stored forecast and policy run.
 
-``cycle_db``: a copy of the small demo shop (conftest ``demo_db``) with a stored forecast run
-from the fast moving-average model (``ma``, no backtest), its policy run, and decisions made on
-it: the first four reorder lines approved, the fifth edited to 10.2 units, the sixth rejected.
+``planned_db`` is built once per module (a moving-average forecast, no backtest folds, so it
+takes seconds); ``cycle_db`` is a writable copy for one test, with ``run_id`` of the stored run.
 """
 
 from __future__ import annotations
@@ -11,68 +10,61 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from invdash import reorder, store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.options import ForecastOptions
-from invdash.forecast.stored import load_run, save_run
 from invdash.policy import PolicyParams
-from invdash.store import reorder as reorder_store
+
+MANAGER_NAME = "ann"
 
 
 @dataclass(frozen=True)
-class Cycle:
-    """The database and what was decided on it."""
+class CycleDb:
+    """A writable database with a stored policy run."""
 
     path: Path
     run_id: str
     forecast_run_id: str
-    lines: pd.DataFrame
-    approved: list[str]
-    edited: str
-    rejected: str
+
+
+def plan(conn, params: PolicyParams) -> reorder.PolicyRun:
+    """The stored policy run for ``params`` on the store's newest forecast."""
+    from invdash.forecast.stored import latest_forecast
+
+    forecast = latest_forecast(conn)
+    return reorder.ensure_policy_run(
+        conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
+    )
+
+
+def reforecast(conn) -> str:
+    """Forecast the current data (moving average, no backtest) and store it; the run id."""
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.stored import save_run
+
+    sales, products = store.load_sales(conn), store.load_products(conn)
+    run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+    return save_run(conn, run, data_version=store.data_version(conn))
 
 
 @pytest.fixture(scope="module")
-def cycle_template(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Cycle:
-    path = tmp_path_factory.mktemp("cycle") / "cycle.duckdb"
+def planned_db(demo_db: Path, tmp_path_factory) -> CycleDb:
+    path = tmp_path_factory.mktemp("planned") / "planned.duckdb"
     shutil.copy(demo_db, path)
     conn = store.connect(path)
     try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        forecast = load_run(conn, save_run(conn, run, data_version=store.data_version(conn)))
-        first = reorder.ensure_policy_run(
-            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
-        )
-        lines = reorder.suggestion_lines(first.table, store.load_products(conn))
-        skus = lines["sku"].tolist()
-        rows = pd.concat(
-            [
-                reorder.make_decisions(first.run_id, skus[:4], action="approve", user="mia"),
-                reorder.make_decisions(
-                    first.run_id, [skus[4]], action="edit", user="mia", qty=[10.2]
-                ),
-                reorder.make_decisions(
-                    first.run_id, [skus[5]], action="reject", user="mia", reason="discontinued"
-                ),
-            ]
-        )
-        with store.transaction(conn):
-            reorder_store.record_decisions(conn, rows)
+        forecast_run_id = reforecast(conn)
+        policy_run = plan(conn, PolicyParams())
     finally:
         conn.close()
-    return Cycle(path, first.run_id, forecast.run_id, lines, skus[:4], skus[4], skus[5])
+    return CycleDb(path=path, run_id=policy_run.run_id, forecast_run_id=forecast_run_id)
 
 
 @pytest.fixture
-def cycle(cycle_template: Cycle, tmp_path: Path) -> Cycle:
-    """A writable copy of the decided demo shop."""
+def cycle_db(planned_db: CycleDb, tmp_path: Path) -> CycleDb:
     target = tmp_path / "cycle.duckdb"
-    shutil.copy(cycle_template.path, target)
-    return Cycle(
-        target, cycle_template.run_id, cycle_template.forecast_run_id, cycle_template.lines,
-        cycle_template.approved, cycle_template.edited, cycle_template.rejected,
-    )  # fmt: skip
+    shutil.copy(planned_db.path, target)
+    return CycleDb(
+        path=target, run_id=planned_db.run_id, forecast_run_id=planned_db.forecast_run_id
+    )

@@ -218,7 +218,10 @@ def test_reorder_command_writes_the_table_and_refuses_bad_input(
     out = tmp_path / "reorder.csv"
     assert main(["reorder", "--db", str(demo_db_copy), "--out", str(out), "--quiet"]) == 0
     report = pd.read_csv(out)
-    assert list(report.columns) == list(reorder.REPORT_COLUMNS) and len(report) == 60
+    from invdash.commands.reorder import DECISION_COLUMNS
+
+    assert list(report.columns) == [*reorder.REPORT_COLUMNS, *DECISION_COLUMNS]
+    assert len(report) == 60 and set(report["status"]) <= {"pending", "no order"}
     assert main(["reorder", "--db", str(demo_db_copy), "--service-level", "95"]) == 2
     assert "service_level must be a fraction" in capsys.readouterr().err
 
