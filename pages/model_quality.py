@@ -52,14 +52,14 @@ else:
         key="model_quality_metric",
     )
     st.plotly_chart(charts.accuracy_chart(backtest, metric=metric), key="model_quality_chart")
-    st.dataframe(relabel(backtest), hide_index=True)
+    st.dataframe(relabel(backtest), hide_index=True, column_config=views.metric_columns())
 
 if run.choices is not None and len(run.choices):
     st.subheader("Chosen models")
     st.dataframe(relabel(views.choice_summary(run)), hide_index=True)
 
 st.subheader("Last runs")
-st.dataframe(relabel(runs), hide_index=True)
+st.dataframe(relabel(runs), hide_index=True, column_config=views.metric_columns())
 
 try:
     explain_views.render_global_importance(run)

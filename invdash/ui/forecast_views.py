@@ -65,9 +65,23 @@ __all__ = [
     "backtest_table",
     "choice_summary",
     "render_model_section",
+    "metric_columns",
     "METRICS",
 ]
 
+
+
+def metric_columns() -> dict[str, Any]:
+    """``st.dataframe`` column settings for backtest tables: metrics to three decimals, SKU
+    counts as whole numbers (instead of raw floats and "None" cells)."""
+    settings: dict[str, Any] = {
+        label(m): st.column_config.NumberColumn(label(m), format="%.3f") for m in METRICS
+    }
+    settings[label("n_skus")] = st.column_config.NumberColumn(label("n_skus"), format="%d")
+    settings[label("duration_s")] = st.column_config.NumberColumn(
+        label("duration_s"), format="%.1f"
+    )
+    return settings
 
 
 def model_choices() -> list[str]:
