@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.reorder.numbers import cents, whole_units
+from invdash.reorder.numbers import cents, order_units, whole_units
 
 __all__ = [
     "STATUSES",
@@ -113,7 +113,7 @@ def carry_over(lines: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     reviewed["final_qty"] = np.select(
         [status == "rejected", decided], [0.0, decided_qty], reviewed["suggested_qty"]
     )
-    reviewed["final_qty"] = whole_units(reviewed["final_qty"])
+    reviewed["final_qty"] = order_units(reviewed["final_qty"])
     reviewed["final_value"] = cents(reviewed["final_qty"] * reviewed["unit_cost"].fillna(0.0))
     reviewed["needs_reconfirm"] = material.to_numpy()
     has = action.notna().to_numpy()

@@ -18,6 +18,7 @@ __all__ = [
     "days_of_cover",
     "format_cover",
     "tidy_numbers",
+    "order_units",
 ]
 
 #: Daily demand below this (one unit in about three years) counts as no demand: days of cover
@@ -38,6 +39,12 @@ MONEY_COLUMNS = (
 def whole_units(values: object) -> np.ndarray:
     """Round to whole units; ``-0.0`` becomes ``0.0`` (adding 0.0 clears the sign bit)."""
     return np.round(np.asarray(values, dtype=float)) + 0.0
+
+
+def order_units(values: object) -> np.ndarray:
+    """Whole units to order: up, never to the nearest, so a planner's 10.2 is never silently cut
+    to 10 (1e-6 absorbs float noise: 12.0000001 stays 12)."""
+    return np.ceil(np.asarray(values, dtype=float) - 1e-6) + 0.0
 
 
 def cents(values: object) -> np.ndarray:

@@ -8,6 +8,7 @@ decided SKUs only, so the page reflects a decision without recomputing the polic
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -46,7 +47,7 @@ def render_as_of() -> None:
     """The as-of day in the sidebar (nothing before a database with sales exists)."""
     try:
         day = as_of()
-    except InvdashError:
+    except (InvdashError, duckdb.Error):  # no database yet, or not one: the page says which
         return
     st.caption(
         f"As of {day.date()}: orders, alerts and snoozes count from this day (the data's last "

@@ -15,7 +15,7 @@ from invdash.policy import PolicyParams
 from invdash.reorder import master_data
 from invdash.reorder import purchasing as po
 from invdash.schema import InvalidDataError
-from invdash.store.schema import MIGRATIONS
+from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 MANAGER = auth.User(name="mia", role="manager")
 PLANNER = auth.User(name="pat", role="planner")
@@ -43,7 +43,8 @@ def test_approved_lines_are_the_approved_and_edited_lines_of_the_decided_run(cyc
         conn.close()
     assert sorted(lines["sku"]) == sorted([*cycle.approved, cycle.edited])
     assert cycle.rejected not in set(lines["sku"])
-    assert lines.set_index("sku").at[cycle.edited, "qty"] == pytest.approx(10.2)
+    # An edit to 10.2 units orders 11 whole units (up, never cut to 10).
+    assert lines.set_index("sku").at[cycle.edited, "qty"] == 11
     assert set(lines["run_id"]) == {cycle.run_id}
 
 
@@ -229,7 +230,7 @@ def test_a_version_4_file_migrates_keeping_its_purchase_orders(tmp_path):
     raw.close()
     conn = store.connect(path)
     try:
-        assert store.schema_version(conn) == 7
+        assert store.schema_version(conn) == SCHEMA_VERSION
         lines = store.open_purchase_orders(conn)
         columns = store.table_columns(conn, "purchase_orders")
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from conftest import MANAGER_NAME, plan, reforecast
+from review_cycle import MANAGER_NAME, plan, reforecast
 
 from invdash import auth, reorder, store
 from invdash.policy import PolicyParams

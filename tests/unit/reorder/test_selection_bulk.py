@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import MANAGER_NAME
+from review_cycle import MANAGER_NAME
 
 from invdash import auth, reorder, store
 from invdash.schema import InvalidDataError
