@@ -53,7 +53,7 @@ if orders.empty:
 statuses = ["all", *sorted(orders["status"].unique())]
 status = st.selectbox("Status", statuses, key="po_status")
 shown = orders if status == "all" else orders[orders["status"] == status]
-st.dataframe(relabel(shown), hide_index=True)
+st.dataframe(relabel(shown), hide_index=True, column_config=purchasing_views.money_columns())
 st.download_button(
     f"Download {len(shown)} purchase orders as one CSV",
     data=purchasing_views.combined_csv(tuple(shown["po_id"])),
@@ -73,7 +73,7 @@ st.markdown(
     f"{header['units']} units, {header['value']:,.2f} {header['currency']}; "
     f"ordered {header['order_date'] or '-'}, expected {header['expected_date'] or '-'}"
 )
-st.dataframe(relabel(lines), hide_index=True)
+st.dataframe(relabel(lines), hide_index=True, column_config=purchasing_views.money_columns())
 st.download_button(
     f"Download {po_id}",
     data=purchasing_views.document_csv(po_id),

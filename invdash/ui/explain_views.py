@@ -62,8 +62,9 @@ def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None
             x=names,
             y=[base, *values.to_numpy(), forecast],
             measure=["absolute", *["relative"] * len(values), "total"],
+            # round() + 0.0 turns a tiny negative into 0.0, so no bar reads "-0.0".
             text=[
-                f"{v:+.1f}" if 0 < i < len(names) - 1 else f"{v:.1f}"
+                f"{round(v, 1) + 0.0:{'+' if 0 < i < len(names) - 1 else ''}.1f}"
                 for i, v in enumerate([base, *values.to_numpy(), forecast])
             ],
             increasing={"marker": {"color": _UP}},

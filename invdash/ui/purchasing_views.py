@@ -7,8 +7,11 @@ connection around one core call (the ones behind ``invdash po``, ``invdash maste
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
+import streamlit as st
 
 from invdash import store
 from invdash.reorder import forecast_overrides, master_data
@@ -16,8 +19,10 @@ from invdash.reorder import purchasing as po
 from invdash.store import master_data as md_store
 from invdash.ui import session
 from invdash.ui.cache import cached_read, settings, write_connection
+from invdash.ui.labels import label
 
 __all__ = [
+    "money_columns",
     "purchase_orders",
     "po_lines",
     "approved",
@@ -151,3 +156,11 @@ def add_override(**override: object) -> str:
 def fva() -> pd.DataFrame:
     """The forecast-value-added report, one row per override."""
     return cached_read(forecast_overrides.fva_report)
+
+
+def money_columns() -> dict[str, Any]:
+    """``st.dataframe`` settings that show money to cents (130.20, not 130.2)."""
+    return {
+        label(column): st.column_config.NumberColumn(label(column), format="%.2f")
+        for column in ("value", "line_value", "unit_cost", "po_total_value")
+    }

@@ -134,7 +134,7 @@ def _decision_form(run_id: str, sku: str, line: pd.Series) -> None:
     action = st.radio("Decision", ["approve", "edit", "reject"], horizontal=True,
                       key="reorder_action")  # fmt: skip
     qty = st.number_input("Quantity", min_value=0.0, value=float(line["final_qty"]), step=1.0,
-                          key="reorder_qty", disabled=action != "edit")  # fmt: skip
+                          format="%.0f", key="reorder_qty", disabled=action != "edit")  # fmt: skip
     reason = st.text_input("Reason (required to reject)", key="reorder_reason")
     override = st.text_input(
         "Override reason (accept a quantity that breaks MOQ, packs, the "
