@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invdash.replay import InvdashPolicyOptions, ReplayParams, fill_rate_curve
+from invdash.replay import InvdashPolicyOptions, ReplayParams, fill_rate_curve, stock_at_fill
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "online_retail"
 # The textbook policy needs targets far above 99 % to reach a 95 % fill rate on this data, so its
@@ -62,18 +62,6 @@ def top_skus(daily: pd.DataFrame, start: pd.Timestamp, n: int) -> pd.DataFrame:
     """The ``n`` SKUs with the most units sold before ``start``."""
     volume = daily[daily["date"] < start].groupby("sku")["qty"].sum().nlargest(n)
     return daily[daily["sku"].isin(volume.index)].reset_index(drop=True)
-
-
-def textbook_stock_at(curve: pd.DataFrame, fill_rate: float) -> tuple[float, bool]:
-    """Textbook mean on-hand at ``fill_rate``, linear along its curve; (value, inside range)."""
-    book = curve[curve["policy"] == "textbook"].sort_values("fill_rate")
-    fills, stock = book["fill_rate"].to_numpy(), book["mean_on_hand"].to_numpy()
-    inside = bool(fills[0] <= fill_rate <= fills[-1])
-    if inside:
-        return float(np.interp(fill_rate, fills, stock)), True
-    edge = [0, 1] if fill_rate < fills[0] else [-2, -1]
-    slope = (stock[edge[1]] - stock[edge[0]]) / max(fills[edge[1]] - fills[edge[0]], 1e-12)
-    return float(stock[edge[0]] + slope * (fill_rate - fills[edge[0]])), False
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -125,7 +113,7 @@ def main() -> int:
         print("no 95 % target in --targets; cannot check the must-show")
         return 0
     fill, stock = float(ours["fill_rate"].iloc[0]), float(ours["mean_on_hand"].iloc[0])
-    book_stock, inside = textbook_stock_at(curve, fill)
+    book_stock, inside = stock_at_fill(curve, "textbook", fill)
     within = abs(fill - 0.95) <= 0.01
     leaner = stock < book_stock
     print(f"invdash @95%: fill rate {fill:.2%} (within one point of 95%: {within}), "

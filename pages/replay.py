@@ -92,4 +92,10 @@ st.plotly_chart(views.on_hand_chart(result, sku), key="replay_on_hand_chart")
 
 curve = st.session_state.get("replay_curve")
 if curve is not None:
+    st.markdown(views.equal_fill_comparison(result, curve))
     st.plotly_chart(views.curve_chart(curve), key="replay_curve_chart")
+else:
+    st.caption(
+        "The two policies reach different fill rates at the same target; tick the curve option "
+        "to compare their stock at equal fill."
+    )

@@ -54,10 +54,12 @@ from invdash.replay.policies import (
     make_invdash_policy,
     make_textbook_policy,
     replay_products,
+    stock_at_fill,
 )
 
 __all__ = [
     "REPLAY_COLUMNS",
+    "stock_at_fill",
     "SUMMARY_COLUMNS",
     "PolicyFn",
     "ReplayParams",

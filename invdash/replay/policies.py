@@ -22,9 +22,10 @@ from invdash.replay.params import (
     ReplayParams,
     ReplayResult,
 )
-from invdash.schema import SKU
+from invdash.schema import SKU, ConfigError
 
 __all__ = [
+    "stock_at_fill",
     "make_invdash_policy",
     "make_textbook_policy",
     "replay_products",
@@ -242,3 +243,24 @@ def fill_rate_curve(  # noqa: PLR0913 - keyword-only options of one documented c
         rows.append(result.summary.assign(service_level=level))
     curve = pd.concat(rows, ignore_index=True)
     return curve[["service_level", *SUMMARY_COLUMNS]].sort_values(["policy", "service_level"])
+
+
+def stock_at_fill(curve: pd.DataFrame, policy: str, fill_rate: float) -> tuple[float, bool]:
+    """``policy``'s mean on-hand at ``fill_rate``, linear along its ``fill_rate_curve`` rows;
+    returns ``(units, inside)`` where ``inside`` says the fill rate lies within the measured
+    points (outside, the nearest segment is extended).
+
+    Two policies are compared at equal fill this way: a policy that reaches a higher fill than
+    the other at the same target is not "worse" for holding more stock.
+
+    Example: textbook points (0.90, 400) and (0.95, 500) give 450 units at 0.925, inside.
+    """
+    rows = curve[curve["policy"] == policy].sort_values("fill_rate")
+    fills, stock = rows["fill_rate"].to_numpy(dtype=float), rows["mean_on_hand"].to_numpy(float)
+    if len(fills) == 0:
+        raise ConfigError(f"the curve has no points for policy {policy!r}.")
+    if len(fills) == 1 or fills[0] <= fill_rate <= fills[-1]:
+        return float(np.interp(fill_rate, fills, stock)), bool(fills[0] <= fill_rate <= fills[-1])
+    edge = [0, 1] if fill_rate < fills[0] else [-2, -1]
+    slope = (stock[edge[1]] - stock[edge[0]]) / max(fills[edge[1]] - fills[edge[0]], 1e-12)
+    return float(stock[edge[0]] + slope * (fill_rate - fills[edge[0]])), False

@@ -24,6 +24,7 @@ from invdash.replay import (
     ReplayResult,
     compare_policies,
     fill_rate_curve,
+    stock_at_fill,
 )
 from invdash.schema import DATE
 from invdash.ui.cache import cached_on_data
@@ -33,7 +34,7 @@ from invdash.ui.labels import relabel
 __all__ = [
     "replay_inputs", "data_span", "default_start", "model_choices", "progress_reporter",
     "replay_params", "run_replay", "run_curve", "summary_table", "policy_metrics",
-    "on_hand_chart", "curve_chart", "busiest_skus", "CURVE_TARGETS",
+    "on_hand_chart", "curve_chart", "busiest_skus", "CURVE_TARGETS", "equal_fill_comparison",
 ]
 
 #: Service targets of the fill-rate vs mean-stock curve.
@@ -126,3 +127,17 @@ def summary_table(result: ReplayResult) -> pd.DataFrame:
 def busiest_skus(result: ReplayResult) -> list[str]:
     """Replayed SKUs, most demand first."""
     return result.skus_by_demand()
+
+
+def equal_fill_comparison(result: ReplayResult, curve: pd.DataFrame) -> str:
+    """One sentence comparing the two policies at equal fill: the textbook policy's mean stock
+    at the fill rate invdash reached (read off the textbook curve), against invdash's own."""
+    mine = result.summary.set_index("policy").loc["invdash"]
+    units, inside = stock_at_fill(curve, "textbook", float(mine["fill_rate"]))
+    saving = 1 - float(mine["mean_on_hand"]) / units if units > 0 else 0.0
+    how = "read off its curve" if inside else "extrapolated beyond its measured curve"
+    return (
+        f"At equal fill ({mine['fill_rate']:.1%}), the textbook policy needs {units:,.0f} units of "
+        f"mean stock ({how}); invdash holds {mine['mean_on_hand']:,.0f}: "
+        f"{abs(saving):.0%} {'less' if saving >= 0 else 'more'}."
+    )

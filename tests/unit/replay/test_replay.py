@@ -373,3 +373,17 @@ def test_cli_service_level_as_a_percent_exits_2(sales_csv, capsys):
     assert main(["simulate", "--csv", str(sales_csv), "--start", "2024-03-01",
                  "--service-level", "95"]) == 2
     assert "fraction in (0, 1)" in capsys.readouterr().err
+
+
+def test_policies_are_compared_at_equal_fill_along_the_curve():
+    """Textbook points (0.90, 400) and (0.95, 500): 450 units at 0.925 (inside the curve);
+    at 0.97 the last segment is extended to 540 units and flagged as outside."""
+    from invdash.replay import stock_at_fill
+
+    curve = pd.DataFrame({
+        "policy": ["textbook", "textbook", "invdash"],
+        "fill_rate": [0.95, 0.90, 0.96],
+        "mean_on_hand": [500.0, 400.0, 300.0],
+    })
+    assert stock_at_fill(curve, "textbook", 0.925) == (pytest.approx(450.0), True)
+    assert stock_at_fill(curve, "textbook", 0.97) == (pytest.approx(540.0), False)
