@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 
-from invdash import auth, store
+from invdash import store
+from invdash.commands._actor import cli_actor
 from invdash.commands._common import add_db_argument, db_path
-from invdash.config import Settings, load_settings
+from invdash.config import load_settings
 from invdash.schema import InvalidDataError
 
-__all__ = ["add_arguments", "run", "cli_user"]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,25 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="DATE", help="a rejection holds until this date")
 
 
-def cli_user(settings: Settings) -> auth.User:
-    """The command line's user: ``settings.user``, manager in local single-user mode (no users
-    file), else with the role the users file gives.
-
-    Raises:
-        PermissionDeniedError: a users file exists and does not list the user.
-    """
-    users = auth.load_users(settings.users_file)
-    if not users:
-        return auth.User(name=settings.user, role="manager")
-    record = users.get(settings.user)
-    if record is None:
-        raise auth.PermissionDeniedError(
-            f"user {settings.user!r} is not in the users file {settings.users_file}; set "
-            "INVDASH_USER to a manager's name or add one with `invdash user add`."
-        )
-    return auth.User(name=record.name, role=record.role)
-
-
 def _latest_run_id(conn: object) -> str:
     from invdash.store import reorder as reorder_store
 
@@ -73,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     """Record the decision (or reopen) and print what the line says now."""
     from invdash import reorder
 
-    actor = cli_user(load_settings(getattr(args, "db", None)))
+    actor = cli_actor(load_settings(getattr(args, "db", None)))
     path = store.require_database(db_path(args))
     conn = store.connect(path)
     try:
