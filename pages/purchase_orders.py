@@ -53,7 +53,11 @@ if orders.empty:
 statuses = ["all", *sorted(orders["status"].unique())]
 status = st.selectbox("Status", statuses, key="po_status")
 shown = orders if status == "all" else orders[orders["status"] == status]
-st.dataframe(relabel(shown), hide_index=True, column_config=purchasing_views.money_columns())
+st.dataframe(
+    relabel(purchasing_views.po_table(shown)), hide_index=True,
+    column_config=purchasing_views.money_columns(),
+)
+st.caption(purchasing_views.PO_TABLE_NOTE)
 st.download_button(
     f"Download {len(shown)} purchase orders as one CSV",
     data=purchasing_views.combined_csv(tuple(shown["po_id"])),
@@ -66,12 +70,12 @@ st.download_button(
 if shown.empty:
     st.stop()
 po_id = st.selectbox("Purchase order", shown["po_id"].tolist(), key="po_selected")
-header = shown.set_index("po_id").loc[po_id]
+header = purchasing_views.po_table(shown).set_index("po_id").loc[po_id]
 lines = purchasing_views.po_lines(po_id)
 st.markdown(
     f"**{po_id}** for {header['supplier']}: {header['status']}, {header['lines']} lines, "
     f"{header['units']} units, {header['value']:,.2f} {header['currency']}; "
-    f"ordered {header['order_date'] or '-'}, expected {header['expected_date'] or '-'}"
+    f"ordered {header['order_date']}, expected {header['expected_date']}"
 )
 st.dataframe(relabel(lines), hide_index=True, column_config=purchasing_views.money_columns())
 st.download_button(

@@ -43,7 +43,7 @@ __all__ = [
 
 PO_LIST_COLUMNS = (
     "po_id", "supplier", "status", "lines", "units", "received_units", "value", "currency",
-    "order_date", "expected_date", "created_by", "sent_by", "sent_at",
+    "order_date", "expected_date", "created_by", "sent_by", "sent_at", "source",
 )  # fmt: skip
 
 DOCUMENT_COLUMNS = (
@@ -237,7 +237,9 @@ def receive_purchase_order(  # noqa: PLR0913 - a receipt has these parts
 def list_purchase_orders(conn: duckdb.DuckDBPyConnection, *, currency: str) -> pd.DataFrame:
     """Every PO, newest first, with ``PO_LIST_COLUMNS`` (value to cents, whole units).
 
-    ``currency`` is shown for POs loaded from a file (they have no header of their own).
+    ``currency`` is shown for POs loaded from a file (they have no header of their own);
+    ``source`` says where a PO came from: ``invdash`` (drafted here) or ``file`` (loaded from a
+    purchase-orders file, so it has no order date, drafter or sender).
     """
     summary = po_store.po_summary(conn, currency=currency)
     for column in ("units", "received_units"):

@@ -52,7 +52,8 @@ _SUMMARY_SQL = (
     "coalesce(any_value(h.currency), ?) AS currency, any_value(h.order_date) AS order_date, "
     "coalesce(any_value(h.expected_date), max(l.eta)) AS expected_date, "
     "any_value(h.created_by) AS created_by, any_value(h.sent_by) AS sent_by, "
-    "any_value(h.sent_at) AS sent_at "
+    "any_value(h.sent_at) AS sent_at, "
+    "CASE WHEN any_value(h.po_id) IS NULL THEN 'file' ELSE 'invdash' END AS source "
     "FROM purchase_orders l LEFT JOIN po_headers h ON h.po_id = l.po_id "
     "LEFT JOIN products p ON p.sku = l.sku GROUP BY l.po_id "
     "ORDER BY any_value(h.created_at) DESC NULLS LAST, max(l.eta) DESC NULLS LAST, l.po_id"
@@ -143,9 +144,10 @@ def load_po_header(
 
 def po_summary(conn: duckdb.DuckDBPyConnection, *, currency: str) -> pd.DataFrame:
     """One row per PO, newest first: ``po_id, supplier, status, lines, units, received_units,
-    value, currency, order_date, expected_date, created_by, sent_by, sent_at``.
+    value, currency, order_date, expected_date, created_by, sent_by, sent_at, source``.
 
-    ``currency`` is shown for ingested POs, which have no header.
+    ``currency`` is shown for ingested POs, which have no header; ``source`` is ``invdash``
+    for a PO drafted here (it has a header) and ``file`` for one loaded from a file.
     """
     return conn.execute(_SUMMARY_SQL, [currency]).df()
 

@@ -22,6 +22,9 @@ from invdash.ui.cache import cached_read, settings, write_connection
 from invdash.ui.labels import label
 
 __all__ = [
+    "NOT_RECORDED",
+    "PO_TABLE_NOTE",
+    "po_table",
     "money_columns",
     "purchase_orders",
     "po_lines",
@@ -46,6 +49,36 @@ __all__ = [
 def purchase_orders() -> pd.DataFrame:
     """Every PO, newest first (``purchasing.PO_LIST_COLUMNS``)."""
     return cached_read(po.list_purchase_orders, currency=settings().currency)
+
+
+#: What a PO table shows where a PO has no value (never Python's "None").
+NOT_RECORDED = "\u2014"
+PO_TABLE_NOTE = (
+    "\u2014 means not recorded: a PO loaded from a purchase-orders file has no order date, "
+    "drafter or sender in invdash; a draft has not been sent yet."
+)
+_SOURCE_TEXT = {"invdash": "drafted in invdash", "file": "loaded from a file"}
+_TEXT_COLUMNS = ("order_date", "expected_date", "created_by", "sent_by", "sent_at")
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d %H:%M")
+    else:
+        text = values.map(lambda v: None if v is None or pd.isna(v) else str(v))
+    return text.where(values.notna(), NOT_RECORDED).astype(object)
+
+
+def po_table(orders: pd.DataFrame) -> pd.DataFrame:
+    """The PO list as shown: dates and names as text with ``NOT_RECORDED`` where a PO has none
+    (explained by ``PO_TABLE_NOTE``), and the source in words."""
+    shown = orders.copy()
+    for column in _TEXT_COLUMNS:
+        if column in shown:
+            shown[column] = _as_text(shown[column])
+    if "source" in shown:
+        shown["source"] = shown["source"].map(_SOURCE_TEXT).fillna(shown["source"])
+    return shown
 
 
 def po_lines(po_id: str) -> pd.DataFrame:

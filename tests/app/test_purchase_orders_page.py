@@ -104,3 +104,17 @@ def test_without_approved_lines_the_page_says_so(db):
     at = open_page()
     assert any("No approved lines waiting" in c.value for c in at.caption)
     assert "po_draft" not in [button.key for button in at.button]
+
+
+@pytest.mark.usefixtures("db")
+def test_pos_loaded_from_a_file_show_dashes_not_none():
+    """The demo's POs come from a file (no header): their order date and drafter are shown as
+    an explained dash, never Python's "None"."""
+    at = open_page()
+    table = at.dataframe[1].value
+    from_file = table[table["Source"] == "loaded from a file"]
+    assert not from_file.empty
+    assert from_file["Order date"].eq("\u2014").all() and from_file["Drafted by"].eq("\u2014").all()
+    cells = table.astype(str)
+    assert not cells.isin(["None", "NaT", "nan"]).any().any()
+    assert any("means not recorded" in c.value for c in at.caption)
