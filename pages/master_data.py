@@ -4,7 +4,7 @@ import streamlit as st
 
 from invdash.schema import InvdashError
 from invdash.ui import auth_views, purchasing_views
-from invdash.ui.labels import relabel
+from invdash.ui.labels import relabel, sku_formatter
 
 auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Master Data")
@@ -30,7 +30,7 @@ if products.empty:
     st.stop()
 names = products.set_index("sku")["name"]
 sku = st.selectbox(
-    "SKU", names.index.tolist(), key="master_sku", format_func=lambda s: f"{s} - {names[s]}"
+    "SKU", names.index.tolist(), key="master_sku", format_func=sku_formatter(names)
 )
 category = str(products.set_index("sku").at[sku, "category"])
 current = purchasing_views.master_values(sku)

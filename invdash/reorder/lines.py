@@ -47,20 +47,35 @@ def _units(value: float) -> str:
     return f"{float(whole_units(value)):g}"
 
 
-def why_this_quantity(row: Any) -> str:
-    """One line: demand over L + R + safety stock - on hand - on order -> rounding -> qty.
-
-    Units are whole (never "-0"); a need at or below 0 reads "need 0".
-    Example: "demand over lead time + review 139.1 + safety stock 6.9 = up-to 146; - on hand 50
-    - on order 24 = need 72; whole packs of 12, MOQ 20 -> order 72".
-    """
-    rounding = f"whole packs of {row.pack_size:g}" + (f", MOQ {row.moq:g}" if row.moq > 0 else "")
+def _why_text(  # noqa: PLR0913 - the nine numbers of one explanation
+    demand: float, safety: float, up: float, hand: float, order: float, need: float,
+    pack: float, moq: float, qty: float,
+) -> str:
+    rounding = f"whole packs of {pack:g}" if pack > 1 else "whole units"
+    if moq > 0:
+        rounding += f", at least the MOQ of {moq:g}"
+    short = f"{need:g} short" if need > 0 else "nothing short"
     return (
-        f"demand over lead time + review {row.protection_demand_mean:.1f} + safety stock "
-        f"{row.safety_stock:.1f} = up-to {_units(row.order_up_to)}; - on hand {_units(row.on_hand)}"
-        f" - on order {_units(row.on_order)} = need {_units(max(row.raw_qty, 0.0))}; {rounding} "
-        f"-> order {_units(row.suggested_qty)}"
-    )
+        f"Order up to {up:g} (demand over lead time + review {demand:.1f} + safety stock "
+        f"{safety:.1f}). On hand {hand:g} + on order {order:g}: {short}. Rounded to {rounding}: "
+        f"order {qty:g}."
+    )  # fmt: skip
+
+
+def why_this_quantity(row: Any) -> str:
+    """One sentence: order-up-to (demand over L + R + safety stock), stock on hand and on order,
+    the shortfall, the rounding and the quantity.
+
+    Units are whole (never "-0"); a shortfall at or below 0 reads "nothing short".
+    Example: "Order up to 146 (demand over lead time + review 139.1 + safety stock 6.9). On hand
+    50 + on order 24: 72 short. Rounded to whole packs of 12, at least the MOQ of 20: order 72."
+    """
+    return _why_text(
+        row.protection_demand_mean, row.safety_stock, float(whole_units(row.order_up_to)),
+        float(whole_units(row.on_hand)), float(whole_units(row.on_order)),
+        float(whole_units(max(row.raw_qty, 0.0))), row.pack_size, row.moq,
+        float(whole_units(row.suggested_qty)),
+    )  # fmt: skip
 
 
 def describe_lines(lines: pd.DataFrame) -> pd.DataFrame:
@@ -87,10 +102,8 @@ def _why_column(lines: pd.DataFrame) -> list[str]:
     }
     need = whole_units(np.maximum(lines["raw_qty"].to_numpy(dtype=float), 0.0)).tolist()
     return [
-        f"demand over lead time + review {demand:.1f} + safety stock {safety:.1f} = up-to "
-        f"{up:g}; - on hand {hand:g} - on order {order:g} = need {wanted:g}; whole packs of "
-        f"{pack:g}" + (f", MOQ {moq:g}" if moq > 0 else "") + f" -> order {qty:g}"
-        for demand, safety, up, hand, order, wanted, pack, moq, qty in zip(
+        _why_text(*numbers)
+        for numbers in zip(
             lines["protection_demand_mean"].tolist(), lines["safety_stock"].tolist(),
             units["order_up_to"], units["on_hand"], units["on_order"], need,
             lines["pack_size"].tolist(), lines["moq"].tolist(), units["suggested_qty"],

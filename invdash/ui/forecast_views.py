@@ -40,6 +40,7 @@ from invdash.forecast.summaries import (
 )
 from invdash.runtime.device import device_name
 from invdash.schema import MODEL, SKU
+from invdash.ui import labels
 from invdash.ui.cache import cached_on_data, cached_read, read_connection, write_connection
 from invdash.ui.labels import label, relabel
 
@@ -98,14 +99,8 @@ def sku_catalog() -> pd.DataFrame:
 
 
 def sku_formatter(catalog: pd.DataFrame) -> Callable[[str], str]:
-    """A selectbox ``format_func`` showing "SKU — product name" (searchable by either)."""
-    names = dict(zip(catalog[SKU], catalog["name"], strict=True))
-
-    def format_sku(sku: str) -> str:
-        name = names.get(sku)
-        return f"{sku} — {name}" if isinstance(name, str) and name else str(sku)
-
-    return format_sku
+    """A selectbox ``format_func`` showing "SKU — product name" (``labels.sku_formatter``)."""
+    return labels.sku_formatter(dict(zip(catalog[SKU], catalog["name"], strict=True)))
 
 
 def default_sku(catalog: pd.DataFrame, selected: str | None) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "label", "relabel"]
+__all__ = ["LABELS", "label", "relabel", "sku_label", "sku_formatter"]
+
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -25,6 +27,22 @@ def label(column: str) -> str:
 def relabel(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with display labels as column names."""
     return frame.rename(columns={c: label(c) for c in frame.columns})
+
+def sku_label(sku: str, name: object = None) -> str:
+    """How a SKU reads in every picker: "SKU — product name" (the SKU alone without a name)."""
+    has_name = isinstance(name, str) and name.strip() != ""
+    return f"{sku} \u2014 {name}" if has_name else str(sku)
+
+
+def sku_formatter(names: Mapping[str, object] | pd.Series) -> Callable[[str], str]:
+    """A selectbox ``format_func`` that shows ``sku_label`` (names: sku -> product name)."""
+    lookup = dict(names.items())
+
+    def format_sku(sku: str) -> str:
+        return sku_label(sku, lookup.get(sku))
+
+    return format_sku
+
 
 # Forecasting pages (SKU Explorer, Model Quality, Upload & Forecast).
 LABELS.update({

@@ -17,7 +17,7 @@ from invdash.schema import InvdashError
 from invdash.store import app_settings
 from invdash.ui import session
 from invdash.ui.cache import cached_read, write_connection
-from invdash.ui.labels import relabel
+from invdash.ui.labels import relabel, sku_formatter
 
 __all__ = [
     "BULK_KEY",
@@ -115,7 +115,7 @@ def render_line(run_id: str, shown: pd.DataFrame) -> None:
     """One line: why, its carried-over decision, the decision form (managers) and history."""
     names = shown.set_index("sku")["name"]
     sku = st.selectbox("SKU", names.index.tolist(), key="reorder_sku",
-                       format_func=lambda s: f"{s} - {names[s]}")  # fmt: skip
+                       format_func=sku_formatter(names))  # fmt: skip
     line = shown.set_index("sku").loc[sku]
     st.markdown(f"**Why this quantity:** {line['why']}")
     st.caption(f"{line['reason']}. Status: {line['status']}")

@@ -113,7 +113,7 @@ def test_a_planner_cannot_decide_and_a_managers_approval_carries_the_name(db, us
     assert {w.key for w in widgets} & keys == set()
     assert at.selectbox(key="reorder_sku").options, "the planner still explores the lines"
     assert any("planner bob" in info.value for info in at.info)
-    sku = at.selectbox(key="reorder_sku").options[0].split(" - ")[0]
+    sku = at.selectbox(key="reorder_sku").options[0].split(" \u2014 ")[0]
     planner = at.session_state[auth_views.SESSION_USER]
     assert planner == auth.User("bob", "planner")
     with pytest.raises(auth.PermissionDeniedError, match="manager role"):

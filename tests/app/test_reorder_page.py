@@ -83,7 +83,8 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
     assert "Why this quantity" in at.markdown[0].value or any(
         "Why this quantity" in m.value for m in at.markdown
     )
-    first, second, third = (s.split(" - ")[0] for s in skus[:3])
+    first, second, third = (s.split(" \u2014 ")[0] for s in skus[:3])
+    assert all(re.fullmatch(r"\S+ \u2014 .+", s) for s in skus[:3]), "labels.sku_label"
     decide(at, first, "approve")
     decide(at, second, "edit", qty=7)
     refusal = next(e.value for e in at.error if "breaks" in e.value)
@@ -108,7 +109,7 @@ def test_approve_edit_reject_round_trip_survives_a_restart(db):
 
 def test_reject_without_reason_is_refused_and_nothing_is_stored(db):
     at = open_page()
-    sku = at.selectbox(key="reorder_sku").options[0].split(" - ")[0]
+    sku = at.selectbox(key="reorder_sku").options[0].split(" \u2014 ")[0]
     decide(at, sku, "reject")
     assert any("needs a reason" in error.value for error in at.error)
     assert stored_decisions(db) == {}

@@ -138,7 +138,7 @@ def _forecast_from_reorder(app) -> None:
 
 def _open_line(app, candidates: list[str]) -> str:
     """Select the first reorder line among ``candidates``; returns its SKU."""
-    listed = [o.split(" - ")[0] for o in _options(app, "reorder_sku")]
+    listed = [o.split(" \u2014 ")[0] for o in _options(app, "reorder_sku")]
     chosen = [s for s in listed if s in candidates]
     assert chosen, f"no reorder line with a MOQ and packs among {listed}"
     _choose(app, "reorder_sku", chosen[0])

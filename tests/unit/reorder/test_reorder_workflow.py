@@ -55,9 +55,10 @@ def test_only_skus_that_need_an_order_become_lines_with_a_why():
     lines = reorder.suggestion_lines(policy_table(), PRODUCTS)
     assert lines["sku"].tolist() == ["A"]
     assert lines.at[0, "why"] == (
-        "demand over lead time + review 139.1 + safety stock 6.9 = up-to 146; - on hand 50 - "
-        "on order 24 = need 72; whole packs of 12, MOQ 20 -> order 72"
+        "Order up to 146 (demand over lead time + review 139.1 + safety stock 6.9). On hand 50 "
+        "+ on order 24: 72 short. Rounded to whole packs of 12, at least the MOQ of 20: order 72."
     )
+    assert lines.at[0, "why"] == reorder.why_this_quantity(lines.iloc[0])
     assert lines.at[0, "order_value"] == 144.0
 
 
