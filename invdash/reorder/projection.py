@@ -10,6 +10,7 @@ from invdash.forecast.stored import latest_forecast
 from invdash.policy import project_stock
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import SKU
+from invdash.store import app_settings
 
 __all__ = ["sku_projection"]
 
@@ -19,7 +20,8 @@ def sku_projection(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(bands, open orders)`` of ``sku``: ``project_stock`` rows ``date, p10, p50, p90`` from
     the latest forecast for the current data (with the forecast overrides, as in the policy), and
-    that SKU's open orders (both empty without a forecast)."""
+    that SKU's open orders (both empty without a forecast); stock is counted on the shop's
+    as-of day (``store.app_settings.as_of``), as in the policy."""
     forecast = latest_forecast(conn)
     if forecast is None:
         return pd.DataFrame(), pd.DataFrame()
@@ -27,4 +29,5 @@ def sku_projection(
     orders = orders[orders[SKU].astype(str) == sku]
     forecasts = forecast.forecasts[forecast.forecasts[SKU].astype(str) == sku]
     forecasts = policy_forecasts(conn, forecasts)
-    return project_stock(forecasts, store.latest_on_hand(conn), orders), orders
+    day = app_settings.as_of(conn)
+    return project_stock(forecasts, store.latest_on_hand(conn), orders, as_of=day), orders

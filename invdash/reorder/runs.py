@@ -25,6 +25,7 @@ from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty
 from invdash.policy.planning import planning_products
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import InvalidDataError
+from invdash.store import app_settings
 from invdash.store import master_data as md_store
 from invdash.store import reorder as reorder_store
 
@@ -57,14 +58,14 @@ def params_key(params: PolicyParams, *, seed: int = 0) -> str:
 
 
 def inputs_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """Data version plus the open purchase orders, service-level overrides, master-data edits
-    and forecast overrides (they change the policy too)."""
+    """Data version plus the open purchase orders, service-level overrides, master-data edits,
+    forecast overrides and the as-of day (they change the policy too)."""
     orders = store.open_purchase_orders(conn)
     overrides = reorder_store.load_service_level_overrides(conn)
     return (
         f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
         f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}"
-        f"|edits:{md_store.edits_version(conn)}"
+        f"|edits:{md_store.edits_version(conn)}|as_of:{app_settings.as_of(conn).date()}"
     )
 
 
@@ -139,8 +140,10 @@ def calibrate_params(
 def current_policy(
     conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, *, params: PolicyParams, seed: int = 0
 ) -> pd.DataFrame:
-    """``compute_policy`` on the store's products, latest stock, open orders and overrides;
-    the forecast goes through ``policy_forecasts`` (the planners' forecast overrides) first."""
+    """``compute_policy`` on the store's products, latest stock, open orders and overrides, as of
+    the shop's one as-of day (``store.app_settings.as_of``: ``INVDASH_AS_OF``, the stored
+    setting or the data's last date, the day the sidebar, alerts and POs use); the forecast goes
+    through ``policy_forecasts`` (the planners' forecast overrides) first."""
     overrides = reorder_store.load_service_level_overrides(conn)
     return compute_policy(
         policy_forecasts(conn, forecasts),
@@ -149,6 +152,7 @@ def current_policy(
         store.open_purchase_orders(conn),
         params=params,
         overrides=overrides,
+        as_of=app_settings.as_of(conn),
         seed=seed,
     )
 
@@ -178,7 +182,7 @@ def ensure_policy_run(
     )
     if run_id is None:
         table = current_policy(conn, forecasts, params=params, seed=seed)
-        as_of = pd.to_datetime(forecasts["date"]).min() - pd.Timedelta(days=1)
+        as_of = app_settings.as_of(conn)
         with store.transaction(conn):
             run_id = reorder_store.save_policy_run(
                 conn,
