@@ -11,6 +11,12 @@ whatever run. Against the current run's suggestion it gives the line's ``status`
   order-by date by more than ``MATERIAL_ORDER_BY_DAYS``. ``carry_note`` says
   "approved 120 on 2025-10-02 by ann; now suggests 150; re-confirm". Such lines go onto no
   purchase order until a manager decides again.
+
+Which day a note names: ``decided_on``, the shop's as-of day the decision was made on (the
+as-of day of its policy run, the day the sidebar showed), not the clock's day. On a shop whose
+data ends on 2025-10-31 a decision recorded on 2026-12-01 reads "approved ... on 2025-10-31",
+the same calendar as its order-by dates and the rejection end dates it is compared with.
+``decided_at`` (the clock time) stays in the history as the audit record.
 """
 
 from __future__ import annotations
@@ -36,10 +42,19 @@ MATERIAL_ORDER_BY_DAYS = 3
 DECISION_FIELDS = (
     "decision_action", "decision_qty", "decision_reason", "decided_by", "decided_at",
     "decision_suggested_qty", "decision_order_by", "override_reason", "valid_until",
+    "decided_on",
 )  # fmt: skip
 
 
 _NOTE_FIELDS = [*DECISION_FIELDS, "status", "suggested_qty", "order_by_date"]
+
+
+def _decided_on(lines: pd.DataFrame) -> pd.Series:
+    """The as-of day of each decision; the clock's day of ``decided_at`` where it is unknown."""
+    clock_day = pd.to_datetime(lines["decided_at"]).dt.normalize()
+    if "decided_on" not in lines:
+        return clock_day
+    return pd.to_datetime(lines["decided_on"]).fillna(clock_day)
 
 
 def _day(value: object) -> str:
@@ -65,7 +80,7 @@ def _changed(lines: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _note(row: dict, qty_changed: bool, date_changed: bool) -> str:
-    action, who, when = row["decision_action"], row["decided_by"], _day(row["decided_at"])
+    action, who, when = row["decision_action"], row["decided_by"], _day(row["decided_on"])
     if action == "reject":
         until = f" until {_day(row['valid_until'])}" if pd.notna(row["valid_until"]) else ""
         if row["status"] == "pending":
@@ -91,7 +106,8 @@ def _note(row: dict, qty_changed: bool, date_changed: bool) -> str:
 
 def carry_over(lines: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
     """Lines with ``DECISION_FIELDS`` -> the same lines with ``status``, ``final_qty``,
-    ``final_value``, ``decided_qty``, ``needs_reconfirm`` and ``carry_note`` (see module doc).
+    ``final_value``, ``decided_qty``, ``needs_reconfirm`` and ``carry_note`` (see module doc);
+    ``decided_on`` may be absent (then the clock's day of ``decided_at`` is used).
 
     Args:
         lines: suggestion lines (``suggested_qty``, ``order_by_date``, ``unit_cost``) joined
@@ -99,6 +115,7 @@ def carry_over(lines: pd.DataFrame, *, as_of: pd.Timestamp) -> pd.DataFrame:
         as_of: the shop's "as of" day; a rejection whose ``valid_until`` is earlier has ended.
     """
     reviewed = lines.copy()
+    reviewed["decided_on"] = _decided_on(reviewed)
     action = reviewed["decision_action"]
     until = pd.to_datetime(reviewed["valid_until"])
     ended = (action == "reject") & until.notna() & (until < pd.Timestamp(as_of))

@@ -56,10 +56,15 @@ _INSERT = (
     "d.rules_broken, d.valid_until FROM _decisions_src d "
     "JOIN proposals p ON p.sku = d.sku AND p.closed_at IS NULL"
 )
+#: A decision's business day: the as-of day of the run it was made on (the day the planner saw
+#: in the sidebar), else the clock's day of ``decided_at`` (runs older than the as-of fix).
+_DECIDED_ON = "coalesce(r.as_of, CAST(d.decided_at AS DATE))"
 _CURRENT = (
-    'SELECT d.sku, d.action, d.qty, d.reason, d."user", d.decided_at, d.run_id, d.proposal_id, '
+    'SELECT d.sku, d.action, d.qty, d.reason, d."user", d.decided_at, '
+    f"{_DECIDED_ON} AS decided_on, d.run_id, d.proposal_id, "
     "d.suggested_qty, d.suggested_order_by, d.override_reason, d.rules_broken, d.valid_until "
     "FROM decisions d JOIN proposals p ON p.proposal_id = d.proposal_id AND p.closed_at IS NULL "
+    "LEFT JOIN policy_runs r ON r.run_id = d.run_id "
     "QUALIFY row_number() OVER (PARTITION BY d.sku ORDER BY d.decided_at DESC, "
     "d.decision_id DESC) = 1"
 )
@@ -130,14 +135,18 @@ def close_proposals(  # noqa: PLR0913 - a close has these parts, keyword-only
 def decision_history(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:
     """Every decision on ``sku`` and every close of its proposals, newest first.
 
-    Columns ``at, event, qty, suggested_qty, reason, override_reason, user, run_id, proposal_id,
-    po_id``; ``event`` is ``approve``, ``edit``, ``reject``, ``ordered`` or ``reopened``.
+    Columns ``on, at, event, qty, suggested_qty, reason, override_reason, user, run_id,
+    proposal_id, po_id``; ``on`` is the business (as-of) day of a decision (its run's as-of
+    day) and the clock's day of a close, ``at`` the clock time it was recorded (the audit);
+    ``event`` is ``approve``, ``edit``, ``reject``, ``ordered`` or ``reopened``.
     """
     return conn.execute(
-        'SELECT decided_at AS "at", action AS event, qty, suggested_qty, reason, '
-        'override_reason, "user", run_id, proposal_id, NULL::VARCHAR AS po_id '
-        "FROM decisions WHERE sku = ? UNION ALL "
-        "SELECT closed_at, close_reason, NULL, NULL, NULL, NULL, closed_by, NULL, proposal_id, "
+        f'SELECT {_DECIDED_ON} AS "on", d.decided_at AS "at", d.action AS event, d.qty, '
+        'd.suggested_qty, d.reason, d.override_reason, d."user", d.run_id, d.proposal_id, '
+        "NULL::VARCHAR AS po_id FROM decisions d "
+        "LEFT JOIN policy_runs r ON r.run_id = d.run_id WHERE d.sku = ? UNION ALL "
+        "SELECT CAST(closed_at AS DATE), closed_at, close_reason, NULL, NULL, NULL, NULL, "
+        "closed_by, NULL, proposal_id, "
         'po_id FROM proposals WHERE sku = ? AND closed_at IS NOT NULL ORDER BY "at" DESC',
         [str(sku), str(sku)],
     ).df()
@@ -158,7 +167,8 @@ def review_rows(conn: duckdb.DuckDBPyConnection, run_id: str, *, new_after: obje
         "coalesce(p.supplier, '(no supplier)') AS supplier, p.max_order_qty, "
         "sp.min_order_value, (h.first_sale IS NULL OR h.first_sale > ?) AS is_new, "
         "c.action AS decision_action, c.qty AS decision_qty, c.reason AS decision_reason, "
-        'c."user" AS decided_by, c.decided_at, c.run_id AS decision_run_id, c.proposal_id, '
+        'c."user" AS decided_by, c.decided_at, c.decided_on, c.run_id AS decision_run_id, '
+        "c.proposal_id, "
         "c.suggested_qty AS decision_suggested_qty, c.suggested_order_by AS decision_order_by, "
         "c.override_reason, c.valid_until "
         "FROM suggestions s LEFT JOIN products p ON p.sku = s.sku "

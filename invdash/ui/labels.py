@@ -92,6 +92,7 @@ LABELS.update({
     "carry_note": "Decision", "final_qty": "Final qty", "final_value": "Final value",
     "is_new": "Is new", "days_to_order_by": "Days to order-by", "order_by_date": "Order by",
     "decided_by": "Decided by", "decided_at": "Decided at", "excluded_because": "Left out because",
-    "at": "When", "event": "Event", "override_reason": "Override reason", "po_id": "PO",
+    "on": "On (as-of day)", "at": "Recorded at (clock)", "decided_on": "Decided on",
+    "event": "Event", "override_reason": "Override reason", "po_id": "PO",
     "proposal_id": "Proposal", "abc": "ABC",
 })

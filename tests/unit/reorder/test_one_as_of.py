@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from invdash import reorder, store
+from invdash import auth, reorder, store
 from invdash.policy import PolicyParams
 from invdash.store import app_settings
 
@@ -41,3 +41,25 @@ def test_the_stored_as_of_setting_is_the_run_day_too(cycle_db, monkeypatch):
         assert run.as_of == pinned
     finally:
         conn.close()
+
+
+def test_a_decision_reads_on_the_as_of_day_and_keeps_the_clock_time_for_the_audit(cycle_db):
+    """The demo's data ends in 2025; the clock is later. "approved ... on <day>" names the as-of
+    day the manager saw (its run's), the history keeps the clock time it was recorded."""
+    manager = auth.User("ann", "manager")
+    conn = store.connect(cycle_db.path)
+    try:
+        day = app_settings.as_of(conn)
+        clock_day = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+        assert day != clock_day
+        sku = str(reorder.reviewed_run(conn, cycle_db.run_id)["sku"].iloc[0])
+        reorder.decide(conn, manager, cycle_db.run_id, [sku], action="approve")
+        line = reorder.reviewed_run(conn, cycle_db.run_id).set_index("sku").loc[sku]
+        history = reorder.decision_history(conn, sku)
+    finally:
+        conn.close()
+    assert f"on {day:%Y-%m-%d} by ann" in line["carry_note"]
+    assert f"{clock_day:%Y-%m-%d}" not in line["carry_note"]
+    assert pd.Timestamp(line["decided_on"]) == day
+    assert pd.Timestamp(history.at[0, "on"]) == day
+    assert pd.Timestamp(history.at[0, "at"]).normalize() == clock_day  # the audit keeps the clock
