@@ -62,6 +62,7 @@ if shown.empty:
     st.info("No line matches these filters.")
     st.stop()
 review_views.render_lines(shown)
+review_views.render_budgets(reviewed)
 review_views.render_bulk(run.run_id, reviewed, shown)
 
 st.subheader("Review a line")

@@ -12,11 +12,13 @@ The workflow layer between the policy maths (``invdash.policy``), the forecast r
   fast review path (``reviewed_run``, ``decide``, ``reopen``, ``close_proposals``, history).
 - ``rules``: MOQ / packs / maximum order / supplier minimum on edits, with nearest valid qty.
 - ``selection``: filter, sort and bulk actions with a confirmation summary and budgets.
+- ``budgets``: the stored budgets (in total, per supplier) the bulk confirmation warns with.
 - ``numbers``: whole units, money to cents, "no demand" for days of cover.
 """
 
 from __future__ import annotations
 
+from invdash.reorder.budgets import save_budget, stored_budget
 from invdash.reorder.carry import MATERIAL_ORDER_BY_DAYS, MATERIAL_QTY_SHARE, STATUSES, carry_over
 from invdash.reorder.decisions import (
     ACTION_PERMISSIONS,
@@ -101,5 +103,5 @@ __all__ = [
     "decision_history", "OrderRules", "RuleBrokenError", "broken_rules", "nearest_valid",
     "check_quantity", "supplier_totals", "days_of_cover", "format_cover", "tidy_numbers",
     "SORT_KEYS", "LineFilter", "Budget", "BulkSummary", "days_to_order_by", "filter_lines",
-    "sort_lines", "bulk_summary", "budget_warnings", "apply_bulk",
+    "sort_lines", "bulk_summary", "budget_warnings", "apply_bulk", "stored_budget", "save_budget",
 ]

@@ -6,6 +6,8 @@ Design:
   order value in the shop's currency. A supplier without a row has no minimum. Kept as its
   own small table rather than a product column, because the minimum is per supplier.
 - ``products.max_order_qty``: the most units one order line may hold (null: no maximum).
+- Budgets are settings too: ``budget_total`` and ``budget_supplier:<supplier>`` (a spending
+  limit in the shop's currency; no row: no limit), read by ``load_budgets``.
 - ``as_of(conn)``: the one "today" of every screen and command: ``INVDASH_AS_OF`` when set,
   else the stored ``as_of`` setting, else the last day with sales. POs are dated with it,
   snoozes run out by it and the stale-data check compares with it.
@@ -28,7 +30,15 @@ __all__ = [
     "set_as_of",
     "load_suppliers",
     "set_supplier_minimum",
+    "BUDGET_TOTAL_KEY",
+    "BUDGET_SUPPLIER_PREFIX",
+    "load_budgets",
+    "set_budget",
 ]
+
+BUDGET_TOTAL_KEY = "budget_total"
+BUDGET_SUPPLIER_PREFIX = "budget_supplier:"
+
 
 def _now() -> object:
     return pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
@@ -124,3 +134,43 @@ def set_supplier_minimum(
             "VALUES (?, ?, ?, ?)",
             [supplier, float(min_order_value), user, _now()],
         )
+
+
+def load_budgets(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Stored budgets ``supplier, limit, user, updated_at`` (``supplier`` None: the total)."""
+    rows = conn.execute(
+        'SELECT key, value, "user", updated_at FROM app_settings '
+        "WHERE key = ? OR starts_with(key, ?) ORDER BY key",
+        [BUDGET_TOTAL_KEY, BUDGET_SUPPLIER_PREFIX],
+    ).df()
+    supplier = rows["key"].map(
+        lambda key: None if key == BUDGET_TOTAL_KEY else key[len(BUDGET_SUPPLIER_PREFIX) :]
+    )
+    return pd.DataFrame(
+        {
+            "supplier": supplier.astype(object),
+            "limit": pd.to_numeric(rows["value"]).astype(float),
+            "user": rows["user"],
+            "updated_at": rows["updated_at"],
+        }
+    )
+
+
+def set_budget(
+    conn: duckdb.DuckDBPyConnection, supplier: str | None, limit: float | None, *, user: str
+) -> None:
+    """Store (or with ``limit=None`` remove) the total budget (``supplier`` None) or one
+    supplier's. Run inside ``store.transaction``.
+
+    Raises:
+        InvalidDataError: a negative or non-numeric limit, or an empty supplier name.
+    """
+    if supplier is not None and not str(supplier).strip():
+        raise InvalidDataError("a supplier budget needs the supplier's name.")
+    if limit is not None and not (isinstance(limit, int | float) and limit >= 0):
+        raise InvalidDataError(
+            f"a budget must be a number >= 0 (currency), got {limit!r}"
+            + (f" for {supplier!r}." if supplier else " for the total.")
+        )
+    key = BUDGET_TOTAL_KEY if supplier is None else f"{BUDGET_SUPPLIER_PREFIX}{supplier}"
+    set_setting(conn, key, None if limit is None else repr(float(limit)), user=user)

@@ -27,6 +27,7 @@ __all__ = [
     "render_lines",
     "render_line",
     "render_bulk",
+    "render_budgets",
 ]
 
 #: Session key holding the bulk action waiting for its confirmation.
@@ -156,9 +157,50 @@ def _decision_form(run_id: str, sku: str, line: pd.Series) -> None:
         st.rerun()
 
 
-def _budget() -> reorder.Budget | None:
-    total = st.number_input("Budget in total (0: none)", 0.0, step=100.0, key="reorder_budget")
-    return reorder.Budget(total=total) if total > 0 else None
+def _save_budget(supplier: str | None, limit: float) -> None:
+    try:
+        with write_connection() as conn:
+            reorder.save_budget(conn, session.actor(), supplier=supplier, limit=limit)
+    except InvdashError as err:
+        st.error(str(err))
+    else:
+        st.toast("Budget saved")
+        st.rerun()
+
+
+def _budget_text(budget: reorder.Budget | None) -> str:
+    if budget is None:
+        return "No budget set: bulk approvals are not checked against a limit."
+    parts = [] if budget.total is None else [f"in total {budget.total:,.2f}"]
+    parts += [f"{name} {limit:,.2f}" for name, limit in sorted(budget.per_supplier.items())]
+    return "Stored budgets (bulk approvals warn before exceeding them): " + "; ".join(parts)
+
+
+def render_budgets(reviewed: pd.DataFrame) -> None:
+    """The stored budgets (total and per supplier) and, for managers, their editor."""
+    budget = cached_read(reorder.stored_budget)
+    with st.expander("Budgets (in total and per supplier)"):
+        st.caption(_budget_text(budget))
+        if not session.can("approve_orders"):
+            st.caption("A manager sets budgets.")
+            return
+        cols = st.columns(3)
+        total = cols[0].number_input(
+            "Budget in total (0: none)", 0.0, value=float(budget.total or 0.0) if budget else 0.0,
+            step=100.0, key="reorder_budget_total",
+        )  # fmt: skip
+        if cols[0].button("Save total budget", key="reorder_budget_total_save"):
+            _save_budget(None, total)
+        supplier = cols[1].selectbox(
+            "Supplier", _options(reviewed, "supplier"), key="reorder_budget_supplier"
+        )
+        known = dict(budget.per_supplier) if budget else {}
+        limit = cols[2].number_input(
+            "Its budget (0: none)", 0.0, value=float(known.get(supplier, 0.0)), step=100.0,
+            key=f"reorder_budget_limit_{supplier}",
+        )  # fmt: skip
+        if cols[2].button("Save supplier budget", key="reorder_budget_supplier_save"):
+            _save_budget(supplier, limit)
 
 
 def render_bulk(run_id: str, reviewed: pd.DataFrame, shown: pd.DataFrame) -> None:
@@ -166,7 +208,7 @@ def render_bulk(run_id: str, reviewed: pd.DataFrame, shown: pd.DataFrame) -> Non
     then the confirmation stores exactly those lines."""
     if not session.can("approve_orders"):
         return
-    budget = _budget()
+    budget = cached_read(reorder.stored_budget)
     summary = reorder.bulk_summary(reviewed, shown, run_id=run_id, budget=budget)
     if st.button(f"Approve the {len(shown)} selected lines ...", key="reorder_bulk_approve"):
         st.session_state[BULK_KEY] = True

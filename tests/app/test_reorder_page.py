@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from invdash import store
+from invdash import reorder, store
 from invdash.store import reorder as reorder_store
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -149,3 +149,20 @@ def test_a_service_level_override_is_stored_and_changes_the_policy_run(db):
     at.text_input(key="reorder_override_key").set_value("Q")
     at.button(key="reorder_override_save").click().run()
     assert any("class A, B or C" in error.value for error in at.error)
+
+
+def test_a_budget_set_on_the_page_is_stored_and_warns_in_the_bulk_confirmation(db):
+    at = open_page()
+    at.number_input(key="reorder_budget_total").set_value(1.0)
+    at.button(key="reorder_budget_total_save").click().run()
+    assert not at.exception and not at.error
+    conn = store.connect_read_only(db)
+    try:
+        assert reorder.stored_budget(conn) == reorder.Budget(total=1.0)
+    finally:
+        conn.close()
+    st.cache_data.clear()
+    again = open_page()  # a new session: the budget comes from the database
+    assert again.number_input(key="reorder_budget_total").value == 1.0
+    again.button(key="reorder_bulk_approve").click().run()
+    assert any(w.value.startswith("Budget: total ") for w in again.warning)
