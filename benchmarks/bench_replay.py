@@ -16,6 +16,12 @@ fill rate within one point of 95 % with less mean stock than the textbook policy
 rate (textbook's mean stock interpolated linearly along its curve).
 
 Run: ``.venv/bin/python benchmarks/bench_replay.py [--skus 300] [--model auto]``.
+
+``--page-flow`` measures instead what the Policy Replay page does when the curve is ticked, in
+one run: *before* = the replay at the target, then the curve, each forecasting on its own (the
+page until the shared cache); *after* = both with one ``replay_forecast_cache`` (the page now),
+then a replay at a second target on the same cache (a planner trying another target). Prints
+the wall times, the ratio and whether the numbers are equal.
 """
 
 from __future__ import annotations
@@ -28,7 +34,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invdash.replay import InvdashPolicyOptions, ReplayParams, fill_rate_curve, stock_at_fill
+from invdash.replay import (
+    InvdashPolicyOptions,
+    ReplayParams,
+    compare_policies,
+    fill_rate_curve,
+    replay_forecast_cache,
+    stock_at_fill,
+)
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "online_retail"
 # The textbook policy needs targets far above 99 % to reach a 95 % fill rate on this data, so its
@@ -68,6 +81,31 @@ def _progress(fraction: float, message: str) -> None:
     print(f"\r{fraction:5.1%} {message[:70]:<70}", end="", file=sys.stderr, flush=True)
 
 
+PAGE_TARGETS = (0.80, 0.90, 0.95, 0.98)  # ui.replay_views.CURVE_TARGETS
+
+
+def page_flow(sales: pd.DataFrame, params: ReplayParams, options: InvdashPolicyOptions) -> None:
+    """Before (replay + curve, two caches) and after (one shared cache) on the same data."""
+    began = time.perf_counter()
+    before = compare_policies(sales, params=params, service_level=0.95, options=options)
+    before_curve = fill_rate_curve(sales, params=params, service_levels=PAGE_TARGETS,
+                                   options=options)
+    middle = time.perf_counter()
+    cache = replay_forecast_cache(sales, None, params=params, options=options)
+    after = compare_policies(sales, params=params, service_level=0.95, options=options,
+                             cache=cache)
+    after_curve = fill_rate_curve(sales, params=params, service_levels=PAGE_TARGETS,
+                                  options=options, cache=cache)
+    done = time.perf_counter()
+    compare_policies(sales, params=params, service_level=0.9, options=options, cache=cache)
+    second = time.perf_counter()
+    same = before.summary.equals(after.summary) and before_curve.equals(after_curve)
+    print(f"page flow, replay at 95 % + curve at {len(PAGE_TARGETS)} targets: before "
+          f"{middle - began:.1f} s, after {done - middle:.1f} s "
+          f"(ratio {(middle - began) / (done - middle):.2f}x); a second target on the same "
+          f"forecasts {second - done:.1f} s; numbers equal: {same}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DATA / "online_retail.csv.gz"))
@@ -81,6 +119,8 @@ def main() -> int:
                         help="0: the invdash policy without the level-uncertainty calibration")
     parser.add_argument("--targets", default=",".join(str(t) for t in TARGETS))
     parser.add_argument("--curve-out", help="write the curve as CSV here")
+    parser.add_argument("--page-flow", action="store_true",
+                        help="time the page's replay + curve before/after the shared cache")
     args = parser.parse_args()
 
     began = time.perf_counter()
@@ -91,6 +131,11 @@ def main() -> int:
                           lead_time_days=args.lead_time_days)
     targets = [float(t) for t in args.targets.split(",")]
     options = InvdashPolicyOptions(model=args.model, calibration_origins=args.calibration_origins)
+    if args.page_flow:
+        print(f"online_retail top {sales['sku'].nunique()} SKUs, {args.days} days from "
+              f"{start.date()}, model={args.model}")
+        page_flow(sales, params, options)
+        return 0
     curve = fill_rate_curve(sales, params=params, service_levels=targets, options=options,
                             progress=_progress)
     print(file=sys.stderr)

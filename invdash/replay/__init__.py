@@ -30,7 +30,10 @@ Design:
 - Metrics per policy: fill rate = sold / demand over all SKU-days; stockout days = SKU-days on
   which some demand was lost; mean on-hand = mean ``on_hand_end`` over SKU-days (units).
 - :func:`fill_rate_curve` replays several service targets; the invdash forecasts do not depend on
-  the target, so they are computed once per review day and shared (``ForecastCache``).
+  the target, so they are computed once per review day and shared (``ForecastCache``); a
+  ``replay_forecast_cache`` passed to several calls shares them across calls too (the page keeps
+  one per data version and window, so the curve after a replay, or a second target, re-runs
+  only the policy and ledger steps).
 
 Modules: ``params`` (what to replay, results), ``ledger`` (the day-by-day replay),
 ``policies`` (the invdash and textbook policies, ``compare_policies``, ``fill_rate_curve``).
@@ -53,6 +56,7 @@ from invdash.replay.policies import (
     fill_rate_curve,
     make_invdash_policy,
     make_textbook_policy,
+    replay_forecast_cache,
     replay_products,
     stock_at_fill,
 )
@@ -76,4 +80,5 @@ __all__ = [
     "fill_rate_curve",
     "daily_panel",
     "replay_products",
+    "replay_forecast_cache",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "replay_products",
     "compare_policies",
     "fill_rate_curve",
+    "replay_forecast_cache",
 ]
 
 
@@ -154,21 +155,50 @@ def _policies(
     }
 
 
-def _forecast_cache(
-    panel: pd.DataFrame,
+def replay_forecast_cache(
+    sales: pd.DataFrame,
     products: pd.DataFrame | None,
+    *,
     params: ReplayParams,
-    options: InvdashPolicyOptions,
-) -> tuple[pd.DataFrame, ForecastCache]:
-    planned = replay_products(panel, products, params=params)
-    cache = ForecastCache(
+    options: InvdashPolicyOptions | None = None,
+) -> ForecastCache:
+    """The invdash forecasts of one replay window, to share between calls.
+
+    A replay's forecasts (one per review day and calibration origin, by far its slowest part)
+    depend on the sales, the products, the window (start, review period, lead time) and the
+    options, never on the service target. ``compare_policies`` and ``fill_rate_curve`` given
+    the same cache compute each of them once: a second target, or the curve after a replay,
+    re-runs the cheap policy and ledger steps only. ``cache.products`` are the planned products.
+
+    Args:
+        sales: long sales ``sku, date, qty``.
+        products: optional products (lead times, MOQ, pack sizes).
+        params: the replay window; ``days`` may differ between the calls that share it.
+        options: how the invdash policy forecasts (default ``InvdashPolicyOptions()``).
+    """
+    options = options or InvdashPolicyOptions()
+    planned = replay_products(daily_panel(sales), products, params=params)
+    return ForecastCache(
         planned,
         model=options.model,
         horizon=_horizon(planned, params.review_period_days),
         seed=options.seed,
         folds=options.folds,
     )
-    return planned, cache
+
+
+def _prepared(
+    sales: pd.DataFrame,
+    products: pd.DataFrame | None,
+    params: ReplayParams,
+    options: InvdashPolicyOptions,
+    cache: ForecastCache | None,
+) -> tuple[pd.DataFrame, ForecastCache]:
+    panel = daily_panel(sales)
+    check_window(panel, params)
+    if cache is None:
+        cache = replay_forecast_cache(panel, products, params=params, options=options)
+    return panel, cache
 
 
 def compare_policies(  # noqa: PLR0913 - keyword-only options of one documented call
@@ -179,6 +209,7 @@ def compare_policies(  # noqa: PLR0913 - keyword-only options of one documented 
     products: pd.DataFrame | None = None,
     options: InvdashPolicyOptions | None = None,
     progress: Progress | None = None,
+    cache: ForecastCache | None = None,
 ) -> ReplayResult:
     """Replay the invdash policy and the textbook policy at one service target.
 
@@ -190,14 +221,15 @@ def compare_policies(  # noqa: PLR0913 - keyword-only options of one documented 
         options: how the invdash policy forecasts and calibrates (default
             ``InvdashPolicyOptions()``).
         progress: optional ``progress(fraction_done, message)``.
+        cache: forecasts shared with other calls on the same window
+            (``replay_forecast_cache``); a new one when None.
 
     Returns:
         ``ReplayResult`` with policies ``invdash`` and ``textbook``.
     """
     options = options or InvdashPolicyOptions()
-    panel = daily_panel(sales)
-    check_window(panel, params)
-    planned, cache = _forecast_cache(panel, products, params, options)
+    panel, cache = _prepared(sales, products, params, options, cache)
+    planned = cache.products
     policies = _policies(
         planned,
         service_level=service_level,
@@ -216,19 +248,20 @@ def fill_rate_curve(  # noqa: PLR0913 - keyword-only options of one documented c
     products: pd.DataFrame | None = None,
     options: InvdashPolicyOptions | None = None,
     progress: Progress | None = None,
+    cache: ForecastCache | None = None,
 ) -> pd.DataFrame:
     """Fill rate against mean stock for both policies at several service targets.
 
     The invdash forecasts (and level calibrations) are computed once per review day and shared
-    by every target. Arguments as in :func:`compare_policies`.
+    by every target (and with any other call given the same ``cache``). Arguments as in
+    :func:`compare_policies`.
 
     Returns:
         One row per policy and target: ``service_level`` followed by ``SUMMARY_COLUMNS``.
     """
     options = options or InvdashPolicyOptions()
-    panel = daily_panel(sales)
-    check_window(panel, params)
-    planned, cache = _forecast_cache(panel, products, params, options)
+    panel, cache = _prepared(sales, products, params, options, cache)
+    planned = cache.products
     rows = []
     for index, level in enumerate(service_levels):
         policies = _policies(

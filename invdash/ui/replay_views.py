@@ -4,8 +4,11 @@ Design:
 - The page reads its form and calls ``run_replay`` (and ``run_curve`` when asked); both go through
   ``invdash.replay`` (the same functions the ``invdash simulate`` CLI uses), with an
   ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
-- A replay is heavy (one forecast per review day), so it runs only behind the form's submit and
-  its result is kept in the page's session state, not recomputed on every rerun.
+- A replay is heavy (one forecast per review day and calibration origin), so it runs only
+  behind the form's submit and its result is kept in the page's session state, not recomputed
+  on every rerun. Its forecasts do not depend on the service target, so they are kept per data
+  version and window (``replay.replay_forecast_cache`` in ``ui.cache.cached_model``, shared by
+  sessions): the curve after a replay, or a replay at another target, reuses them.
 - Sales and products are read once per data version (``ui.cache.cached_on_data``).
 - Chart builders live in ``ui.charts.replay``; ``summary_table`` is a pure function of frames.
 """
@@ -14,26 +17,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from invdash import store
 from invdash.forecast.registry import available_models
 from invdash.replay import (
+    ForecastCache,
     InvdashPolicyOptions,
     ReplayParams,
     ReplayResult,
     compare_policies,
     fill_rate_curve,
+    replay_forecast_cache,
     stock_at_fill,
 )
 from invdash.schema import DATE
-from invdash.ui.cache import cached_on_data
+from invdash.ui.cache import cached_model, cached_on_data
 from invdash.ui.charts.replay import POLICY_NAMES, curve_chart, on_hand_chart
 from invdash.ui.labels import relabel
 
 __all__ = [
     "replay_inputs", "data_span", "default_start", "model_choices", "progress_reporter",
-    "replay_params", "run_replay", "run_curve", "summary_table", "policy_metrics",
+    "replay_params", "forecast_cache", "run_replay", "run_curve", "summary_table", "policy_metrics",
     "on_hand_chart", "curve_chart", "busiest_skus", "CURVE_TARGETS", "equal_fill_comparison",
 ]
 
@@ -83,6 +89,28 @@ def replay_params(
     )
 
 
+def _new_forecast_cache(
+    conn: duckdb.DuckDBPyConnection, start: pd.Timestamp, review_days: int,
+    lead_time_days: int | None, model: str,
+) -> ForecastCache:  # fmt: skip
+    params = ReplayParams(
+        start=start, review_period_days=review_days, lead_time_days=lead_time_days
+    )
+    return replay_forecast_cache(
+        store.load_sales(conn), store.load_products(conn), params=params,
+        options=InvdashPolicyOptions(model=model),
+    )  # fmt: skip
+
+
+def forecast_cache(params: ReplayParams, model: str) -> ForecastCache:
+    """The replay forecasts of this window (data version, start, review period, lead time,
+    model), shared by every target, the curve and every session."""
+    return cached_model(
+        _new_forecast_cache, params.start, params.review_period_days, params.lead_time_days,
+        model,
+    )  # fmt: skip
+
+
 def run_replay(
     params: ReplayParams, *, service_level: float, model: str, progress: Any
 ) -> ReplayResult:
@@ -91,15 +119,18 @@ def run_replay(
     return compare_policies(
         sales, params=params, service_level=float(service_level), products=products,
         options=InvdashPolicyOptions(model=model), progress=progress,
+        cache=forecast_cache(params, model),
     )
 
 
 def run_curve(params: ReplayParams, *, model: str, progress: Any) -> pd.DataFrame:
-    """Fill rate and mean stock of both policies at ``CURVE_TARGETS``."""
+    """Fill rate and mean stock of both policies at ``CURVE_TARGETS`` (the replay's forecasts
+    reused)."""
     sales, products = replay_inputs()
     return fill_rate_curve(
         sales, params=params, service_levels=CURVE_TARGETS, products=products,
         options=InvdashPolicyOptions(model=model), progress=progress,
+        cache=forecast_cache(params, model),
     )
 
 
