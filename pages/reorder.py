@@ -61,12 +61,13 @@ shown = review_views.selection(reviewed)
 if shown.empty:
     st.info("No line matches these filters.")
     st.stop()
-review_views.render_lines(shown)
+page = review_views.render_lines(shown)
 review_views.render_budgets(reviewed)
 review_views.render_bulk(run.run_id, reviewed, shown)
 
 st.subheader("Review a line")
-review_views.render_line(run.run_id, shown)
+st.caption("Lines of the table's page; search or filter above to reach any other line.")
+review_views.render_line(run.run_id, page)
 if not session.can("approve_orders"):
     st.info(
         f"You are signed in as planner {session.user_name()}: you can explore the "

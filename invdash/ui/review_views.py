@@ -15,7 +15,7 @@ import streamlit as st
 from invdash import reorder
 from invdash.schema import InvdashError
 from invdash.store import app_settings
-from invdash.ui import session
+from invdash.ui import reorder_views, session
 from invdash.ui.cache import cached_read, write_connection
 from invdash.ui.labels import relabel, sku_formatter
 
@@ -77,13 +77,27 @@ def selection(reviewed: pd.DataFrame) -> pd.DataFrame:
                                                   key="reorder_filter_days") or None,
     )  # fmt: skip
     sort = cols[2].selectbox("Sort by", list(reorder.SORT_KEYS), key="reorder_sort")
-    return reorder.sort_lines(reorder.filter_lines(reviewed, line_filter, as_of=as_of()), sort)
+    text = cols[3].text_input("SKU or product contains", key="reorder_filter_text")
+    return reorder.sort_lines(
+        reorder.filter_lines(_matching(reviewed, text), line_filter, as_of=as_of()), sort
+    )
 
 
-def render_lines(shown: pd.DataFrame) -> None:
-    """The selected lines, carry-over notes first, new SKUs flagged."""
+def _matching(reviewed: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Lines whose SKU or product name contains ``text`` (any case); all for empty text."""
+    text = text.strip().lower()
+    if not text:
+        return reviewed
+    hit = reviewed["sku"].astype(str).str.lower().str.contains(text, regex=False)
+    hit |= reviewed["name"].astype(str).str.lower().str.contains(text, regex=False)
+    return reviewed[hit]
+
+
+def render_lines(shown: pd.DataFrame) -> pd.DataFrame:
+    """One page of the selected lines (carry-over notes first, new SKUs flagged); returns it."""
+    page = reorder_views.page_of(shown, key="reorder_page")
     st.dataframe(
-        relabel(shown[_TABLE]),
+        relabel(page[_TABLE]),
         hide_index=True,
         column_config={
             "Stockout probability": st.column_config.ProgressColumn(
@@ -92,6 +106,7 @@ def render_lines(shown: pd.DataFrame) -> None:
             "Is new": st.column_config.CheckboxColumn("New SKU (no sales history)"),
         },
     )
+    return page
 
 
 def _save(run_id: str, sku: str, action: str, qty: float, reason: str, override: str) -> None:  # noqa: PLR0913
@@ -113,7 +128,8 @@ def _history(sku: str) -> None:
 
 
 def render_line(run_id: str, shown: pd.DataFrame) -> None:
-    """One line: why, its carried-over decision, the decision form (managers) and history."""
+    """One line of ``shown`` (the table's page): why, its carried-over decision, the decision
+    form (managers) and history."""
     names = shown.set_index("sku")["name"]
     sku = st.selectbox("SKU", names.index.tolist(), key="reorder_sku",
                        format_func=sku_formatter(names))  # fmt: skip

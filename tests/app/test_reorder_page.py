@@ -117,7 +117,7 @@ def test_reject_without_reason_is_refused_and_nothing_is_stored(db):
 
 def test_bulk_approve_asks_for_confirmation_then_approves_the_summarised_lines(db):
     at = open_page()
-    n_lines = len(at.selectbox(key="reorder_sku").options)
+    n_lines = int(next(m.value for m in at.metric if m.label == "Lines to review"))
     at.button(key="reorder_bulk_approve").click().run()
     assert not at.exception
     assert stored_decisions(db) == {}, "the first click only shows the confirmation summary"
@@ -166,3 +166,23 @@ def test_a_budget_set_on_the_page_is_stored_and_warns_in_the_bulk_confirmation(d
     assert again.number_input(key="reorder_budget_total").value == 1.0
     again.button(key="reorder_bulk_approve").click().run()
     assert any(w.value.startswith("Budget: total ") for w in again.warning)
+
+
+@pytest.mark.usefixtures("db")
+def test_the_table_and_the_line_picker_send_one_page_and_search_reaches_any_line(monkeypatch):
+    from invdash.ui import reorder_views
+
+    monkeypatch.setattr(reorder_views, "PAGE_ROWS", 5)
+    at = open_page()
+    total = int(next(m.value for m in at.metric if m.label == "Lines to review"))
+    assert total > 10
+    table = next(d.value for d in at.dataframe if "Status" in d.value)
+    first_page = at.selectbox(key="reorder_sku").options
+    assert len(table) == 5 and len(first_page) == 5
+    at.number_input(key="reorder_page").set_value(2).run()
+    second_page = at.selectbox(key="reorder_sku").options
+    assert len(second_page) == 5 and not set(second_page) & set(first_page)
+    last = next(d.value for d in at.dataframe if "Status" in d.value)["SKU"].iloc[-1]
+    at.number_input(key="reorder_page").set_value(1).run()
+    at.text_input(key="reorder_filter_text").set_value(last).run()
+    assert [o.split(" \u2014 ")[0] for o in at.selectbox(key="reorder_sku").options] == [last]
