@@ -19,6 +19,15 @@ cycle approve / edit (one pack more) / reject over distinct SKUs.
 
     .venv/bin/python benchmarks/bench_review.py                  # sizes 500 and 5000
     .venv/bin/python benchmarks/bench_review.py --sizes 500 --saves 30 --calibration
+    .venv/bin/python benchmarks/bench_review.py --page --page-baseline 67cea42
+
+``--page``: the Reorder page open in a real ``streamlit run`` server and Debian's chromium
+(Playwright, ``executable_path=/usr/bin/chromium``), before (``--page-baseline``, the page that
+sent every line to the browser) and after (this tree), each on its own database built by its own
+code from the same seed: N SKUs, 90 days of sales, a stored moving-average forecast and the
+stored policy run the page opens on (so no calibration runs). Timed from ``goto`` until the
+page's script run has finished and "Review a line" is drawn: the first open (the server reads
+the run) and a reload (cached reads); the median of ``--page-opens`` reloads.
 """
 
 from __future__ import annotations
@@ -178,6 +187,109 @@ def _child(tree: Path, args: argparse.Namespace, n: int, calibration: bool) -> d
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def build_page_db(path: str, n: int, seed: int) -> int:
+    """A database the Reorder page opens on at once (run in the measured tree's own process)."""
+    from invdash import reorder, store
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.stored import load_run, save_run
+    from invdash.policy import PolicyParams
+
+    products, sales, _ = _shop(n, seed)
+    conn = store.connect(path)
+    try:
+        with store.transaction(conn):
+            store.upsert_frame(conn, "products", products)
+            store.upsert_frame(conn, "sales", sales)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        forecast = load_run(conn, save_run(conn, run, data_version=store.data_version(conn)))
+        policy = reorder.ensure_policy_run(
+            conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=PolicyParams()
+        )
+        return int((policy.table["suggested_qty"] > 0).sum())
+    finally:
+        conn.close()
+
+
+def _serve(tree: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    import os
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "INVDASH_DB": str(db), "PYTHONPATH": str(tree), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", str(tree / "app.py"),
+               "--server.headless", "true", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=tree, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"http://127.0.0.1:{port}/reorder"
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise TimeoutError(f"streamlit did not listen on {port}; see {log}")
+
+
+def _open_times(url: str, opens: int) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    done = "() => [...document.querySelectorAll('h3')].some(h => h.innerText.includes(" \
+        "'Review a line')) && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    times = []
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium",
+                                       args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        for _ in range(opens + 1):
+            start = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function(done, timeout=600_000, polling=50)
+            times.append(time.perf_counter() - start)
+        browser.close()
+    return {"first_open_s": round(times[0], 2),
+            "reload_median_s": round(float(np.median(times[1:])), 2)}  # fmt: skip
+
+
+def page_bench(args: argparse.Namespace) -> None:
+    """Before/after Reorder page open in a real server and chromium (see the module doc)."""
+    with tempfile.TemporaryDirectory() as folder:
+        before = Path(folder) / "before"
+        before.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.page_baseline],
+                                 capture_output=True, check=True).stdout  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+        for n in args.sizes:
+            row = {}
+            for name, tree in (("before", before), ("after", ROOT)):
+                db = Path(folder) / f"{name}-{n}.duckdb"
+                code = ("import sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(1, "
+                        "sys.argv[2]); import bench_review as b; "
+                        "print(b.build_page_db(sys.argv[3], int(sys.argv[4]), 3))")
+                built = subprocess.run(
+                    [sys.executable, "-c", code, str(tree), str(ROOT / "benchmarks"), str(db),
+                     str(n)], capture_output=True, text=True, check=True, cwd=tree,
+                )  # fmt: skip
+                process, url = _serve(tree, db, Path(folder) / f"{name}-{n}.log")
+                try:
+                    row[name] = {"lines": int(built.stdout.split()[-1]),
+                                 **_open_times(url, args.page_opens)}  # fmt: skip
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+                print(json.dumps({"tree": name, "skus": n, **row[name]}), flush=True)
+            old, new = row["before"], row["after"]
+            print(f"{n:>5} SKUs ({new['lines']} lines): page open {old['first_open_s']} -> "
+                  f"{new['first_open_s']} s, reload {old['reload_median_s']} -> "
+                  f"{new['reload_median_s']} s "
+                  f"({old['reload_median_s'] / new['reload_median_s']:.1f}x)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
@@ -188,7 +300,15 @@ def main() -> None:
         action="store_true",
         help="also time main's page refresh after a save (smallest size)",
     )
+    parser.add_argument("--page", action="store_true",
+                        help="time the Reorder page open in a real server + chromium instead")
+    parser.add_argument("--page-baseline", default="67cea42",
+                        help="the tree --page compares with (a git revision)")
+    parser.add_argument("--page-opens", type=int, default=3, help="timed reloads per size")
     args = parser.parse_args()
+    if args.page:
+        page_bench(args)
+        return
     with tempfile.TemporaryDirectory() as folder:
         before = Path(folder) / "before"
         before.mkdir()
