@@ -23,13 +23,8 @@ import pandas as pd
 
 # _origins is backtest_panel's own rule for where it cuts: reusing it keeps the two in step.
 from invdash.forecast.backtest import _origins, summarise
-from invdash.forecast.panel import (
-    Panel,
-    select_event_rows,
-    shop_days,
-    shop_weekday_share,
-    truncate_panel,
-)
+from invdash.forecast.calendar import select_event_rows
+from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
 from invdash.forecast.results import BacktestFold, BacktestResult
 from invdash.schema import SKU
 

@@ -18,14 +18,22 @@ from invdash.explain.drivers import (
     promo_matrix,
 )
 from invdash.explain.shapley import coalitions, shapley_matrix
+from invdash.forecast.calendar import pooled_event_lifts
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import members_of
 from invdash.forecast.grain import Grain
-from invdash.forecast.models.baseline import PanelForecaster
+from invdash.forecast.models.baseline import PanelForecaster, deseasonalise
 from invdash.forecast.options import ForecastOptions
-from invdash.forecast.panel import Panel, row_covariates, shop_weekday_share, to_panel
+from invdash.forecast.panel import (
+    Panel,
+    row_covariates,
+    shop_weekday_share,
+    to_panel,
+    weekday_profile,
+)
 from invdash.forecast.registry import MODELS
 from invdash.forecast.results import ForecastRun
+from invdash.forecast.season import season_factors
 from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
 
 __all__ = ["ForecastExplainer", "explain_run", "explain_sku", "global_importance"]
@@ -45,6 +53,19 @@ def _coalition_panel(panel: Panel, row: int, histories: np.ndarray) -> Panel:
         last_index=np.full(n, panel.last_index[row]),
         weekday_share=shop_weekday_share(panel), **row_covariates(panel, row, n),
     )
+
+
+def _with_pooled_events(panel: Panel) -> Panel:
+    """``panel`` with its events' pooled lifts fixed (``calendar.pooled_event_lifts`` on the
+    adjusted history every fast model learns from), so a panel of one SKU's alternative
+    histories keeps the lifts pooled over the shop, as the run's models learnt them."""
+    if panel.events is None:
+        return panel
+    adjusted = deseasonalise(panel, weekday_profile(panel))
+    if panel.yearly is not None:
+        adjusted = adjusted / season_factors(panel.yearly, panel.dates.to_numpy(), panel.grain)
+    pooled = pooled_event_lifts(adjusted, panel.events, panel.grain)
+    return replace(panel, events=replace(panel.events, pooled=pooled))
 
 
 def _fused_means(
@@ -126,7 +147,9 @@ class ForecastExplainer:
     ) -> None:
         self.run = run
         self.seed = seed
-        self.panel = to_panel(sales, grain=Grain(run.freq), products=products, events=events)
+        self.panel = _with_pooled_events(
+            to_panel(sales, grain=Grain(run.freq), products=products, events=events)
+        )
         flags = promo_matrix(sales, self.panel)
         prices = self.panel.price
         cuts = np.zeros_like(flags) if prices is None else np.stack(

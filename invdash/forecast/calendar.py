@@ -24,7 +24,7 @@ Design:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from invdash.schema import DATE, SKU, InvalidDataError
 __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
     "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
-    "event_code_matrix", "event_factors", "event_window",
+    "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -154,6 +154,15 @@ class EventCodes:
 
     codes: np.ndarray
     names: tuple[str, ...]
+    #: Pooled log-lift per code (``pooled_event_lifts``) when it comes from a larger panel
+    #: than this one (an explanation refits alternative histories of one SKU); None: learnt
+    #: from this panel.
+    pooled: tuple[float, ...] | None = None
+
+
+def select_event_rows(events: EventCodes | None, rows: np.ndarray) -> EventCodes | None:
+    """The ``EventCodes`` of panel rows ``rows`` (an index or a boolean mask)."""
+    return None if events is None else replace(events, codes=events.codes[rows])
 
 
 def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> list[np.ndarray]:
@@ -213,12 +222,21 @@ def _trailing_baseline(values: np.ndarray, window: int) -> np.ndarray:
     return np.where(count >= 2, (sums[:, stop] - sums[:, start]) / np.maximum(count, 1), np.nan)
 
 
-def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Each row's shrunk lift of one event (see the module docstring), shape (n,)."""
-    ok = mask & np.isfinite(demand) & np.isfinite(baseline) & (baseline > 0)
+def _ok_cells(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return mask & np.isfinite(demand) & np.isfinite(baseline) & (baseline > 0)
+
+
+def _pooled(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> float:
+    """The shrunk log-lift of one event over every row it applies to."""
+    ok = _ok_cells(demand, baseline, mask)
     total = max(float(baseline[ok].sum()), 1e-9)
     count = int(ok.sum())
-    pooled = np.log(max(float(demand[ok].sum()) / total, 1e-3)) * count / (count + 2)
+    return float(np.log(max(float(demand[ok].sum()) / total, 1e-3)) * count / (count + 2))
+
+
+def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray, pooled: float) -> np.ndarray:
+    """Each row's lift of one event, shrunk to ``pooled`` (see the module docstring), (n,)."""
+    ok = _ok_cells(demand, baseline, mask)
     rows_base = np.where(ok, baseline, 0.0).sum(1)
     rows_demand = np.where(ok, demand, 0.0).sum(1)
     seen = rows_base > 0
@@ -226,6 +244,21 @@ def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.ndar
                  / np.where(seen, rows_base, 1.0))
     weight = ok.sum(1) / (ok.sum(1) + 5.0)
     return np.exp(np.clip(weight * own + (1 - weight) * pooled, np.log(0.1), np.log(10.0)))
+
+
+def _baseline(adjusted: np.ndarray, past: np.ndarray, grain: Grain) -> np.ndarray:
+    window = {"D": 28, "W": 8, "M": 6}[grain.kind]
+    return _trailing_baseline(np.where(past == 0, adjusted, np.nan), window)
+
+
+def pooled_event_lifts(
+    adjusted: np.ndarray, events: EventCodes, grain: Grain
+) -> tuple[float, ...]:
+    """The pooled, shrunk log-lift of every code of ``events`` (0 for codes without a past)."""
+    past = events.codes[:, :adjusted.shape[1]]
+    baseline = _baseline(adjusted, past, grain)
+    return tuple(_pooled(adjusted, baseline, past == k) if (past == k).any() else 0.0
+                 for k in range(1, len(events.names) + 1))
 
 
 def event_factors(
@@ -241,11 +274,11 @@ def event_factors(
     if events is None:
         return None
     past = events.codes[:, :adjusted.shape[1]]
-    window = {"D": 28, "W": 8, "M": 6}[grain.kind]
-    baseline = _trailing_baseline(np.where(past == 0, adjusted, np.nan), window)
+    baseline = _baseline(adjusted, past, grain)
+    pooled = events.pooled or pooled_event_lifts(adjusted, events, grain)
     factor = np.ones(events.codes.shape)
     for k in np.unique(past[past > 0]):
-        lift = _lift(adjusted, baseline, past == k)
+        lift = _lift(adjusted, baseline, past == k, pooled[k - 1])
         factor = np.where(events.codes == k, lift[:, None], factor)
     return factor
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.calendar import EventCodes, event_code_matrix
+from invdash.forecast.calendar import EventCodes, event_code_matrix, select_event_rows
 from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.gamma import count_quantiles, gamma_quantiles
 from invdash.forecast.grain import (
@@ -50,7 +50,7 @@ __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
     "gamma_quantiles", "count_quantiles", "panel_forecast_frame", "future_weekdays",
     "shop_weekday_share", "ShopDays", "shop_days", "future_period_dates", "with_yearly",
-    "row_covariates", "select_event_rows",
+    "row_covariates",
 ]
 
 #: A weekday whose share of the panel's volume is below this fraction of 1/7 is closed.
@@ -224,10 +224,6 @@ def row_covariates(panel: Panel, row: int, n: int) -> dict[str, np.ndarray | Non
            for k, v in fields.items()}
     return {**out, "events": select_event_rows(panel.events, np.repeat(row, n))}
 
-
-def select_event_rows(events: EventCodes | None, rows: np.ndarray) -> EventCodes | None:
-    """The ``EventCodes`` of panel rows ``rows`` (an index or a boolean mask)."""
-    return None if events is None else replace(events, codes=events.codes[rows])
 
 
 def truncate_panel(panel: Panel, origin: int) -> Panel:
