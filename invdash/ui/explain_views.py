@@ -16,6 +16,7 @@ import streamlit as st
 
 from invdash.explain import Explanation, summarise
 from invdash.explain.stored import explainer_for_run, top_sku_importance
+from invdash.policy.inputs import forecast_grain
 from invdash.ui.cache import cached_model, cached_on_data
 
 __all__ = ["explanation_for", "waterfall_chart", "render_explanation", "render_global_importance"]
@@ -39,6 +40,18 @@ def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
     return explainer.explain(sku)
 
 
+def _unit(explanation: Explanation) -> str:
+    """``day``, ``week`` or ``month``: the grain of the explained forecast's dates."""
+    return {"D": "day", "W": "week", "M": "month"}[forecast_grain(explanation.dates).kind]
+
+
+def _period_name(day: pd.Timestamp, unit: str) -> str:
+    day = pd.Timestamp(day)
+    if unit == "month":
+        return f"{day:%B %Y}"
+    return f"week of {day:%a %d %b %Y}" if unit == "week" else f"{day:%a %d %b %Y}"
+
+
 def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None) -> go.Figure:
     """Base value, each driver's contribution, and the forecast, as a plotly waterfall.
 
@@ -49,12 +62,12 @@ def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None
     if day is None:
         base = float(explanation.base_value.sum())
         values = explanation.contributions.sum(axis=0)
-        title = f"Horizon total ({len(explanation.dates)} days)"
+        title = f"Horizon total ({len(explanation.dates)} {_unit(explanation)}s)"
     else:
         day = pd.Timestamp(day)
         base = float(explanation.base_value[explanation.dates.get_loc(day)])
         values = explanation.contributions.loc[day]
-        title = f"{day:%a %d %b %Y}"
+        title = _period_name(day, _unit(explanation))
     forecast = base + float(values.sum())
     names = ["history average", *values.index, "forecast"]
     figure = go.Figure(
@@ -88,9 +101,10 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
     explanation = explanation_for(run, sku, single_sku=single_sku)
     st.subheader("Why this forecast")
     st.markdown(summarise(explanation))
-    days = list(explanation.dates)
+    days, unit = list(explanation.dates), _unit(explanation)
     day = st.selectbox(
-        "Day", days, format_func=lambda d: f"{d:%a %d %b %Y}", key="sku_explorer_explain_day"
+        unit.title(), days, format_func=lambda d: _period_name(d, unit),
+        key="sku_explorer_explain_day"
     )
     st.caption(summarise(explanation, day=day))
     left, right = st.columns(2)
