@@ -163,7 +163,7 @@ class ForecastExplainer:
         self.forecasts = run.forecasts.assign(**{SKU: run.forecasts[SKU].astype(str)})
         self._fixed: dict[str, PanelForecaster] = {}
 
-    def _fixed_models(self, members: tuple[str, ...]) -> dict[str, PanelForecaster]:
+    def fitted_global_models(self, members: tuple[str, ...]) -> dict[str, PanelForecaster]:
         """The global members fitted once on the run's panel (cached for every SKU)."""
         for name in members:
             if name not in self._fixed and hasattr(MODELS[name], "predict_mean_on"):
@@ -190,7 +190,7 @@ class ForecastExplainer:
         members = members_of(model)
         history = _Row(self, row)
         values, base = history.shapley(members, len(dates), self.seed,
-                                       self._fixed_models(members))
+                                       self.fitted_global_models(members))
         _check_additive(sku, forecast, base, values)
         contributions = pd.DataFrame(values, index=dates, columns=list(DRIVERS))
         totals = contributions.sum(axis=0)

@@ -113,3 +113,18 @@ def test_weekly_and_monthly_forecasts_are_explained_in_their_periods(grain, unit
     assert explanation.dates.equals(pd.DatetimeIndex(explanation.dates))
     assert f"units/{unit}" in explanation.feature_values["recent level"]
     assert np.allclose(explanation.contributions[WEEKDAY], 0.0)
+
+
+def test_the_global_model_is_explained_exactly_on_its_own_features():
+    sales = make_sales(12, 300, seed=1)
+    run = run_forecast(sales, ForecastOptions(horizon=14, model="lgbm", folds=0))
+    explainer = explain.ForecastExplainer(sales, run)
+    sku = run.choices["sku"].iloc[2]
+    view = explain.explain_global_features(explainer, sku)
+    rebuilt = view.base * np.exp(view.bias + view.log_contributions.sum(axis=1).to_numpy())
+    np.testing.assert_allclose(rebuilt, view.forecast, rtol=1e-6)
+    shown = run.forecasts[run.forecasts["sku"] == sku].sort_values("date")["mean"].to_numpy()
+    np.testing.assert_allclose(view.forecast, shown, rtol=1e-6)  # lgbm alone: its own forecast
+    factors = view.factors()
+    assert set(factors.index) == set(view.log_contributions.columns)
+    assert (factors > 0).all()
