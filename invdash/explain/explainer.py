@@ -114,7 +114,9 @@ class _Row:
         self.stacked = np.stack([np.nan_to_num(self.components[d]) for d in DRIVERS])
         self.known = ~np.isnan(panel.fit_values[row])
 
-    def shapley(self, members: tuple[str, ...], h: int, seed: int, fixed: dict):
+    def shapley(
+        self, members: tuple[str, ...], h: int, seed: int, fixed: dict
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(values (h, k), base (h,))`` over all ``DRIVERS`` (inactive ones 0)."""
         active = _active(self.stacked)
         masks = coalitions(len(active))
