@@ -29,7 +29,8 @@ else:
 st.subheader("Load a file")
 st.caption(
     "Sales (date, sku, qty[, price, promo]), order lines (e.g. an Online Retail export), products, "
-    "inventory snapshots or purchase orders; CSV, CSV.gz or Parquet. Large files: use "
+    "inventory snapshots, purchase orders or events (date, event[, sku | category], past and "
+    "planned: the forecast learns each event's lift); CSV, CSV.gz or Parquet. Large files: use "
     "`invdash ingest FILE` on the server."
 )
 uploaded = st.file_uploader(

@@ -12,7 +12,8 @@ from invdash.ui.labels import label, relabel
 auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Upload & Forecast")
 st.caption(
-    "Forecast a CSV of daily sales (`date, sku, qty`, optional `price, promo`) or of order "
+    "Forecast a CSV of daily, weekly or monthly sales (`date, sku, qty`, optional `price, promo`; "
+    "the grain is read from the dates) or of order "
     "lines (`order_id, sku, qty, ts`, ...), read exactly as `invdash ingest` reads it. "
     "Nothing is written to the database."
 )
@@ -70,10 +71,16 @@ st.subheader("Preview")
 st.text(upload.summary)
 for warning in upload.warnings:
     st.warning(warning)
-summary = uploads.sales_summary(upload.sales)
+try:
+    grain = uploads.sales_grain(upload.sales)
+except InvdashError as err:
+    st.error(str(err))
+    st.stop()
+unit = uploads.period_word(grain)
+summary = uploads.sales_summary(upload.sales, grain)
 c1, c2, c3 = st.columns([1, 1, 2])
 c1.metric("SKUs", f"{summary['skus']:,}")
-c2.metric("Days", f"{summary['days']:,}")
+c2.metric(f"{unit.title()}s", f"{summary['periods']:,}")
 c3.metric("Period", f"{summary['first']} to {summary['last']}")
 st.dataframe(
     relabel(upload.sales.head(200)),
@@ -89,8 +96,10 @@ with st.form("upload_forecast_form", border=False):
         key="upload_forecast_model",
         help="auto: per SKU, the model that wins the rolling backtest.",
     )
+    bounds = uploads.horizon_choice(grain)
     horizon = right.number_input(
-        "Horizon (days)", 7, 180, 28, step=7, key="upload_forecast_horizon"
+        f"Horizon ({unit}s)", bounds["min"], bounds["max"], bounds["default"],
+        step=bounds["step"], key=f"upload_forecast_horizon_{grain.kind}",
     )
     submitted = st.form_submit_button("Forecast", type="primary", key="upload_forecast_run")
 
@@ -117,7 +126,7 @@ if stored is None or stored[0] != token:
 run = stored[1]
 st.subheader("Forecast")
 st.caption(
-    f"{run.forecasts['sku'].nunique():,} SKUs, {run.horizon} days, {run.duration_s:.1f} s "
+    f"{run.forecasts['sku'].nunique():,} SKUs, {run.horizon} {unit}s, {run.duration_s:.1f} s "
     f"on {run.device}."
 )
 sku = st.selectbox("SKU", views.forecast_skus(run), key="upload_forecast_sku")

@@ -56,7 +56,7 @@ def _stored_run(args: argparse.Namespace, sales: pd.DataFrame):
 
 
 def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):
-    from invdash.commands.forecast import ProgressBar, _read_future
+    from invdash.commands.forecast import ProgressBar, _read_future, stored_events
     from invdash.forecast.engine import run_forecast
     from invdash.forecast.options import ForecastOptions
 
@@ -69,6 +69,7 @@ def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):
         products=products,
         future=_read_future(args.future),
         progress=ProgressBar(enabled=not args.json),
+        events=stored_events(args),
     )
 
 

@@ -134,6 +134,20 @@ def read_source_versioned(
     return sales, (products if len(products) else None), version
 
 
+def stored_events(args: argparse.Namespace) -> pd.DataFrame | None:
+    """The database's user events (``invdash ingest --kind events``); None for ``--csv``."""
+    if args.csv:
+        return None
+    from invdash import store
+    from invdash.store.events import load_events
+
+    conn = store.connect_read_only(db_path(args))
+    try:
+        return load_events(conn)
+    finally:
+        conn.close()
+
+
 def _read_future(path: str | None) -> pd.DataFrame | None:
     if path is None:
         return None
@@ -180,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
         products=products,
         future=_read_future(args.future),
         progress=ProgressBar(enabled=not args.quiet),
+        events=stored_events(args),
     )
     if not args.csv and not args.sku:
         _save(args, result, data_version=version)

@@ -23,6 +23,7 @@ import pandas as pd
 
 # _origins is backtest_panel's own rule for where it cuts: reusing it keeps the two in step.
 from invdash.forecast.backtest import _origins, summarise
+from invdash.forecast.calendar import select_event_rows
 from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
 from invdash.forecast.results import BacktestFold, BacktestResult
 from invdash.schema import SKU
@@ -70,7 +71,8 @@ def _rows(panel: Panel, take: np.ndarray) -> dict[str, np.ndarray | None]:
     profiles were pooled over the whole panel, so a part keeps the whole shop's season."""
     fields = {"category": panel.category, "price": panel.price, "promo": panel.promo,
               "yearly": panel.yearly}
-    return {k: None if v is None else v[take] for k, v in fields.items()}
+    rows = {k: None if v is None else v[take] for k, v in fields.items()}
+    return {**rows, "events": select_event_rows(panel.events, take)}
 
 
 def _merge_fold(folds: list[BacktestFold]) -> BacktestFold:

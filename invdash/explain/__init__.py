@@ -26,6 +26,10 @@ Design:
   Models that are not SKU-vectorised (ARIMA, the neural model) are explained the same way but
   need one fit per coalition (slower).
 
+The global model (``lgbm``) has a second, exact view on its own features:
+``explain_global_features`` (LightGBM's TreeSHAP, ``pred_contrib``), multiplicative in the
+booster's log scale and checked to rebuild its forecast on every call.
+
 Modules: ``drivers`` (the decomposition and its words), ``shapley`` (exact Shapley values as a
 matrix), ``explainer`` (the game over refitted forecasts, ``explain_sku``, ``global_importance``),
 ``summary`` (one sentence per explanation).
@@ -40,6 +44,7 @@ from invdash.explain.explainer import (
     explain_sku,
     global_importance,
 )
+from invdash.explain.global_features import GlobalFeatureExplanation, explain_global_features
 from invdash.explain.shapley import shapley_matrix
 from invdash.explain.summary import summarise
 
@@ -53,4 +58,6 @@ __all__ = [
     "explain_run",
     "global_importance",
     "summarise",
+    "GlobalFeatureExplanation",
+    "explain_global_features",
 ]

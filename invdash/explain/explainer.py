@@ -14,16 +14,26 @@ from invdash.explain.drivers import (
     Explanation,
     decompose_history,
     describe_drivers,
+    price_cut_flags,
     promo_matrix,
 )
 from invdash.explain.shapley import coalitions, shapley_matrix
+from invdash.forecast.calendar import pooled_event_lifts
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.fusion import members_of
-from invdash.forecast.models.baseline import PanelForecaster
+from invdash.forecast.grain import Grain
+from invdash.forecast.models.baseline import PanelForecaster, deseasonalise
 from invdash.forecast.options import ForecastOptions
-from invdash.forecast.panel import Panel, row_covariates, shop_weekday_share, to_panel
+from invdash.forecast.panel import (
+    Panel,
+    row_covariates,
+    shop_weekday_share,
+    to_panel,
+    weekday_profile,
+)
 from invdash.forecast.registry import MODELS
 from invdash.forecast.results import ForecastRun
+from invdash.forecast.season import season_factors
 from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
 
 __all__ = ["ForecastExplainer", "explain_run", "explain_sku", "global_importance"]
@@ -45,46 +55,81 @@ def _coalition_panel(panel: Panel, row: int, histories: np.ndarray) -> Panel:
     )
 
 
-def _fused_means(
-    panel: Panel, members: tuple[str, ...], h: int, seed: int, context: Panel | None = None
-) -> np.ndarray:
-    """The run's fusion on a panel: mean of the members' means, clipped at zero."""
+def _with_pooled_events(panel: Panel) -> Panel:
+    """``panel`` with its events' pooled lifts fixed (``calendar.pooled_event_lifts`` on the
+    adjusted history every fast model learns from), so a panel of one SKU's alternative
+    histories keeps the lifts pooled over the shop, as the run's models learnt them."""
+    if panel.events is None:
+        return panel
+    adjusted = deseasonalise(panel, weekday_profile(panel))
+    if panel.yearly is not None:
+        adjusted = adjusted / season_factors(panel.yearly, panel.dates.to_numpy(), panel.grain)
+    pooled = pooled_event_lifts(adjusted, panel.events, panel.grain)
+    return replace(panel, events=replace(panel.events, pooled=pooled))
 
+
+def _fused_means(
+    panel: Panel, members: tuple[str, ...], h: int, seed: int, fixed: dict | None = None
+) -> np.ndarray:
+    """The run's fusion on a panel: mean of the members' means, clipped at zero.
+
+    ``fixed``: global models already fitted on the run's own panel, by name; a global model
+    (one booster over all SKUs) is fed the alternative histories as inputs, instead of being
+    refitted on them, and its booster is trained once per explainer, not once per SKU.
+    """
     means = []
     for name in members:
+        model = fixed.get(name) if fixed is not None else None
+        if model is not None:
+            means.append(model.predict_mean_on(panel, h))
+            continue
         model = MODELS[name](seed=seed)
         if not isinstance(model, PanelForecaster):
             raise InvalidDataError(
                 f"the {name} model is not explainable by driver yet; choose another model "
                 "(--model auto uses explainable models)."
             )
-        # A global model (one booster over all SKUs) is fitted on the run's own panel and fed
-        # the alternative histories as inputs, instead of being refitted on them.
-        if context is not None and hasattr(model, "predict_mean_on"):
-            means.append(model.fit_panel(context).predict_mean_on(panel, h))
-        else:
-            means.append(model.fit_panel(panel).predict_mean(h))
+        means.append(model.fit_panel(panel).predict_mean(h))
     return np.clip(np.mean(means, axis=0), 0.0, None)
 
 
-def _explain_row(  # noqa: PLR0913 - the row, its promotions and the run's fusion settings
-    panel: Panel, row: int, promo: np.ndarray, *, members: tuple[str, ...], h: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], float]:
-    level, components = decompose_history(panel.fit_values[row], promo, panel.dates.weekday)
-    stacked = np.stack([np.nan_to_num(components[d]) for d in DRIVERS])
-    known = ~np.isnan(panel.fit_values[row])
+def _active(stacked: np.ndarray) -> np.ndarray:
+    """Drivers whose history component is not all zero (a null player's Shapley value is 0,
+    and leaving it out leaves the others' values unchanged, so the game is played without it)."""
+    return np.flatnonzero(np.any(np.abs(stacked) > 1e-12, axis=1))
 
-    def forecast_of(masks: np.ndarray) -> np.ndarray:
+
+class _Row:
+    """One SKU's history split into drivers, and the game over its coalitions."""
+
+    def __init__(self, explainer: ForecastExplainer, row: int) -> None:
+        panel = explainer.panel
+        self.panel, self.row = panel, row
+        t = panel.actual.shape[1]
+        events = None if panel.events is None else panel.events.codes[row, :t] > 0
+        self.level, self.components = decompose_history(
+            panel.fit_values[row], explainer.promo[row], panel.dates.weekday.to_numpy(), events,
+            kind=panel.grain.kind,
+        )
+        self.stacked = np.stack([np.nan_to_num(self.components[d]) for d in DRIVERS])
+        self.known = ~np.isnan(panel.fit_values[row])
+
+    def shapley(
+        self, members: tuple[str, ...], h: int, seed: int, fixed: dict
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(values (h, k), base (h,))`` over all ``DRIVERS`` (inactive ones 0)."""
+        active = _active(self.stacked)
+        masks = coalitions(len(active))
         # Rounding snaps float dust (1e-16 on a zero day) back to the recorded value, so the
         # full coalition is exactly the SKU's history (zero days matter to the models).
-        histories = np.round(np.clip(level + masks @ stacked, 0.0, None), 9)
-        histories = np.where(known[None, :], histories, np.nan)
-        coalition = _coalition_panel(panel, row, histories)
-        return _fused_means(coalition, members, h, seed, context=panel)
-
-    outputs = forecast_of(coalitions(len(DRIVERS)))
-    values, base = shapley_matrix(len(DRIVERS)) @ outputs, outputs[0]
-    return values.T, np.broadcast_to(base, (h,)).copy(), components, level
+        histories = np.round(np.clip(self.level + masks @ self.stacked[active], 0.0, None), 9)
+        histories = np.where(self.known[None, :], histories, np.nan)
+        coalition = _coalition_panel(self.panel, self.row, histories)
+        outputs = _fused_means(coalition, members, h, seed, fixed)
+        values = np.zeros((len(DRIVERS), h))
+        if len(active):
+            values[active] = shapley_matrix(len(active)) @ outputs
+        return values.T, np.broadcast_to(outputs[0], (h,)).copy()
 
 
 class ForecastExplainer:
@@ -94,18 +139,38 @@ class ForecastExplainer:
         sales: the sales frame the run was made on (the same SKUs: the shop context matters).
         run: a ``ForecastRun`` (its ``choices`` name the model per SKU).
         seed: the run's seed.
+        products: the run's product table (categories pool the yearly season and scope events).
+        events: the run's user events (``date, event[, sku | category]``).
     """
 
-    def __init__(self, sales: pd.DataFrame, run: ForecastRun, *, seed: int = 0) -> None:
+    def __init__(
+        self, sales: pd.DataFrame, run: ForecastRun, *, seed: int = 0,
+        products: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+    ) -> None:
         self.run = run
         self.seed = seed
-        self.panel = to_panel(sales)
-        self.promo = promo_matrix(sales, self.panel)
+        self.panel = _with_pooled_events(
+            to_panel(sales, grain=Grain(run.freq), products=products, events=events)
+        )
+        flags = promo_matrix(sales, self.panel)
+        prices = self.panel.price
+        cuts = np.zeros_like(flags) if prices is None else np.stack(
+            [price_cut_flags(p, flags.shape[1]) for p in prices]
+        )
+        self.promo = np.maximum(flags, cuts)
         self.rows = pd.Index(self.panel.skus.astype(str))
         self.models = run.choices.assign(**{SKU: run.choices[SKU].astype(str)}).set_index(SKU)[
             "model"
         ]
         self.forecasts = run.forecasts.assign(**{SKU: run.forecasts[SKU].astype(str)})
+        self._fixed: dict[str, PanelForecaster] = {}
+
+    def fitted_global_models(self, members: tuple[str, ...]) -> dict[str, PanelForecaster]:
+        """The global members fitted once on the run's panel (cached for every SKU)."""
+        for name in members:
+            if name not in self._fixed and hasattr(MODELS[name], "predict_mean_on"):
+                self._fixed[name] = MODELS[name](seed=self.seed).fit_panel(self.panel)
+        return self._fixed
 
     def explain(self, sku: str) -> Explanation:
         """The explanation of ``sku``'s shown forecast.
@@ -124,29 +189,30 @@ class ForecastExplainer:
         row = self.rows.get_indexer([sku])[0]
         if model == "coldstart" or row < 0:
             return _similar_products_explanation(sku, model, dates, forecast)
-        values, base, components, level = _explain_row(
-            self.panel,
-            row,
-            self.promo[row],
-            members=members_of(model),
-            h=len(dates),
-            seed=self.seed,
-        )
+        members = members_of(model)
+        history = _Row(self, row)
+        values, base = history.shapley(members, len(dates), self.seed,
+                                       self.fitted_global_models(members))
         _check_additive(sku, forecast, base, values)
+        contributions = pd.DataFrame(values, index=dates, columns=list(DRIVERS))
+        totals = contributions.sum(axis=0)
+        totals.attrs["h"] = len(dates)
         return Explanation(
-            sku=sku,
-            model=model,
-            dates=dates,
-            forecast=forecast,
-            base_value=base,
-            contributions=pd.DataFrame(values, index=dates, columns=list(DRIVERS)),
-            feature_values=describe_drivers(level, components, self.promo[row], self.panel.dates),
+            sku=sku, model=model, dates=dates, forecast=forecast, base_value=base,
+            contributions=contributions,
+            feature_values=describe_drivers(
+                history.level, history.components, self.promo[row], self.panel.dates, totals,
+                kind=self.panel.grain.kind,
+            ),
         )
 
 
-def explain_run(sales: pd.DataFrame, run: ForecastRun, *, sku: str, seed: int = 0) -> Explanation:
+def explain_run(  # noqa: PLR0913 - the run and its inputs
+    sales: pd.DataFrame, run: ForecastRun, *, sku: str, seed: int = 0,
+    products: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+) -> Explanation:
     """Explain SKU ``sku`` of a forecast ``run`` made on ``sales`` (see ``ForecastExplainer``)."""
-    return ForecastExplainer(sales, run, seed=seed).explain(sku)
+    return ForecastExplainer(sales, run, seed=seed, products=products, events=events).explain(sku)
 
 
 def _similar_products_explanation(
@@ -191,23 +257,24 @@ def explain_sku(  # noqa: PLR0913 - mirrors run_forecast's arguments
         ForecastOptions(horizon=horizon, seed=seed, model=model),
         products=products,
     )
-    return explain_run(sales, run, sku=sku, seed=seed)
+    return explain_run(sales, run, sku=sku, seed=seed, products=products)
 
 
-def global_importance(
+def global_importance(  # noqa: PLR0913 - the run, its inputs and the SKUs
     sales: pd.DataFrame,
     run,
     *,
     skus: list[str],
     products: pd.DataFrame | None = None,
     seed: int = 0,
+    events: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Mean absolute horizon-total contribution per driver, over ``skus`` and by category.
 
     Returns:
         Frame ``category, driver, mean_abs_units, share`` (category ``all`` over every SKU).
     """
-    explainer = ForecastExplainer(sales, run, seed=seed)
+    explainer = ForecastExplainer(sales, run, seed=seed, products=products, events=events)
     rows = []
     for sku in skus:
         totals = explainer.explain(sku).contributions.sum(axis=0)

@@ -14,6 +14,7 @@ from invdash import store
 from invdash.explain.explainer import ForecastExplainer, global_importance
 from invdash.forecast.results import ForecastRun
 from invdash.schema import QTY, SKU
+from invdash.store.events import load_events
 
 __all__ = ["explainer_for_run", "top_sku_importance"]
 
@@ -25,7 +26,8 @@ def explainer_for_run(
     ``scope_sku``'s sales alone when the run forecast that SKU on its own."""
     del run_key  # identifies ``run`` for callers that cache the result
     sales = store.load_sales(conn, skus=[scope_sku] if scope_sku else None)
-    return ForecastExplainer(sales, run)
+    return ForecastExplainer(sales, run, products=store.load_products(conn),
+                             events=load_events(conn))
 
 
 def top_sku_importance(
@@ -37,4 +39,4 @@ def top_sku_importance(
     skus = sales.groupby(SKU)[QTY].sum().nlargest(n_skus).index.astype(str).tolist()
     forecast_skus = set(run.forecasts[SKU].astype(str))
     skus = [s for s in skus if s in forecast_skus]
-    return global_importance(sales, run, skus=skus, products=products)
+    return global_importance(sales, run, skus=skus, products=products, events=load_events(conn))

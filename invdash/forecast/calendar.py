@@ -10,20 +10,32 @@ Design:
   without ``sku``/``category`` applies to the whole shop.
 - ``event_features`` turns a calendar into per-date columns the global model reads: a holiday
   flag, an event id, the days to the next and since the last holiday, days to Christmas.
+- Event factors (``event_code_matrix``, ``event_factors``): every user event is a code per SKU
+  and period (the SKU named, the SKUs of the category named, or every SKU), over the data and
+  the planned periods after it. Its lift is learnt from its past occurrences: demand on the
+  event's periods over the SKU's trailing mean of non-event periods, pooled over the SKUs it
+  applies to and shrunk to each SKU by its number of event periods (``m / (m + 5)``); the pooled
+  lift itself is shrunk to 1 by its count (``M / (M + 2)``). The fast models divide the past by
+  the factor and multiply the forecast by it; the global model learns on top of it. An event
+  that never happened before has no lift to learn and leaves the forecast as it is.
 - A month-day on which the shop sold nothing in every year the panel covers it (and that is a
   holiday or lies between 24 December and 2 January) is a yearly closure; forecasts on it are 0.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
+from invdash.forecast.grain import Grain, period_range, period_start
 from invdash.schema import DATE, SKU, InvalidDataError
 
 __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
-    "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY",
+    "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
+    "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -86,11 +98,24 @@ def holiday_calendar(
     return frame[inside].drop_duplicates().sort_values([DATE, "event"]).reset_index(drop=True)
 
 
+def _bad_rows(name: str, column: str, rows: pd.Index, fix: str) -> InvalidDataError:
+    lines = ", ".join(str(int(i) + 2) for i in rows[:3])
+    return InvalidDataError(
+        f"{name}: column {column} has {len(rows)} bad value(s) (first at line(s) {lines}, "
+        f"header = line 1); {fix}"
+    )
+
+
 def validate_events(events: pd.DataFrame, *, name: str = "events") -> pd.DataFrame:
     """Check a user events frame ``date, event[, sku | category]``; returns a clean copy.
 
+    Args:
+        events: the frame, one row per event day (a header row on line 1 of its file).
+        name: the file name for messages.
+
     Raises:
-        InvalidDataError: missing columns or dates that do not parse (first rows named).
+        InvalidDataError: missing columns, dates that do not parse, empty event names, or a row
+            naming both a SKU and a category (file, column, first lines and the fix named).
     """
     frame = events.copy()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -100,15 +125,172 @@ def validate_events(events: pd.DataFrame, *, name: str = "events") -> pd.DataFra
             f"{name} is missing column(s) {', '.join(missing)}; expected date, event and "
             "optionally sku or category."
         )
+    frame = frame.reset_index(drop=True)
     frame[DATE] = pd.to_datetime(frame[DATE], errors="coerce")
     bad = frame.index[frame[DATE].isna()]
     if len(bad):
-        raise InvalidDataError(
-            f"{name}.date has {len(bad)} values that are not dates (first rows: "
-            f"{', '.join(str(i) for i in bad[:3])}); use YYYY-MM-DD."
-        )
-    frame["event"] = frame["event"].astype(str).str.strip()
-    return frame
+        raise _bad_rows(name, DATE, bad, "they are not dates; use YYYY-MM-DD.")
+    frame["event"] = frame["event"].astype("string").str.strip()
+    empty = frame.index[frame["event"].isna() | (frame["event"] == "")]
+    if len(empty):
+        raise _bad_rows(name, "event", empty, "give every row an event name.")
+    for column in (SKU, "category"):
+        if column not in frame:
+            frame[column] = pd.NA
+        text = frame[column].astype("string").str.strip()
+        frame[column] = text.where(text != "", pd.NA)
+    both = frame.index[frame[SKU].notna() & frame["category"].notna()]
+    if len(both):
+        raise _bad_rows(name, "sku", both, "name a sku or a category on a row, not both "
+                        "(leave both empty for the whole shop).")
+    frame[DATE] = frame[DATE].dt.normalize()
+    return frame[[DATE, "event", SKU, "category"]].astype({"event": str})
+
+
+@dataclass(frozen=True)
+class EventCodes:
+    """User events as a code per SKU and period: ``codes`` (n, T + F), 0 where none, code
+    ``k`` is ``names[k - 1]``."""
+
+    codes: np.ndarray
+    names: tuple[str, ...]
+    #: Pooled log-lift per code (``pooled_event_lifts``) when it comes from a larger panel
+    #: than this one (an explanation refits alternative histories of one SKU); None: learnt
+    #: from this panel.
+    pooled: tuple[float, ...] | None = None
+
+
+def select_event_rows(events: EventCodes | None, rows: np.ndarray) -> EventCodes | None:
+    """The ``EventCodes`` of panel rows ``rows`` (an index or a boolean mask)."""
+    return None if events is None else replace(events, codes=events.codes[rows])
+
+
+def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> list[np.ndarray]:
+    """For each event row, the panel rows it applies to."""
+    everyone = np.arange(len(skus))
+    sku_of = pd.Series(np.arange(len(skus)), index=skus.astype(str))
+    out = []
+    for sku, category in zip(events[SKU], events["category"], strict=True):
+        if pd.notna(sku):
+            out.append(sku_of.reindex([str(sku)]).dropna().to_numpy(dtype=int))
+        elif pd.notna(category):
+            out.append(np.flatnonzero(categories.to_numpy() == str(category)))
+        else:
+            out.append(everyone)
+    return out
+
+
+def event_code_matrix(
+    events: pd.DataFrame | None, skus: pd.Index, dates: pd.DatetimeIndex, grain: Grain,
+    products: pd.DataFrame | None = None,
+) -> EventCodes | None:
+    """The ``EventCodes`` of ``events`` (``validate_events`` output) for a panel's SKUs and
+    periods, extended past ``dates`` to the last planned event; None without events.
+
+    Args:
+        events: user events; rows before ``dates`` or naming unknown SKUs are left out.
+        skus, dates, grain: the panel's SKUs, periods and grain.
+        products: ``sku, category`` for events that name a category.
+    """
+    if events is None or events.empty:
+        return None
+    events = validate_events(events)
+    starts = period_start(events[DATE], grain)
+    span = period_range(dates[0], max(starts.max(), dates[-1]), grain)
+    column = span.get_indexer(starts)
+    names = tuple(sorted(events["event"].unique()))
+    code = pd.Index(names).get_indexer(events["event"]) + 1
+    categories = pd.Series("", index=skus.astype(str))
+    if products is not None and "category" in products:
+        known = products.assign(**{SKU: products[SKU].astype(str)}).drop_duplicates(SKU)
+        categories = known.set_index(SKU)["category"].astype(str).reindex(categories.index)
+    codes = np.zeros((len(skus), len(span)), dtype=np.int32)
+    for rows, at, k in zip(_event_rows(events, skus, categories), column, code, strict=True):
+        if at >= 0 and len(rows):
+            codes[rows, at] = k
+    return EventCodes(codes=codes, names=names) if codes.any() else None
+
+
+def _trailing_baseline(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the known values in the ``window`` periods before each period (NaN: none)."""
+    known = ~np.isnan(values)
+    sums = np.concatenate([np.zeros((len(values), 1)), np.cumsum(np.nan_to_num(values), 1)], 1)
+    counts = np.concatenate([np.zeros((len(values), 1)), np.cumsum(known, 1)], 1)
+    stop = np.arange(values.shape[1])
+    start = np.clip(stop - window, 0, None)
+    count = counts[:, stop] - counts[:, start]
+    return np.where(count >= 2, (sums[:, stop] - sums[:, start]) / np.maximum(count, 1), np.nan)
+
+
+def _ok_cells(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return mask & np.isfinite(demand) & np.isfinite(baseline) & (baseline > 0)
+
+
+def _pooled(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> float:
+    """The shrunk log-lift of one event over every row it applies to."""
+    ok = _ok_cells(demand, baseline, mask)
+    total = max(float(baseline[ok].sum()), 1e-9)
+    count = int(ok.sum())
+    return float(np.log(max(float(demand[ok].sum()) / total, 1e-3)) * count / (count + 2))
+
+
+def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray, pooled: float) -> np.ndarray:
+    """Each row's lift of one event, shrunk to ``pooled`` (see the module docstring), (n,)."""
+    ok = _ok_cells(demand, baseline, mask)
+    rows_base = np.where(ok, baseline, 0.0).sum(1)
+    rows_demand = np.where(ok, demand, 0.0).sum(1)
+    seen = rows_base > 0
+    own = np.log(np.where(seen, np.maximum(rows_demand, 1e-3 * rows_base), 1.0)
+                 / np.where(seen, rows_base, 1.0))
+    weight = ok.sum(1) / (ok.sum(1) + 5.0)
+    return np.exp(np.clip(weight * own + (1 - weight) * pooled, np.log(0.1), np.log(10.0)))
+
+
+def _baseline(adjusted: np.ndarray, past: np.ndarray, grain: Grain) -> np.ndarray:
+    window = {"D": 28, "W": 8, "M": 6}[grain.kind]
+    return _trailing_baseline(np.where(past == 0, adjusted, np.nan), window)
+
+
+def pooled_event_lifts(
+    adjusted: np.ndarray, events: EventCodes, grain: Grain
+) -> tuple[float, ...]:
+    """The pooled, shrunk log-lift of every code of ``events`` (0 for codes without a past)."""
+    past = events.codes[:, :adjusted.shape[1]]
+    baseline = _baseline(adjusted, past, grain)
+    return tuple(_pooled(adjusted, baseline, past == k) if (past == k).any() else 0.0
+                 for k in range(1, len(events.names) + 1))
+
+
+def event_factors(
+    adjusted: np.ndarray, events: EventCodes | None, grain: Grain
+) -> np.ndarray | None:
+    """Multiplicative event factor per SKU and period, (n, T + F) (see the module docstring).
+
+    Args:
+        adjusted: the weekday- and season-adjusted history, NaN where unknown, shape (n, T).
+        events: the panel's ``EventCodes`` (None: no events, returns None).
+        grain: the panel's grain (the baseline is the last 28 days, 8 weeks or 6 months).
+    """
+    if events is None:
+        return None
+    past = events.codes[:, :adjusted.shape[1]]
+    baseline = _baseline(adjusted, past, grain)
+    pooled = events.pooled or pooled_event_lifts(adjusted, events, grain)
+    factor = np.ones(events.codes.shape)
+    for k in np.unique(past[past > 0]):
+        lift = _lift(adjusted, baseline, past == k, pooled[k - 1])
+        factor = np.where(events.codes == k, lift[:, None], factor)
+    return factor
+
+
+def event_window(factor: np.ndarray | None, first: np.ndarray, h: int) -> np.ndarray | float:
+    """``factor`` at columns ``first + 0 .. h - 1`` per row, (n, h); 1 past its end or without
+    events (``first``: each row's first column, shape (n,))."""
+    if factor is None:
+        return 1.0
+    columns = np.asarray(first)[:, None] + np.arange(h)[None, :]
+    padded = np.concatenate([factor, np.ones((len(factor), 1))], axis=1)
+    return np.take_along_axis(padded, np.minimum(columns, factor.shape[1]), axis=1)
 
 
 def event_features(dates: pd.DatetimeIndex, calendar: pd.DataFrame) -> pd.DataFrame:

@@ -85,10 +85,10 @@ def _select_skus(
     return picked
 
 
-def run_forecast(
+def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, future, events)
     sales: pd.DataFrame, options: ForecastOptions | None = None, *,
     products: pd.DataFrame | None = None, future: pd.DataFrame | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, events: pd.DataFrame | None = None,
 ) -> ForecastRun:
     """Forecast every SKU ``options.horizon`` days ahead (see the module docstring for the flow).
 
@@ -99,6 +99,8 @@ def run_forecast(
         products: optional product table (``sku, name, ...``) for the cold-start and neural models.
         future: optional known future ``sku, date, price, promo`` for models that use it.
         progress: optional ``callable(done, total, message)``.
+        events: optional user events ``date, event[, sku | category]``, past and planned
+            (``calendar.event_factors``: a planned event moves the forecast by its past lift).
 
     Raises:
         InvalidDataError: bad sales frame or unknown SKUs.
@@ -113,7 +115,7 @@ def run_forecast(
     cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
     unsold = _unsold_skus(sales, products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
-    panel = to_panel(sales, grain=grain, products=products, future=future)
+    panel = to_panel(sales, grain=grain, products=products, future=future, events=events)
     names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
         model
     ]

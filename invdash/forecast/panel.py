@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from invdash.forecast.calendar import EventCodes, event_code_matrix, select_event_rows
 from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.gamma import count_quantiles, gamma_quantiles
 from invdash.forecast.grain import (
@@ -97,6 +98,8 @@ class Panel:
     #: Yearly profiles (n, S) learnt from this panel's own periods (``with_yearly``); None when
     #: the panel spans too little time for a yearly season.
     yearly: np.ndarray | None = None
+    #: User events per SKU and period (``calendar.EventCodes``, (n, T + F)); None: no events.
+    events: EventCodes | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -148,7 +151,7 @@ def _build_fit_values(
 
 def to_panel(
     sales: pd.DataFrame, *, grain: Grain | None = None, products: pd.DataFrame | None = None,
-    future: pd.DataFrame | None = None,
+    future: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
 ) -> Panel:
     """Pivot a long sales frame (``sku, date, qty`` [, ``stockout``]) into a ``Panel``.
 
@@ -158,6 +161,8 @@ def to_panel(
             summed into its periods first (``grain.to_grain``).
         products: optional ``sku, category``: categories pool the yearly season.
         future: optional planned ``sku, date, price, promo`` after the data (``Panel.price``).
+        events: optional user events ``date, event[, sku | category]``, past and planned
+            (``Panel.events``, ``calendar.event_code_matrix``).
     """
     grain = detect_grain(sales) if grain is None else grain
     sales = to_grain(sales, grain)
@@ -187,6 +192,7 @@ def to_panel(
         fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
         open_weekdays=open_weekdays, grain=grain, category=category_codes(skus, products),
         **covariate_matrices(sales, future, skus, dates, grain),
+        events=event_code_matrix(events, skus, dates, grain, products),
     )
     return with_yearly(panel)
 
@@ -214,8 +220,10 @@ def row_covariates(panel: Panel, row: int, n: int) -> dict[str, np.ndarray | Non
     the keyword arguments of a panel of ``n`` alternative histories of that SKU."""
     fields = {"category": panel.category, "price": panel.price, "promo": panel.promo,
               "yearly": panel.yearly}
-    return {k: None if v is None else np.repeat(v[row:row + 1], n, axis=0)
-            for k, v in fields.items()}
+    out = {k: None if v is None else np.repeat(v[row:row + 1], n, axis=0)
+           for k, v in fields.items()}
+    return {**out, "events": select_event_rows(panel.events, np.repeat(row, n))}
+
 
 
 def truncate_panel(panel: Panel, origin: int) -> Panel:
@@ -237,6 +245,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
             category=None if panel.category is None else panel.category[keep],
             price=None if panel.price is None else panel.price[keep],
             promo=None if panel.promo is None else panel.promo[keep], yearly=yearly,
+            events=select_event_rows(panel.events, keep),
         )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
     open_weekdays = _closed_weekdays(actual, dates, panel.grain)
@@ -247,6 +256,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
         category=None if panel.category is None else panel.category[keep],
         price=None if panel.price is None else panel.price[keep],
         promo=None if panel.promo is None else panel.promo[keep],
+        events=select_event_rows(panel.events, keep),
     )
     # The season is re-learnt from the periods before the origin only (no look-ahead).
     return with_yearly(truncated)

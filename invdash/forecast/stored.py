@@ -18,6 +18,7 @@ from invdash.forecast.options import ForecastOptions
 from invdash.forecast.results import ForecastRun
 from invdash.schema import SKU, InvalidDataError
 from invdash.store import forecasts as forecast_store
+from invdash.store.events import load_events
 
 __all__ = [
     "StoreInputs", "save_run", "load_run", "load_latest_run", "latest_forecast", "run_history",
@@ -32,6 +33,8 @@ class StoreInputs:
     sales: pd.DataFrame
     products: pd.DataFrame
     data_version: str
+    #: User events ``date, event, sku, category`` (``invdash ingest --kind events``).
+    events: pd.DataFrame | None = None
 
 
 def save_run(conn: duckdb.DuckDBPyConnection, run: ForecastRun, *, data_version: str) -> str:
@@ -93,7 +96,8 @@ def load_inputs(conn: duckdb.DuckDBPyConnection) -> StoreInputs:
             "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
             "shop (`invdash demo`) first."
         )
-    return StoreInputs(sales, store.load_products(conn), store.data_version(conn))
+    return StoreInputs(sales, store.load_products(conn), store.data_version(conn),
+                       load_events(conn))
 
 
 def forecast_inputs(
@@ -106,6 +110,7 @@ def forecast_inputs(
         ForecastOptions(model=model, horizon=horizon, use_neural=use_neural),
         products=inputs.products,
         progress=progress,
+        events=inputs.events,
     )
 
 
@@ -136,6 +141,7 @@ def forecast_and_store(
         ForecastOptions(model=model, seed=seed),
         products=inputs.products,
         progress=progress,
+        events=inputs.events,
     )
     run_id = save_run(conn, run, data_version=inputs.data_version)
     stored = load_run(conn, run_id)
@@ -153,6 +159,7 @@ def forecast_one_sku(
         sales,
         ForecastOptions(horizon=horizon, model=model, skus=[sku]),
         products=store.load_products(conn),
+        events=load_events(conn),
     )
 
 

@@ -1,4 +1,4 @@
-"""The five file kinds, their columns and header aliases; which kind a header is.
+"""The six file kinds, their columns and header aliases; which kind a header is.
 
 Design: a header name is normalised (lower case, only letters and digits, so ``Unit Price``,
 ``unit_price`` and ``UNITPRICE`` are one name) and looked up in the kind's alias table. Each
@@ -96,6 +96,13 @@ KINDS: dict[str, tuple[Column, ...]] = {
                "prices must be >= 0"),
         Column("promo", "flag", False, ("promo", "promotion", "onpromo", "onpromotion",
                                         "ispromo")),
+    ),
+    "events": (
+        Column("date", "day", True, ("date", "ds", "day", "eventdate")),
+        Column("event", "key", True, ("event", "eventname", "holiday", "occasion")),
+        Column("sku", "text", False, _SKU),
+        Column("category", "text", False, ("category", "productcategory", "group",
+                                           "department")),
     ),
     "products": (
         _sku(),
@@ -216,11 +223,14 @@ def detect_kind(file: str, header: tuple[str, ...]) -> str:
         return "inventory"
     if all(_has(names, "sales", c) for c in ("date", "sku", "qty")):
         return "sales"
+    if all(_has(names, "events", c) for c in ("date", "event")):
+        return "events"
     if _has(names, "products", "sku") and not _has(names, "sales", "date"):
         return "products"
     raise InvalidDataError(
         f"{file}: cannot tell what kind of data this is (columns: {', '.join(header)}); "
         "a sales file needs date, sku, qty; order lines need order_id, sku, qty, ts; products "
-        "need sku; inventory needs sku, as_of, on_hand; purchase orders need po_id, sku, qty. "
+        "need sku; inventory needs sku, as_of, on_hand; purchase orders need po_id, sku, qty; "
+        "events need date, event (and optionally sku or category). "
         "Rename the columns or pass --kind."
     )

@@ -24,6 +24,7 @@ from invdash.ingest.columns import KIND_NAMES, ColumnMapping, detect_kind, map_c
 from invdash.ingest.detect import FileFormat, file_sha256, sniff_file
 from invdash.ingest.report import IngestReport
 from invdash.schema import InvalidDataError
+from invdash.store import events as event_sql
 from invdash.store import ingest as sql
 
 __all__ = ["ingest_file", "inspect_file", "FilePreview", "NON_PRODUCT_CODES", "KIND_CHOICES"]
@@ -168,6 +169,21 @@ def _check(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
     if mapping.kind in _UNIQUE:
         keys, fix = _UNIQUE[mapping.kind]
         check_unique(conn, keys, file=fmt.path.name, where=where, fix=fix)
+    if mapping.kind == "events" and {"sku", "category"} <= set(mapping.columns):
+        _check_event_scope(conn, fmt.path.name, where)
+
+
+def _check_event_scope(conn: duckdb.DuckDBPyConnection, file: str, where: tuple[str, int]) -> None:
+    """An event row names a SKU, a category or neither (the whole shop), never both."""
+    unit, first_line = where
+    both = "nullif(trim(sku), '') IS NOT NULL AND nullif(trim(category), '') IS NOT NULL"
+    first = sql.first_where(conn, both, "sku", first_line=first_line)
+    if first:
+        lines = ", ".join(f"{unit} {line} ({value!r})" for line, value in first)
+        raise InvalidDataError(
+            f"{file}: column sku and column category are both filled on {lines}; an event "
+            "applies to one SKU, one category or (both empty) the whole shop: empty one of them."
+        )
 
 
 def _checked(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
@@ -214,6 +230,8 @@ def _store(
         return {"products": sql.store_products(conn, tuple(mapping.columns))}, {}
     if kind == "inventory":
         return {"inventory": sql.store_inventory(conn)}, {}
+    if kind == "events":
+        return {"events": event_sql.store_events(conn)}, {}
     return {"purchase_orders": sql.store_purchase_orders(conn)}, {}
 
 
@@ -238,7 +256,8 @@ def ingest_file(
     Args:
         conn: a read-write store connection (``store.connect``).
         path: the file.
-        kind: ``auto`` or one of ``sales, order_lines, products, inventory, purchase_orders``.
+        kind: ``auto`` or one of ``sales, order_lines, products, inventory, purchase_orders,
+            events``.
         progress: called with a short message at each stage (the CLI prints them on stderr).
 
     Returns:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from invdash.policy.inputs import spread_to_days
 from invdash.policy.params import PolicyParams
 from invdash.schema import (
     DATE,
@@ -100,7 +101,9 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
     """Fit the per-day distributions (mean, variance) of every SKU's forecast.
 
     Args:
-        forecasts: forecast frame ``sku, date, model, mean, p05 .. p99``, one model per SKU.
+        forecasts: forecast frame ``sku, date, model, mean, p05 .. p99``, one model per SKU,
+            at any grain: weekly or monthly rows are spread over their days
+            (``inputs.spread_to_days``), so the result is always per day.
 
     Raises:
         InvalidDataError: bad forecast frame, or several rows for one SKU and day.
@@ -115,13 +118,16 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
         **{DATE: pd.to_datetime(forecasts[DATE]), SKU: forecasts[SKU].astype(str)}
     )
     frame = frame.sort_values([SKU, DATE])
-    day = frame.groupby(SKU).cumcount().to_numpy()
-    skus, sku_index = np.unique(frame[SKU].to_numpy(), return_inverse=True)
-    horizon = np.bincount(sku_index, minlength=len(skus))
     mean = frame[MEAN].to_numpy(dtype=float)
     var = np.maximum(
         _gamma_variance(mean, frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)), mean
     )
+    # A weekly or monthly forecast is spread over its days: lead times are in days.
+    sku_rows, dates, mean, var = spread_to_days(frame[SKU].to_numpy(), frame[DATE], mean, var)
+    frame = pd.DataFrame({SKU: sku_rows, DATE: dates})
+    day = frame.groupby(SKU).cumcount().to_numpy()
+    skus, sku_index = np.unique(frame[SKU].to_numpy(), return_inverse=True)
+    horizon = np.bincount(sku_index, minlength=len(skus))
     mean_m = np.zeros((len(skus), horizon.max(initial=1)))
     var_m = np.zeros_like(mean_m)
     mean_m[sku_index, day] = mean

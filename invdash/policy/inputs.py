@@ -2,6 +2,10 @@
 
 Private helpers shared by ``table`` and ``projection``: a missing SKU gets a stated default
 (0 on hand, nothing on order), an order without an ETA or already overdue arrives on day 1.
+
+``spread_to_days`` is the policy's one grain conversion: lead times and review periods stay in
+days, so a weekly or monthly forecast is spread over the days of each period (mean and variance
+both divided by the period's days: independent days add back up to the period's moments).
 """
 
 from __future__ import annotations
@@ -9,9 +13,62 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.schema import SKU
+from invdash.forecast.grain import Grain, detect_grain
+from invdash.schema import DATE, QTY, SKU
 
-__all__: list[str] = []
+__all__ = ["forecast_grain", "spread_to_days"]
+
+
+def forecast_grain(dates: pd.Series) -> Grain:
+    """The grain of a forecast's dates (``grain.detect_grain`` on the distinct dates)."""
+    distinct = pd.DatetimeIndex(pd.to_datetime(dates).unique()).sort_values()
+    if len(distinct) == 2:  # too few dates for detect_grain: the spacing decides
+        gap = (distinct[1] - distinct[0]).days
+        if gap == 7:
+            return Grain(f"W-{distinct[0].day_name()[:3].upper()}")
+        if 28 <= gap <= 31 and distinct.is_month_start.all():
+            return Grain("MS")
+        if 28 <= gap <= 31 and distinct.is_month_end.all():
+            return Grain("ME")
+    return detect_grain(pd.DataFrame({SKU: "all", DATE: distinct, QTY: 1.0}))
+
+
+def _period_days(dates: pd.DatetimeIndex, grain: Grain) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """First day and length in days of the period each anchor date labels."""
+    if grain.kind == "W":
+        return dates, np.full(len(dates), 7)
+    length = dates.days_in_month.to_numpy()
+    if grain.freq == "ME":
+        return dates - pd.to_timedelta(length - 1, unit="D"), length
+    return dates, length
+
+
+def spread_to_days(
+    skus: np.ndarray, dates: pd.Series, mean: np.ndarray, var: np.ndarray
+) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """Per-period forecast rows as per-day rows (daily forecasts come back unchanged).
+
+    Args:
+        skus, dates: each row's SKU and period anchor date (n,).
+        mean, var: each row's demand mean and variance over its period (n,).
+
+    Returns:
+        ``(skus, dates, mean, var)`` with one row per day.
+
+    Example: a weekly row with mean 70 and variance 140 becomes seven days of mean 10 and
+    variance 20.
+    """
+    dates = pd.DatetimeIndex(pd.to_datetime(dates))
+    grain = forecast_grain(pd.Series(dates))
+    if grain.kind == "D":
+        return np.asarray(skus), dates, mean, var
+    first, length = _period_days(dates, grain)
+    row = np.repeat(np.arange(len(dates)), length)
+    offset = np.arange(len(row)) - np.repeat(np.cumsum(length) - length, length)
+    days = first[row] + pd.to_timedelta(offset, unit="D")
+    return np.asarray(skus)[row], pd.DatetimeIndex(days), mean[row] / length[row], (
+        var[row] / length[row]
+    )
 
 
 def _per_sku(

@@ -320,6 +320,18 @@ CYCLE_DDL: tuple[str, ...] = (
     "AND decisions.suggested_qty IS NULL",
 )
 
+# h-explain: user events (``invdash ingest --kind events``), past and planned; a row names a SKU,
+# a category or neither (the whole shop).
+EVENTS_DDL = (
+    """CREATE TABLE IF NOT EXISTS events (
+        date DATE NOT NULL,
+        event VARCHAR NOT NULL,
+        sku VARCHAR,
+        category VARCHAR,
+        CHECK (sku IS NULL OR category IS NULL)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -331,6 +343,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (7, PURCHASING_DDL + PLANNING_EDITS_DDL),
     # 8: decisions on open proposals carried across runs, order rules, as-of (issue 12).
     (8, CYCLE_DDL),
+    # 9 (h-explain, renumber at merge): user events for the forecast (issue 11).
+    (9, EVENTS_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

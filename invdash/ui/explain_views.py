@@ -14,15 +14,25 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash.explain import Explanation, summarise
+from invdash.explain import Explanation, explain_global_features, summarise
 from invdash.explain.stored import explainer_for_run, top_sku_importance
+from invdash.policy.inputs import forecast_grain
 from invdash.ui.cache import cached_model, cached_on_data
 
-__all__ = ["explanation_for", "waterfall_chart", "render_explanation", "render_global_importance"]
+__all__ = [
+    "explanation_for", "global_model_factors", "waterfall_chart", "render_explanation",
+    "render_global_importance",
+]
 
 _UP = "#2e8b57"
 _DOWN = "#c0392b"
 _BASE = "#1f6f8b"
+
+
+def _explainer(run: Any, sku: str, *, single_sku: bool) -> Any:
+    scope = sku if single_sku else None
+    run_key = f"{getattr(run, 'run_id', None)}|{run.model_param}|{run.horizon}|{scope}"
+    return cached_model(explainer_for_run, run_key, scope, unhashed={"run": run})
 
 
 def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
@@ -33,10 +43,28 @@ def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
         sku: the SKU.
         single_sku: True when ``run`` forecast this SKU alone (on demand).
     """
-    scope = sku if single_sku else None
-    run_key = f"{getattr(run, 'run_id', None)}|{run.model_param}|{run.horizon}|{scope}"
-    explainer = cached_model(explainer_for_run, run_key, scope, unhashed={"run": run})
-    return explainer.explain(sku)
+    return _explainer(run, sku, single_sku=single_sku).explain(sku)
+
+
+def global_model_factors(run: Any, sku: str, *, single_sku: bool) -> pd.DataFrame:
+    """The global model's TreeSHAP factors for ``sku`` (``explain_global_features``), as a
+    table ``Input, Effect`` (largest first), from the run's cached booster."""
+    view = explain_global_features(_explainer(run, sku, single_sku=single_sku), sku)
+    factors = view.factors().head(8)
+    return pd.DataFrame({"Input": factors.index,
+                         "Effect": [f"x{value:.2f}" for value in factors.to_numpy()]})
+
+
+def _unit(explanation: Explanation) -> str:
+    """``day``, ``week`` or ``month``: the grain of the explained forecast's dates."""
+    return {"D": "day", "W": "week", "M": "month"}[forecast_grain(explanation.dates).kind]
+
+
+def _period_name(day: pd.Timestamp, unit: str) -> str:
+    day = pd.Timestamp(day)
+    if unit == "month":
+        return f"{day:%B %Y}"
+    return f"week of {day:%a %d %b %Y}" if unit == "week" else f"{day:%a %d %b %Y}"
 
 
 def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None) -> go.Figure:
@@ -49,12 +77,12 @@ def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None
     if day is None:
         base = float(explanation.base_value.sum())
         values = explanation.contributions.sum(axis=0)
-        title = f"Horizon total ({len(explanation.dates)} days)"
+        title = f"Horizon total ({len(explanation.dates)} {_unit(explanation)}s)"
     else:
         day = pd.Timestamp(day)
         base = float(explanation.base_value[explanation.dates.get_loc(day)])
         values = explanation.contributions.loc[day]
-        title = f"{day:%a %d %b %Y}"
+        title = _period_name(day, _unit(explanation))
     forecast = base + float(values.sum())
     names = ["history average", *values.index, "forecast"]
     figure = go.Figure(
@@ -88,9 +116,10 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
     explanation = explanation_for(run, sku, single_sku=single_sku)
     st.subheader("Why this forecast")
     st.markdown(summarise(explanation))
-    days = list(explanation.dates)
+    days, unit = list(explanation.dates), _unit(explanation)
     day = st.selectbox(
-        "Day", days, format_func=lambda d: f"{d:%a %d %b %Y}", key="sku_explorer_explain_day"
+        unit.title(), days, format_func=lambda d: _period_name(d, unit),
+        key="sku_explorer_explain_day"
     )
     st.caption(summarise(explanation, day=day))
     left, right = st.columns(2)
@@ -111,6 +140,9 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
         "SHAP values (shap): each driver's fair share of the difference between this forecast "
         "and the forecast from a flat history at the SKU's average level. They add up exactly."
     )
+    if "lgbm" in explanation.model:
+        st.markdown("**The global model's own inputs** (exact TreeSHAP, multiplicative)")
+        st.dataframe(global_model_factors(run, sku, single_sku=single_sku), hide_index=True)
 
 
 def render_global_importance(run: Any, *, n_skus: int = 40) -> None:

@@ -37,6 +37,7 @@ import streamlit as st
 from streamlit import config as st_config
 
 from invdash import store
+from invdash.forecast.grain import DAILY, Grain, default_horizon, detect_grain, to_grain
 from invdash.ingest import ingest_file
 from invdash.ingest.columns import KINDS, detect_kind, normalize
 from invdash.ingest.detect import sniff_file
@@ -44,6 +45,9 @@ from invdash.schema import DATE, MEAN, MODEL, SKU, InvalidDataError
 from invdash.ui.cache import cached_on_file
 
 __all__ = [
+    "sales_grain",
+    "period_word",
+    "horizon_choice",
     "UPLOAD_CHUNK_BYTES",
     "max_upload_bytes",
     "upload_size_error",
@@ -311,12 +315,38 @@ def forget_mapping() -> None:
         del st.session_state[key]
 
 
-def sales_summary(sales: pd.DataFrame) -> dict[str, object]:
-    """SKUs, days and first/last day of a sales frame, for the preview."""
-    dates = pd.to_datetime(sales[DATE])
+def sales_grain(sales: pd.DataFrame) -> Grain:
+    """The grain the sales are forecast at (``grain.detect_grain``: day, week or month).
+
+    Raises:
+        InvalidDataError: the dates mix grains (rows of each are named).
+    """
+    return detect_grain(sales)
+
+
+def period_word(grain: Grain) -> str:
+    """``day``, ``week`` or ``month``."""
+    return {"D": "day", "W": "week", "M": "month"}[grain.kind]
+
+
+def horizon_choice(grain: Grain) -> dict[str, int]:
+    """Bounds of the horizon box in periods of ``grain``: ``min, max, default, step``."""
+    longest = {"D": 180, "W": 104, "M": 36}[grain.kind]
+    return {"min": 1, "max": longest, "default": default_horizon(grain),
+            "step": 7 if grain.kind == "D" else 1}
+
+
+def sales_summary(sales: pd.DataFrame, grain: Grain = DAILY) -> dict[str, object]:
+    """SKUs, periods (days, weeks or months at ``grain``) and first/last date, for the preview.
+
+    The store fills the days between a weekly or monthly file's rows with zeros, so periods are
+    counted at the grain, not as distinct dates.
+    """
+    at_grain = to_grain(sales, grain)
+    dates = pd.to_datetime(at_grain[DATE])
     return {
         "skus": int(sales[SKU].nunique()),
-        "days": int(dates.nunique()),
+        "periods": int(dates.nunique()),
         "first": f"{dates.min():%Y-%m-%d}",
         "last": f"{dates.max():%Y-%m-%d}",
     }

@@ -54,3 +54,23 @@ def test_a_bad_upload_shows_the_cli_message(app):
     app.button(key="data_ingest").click().run()
     assert not app.exception
     assert app.error[0].value.startswith("bad.csv: column 'qty' (qty) has 1 negative values")
+
+
+def test_an_events_file_is_detected_and_ingested(app):
+    events = (b"date,event,category\n2024-11-29,Black Friday sale,garden\n"
+              b"2025-11-28,Black Friday sale,garden\n2025-12-24,Closed early,\n")
+    app.file_uploader(key="data_upload").set_value(("events.csv", events, "text/csv")).run()
+    assert not app.exception
+    assert any("Detected **events**" in m.value for m in app.markdown)
+    app.button(key="data_ingest").click().run()
+    assert not app.exception
+    assert "stored 3 events" in app.code[0].value
+
+
+def test_an_events_row_with_sku_and_category_shows_the_line(app):
+    events = b"date,event,sku,category\n2024-11-29,Sale,A-1,garden\n"
+    app.file_uploader(key="data_upload").set_value(("events.csv", events, "text/csv")).run()
+    app.button(key="data_ingest").click().run()
+    assert not app.exception
+    assert "events.csv: column sku and column category are both filled on line 2" in (
+        app.error[0].value)

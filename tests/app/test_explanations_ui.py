@@ -54,3 +54,16 @@ def test_model_quality_ranks_the_drivers_across_skus(db):  # noqa: ARG001
     bars = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     importance = [f for f in bars if f["layout"].get("title", {}).get("text") == "All SKUs"]
     assert importance and set(importance[0]["data"][0]["y"]) == set(DRIVERS)
+
+
+def test_a_global_model_forecast_also_shows_its_own_inputs(db):  # noqa: ARG001
+    at = _open("pages/sku_explorer.py")
+    at.selectbox(key="sku_explorer_model").set_value("lgbm")
+    at.button(key="sku_explorer_forecast_one").click().run()
+    assert not at.exception
+    assert any("global model's own inputs" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "Effect" in d.value.columns)
+    assert len(table) > 0 and table["Effect"].str.startswith("x").all()
+    _, total_chart = _waterfalls(at)
+    base, *contributions, forecast = total_chart["data"][0]["y"]
+    assert base + sum(contributions) == pytest.approx(forecast, abs=1e-3 * max(1, forecast))

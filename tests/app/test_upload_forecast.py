@@ -99,7 +99,7 @@ def test_a_sales_file_is_mapped_previewed_forecast_and_offered_for_download(app)
     assert _metrics(app)["SKUs"] == "3" and _metrics(app)["Days"] == "120"
     assert not app.error
 
-    app.number_input(key="upload_forecast_horizon").set_value(14)
+    app.number_input(key="upload_forecast_horizon_D").set_value(14)
     app.button(key="upload_forecast_run").click().run()
 
     assert not app.exception
@@ -216,3 +216,36 @@ def test_a_gzipped_file_with_a_changed_mapping_reads_the_chosen_column():
     expected = pd.read_csv(io.BytesIO(SHOP_CSV)).groupby("Item")["Returned"].sum()
     assert upload.sales.groupby("sku")["qty"].sum().to_dict() == expected.astype(float).to_dict()
     assert upload.summary.startswith("shop.csv.gz: sales")  # messages keep the user's file name
+
+
+def _coarse_csv(freq: str, periods: int) -> bytes:
+    rng = np.random.default_rng(1)
+    dates = pd.date_range("2021-01-01" if freq == "MS" else "2023-01-02", periods=periods,
+                          freq=freq)
+    frames = [pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "sku": sku,
+                            "qty": rng.poisson(rate, len(dates))})
+              for sku, rate in (("A-1", 120.0), ("B-2", 30.0))]
+    return pd.concat(frames).to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize(("freq", "periods", "unit", "default"),
+                         [("MS", 36, "Months", 12), ("W-MON", 60, "Weeks", 13)])
+def test_a_monthly_or_weekly_file_is_forecast_in_its_own_periods(app, freq, periods, unit,
+                                                                 default):
+    _upload(app, _coarse_csv(freq, periods), "coarse.csv")
+    assert _metrics(app)[unit] == str(periods)
+    box = app.number_input(key=f"upload_forecast_horizon_{freq[0]}")
+    assert box.value == default and box.label == f"Horizon ({unit.lower()})"
+    app.button(key="upload_forecast_run").click().run()
+    assert not app.exception
+    assert f"2 SKUs, {default} {unit.lower()}" in app.caption[-1].value
+    run = app.session_state["upload_forecast_result"][1]
+    forecast = pd.read_csv(io.BytesIO(uploads.forecast_csv(run.forecasts)), parse_dates=["date"])
+    assert forecast.groupby("sku").size().tolist() == [default, default]
+    dates = pd.DatetimeIndex(forecast["date"].unique()).sort_values()
+    if freq == "MS":
+        assert dates.is_month_start.all() and (dates.to_period("M").asi8[1:] - dates.to_period(
+            "M").asi8[:-1] == 1).all()
+    else:
+        assert (dates.weekday == 0).all() and (np.diff(dates.asi8) == 7 * 86_400 * 10**9).all()
+    assert app.get("plotly_chart")

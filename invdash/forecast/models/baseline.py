@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from invdash.forecast.calendar import event_factors, event_window
 from invdash.forecast.grain import season_length
 from invdash.forecast.models.base import Forecaster, check_is_fitted, finalize_forecasts
 from invdash.forecast.panel import (
@@ -76,6 +77,10 @@ class PanelForecaster(Forecaster):
         if self.yearly_ is not None:
             past = season_factors(self.yearly_, panel.dates.to_numpy(), panel.grain)
             deseason = deseason / past
+        # User events (calendar.event_factors): learnt on the adjusted past, divided out.
+        self.events_ = event_factors(deseason, panel.events, panel.grain)
+        if self.events_ is not None:
+            deseason = deseason / self.events_[:, :deseason.shape[1]]
         self.state_ = self._fit_state(panel, deseason)
         self.panel_ = panel
         return self
@@ -91,6 +96,7 @@ class PanelForecaster(Forecaster):
         check_is_fitted(self, "panel_")
         weekday = future_weekdays(self.panel_, h)
         season = np.take_along_axis(self.profile_, weekday, axis=1) * self._yearly_future(h)
+        season = season * event_window(self.events_, self.panel_.last_index + 1, h)
         return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
 
     def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.config import load_settings
+from invdash.forecast.calendar import event_window
 from invdash.forecast.features import origin_features, stack_rows, target_features
 from invdash.forecast.models.base import check_is_fitted
 from invdash.forecast.models.baseline import PanelForecaster
@@ -119,7 +120,8 @@ class GlobalBoostForecaster(PanelForecaster):
         features = stack_rows(per_sku, per_target)
         # The booster learns corrections to level x weekday x yearly factor: a tree would need
         # many splits to rebuild a 20x December factor from the feature alone.
-        base = np.maximum(per_sku["scale"][:, None] * weekday_factor * season, 1e-6)
+        events = event_window(self.events_, np.full(len(panel.skus), origin), len(dates))
+        base = np.maximum(per_sku["scale"][:, None] * weekday_factor * season * events, 1e-6)
         if not train:
             return features, base
         target = panel.actual[:, origin:origin + h] / base

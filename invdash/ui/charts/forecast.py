@@ -1,6 +1,9 @@
 """Plotly chart builders of the forecasting pages (pure functions of frames; no Streamlit).
 
-- ``fan_chart``: one SKU's recent daily history and its forecast fan (p10-p90 band, p50, mean).
+- ``fan_chart``: one SKU's recent history and its forecast fan (p10-p90 band, p50, mean), at
+  the forecast's grain: a weekly or monthly forecast gets its history summed into the same
+  weeks or months (the store fills the days between a weekly file's rows with zeros, which
+  would otherwise draw as a saw-tooth of daily zeros under weekly totals).
 - ``accuracy_chart``: one backtest metric per model, grouped by demand class.
 Unit-tested in ``tests/unit/ui/test_forecast_charts.py``.
 """
@@ -10,12 +13,32 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from invdash.schema import DATE, MEAN, MODEL, QTY
+from invdash.forecast.grain import Grain, detect_grain, to_grain
+from invdash.policy.inputs import forecast_grain
+from invdash.schema import DATE, MEAN, MODEL, QTY, SKU
 from invdash.ui.labels import label
 
-__all__ = ["fan_chart", "accuracy_chart"]
+__all__ = ["fan_chart", "accuracy_chart", "history_at_grain"]
 
 _HISTORY_DAYS = 180
+#: The least history drawn before a weekly or monthly forecast, in days (a year, three years).
+_MIN_HISTORY_DAYS = {"D": 0, "W": 364, "M": 3 * 365}
+
+
+def history_at_grain(
+    history: pd.DataFrame, forecasts: pd.DataFrame, *, history_days: int = _HISTORY_DAYS
+) -> tuple[pd.DataFrame, Grain]:
+    """One SKU's history (``date, qty``) at the forecast's grain (the history's own without
+    forecasts), cut to the last ``history_days`` days (at least a year of weeks, three years of
+    months), and the grain."""
+    rows = history.assign(**{SKU: "history"})[[SKU, DATE, QTY]]
+    grain = forecast_grain(forecasts[DATE]) if len(forecasts) else detect_grain(rows)
+    rows = to_grain(rows, grain).sort_values(DATE)
+    if rows.empty:
+        return rows, grain
+    days = max(history_days, _MIN_HISTORY_DAYS[grain.kind])
+    start = pd.to_datetime(rows[DATE]).max() - pd.Timedelta(days=days - 1)
+    return rows[pd.to_datetime(rows[DATE]) >= start], grain
 _BAND = "rgba(31, 111, 139, 0.20)"
 _LINE = "#1f6f8b"
 
@@ -27,7 +50,8 @@ def fan_chart(
     title: str = "",
     history_days: int = _HISTORY_DAYS,
 ) -> go.Figure:
-    """Daily history with the forecast fan: a p10-p90 band, the p50 (dashed) and the mean.
+    """History with the forecast fan: a p10-p90 band, the p50 (dashed) and the mean, both at the
+    forecast's grain (``history_at_grain``).
 
     Args:
         history: sales of one SKU (``date, qty``); only the last ``history_days`` days are drawn.
@@ -41,7 +65,7 @@ def fan_chart(
         "Forecast (mean)".
     """
     figure = go.Figure()
-    recent = history.sort_values(DATE).tail(history_days)
+    recent, _ = history_at_grain(history, forecasts, history_days=history_days)
     figure.add_trace(
         go.Scatter(
             x=pd.to_datetime(recent[DATE]),

@@ -136,7 +136,8 @@ def test_drivers_carry_their_planner_names_and_values(generated):
     sales, run = generated
     explanation = explain.explain_run(sales, run, sku=run.choices["sku"].iloc[1])
     assert list(explanation.contributions.columns) == list(explain.DRIVERS)
-    assert "recent level" in explain.DRIVERS and "promotion" in explain.DRIVERS
+    assert "recent level" in explain.DRIVERS and "price and promotion" in explain.DRIVERS
+    assert "holidays and events" in explain.DRIVERS
     assert set(explanation.feature_values) == set(explain.DRIVERS)
     assert "units/day" in explanation.feature_values["recent level"]
     line = explain.summarise(explanation)
@@ -152,8 +153,8 @@ def test_a_promotion_heavy_history_credits_the_promotion():
     run = run_forecast(sales, ForecastOptions(horizon=7, model="ma", folds=0))
     explanation = explain.explain_run(sales, run, sku="P-1")
     totals = explanation.contributions.sum(axis=0)
-    assert totals["promotion"] > 0
-    assert totals["promotion"] == totals.max()
+    assert totals["price and promotion"] > 0
+    assert totals["price and promotion"] == totals.max()
 
 
 def test_an_unknown_sku_is_refused_with_the_fix(generated):

@@ -202,3 +202,28 @@ def test_sku_accuracy_marks_every_member_of_a_chosen_combination(run):
         "tsb": True,
         "naive": False,
     }
+
+
+@pytest.mark.parametrize(("freq", "periods"), [("W-MON", 30), ("MS", 30)])
+def test_the_fan_chart_draws_history_and_forecast_on_the_forecast_grain(freq, periods):
+    anchors = pd.date_range("2022-01-03" if freq == "W-MON" else "2022-01-01", periods=periods,
+                            freq=freq)
+    days = pd.date_range(anchors[0], anchors[-1])
+    # As the store returns a weekly or monthly file: its rows, zeros on the days between.
+    history = pd.DataFrame({"date": days, "qty": 0.0})
+    history.loc[history["date"].isin(anchors), "qty"] = 70.0
+    future = pd.date_range(anchors[-1], periods=4, freq=freq)[1:]
+    forecasts = _forecasts("A-1", 65.0).iloc[[0, 1, 1]].assign(date=future)
+    figure = charts.fan_chart(history, forecasts)
+    drawn = next(t for t in figure.data if t.name == "History")
+    x = pd.DatetimeIndex(drawn.x)
+    assert x.isin(anchors).all() and len(x) >= 12
+    assert (pd.Series(drawn.y) == 70.0).all()
+    mean = next(t for t in figure.data if t.name not in ("History",) and t.line.width == 2)
+    assert pd.DatetimeIndex(mean.x).equals(future)
+
+
+def test_a_daily_history_stays_daily():
+    history = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=300), "qty": 3.0})
+    recent, grain = charts.history_at_grain(history, _forecasts("A-1", 5.0))
+    assert grain.kind == "D" and len(recent) == 180
