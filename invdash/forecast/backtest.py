@@ -76,9 +76,9 @@ def run_backtest(  # noqa: PLR0913 - the documented engine API
         InvalidDataError: ``freq="auto"`` on a file mixing grains.
     """
     validate_sales(sales)
-    if models is None:
-        models = auto_model_factories(seed=seed)
     grain = resolve_grain(sales, freq)
+    if models is None:
+        models = auto_model_factories(seed=seed, grain=grain.kind)
     panel = to_panel(sales, grain=grain)
     if not all(isinstance(factory(), PanelForecaster) for factory in models.values()) and (
         grain.kind != "D"

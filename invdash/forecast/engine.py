@@ -116,7 +116,9 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
     unsold = _unsold_skus(sales, products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
     panel = to_panel(sales, grain=grain, products=products, future=future, events=events)
-    names = list(auto_model_factories(seed=seed, use_neural=use_neural)) if model == "auto" else [
+    names = list(auto_model_factories(
+        seed=seed, use_neural=use_neural, grain=grain.kind
+    )) if model == "auto" else [
         model
     ]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}

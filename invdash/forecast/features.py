@@ -20,7 +20,12 @@ import pandas as pd
 
 from invdash.forecast.calendar import EVENT_COLUMNS, event_features, holiday_calendar
 
-__all__ = ["FEATURES", "origin_features", "target_features", "stack_rows"]
+__all__ = ["FEATURES", "WINDOWS", "origin_features", "target_features", "stack_rows"]
+
+#: Short, level and long windows of the per-SKU features, in periods of each grain: about a
+#: week, a month and a quarter of days; a month, a quarter and a year of weeks; a quarter, a
+#: year and three years of months (a 91-month window would reach back eight years).
+WINDOWS = {"D": (7, 28, 91), "W": (4, 13, 52), "M": (3, 12, 36)}
 
 FEATURES = (
     "k", "last", "mean7", "mean91", "zero_share", "log_scale", "weekday_factor",
@@ -34,19 +39,27 @@ def _window_mean(values: np.ndarray, stop: int, window: int) -> np.ndarray:
     return np.where(known.sum(1) > 0, np.nansum(part, 1) / np.maximum(known.sum(1), 1), np.nan)
 
 
-def origin_features(adjusted: np.ndarray, origin: int) -> dict[str, np.ndarray]:
-    """Per-SKU features at ``origin`` (index of the first forecast period), plus ``scale``."""
-    mean28 = _window_mean(adjusted, origin, 28)
-    mean91 = _window_mean(adjusted, origin, 91)
+def origin_features(
+    adjusted: np.ndarray, origin: int, windows: tuple[int, int, int] = WINDOWS["D"]
+) -> dict[str, np.ndarray]:
+    """Per-SKU features at ``origin`` (index of the first forecast period), plus ``scale``.
+
+    ``windows``: the short, level and long windows in periods (``WINDOWS`` by grain). The
+    scale falls back from the level window to the long one, then to the whole history, so a
+    SKU that paused selling for a while is not scaled by a near-zero level."""
+    short, middle, long = windows
+    mean28 = _window_mean(adjusted, origin, middle)
+    mean91 = _window_mean(adjusted, origin, long)
     scale = np.where(np.nan_to_num(mean28) > 0, mean28, mean91)
+    scale = np.where(np.nan_to_num(scale) > 0, scale, _window_mean(adjusted, origin, origin))
     scale = np.where(np.nan_to_num(scale) > 0, scale, 1e-3)
     last = adjusted[:, max(origin - 1, 0)]
-    recent = adjusted[:, max(origin - 28, 0):origin]
+    recent = adjusted[:, max(origin - middle, 0):origin]
     known = (~np.isnan(recent)).sum(axis=1)
     zero = np.where(known > 0, (recent <= 0).sum(axis=1) / np.maximum(known, 1), np.nan)
     return {
         "scale": scale, "last": np.nan_to_num(last / scale, nan=1.0),
-        "mean7": np.nan_to_num(_window_mean(adjusted, origin, 7) / scale, nan=1.0),
+        "mean7": np.nan_to_num(_window_mean(adjusted, origin, short) / scale, nan=1.0),
         "mean91": np.nan_to_num(mean91 / scale, nan=1.0),
         "zero_share": np.nan_to_num(zero, nan=0.0), "log_scale": np.log1p(scale),
     }

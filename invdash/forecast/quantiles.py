@@ -32,9 +32,14 @@ from invdash.forecast.panel import count_quantiles
 from invdash.forecast.results import BacktestResult
 from invdash.schema import QUANTILE_COLUMNS, SKU
 
-__all__ = ["SPREAD_GRID", "GROWTH_GRID", "calibrate_spread", "variance_index"]
+__all__ = [
+    "SPREAD_GRID", "LOW_GRID", "GROWTH_GRID", "SPL_TOLERANCE", "calibrate_spread", "variance_index",
+]
 
 SPREAD_GRID = (0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0)
+#: Searched only when a class's best spread is the grid's smallest: long, smooth series (monthly
+#: turnover) whose history varies far more than their forecast errors.
+LOW_GRID = (0.03, 0.05, 0.08, 0.12, 0.18)
 GROWTH_GRID = (0.0, 0.5, 1.5)
 _GROWTH_PERIODS = 28.0
 
@@ -58,11 +63,13 @@ def variance_index(
     growth = pd.Series(classes).map(by_class["growth"]).fillna(fallback["growth"]).to_numpy()
     steps = np.arange(h)[None, :] / _GROWTH_PERIODS
     return (dispersion * spread)[:, None] * (1.0 + growth[:, None] * steps)
-_SPL_TOLERANCE = 0.01
+SPL_TOLERANCE = 0.01
 _P10, _P90 = QUANTILE_COLUMNS.index("p10"), QUANTILE_COLUMNS.index("p90")
 
 
-def _fold_losses(fold, choices: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+def _fold_losses(
+    fold, choices: pd.DataFrame, rows: np.ndarray, grid: tuple[float, ...]
+) -> pd.DataFrame:
     by_sku = choices.set_index(SKU)
     skus = fold.skus[rows]
     chosen = by_sku["model"].reindex(skus).to_numpy()
@@ -71,7 +78,7 @@ def _fold_losses(fold, choices: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     actual = fold.actual[rows]
     out = []
     h = mean.shape[1]
-    for k in SPREAD_GRID:
+    for k in grid:
         for g in GROWTH_GRID:
             out.append(_losses(fold, rows, mean, actual, by_sku["demand_class"].reindex(skus),
                                k, (fold.dispersion[rows] * k)[:, None] * _growth(h, g)[None, :]))
@@ -91,8 +98,28 @@ def _losses(  # noqa: PLR0913 - one grid point's arrays
     })
 
 
+def _grid_losses(
+    backtest: BacktestResult, choices: pd.DataFrame, grid: tuple[float, ...], *,
+    max_skus: int, seed: int,
+) -> pd.DataFrame | None:
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for fold in backtest.folds:
+        known = np.flatnonzero(pd.Index(fold.skus).isin(choices[SKU]))
+        if len(known) > max_skus:
+            known = np.sort(rng.choice(known, max_skus, replace=False))
+        if len(known):
+            pieces.append(_fold_losses(fold, choices, known, grid))
+    if not pieces:
+        return None
+    losses = pd.concat(pieces, ignore_index=True)
+    losses = pd.concat([losses, losses.assign(demand_class="all")], ignore_index=True)
+    return losses.groupby(["demand_class", "spread", "growth"]).mean().reset_index()
+
+
 def calibrate_spread(
-    backtest: BacktestResult, choices: pd.DataFrame, *, max_skus: int = 1500, seed: int = 0
+    backtest: BacktestResult, choices: pd.DataFrame, *, max_skus: int = 1500, seed: int = 0,
+    tolerance: float = SPL_TOLERANCE,
 ) -> pd.DataFrame:
     """Spread factor ``k`` per demand class minimising backtest scaled pinball loss.
 
@@ -101,35 +128,30 @@ def calibrate_spread(
         choices: ``sku, model, members, demand_class`` from ``fusion.choose_models``.
         max_skus: SKUs sampled per fold (the grid search is the costly part).
         seed: seed of that sample.
+        tolerance: spreads within this share of the best loss compete on coverage.
 
     Returns:
         Frame ``demand_class, spread, growth, spl, coverage80`` (one row per class, plus
         ``all``).
     """
-    rng = np.random.default_rng(seed)
-    pieces = []
-    for fold in backtest.folds:
-        known = np.flatnonzero(pd.Index(fold.skus).isin(choices[SKU]))
-        if len(known) > max_skus:
-            known = np.sort(rng.choice(known, max_skus, replace=False))
-        if len(known):
-            pieces.append(_fold_losses(fold, choices, known))
-    if not pieces:
+    table = _grid_losses(backtest, choices, SPREAD_GRID, max_skus=max_skus, seed=seed)
+    if table is None:
         return pd.DataFrame({"demand_class": ["all"], "spread": [1.0], "growth": [0.0],
                              "spl": [np.nan], "coverage80": [np.nan]})
-    losses = pd.concat(pieces, ignore_index=True)
-    losses = pd.concat([losses, losses.assign(demand_class="all")], ignore_index=True)
-    table = losses.groupby(["demand_class", "spread", "growth"]).mean().reset_index()
+    floor = table.loc[table.groupby("demand_class")["spl"].idxmin(), "spread"]
+    if (floor == SPREAD_GRID[0]).any():  # the best spread lies below the grid: search lower
+        low = _grid_losses(backtest, choices, LOW_GRID, max_skus=max_skus, seed=seed)
+        table = pd.concat([table, low], ignore_index=True)
     # The growth is the one with the best pinball loss; the coverage rule below then only picks
     # among spreads, so a steady class is not given a growth that a narrower spread offsets.
     best_growth = table.loc[table.groupby("demand_class")["spl"].idxmin(), ["demand_class",
                                                                           "growth"]]
     table = table.merge(best_growth, on=["demand_class", "growth"])
-    # Among spreads within 1 % of the best pinball loss, take the one whose 80 % interval
-    # coverage is closest to 80 %: whole-unit quantiles make the inclusive interval of a
-    # pinball-optimal count forecast cover more than 80 % (Poisson(2): [0, 4] covers 95 %).
+    # Among spreads within ``tolerance`` of the best pinball loss, take the one whose 80 %
+    # interval coverage is closest to 80 %: whole-unit quantiles make the inclusive interval of
+    # a pinball-optimal count forecast cover more than 80 % (Poisson(2): [0, 4] covers 95 %).
     best_loss = table.groupby("demand_class")["spl"].transform("min")
-    near = table[table["spl"] <= best_loss * (1 + _SPL_TOLERANCE)].copy()
+    near = table[table["spl"] <= best_loss * (1 + tolerance)].copy()
     near["gap"] = (near["coverage80"] - 0.8).abs()
     best = near.loc[near.groupby("demand_class")["gap"].idxmin()]
     return best.drop(columns="gap").reset_index(drop=True)

@@ -21,13 +21,14 @@ from invdash.forecast.models.coldstart import SimilarProductForecaster
 from invdash.forecast.models.global_model import GlobalBoostForecaster
 from invdash.forecast.models.intermittent import CrostonForecaster, SBAForecaster, TSBForecaster
 from invdash.forecast.models.neural import GlobalNeuralForecaster
+from invdash.forecast.models.seasonal import HoltWintersForecaster
 from invdash.forecast.models.statistical import (
     ArimaForecaster,
     DampedTrendForecaster,
     ETSForecaster,
 )
 
-__all__ = ["MODELS", "AUTO_MODELS", "available_models", "auto_model_factories"]
+__all__ = ["MODELS", "AUTO_MODELS", "COARSE_MODELS", "available_models", "auto_model_factories"]
 
 MODELS: dict[str, type[Forecaster]] = {
     "naive": SeasonalNaiveForecaster,
@@ -40,6 +41,7 @@ MODELS: dict[str, type[Forecaster]] = {
     "sba": SBAForecaster,
     "tsb": TSBForecaster,
     "lgbm": GlobalBoostForecaster,
+    "hw": HoltWintersForecaster,
 }
 # torch and the sentence encoder are imported only when these models fit, so registering them
 # costs nothing at import time.
@@ -48,6 +50,9 @@ MODELS["coldstart"] = SimilarProductForecaster
 
 #: The fast models the auto pipeline backtests and fuses.
 AUTO_MODELS = ("naive", "ma", "ets", "holt", "sba", "tsb", "lgbm")
+#: Added for weekly and monthly panels: Holt-Winters with each SKU's own yearly season (on days
+#: it is plain ETS, so it would only cost time there).
+COARSE_MODELS = ("hw",)
 
 
 def available_models() -> list[str]:
@@ -55,7 +60,13 @@ def available_models() -> list[str]:
     return ["auto", *MODELS]
 
 
-def auto_model_factories(*, seed: int = 0, use_neural: bool = False) -> dict[str, Callable]:
-    """Factories of the auto model set (plus ``neural`` when asked for and installed)."""
-    names = [*AUTO_MODELS, *(["neural"] if use_neural and "neural" in MODELS else [])]
+def auto_model_factories(
+    *, seed: int = 0, use_neural: bool = False, grain: str = "D"
+) -> dict[str, Callable]:
+    """Factories of the auto model set (plus ``neural`` when asked for and installed).
+
+    ``grain``: the panel's grain kind (``D``, ``W``, ``M``); weeks and months add
+    ``COARSE_MODELS``."""
+    coarse = COARSE_MODELS if grain != "D" else ()
+    names = [*AUTO_MODELS, *coarse, *(["neural"] if use_neural and "neural" in MODELS else [])]
     return {name: partial(MODELS[name], seed=seed) for name in names}

@@ -22,13 +22,16 @@ import pandas as pd
 
 from invdash.config import load_settings
 from invdash.forecast.calendar import event_window
-from invdash.forecast.features import origin_features, stack_rows, target_features
+from invdash.forecast.features import WINDOWS, origin_features, stack_rows, target_features
 from invdash.forecast.models.base import check_is_fitted
 from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.panel import Panel, future_period_dates
 from invdash.forecast.season import season_factors
 
 __all__ = ["GlobalBoostForecaster"]
+
+_COARSE_ORIGINS = {"W": 52, "M": 36}
+_MAX_RATIO = 20.0
 
 
 class GlobalBoostForecaster(PanelForecaster):
@@ -95,13 +98,17 @@ class GlobalBoostForecaster(PanelForecaster):
         return lgb.train(params, lgb.Dataset(features, target), self.n_estimators)
 
     def _origins(self, panel: Panel, h: int) -> list[int]:
-        step = 7 if panel.grain.kind == "D" else 1
+        """Training origins: ``n_origins`` a week apart for days; every period of the last
+        ``_COARSE_ORIGINS`` for weeks and months, which have few periods per year (12 monthly
+        origins would show each calendar month once)."""
+        daily = panel.grain.kind == "D"
+        step, count = (7, self.n_origins) if daily else (1, _COARSE_ORIGINS[panel.grain.kind])
         last = len(panel.dates) - h
-        origins = [last - step * j for j in range(self.n_origins)]
-        return [o for o in origins if o >= 28]
+        origins = [last - step * j for j in range(count)]
+        return [o for o in origins if o >= WINDOWS[panel.grain.kind][1]]
 
     def _rows(self, panel: Panel, origin: int, h: int, *, train: bool):
-        per_sku = origin_features(self.adjusted_, origin)
+        per_sku = origin_features(self.adjusted_, origin, WINDOWS[panel.grain.kind])
         if train:
             dates = panel.dates[origin:origin + h]
         else:
@@ -124,7 +131,8 @@ class GlobalBoostForecaster(PanelForecaster):
         base = np.maximum(per_sku["scale"][:, None] * weekday_factor * season * events, 1e-6)
         if not train:
             return features, base
-        target = panel.actual[:, origin:origin + h] / base
+        # A ratio far above the level (a SKU back from a long pause) would dominate the loss.
+        target = np.minimum(panel.actual[:, origin:origin + h] / base, _MAX_RATIO)
         ok = np.isfinite(target).ravel()
         return (features[ok], target.ravel()[ok]) if ok.any() else None
 
@@ -138,7 +146,7 @@ class GlobalBoostForecaster(PanelForecaster):
     def predict_mean(self, h: int) -> np.ndarray:
         """Forecast means, shape (n, h)."""
         check_is_fitted(self, "panel_")
-        panel, steps = self.panel_, max(h, self.horizon)
+        panel, steps = self.panel_, _steps(self, h)
         if steps not in self.state_:
             self.state_[steps] = self._train(panel, steps)
         booster = self.state_[steps]
@@ -149,8 +157,14 @@ class GlobalBoostForecaster(PanelForecaster):
         return np.clip(mean[:, :h], 0.0, None)
 
 
+def _steps(model: GlobalBoostForecaster, h: int) -> int:
+    """Steps the booster trains for: at least ``horizon`` days on daily panels; exactly ``h``
+    weeks or months (28 months of steps would push every training origin back 28 months)."""
+    return max(h, model.horizon) if model.panel_.grain.kind == "D" else h
+
+
 def _predict_on(model: GlobalBoostForecaster, panel: Panel, h: int) -> np.ndarray:
-    steps = max(h, model.horizon)
+    steps = _steps(model, h)
     if steps not in model.state_:
         model.state_[steps] = model._train(model.panel_, steps)
     other = GlobalBoostForecaster(**model.get_params()).fit_panel(panel)
