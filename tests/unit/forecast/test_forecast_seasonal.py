@@ -59,3 +59,27 @@ def test_global_model_is_not_thrown_by_a_sku_back_from_a_long_pause():
     mean = model.predict_mean(12)
     others = mean[1:]
     assert np.all(others < 3.0 * 300.0) and np.all(others.mean(axis=1) > 60.0)
+
+
+def test_spread_search_goes_below_the_grid_for_smooth_monthly_turnover():
+    # Smooth, strongly seasonal monthly series: history varies far more than forecast errors,
+    # so the best spread lies below SPREAD_GRID's floor and the low grid must find it.
+    from invdash.forecast.backtest import run_backtest
+    from invdash.forecast.fusion import choose_models
+    from invdash.forecast.quantiles import LOW_GRID, SPREAD_GRID, calibrate_spread
+
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2012-01-01", periods=120, freq="MS")
+    season = 1.0 + 0.5 * np.sin(2 * np.pi * dates.month.to_numpy() / 12)
+    sales = pd.concat([
+        pd.DataFrame({"sku": f"S{i}", "date": dates,
+                      "qty": 1000.0 * (1 + i) * season * rng.normal(1.0, 0.08, len(dates))})
+        for i in range(6)
+    ], ignore_index=True)
+    backtest = run_backtest(sales, folds=2, horizon=12,
+                            models={"hw": HoltWintersForecaster, "ets": ETSForecaster})
+    choices = choose_models(backtest)
+    table = calibrate_spread(backtest, choices).set_index("demand_class")
+    assert table.loc["all", "spread"] in LOW_GRID
+    assert table.loc["all", "spread"] < SPREAD_GRID[0]
+    assert abs(table.loc["all", "coverage80"] - 0.8) < 0.15
