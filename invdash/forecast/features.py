@@ -2,9 +2,11 @@
 
 Design (a direct multi-horizon model: no recursion, one model for every step):
 - At an origin ``o`` a SKU's features are scaled by its level ``scale`` (mean weekday- and
-  season-adjusted demand of the last 28 known periods, or of the last 91 for sparse SKUs), so
-  SKUs of every size share one model: recent means over 7, 28 and 91 periods and the last value
-  over ``scale``, the share of zero periods, ``log1p(scale)``.
+  season-adjusted demand of the last 28 known days, or of the last 91 for sparse SKUs, else of
+  its whole history), so SKUs of every size share one model: recent means over 7, 28 and 91
+  periods and the last value over ``scale``, the share of zero periods, ``log1p(scale)``. Weeks
+  and months use windows of their own length (``WINDOWS``: 4/13/52 weeks, 3/12/36 months);
+  the feature names keep the daily ones.
 - The target period ``o + k`` adds the step ``k``, its weekday and yearly season factors (the
   yearly one relative to the origin's, ``season.py``), calendar and holiday features
   (``calendar.event_features``: daily panels only), and the relative price ``price / regular

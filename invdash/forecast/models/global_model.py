@@ -2,8 +2,10 @@
 
 Design and the choice made here:
 - Direct multi-horizon regression (``features.py``): rows are (SKU, origin, step ahead) taken
-  from ``n_origins`` past origins, spaced a week (or one period) apart, the target scaled by the
-  SKU's level. Trained with a Tweedie loss (variance power 1.3), the standard loss for
+  from ``n_origins`` past origins a week apart (every period of the last 52 weeks or 36 months
+  on coarse panels), the target scaled by the SKU's level and capped at 20x it (a SKU back
+  from a long pause once produced targets of 10^4 that took every monthly forecast with them).
+  Trained with a Tweedie loss (variance power 1.3), the standard loss for
   non-negative, zero-heavy counts: it models the mean, which the fusion and the gamma
   quantiles need, and never predicts below zero.
 - LightGBM rather than torch: on the 2-core CPU that most shops run on it fits 200k rows in

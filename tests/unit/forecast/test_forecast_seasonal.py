@@ -49,13 +49,37 @@ def test_hw_joins_the_auto_set_only_for_weeks_and_months():
 
 
 def test_global_model_is_not_thrown_by_a_sku_back_from_a_long_pause():
-    # A monthly SKU that sold nothing for 30 months and then resumed used to get a near-zero
-    # scale, training targets of 10^4 and forecasts of 1000x for every other SKU.
+    # A monthly SKU that sold nothing for 100 months and then started used to get a near-zero
+    # scale, training targets of 10^5 and forecasts of many times the level for other SKUs.
     sales = _monthly({f"S{i}": 6 for i in range(12)}, years=10)
     paused = sales["sku"] == "S0"
     months = sales["date"].rank(method="dense").astype(int)
-    sales.loc[paused & months.between(70, 100), "qty"] = 0.0
+    sales.loc[paused & (months <= 100), "qty"] = 0.0
     model = GlobalBoostForecaster().fit_panel(_panel(sales))
     mean = model.predict_mean(12)
     others = mean[1:]
     assert np.all(others < 3.0 * 300.0) and np.all(others.mean(axis=1) > 60.0)
+
+
+def test_spread_search_goes_below_the_grid_for_smooth_monthly_turnover():
+    # Smooth, strongly seasonal monthly series: history varies far more than forecast errors,
+    # so the best spread lies below SPREAD_GRID's floor and the low grid must find it.
+    from invdash.forecast.backtest import run_backtest
+    from invdash.forecast.fusion import choose_models
+    from invdash.forecast.quantiles import LOW_GRID, SPREAD_GRID, calibrate_spread
+
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2012-01-01", periods=120, freq="MS")
+    season = 1.0 + 0.5 * np.sin(2 * np.pi * dates.month.to_numpy() / 12)
+    sales = pd.concat([
+        pd.DataFrame({"sku": f"S{i}", "date": dates,
+                      "qty": 1000.0 * (1 + i) * season * rng.normal(1.0, 0.08, len(dates))})
+        for i in range(6)
+    ], ignore_index=True)
+    backtest = run_backtest(sales, folds=2, horizon=12,
+                            models={"hw": HoltWintersForecaster, "ets": ETSForecaster})
+    choices = choose_models(backtest)
+    table = calibrate_spread(backtest, choices).set_index("demand_class")
+    assert table.loc["all", "spread"] in LOW_GRID
+    assert table.loc["all", "spread"] < SPREAD_GRID[0]
+    assert abs(table.loc["all", "coverage80"] - 0.8) < 0.15
