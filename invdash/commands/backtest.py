@@ -33,18 +33,19 @@ def run(args: argparse.Namespace) -> int:
     from invdash.forecast.registry import MODELS, auto_model_factories, available_models
     from invdash.schema import validate_sales
 
-    if args.model == "auto":
-        models = auto_model_factories(seed=args.seed)
-    elif args.model in MODELS:
-        models = {args.model: partial(MODELS[args.model], seed=args.seed)}
-    else:
+    if args.model != "auto" and args.model not in MODELS:
         raise ConfigError(
             f"unknown model {args.model!r}; choose one of: {', '.join(available_models())}."
         )
     sales, products = read_source(args)
     if args.sku:
         sales = sales[sales["sku"].isin(set(args.sku))]
-    horizon = args.horizon or default_horizon(resolve_grain(sales, args.freq))
+    grain = resolve_grain(sales, args.freq)
+    if args.model == "auto":  # the grain's own set: weekly and monthly data add `hw`
+        models = auto_model_factories(seed=args.seed, grain=grain.kind)
+    else:
+        models = {args.model: partial(MODELS[args.model], seed=args.seed)}
+    horizon = args.horizon or default_horizon(grain)
     progress = ProgressBar(enabled=not args.quiet)
     runner = make_runner(args.engine, ray_address=args.ray_address)
     if runner is None:
