@@ -320,6 +320,27 @@ CYCLE_DDL: tuple[str, ...] = (
     "AND decisions.suggested_qty IS NULL",
 )
 
+# Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
+# calibration reads them instead of re-running forecasts; title embeddings computed once.
+SCALE_REORDER_DDL = (
+    """CREATE TABLE IF NOT EXISTS backtest_fold_errors (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        fold INTEGER NOT NULL,
+        origin DATE NOT NULL,
+        mean FLOAT[] NOT NULL,
+        variance FLOAT[] NOT NULL,
+        actual FLOAT[] NOT NULL,
+        PRIMARY KEY (run_id, sku, fold)
+    )""",
+    """CREATE TABLE IF NOT EXISTS text_embeddings (
+        text_hash VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        vector FLOAT[] NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -331,6 +352,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (7, PURCHASING_DDL + PLANNING_EDITS_DDL),
     # 8: decisions on open proposals carried across runs, order rules, as-of (issue 12).
     (8, CYCLE_DDL),
+    # 9 (branch h-reorder): stored backtest fold errors and text embeddings (issue 13).
+    (9, SCALE_REORDER_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
