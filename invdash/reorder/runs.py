@@ -25,6 +25,7 @@ from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty
 from invdash.policy.planning import planning_products
 from invdash.reorder.chunked import policy_in_chunks, stored_calibration
 from invdash.reorder.forecast_overrides import policy_forecasts
+from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import InvalidDataError
 from invdash.store import forecasts as forecast_store
 from invdash.store import master_data as md_store
@@ -161,9 +162,10 @@ def rerun_calibration(
         seed=seed,
         horizon=max(14, int(np.ceil(protection.max())) + 1),
     )
-    level_cv = estimate_level_uncertainty_cv(
-        sales, as_of, cache=cache, protection_days=protection, origins=origins
-    )
+    with embeddings_stored_in(conn):  # six forecast runs, one encoding of the titles
+        level_cv = estimate_level_uncertainty_cv(
+            sales, as_of, cache=cache, protection_days=protection, origins=origins
+        )
     return replace(params, level_uncertainty_cv=round(level_cv, 4))
 
 
