@@ -6,6 +6,18 @@ forecasts with what was then sold and gives ``PolicyParams.level_uncertainty_cv`
 reorder suggestions (``invdash.reorder``) and the replay (``invdash.replay``) use it; it sits in
 the policy package because it is a property of the policy's demand distribution, computed from
 the forecast engine's own errors.
+
+Two ways to get the past forecasts:
+- ``stored_level_uncertainty_cv``: a stored forecast run keeps its backtest folds (the chosen
+  candidates' daily means and calibrated variances per SKU and fold, ``backtest_fold_errors``),
+  so live reorder suggestions calibrate with one SQL aggregate and no engine call. Daily
+  values are kept rather than sums over one window because L + R is known only when the policy
+  runs (lead times can be edited, R is a parameter).
+- ``estimate_level_uncertainty_cv`` with a ``ForecastCache``: forecasts re-run at weekly origins
+  before a given day. The replay needs this one: it plans at past review days, and a stored
+  run's folds sit at the end of the data, after most of those days, so using them there would
+  let the future into the replay's calibration. It is also the fallback for a run stored
+  without folds.
 """
 
 from __future__ import annotations

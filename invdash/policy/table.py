@@ -35,7 +35,7 @@ from scipy import special
 from invdash.policy.demand import DailyDemand, ProtectionDemand, protection_demand
 from invdash.policy.inputs import _arrivals, _on_order, _per_sku, _product_column
 from invdash.policy.params import PolicyParams
-from invdash.schema import DATE, POLICY_COLUMNS, SKU, InvalidDataError
+from invdash.schema import DATE, MEAN, POLICY_COLUMNS, SKU, InvalidDataError
 
 __all__ = [
     "compute_policy",
@@ -205,7 +205,7 @@ def forecast_revenue(
     and 4 units on two days at a price of 5 give 15.
     """
     future = forecasts[pd.to_datetime(forecasts[DATE]) > as_of]
-    daily_mean = future.groupby(future[SKU].astype(str), sort=True)["mean"].mean()
+    daily_mean = future.groupby(future[SKU].astype(str), sort=True)[MEAN].mean()
     skus = daily_mean.index.to_numpy()
     price = _product_column(products, skus, "unit_price")
     price = np.where(

@@ -88,7 +88,9 @@ def policy_in_chunks(  # noqa: PLR0913 - the run, its parameters and how to walk
     shop_revenue = pd.concat(revenue)
     tables = []
     for k, chunk in enumerate(chunks):
-        _tick(progress, len(chunks) + k, total, f"policy: SKUs {k * chunk_skus + 1}..")
+        start = k * chunk_skus
+        _tick(progress, len(chunks) + k, total,
+              f"policy: SKUs {start + 1}-{start + len(chunk)} of {len(skus)}")
         tables.append(compute_policy(
             _chunk_forecasts(conn, forecast_run_id, chunk), products, on_hand, orders,
             params=params, as_of=as_of, overrides=overrides, seed=seed, shop_revenue=shop_revenue,

@@ -318,14 +318,15 @@ def current_policy_run(
 
 
 def ensure_current_policy_run(
-    conn: duckdb.DuckDBPyConnection, params: PolicyParams
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, progress: Progress | None = None
 ) -> PolicyRun | None:
-    """``current_policy_run``, computed and stored when missing (read-write ``conn``); None
-    without a forecast for the current data."""
+    """``current_policy_run``, computed over SKU chunks and stored when missing (read-write
+    ``conn``; ``progress(done, total, message)`` once per chunk); None without a forecast for
+    the current data."""
     run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
     if run_id is None:
         return None
-    return ensure_stored_policy_run(conn, run_id, params=params)
+    return ensure_stored_policy_run(conn, run_id, params=params, progress=progress)
 
 
 def set_service_level_target(

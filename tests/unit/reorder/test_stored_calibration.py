@@ -154,3 +154,17 @@ def test_the_policy_in_chunks_equals_the_policy_at_once(shop):
     assert set(chunked["abc"]) == {"A", "B", "C"}
     pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
     pd.testing.assert_frame_equal(chunked, at_once, check_exact=True)
+
+
+def test_the_reorder_cli_reports_progress_and_nothing_else_on_stderr(shop, tmp_path, capsys):
+    from invdash.cli import main
+
+    path, _ = shop
+    out = tmp_path / "reorder.csv"
+    assert main(["reorder", "--db", str(path), "--out", str(out)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("forecast (when the data changed)")
+    assert all(line.startswith("[") for line in lines[1:]), lines
+    assert any("calibrat" in line for line in lines)
+    assert any("policy: SKUs" in line for line in lines)
+    assert len(pd.read_csv(out)) == 60
