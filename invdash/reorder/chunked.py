@@ -12,8 +12,9 @@ re-run estimator is the fallback for a run stored without its folds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -29,12 +30,22 @@ from invdash.store import fold_errors as fold_error_store
 from invdash.store import forecasts as forecast_store
 from invdash.store import reorder as reorder_store
 
-__all__ = ["CHUNK_SKUS", "policy_in_chunks", "stored_calibration"]
+__all__ = ["CHUNK_SKUS", "ChunkExecutor", "policy_in_chunks", "stored_calibration"]
 
 #: SKUs per chunk: 2,000 SKUs x 28 days x 12 columns is about 5 MB of forecast quantiles.
 CHUNK_SKUS = 2_000
 
 Progress = Callable[[int, int, str], None]
+
+
+class ChunkExecutor(Protocol):
+    """Where the policy chunks run (``invdash.distributed``'s ``LocalExecutor`` or
+    ``RayExecutor``): ``map`` calls ``fn(*args, **kwargs)`` per call, results in call order."""
+
+    def map(self, fn: Callable, calls: Sequence[tuple[tuple, dict]], *, label: str,
+            progress: Progress | None) -> list[Any]: ...
+
+    def workers(self) -> int: ...
 
 
 def _chunks(skus: list[str], size: int) -> Iterator[list[str]]:
@@ -56,6 +67,7 @@ def policy_in_chunks(  # noqa: PLR0913 - the run, its parameters and how to walk
     seed: int = 0,
     chunk_skus: int = CHUNK_SKUS,
     progress: Progress | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> pd.DataFrame:
     """``reorder.current_policy`` of the stored run ``forecast_run_id``, chunk by chunk.
 
@@ -66,6 +78,8 @@ def policy_in_chunks(  # noqa: PLR0913 - the run, its parameters and how to walk
         seed: passed to ``compute_policy``.
         chunk_skus: SKUs whose forecasts are read and planned at once.
         progress: optional ``callable(done, total, message)``, once per chunk and pass.
+        executor: runs the chunks' ``compute_policy`` (e.g. as Ray tasks, a few chunks at a
+            time so memory stays bounded); None: here, one after the other.
     """
     skus = forecast_store.run_skus(conn, forecast_run_id)
     first = forecast_store.run_first_date(conn, forecast_run_id)
@@ -75,27 +89,31 @@ def policy_in_chunks(  # noqa: PLR0913 - the run, its parameters and how to walk
         )
     as_of = first - pd.Timedelta(days=1)
     products = store.load_products(conn)
-    overrides = reorder_store.load_service_level_overrides(conn)
-    on_hand, orders = store.latest_on_hand(conn), store.open_purchase_orders(conn)
     chunks = list(_chunks(skus, chunk_skus))
-    total = 2 * len(chunks)
     revenue = []
     for k, chunk in enumerate(chunks):
-        _tick(progress, k, total, "policy: ranking SKUs by forecast revenue")
+        _tick(progress, k, 2 * len(chunks), "policy: ranking SKUs by forecast revenue")
         revenue.append(forecast_revenue(
             _chunk_forecasts(conn, forecast_run_id, chunk), products, as_of=as_of
         ))
-    shop_revenue = pd.concat(revenue)
+    shared = {
+        "params": params, "as_of": as_of, "seed": seed, "shop_revenue": pd.concat(revenue),
+        "overrides": reorder_store.load_service_level_overrides(conn),
+    }
+    frames = (products, store.latest_on_hand(conn), store.open_purchase_orders(conn))
+    batch = 1 if executor is None else max(1, 2 * executor.workers())
     tables = []
-    for k, chunk in enumerate(chunks):
-        start = k * chunk_skus
-        _tick(progress, len(chunks) + k, total,
-              f"policy: SKUs {start + 1}-{start + len(chunk)} of {len(skus)}")
-        tables.append(compute_policy(
-            _chunk_forecasts(conn, forecast_run_id, chunk), products, on_hand, orders,
-            params=params, as_of=as_of, overrides=overrides, seed=seed, shop_revenue=shop_revenue,
-        ))
-    _tick(progress, total, total, "policy done")
+    for start in range(0, len(chunks), batch):
+        done = len(chunks) + start
+        _tick(progress, done, 2 * len(chunks), f"policy: SKUs {start * chunk_skus + 1}-"
+              f"{min((start + batch) * chunk_skus, len(skus))} of {len(skus)}")
+        calls = [((_chunk_forecasts(conn, forecast_run_id, chunk), *frames), shared)
+                 for chunk in chunks[start : start + batch]]
+        if executor is None:
+            tables += [compute_policy(*args, **kwargs) for args, kwargs in calls]
+        else:
+            tables += executor.map(compute_policy, calls, label="policy", progress=None)
+    _tick(progress, 2 * len(chunks), 2 * len(chunks), "policy done")
     return pd.concat(tables, ignore_index=True)
 
 

@@ -23,7 +23,7 @@ from invdash.forecast.stored import forecast_and_store
 from invdash.policy import PolicyParams, compute_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
-from invdash.reorder.chunked import policy_in_chunks, stored_calibration
+from invdash.reorder.chunked import ChunkExecutor, policy_in_chunks, stored_calibration
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import InvalidDataError
@@ -239,16 +239,18 @@ def stored_policy_run(
     return _policy_run(conn, run_id)
 
 
-def ensure_stored_policy_run(
+def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compute it
     conn: duckdb.DuckDBPyConnection,
     forecast_run_id: str,
     *,
     params: PolicyParams,
     seed: int = 0,
     progress: Progress | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> PolicyRun:
     """``ensure_policy_run`` for a stored forecast run, its forecasts read in SKU chunks
-    (``chunked.policy_in_chunks``), so memory stays bounded as SKUs grow.
+    (``chunked.policy_in_chunks``), so memory stays bounded as SKUs grow; ``executor`` runs
+    the chunks (e.g. on Ray), None here.
 
     Needs a read-write connection when nothing is stored yet.
     """
@@ -258,7 +260,8 @@ def ensure_stored_policy_run(
     )
     if run_id is None:
         table = policy_in_chunks(
-            conn, forecast_run_id, params=params, seed=seed, progress=progress
+            conn, forecast_run_id, params=params, seed=seed, progress=progress,
+            executor=executor,
         )
         first = forecast_store.run_first_date(conn, forecast_run_id)
         with store.transaction(conn):
@@ -279,6 +282,7 @@ def prepare_reorder_run(
     *,
     model: str = "auto",
     progress: Progress | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> PolicyRun:
     """The reorder run for the data in the store, from scratch if need be (read-write ``conn``).
 
@@ -286,7 +290,8 @@ def prepare_reorder_run(
     there is none), the parameters calibrated on its stored backtest (``calibrate_params``),
     then the stored policy run for them, computed over SKU chunks
     (``ensure_stored_policy_run``). ``invdash reorder`` calls this; the Reorder page calls the
-    same steps with a cache around the calibration.
+    same steps with a cache around the calibration. ``executor`` runs the policy chunks
+    (``invdash reorder --engine ray``: Ray tasks); None here.
 
     Raises:
         InvalidDataError: no sales in the database.
@@ -299,7 +304,9 @@ def prepare_reorder_run(
     calibrated = calibrate_params(conn, params, model=model)
     if progress is not None:
         progress(1, 1, f"calibrated: level uncertainty cv {calibrated.level_uncertainty_cv:g}")
-    return ensure_stored_policy_run(conn, run_id, params=calibrated, progress=progress)
+    return ensure_stored_policy_run(
+        conn, run_id, params=calibrated, progress=progress, executor=executor
+    )
 
 
 def current_policy_run(

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from invdash import reorder, store
+from invdash.distributed import LocalExecutor
 from invdash.forecast import engine, stored
 from invdash.forecast.stored import forecast_and_store
 from invdash.policy import PolicyParams, calibration
@@ -147,12 +148,16 @@ def test_the_policy_in_chunks_equals_the_policy_at_once(shop):
         params = PolicyParams(level_uncertainty_cv=0.2, abc_service_levels=(0.98, 0.95, 0.9))
         chunked = reorder.policy_in_chunks(conn, run_id, params=params, chunk_skus=7)
         whole = reorder.policy_in_chunks(conn, run_id, params=params, chunk_skus=10_000)
+        mapped = reorder.policy_in_chunks(
+            conn, run_id, params=params, chunk_skus=7, executor=LocalExecutor()
+        )
         forecasts = forecast_store.load_run_forecasts(conn, run_id)
         at_once = reorder.current_policy(conn, forecasts, params=params)
     finally:
         conn.close()
     assert set(chunked["abc"]) == {"A", "B", "C"}
     pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    pd.testing.assert_frame_equal(mapped, whole, check_exact=True)
     pd.testing.assert_frame_equal(chunked, at_once, check_exact=True)
 
 
