@@ -2,9 +2,11 @@
 
 ``prepare_reorder_run`` is the one workflow step that both ``invdash reorder`` and the Reorder page
 call: the latest forecast run (forecast and store one when missing), the level-uncertainty
-calibration on past forecasts, then ``ensure_policy_run``, which finds the stored policy run for
-(data version, open orders, forecast run, parameters) or computes and stores it, so a reload
-shows the same numbers and the decisions made on them.
+calibration on that run's stored backtest folds (re-run forecasts only for a run stored without
+them), then ``ensure_stored_policy_run``, which finds the stored policy run for (data version,
+open orders, forecast run, parameters) or computes it over SKU chunks (``chunked``) and stores
+it, so a reload shows the same numbers and the decisions made on them. ``ensure_policy_run``
+does the same for a forecast frame given in memory.
 """
 
 from __future__ import annotations
