@@ -8,7 +8,8 @@ Each step runs in its own process (``--child``), which reports its wall time and
 
 1. ``invdash demo --skus N --days D`` into a fresh database;
 2. ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh database;
-3. ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored) with ``--engine local``;
+3. ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored) with ``--engine local``,
+   then ``invdash reorder --db`` on that stored run (``_reorder_step``);
 4. the same with ``--engine ray`` on a cluster this script starts on 127.0.0.1: a head and a
    second node, ``--ray-cpus`` CPUs each, in a temp dir, stopped at the end by their process
    groups (and any process naming that temp dir). The two forecast CSVs (every quantile) are
@@ -156,6 +157,13 @@ def _compare(local_csv: Path, ray_csv: Path) -> tuple[float, bool]:
     return diff, same_keys
 
 
+def _reorder_step(shop: Path, work: Path) -> dict:
+    """``invdash reorder --db`` on the stored local forecast run (calibration from the stored
+    backtest, policy over SKU chunks); ``reorder_ratio`` is its time over the forecast's."""
+    return _step(["reorder", "--db", str(shop), "--quiet", "--out", str(work / "reorder.csv")],
+                 work / "reorder.log")
+
+
 def _measure(n_skus: int, days: int, work: Path, cluster: TwoNodeCluster | None) -> dict:
     shop, fresh, csv = work / f"shop{n_skus}.duckdb", work / f"ingest{n_skus}.duckdb", \
         work / f"sales{n_skus}.csv"
@@ -166,6 +174,8 @@ def _measure(n_skus: int, days: int, work: Path, cluster: TwoNodeCluster | None)
     out["ingest"] = _step(["ingest", str(csv), "--db", str(fresh)], work / "ingest.log")
     forecast = ["forecast", "--db", str(shop), "--quiet", "--all-quantiles"]
     out["forecast"] = _step([*forecast, "--out", str(work / "local.csv")], work / "local.log")
+    out["reorder"] = _reorder_step(shop, work)
+    out["reorder_ratio"] = out["reorder"]["wall_s"] / out["forecast"]["wall_s"]
     if cluster is not None:
         out["ray"] = _step([*forecast, "--out", str(work / "ray.csv"), "--engine", "ray",
                             "--ray-address", cluster.address], work / "ray.log")
@@ -188,6 +198,13 @@ def _print(results: list[dict]) -> None:
               f"{ray['wall_s'] / r['forecast']['wall_s']:>10.2f}"
               f"{r.get('max_abs_diff', float('nan')):>10.1e}"
               f"{'same' if r.get('same_models') else 'DIFF':>8}")
+
+
+def _print_reorder(results: list[dict]) -> None:
+    print(f"\n{'SKUs':>7}{'reorder s':>11}{'MB':>7}{'reorder/forecast':>18}")
+    for r in results:
+        print(f"{r['skus']:>7,}{r['reorder']['wall_s']:>11.1f}{r['reorder']['peak_mb']:>7.0f}"
+              f"{r['reorder_ratio']:>18.2f}")
 
 
 def main() -> None:
@@ -215,6 +232,7 @@ def main() -> None:
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     _print(results)
+    _print_reorder(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

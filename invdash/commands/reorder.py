@@ -9,7 +9,9 @@ suggested and no approval is open; decisions carry over from earlier runs). Unit
 money in cents, and days of cover is empty for a SKU without demand. It uses the newest stored
 forecast run for the current data, or runs the forecast (progress bar on stderr) and stores
 it. The policy run is stored too, so the dashboard's Reorder Suggestions page shows the same
-numbers.
+numbers. ``--engine ray [--ray-address HOST:PORT]`` runs the policy's SKU chunks as Ray tasks
+(the result equals ``--engine local``); the forecast run, when one is needed, stays local (use
+``invdash forecast --db --engine ray`` for it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ __all__ = ["add_arguments", "run", "DECISION_COLUMNS", "with_decisions"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--db``, ``--service-level``, ``--review-days``, ``--model``, ``--out``, ``--quiet``."""
+    """``--db``, ``--service-level``, ``--review-days``, ``--model``, ``--out``, ``--quiet``,
+    ``--engine``, ``--ray-address``."""
     add_db_argument(parser)
     parser.add_argument(
         "--service-level",
@@ -48,13 +51,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", metavar="FILE", help="output CSV (default: stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="where the policy's SKU chunks run: here (local) or as Ray tasks")
+    parser.add_argument("--ray-address", metavar="HOST:PORT",
+                        help="head of the Ray cluster for --engine ray (default: Ray's own)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute (or reuse) the policy run and write the reorder table."""
     from invdash import reorder
     from invdash.commands.forecast import ProgressBar
+    from invdash.distributed import make_runner
 
+    runner = make_runner(args.engine, ray_address=args.ray_address)
     params = PolicyParams(service_level=args.service_level, review_period_days=args.review_days)
     path = db_path(args)
     store.require_database(path)
@@ -63,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print("forecast (when the data changed), calibration, policy", file=sys.stderr)
         policy_run = reorder.prepare_reorder_run(
-            conn, params, model=args.model, progress=ProgressBar(enabled=not args.quiet)
+            conn, params, model=args.model, progress=ProgressBar(enabled=not args.quiet),
+            executor=None if runner is None else runner.executor,
         )
         report = reorder.reorder_report(policy_run.table, store.load_products(conn))
         reviewed = reorder.reviewed_run(conn, policy_run.run_id)

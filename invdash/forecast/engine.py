@@ -40,6 +40,7 @@ from invdash.forecast.backtest import (
     summarise,
 )
 from invdash.forecast.classify import classify_panel
+from invdash.forecast.fold_errors import fold_errors
 from invdash.forecast.fusion import choose_models, combine_by_choice
 from invdash.forecast.grain import min_history_periods, resolve_run_grain, to_grain
 from invdash.forecast.models.base import Forecaster, finalize_forecasts
@@ -145,6 +146,9 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
         backtest=_backtest_table(backtest, choices, spreads), device=_device("neural" in needed),
         duration_s=time.perf_counter() - started, horizon=horizon, model_param=model,
         freq=grain.freq,
+        fold_errors=(
+            fold_errors(backtest, choices, spreads, model=model) if grain.kind == "D" else None
+        ),
     )
 
 

@@ -13,7 +13,29 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["ForecastRun", "BacktestFold", "BacktestResult"]
+__all__ = ["ForecastRun", "BacktestFold", "BacktestResult", "FoldErrors"]
+
+
+@dataclass(frozen=True)
+class FoldErrors:
+    """The backtest's out-of-sample forecasts of the chosen candidates, one row per SKU and fold.
+
+    What the reorder calibration (``policy.calibration``) needs to compare past forecasts with
+    what was then sold over any protection window up to ``h`` days, without re-running them.
+
+    Attributes:
+        sku, fold, origin: row keys (n,); ``origin`` is the fold's first test day.
+        mean: forecast means per test day, (n, h).
+        variance: the calibrated gamma variance per test day (variance index x mean), (n, h).
+        actual: units sold per test day, NaN on stock-out (censored) days, (n, h).
+    """
+
+    sku: np.ndarray
+    fold: np.ndarray
+    origin: np.ndarray
+    mean: np.ndarray
+    variance: np.ndarray
+    actual: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,8 @@ class ForecastRun:
     data_version: str | None = None
     #: The grain forecast at (``grain.Grain.freq``: ``D``, ``W-MON`` .., ``MS``, ``ME``).
     freq: str = "D"
+    #: The backtest's forecasts per SKU and fold (None without a backtest or from the store).
+    fold_errors: FoldErrors | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from invdash import store
 from invdash.forecast.engine import Progress, run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.results import ForecastRun
+from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import SKU, InvalidDataError
 from invdash.store import forecasts as forecast_store
 from invdash.store.events import load_events
@@ -136,13 +137,14 @@ def forecast_and_store(
         InvalidDataError: no sales in the database.
     """
     inputs = load_inputs(conn)
-    run = run_forecast(
-        inputs.sales,
-        ForecastOptions(model=model, seed=seed),
-        products=inputs.products,
-        progress=progress,
-        events=inputs.events,
-    )
+    with embeddings_stored_in(conn):  # product titles are encoded once, then read back
+        run = run_forecast(
+            inputs.sales,
+            ForecastOptions(model=model, seed=seed),
+            products=inputs.products,
+            progress=progress,
+            events=inputs.events,
+        )
     run_id = save_run(conn, run, data_version=inputs.data_version)
     stored = load_run(conn, run_id)
     assert stored is not None  # just written in this connection

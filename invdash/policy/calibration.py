@@ -6,6 +6,18 @@ forecasts with what was then sold and gives ``PolicyParams.level_uncertainty_cv`
 reorder suggestions (``invdash.reorder``) and the replay (``invdash.replay``) use it; it sits in
 the policy package because it is a property of the policy's demand distribution, computed from
 the forecast engine's own errors.
+
+Two ways to get the past forecasts:
+- ``stored_level_uncertainty_cv``: a stored forecast run keeps its backtest folds (the chosen
+  candidates' daily means and calibrated variances per SKU and fold, ``backtest_fold_errors``),
+  so live reorder suggestions calibrate with one SQL aggregate and no engine call. Daily
+  values are kept rather than sums over one window because L + R is known only when the policy
+  runs (lead times can be edited, R is a parameter).
+- ``estimate_level_uncertainty_cv`` with a ``ForecastCache``: forecasts re-run at weekly origins
+  before a given day. The replay needs this one: it plans at past review days, and a stored
+  run's folds sit at the end of the data, after most of those days, so using them there would
+  let the future into the replay's calibration. It is also the fallback for a run stored
+  without folds.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -20,8 +33,12 @@ from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.policy.demand import daily_demand
 from invdash.schema import DATE, QTY, SKU
+from invdash.store import fold_errors as fold_error_store
 
-__all__ = ["ForecastCache", "estimate_level_uncertainty_cv"]
+__all__ = [
+    "ForecastCache", "estimate_level_uncertainty_cv", "level_cv_from_sums",
+    "stored_level_uncertainty_cv",
+]
 
 
 class ForecastCache:
@@ -121,6 +138,46 @@ def estimate_level_uncertainty_cv(
         squared_error += float(((actual - mean) ** 2).sum())
         model_variance += float(variance.sum())
         scale += float((mean**2).sum())
+    return level_cv_from_sums(squared_error, model_variance, scale)
+
+
+def level_cv_from_sums(squared_error: float, model_variance: float, scale: float) -> float:
+    """The pooled moment estimate c = sqrt(max(0, (sum (D - m)^2 - sum v) / sum m^2)).
+
+    Example: errors summing to 130 with model variance 30 and sum m^2 = 10,000 give c = 0.1.
+    Returns 0.0 when ``scale`` is 0 (no forecast demand to compare).
+    """
     if scale <= 0:
         return 0.0
     return float(np.sqrt(max(0.0, (squared_error - model_variance) / scale)))
+
+
+def stored_level_uncertainty_cv(
+    conn: duckdb.DuckDBPyConnection, run_id: str, *, protection_days: pd.Series
+) -> float | None:
+    """``estimate_level_uncertainty_cv`` from a stored forecast run's backtest, no engine call.
+
+    The run's rolling-origin folds are the past origins: each fold's chosen candidate was
+    fitted on the days before its origin only, and its daily means and calibrated variances
+    were stored with the run (``backtest_fold_errors``). Per SKU and fold, m and v are their
+    sums over the first L + R test days and D is what was sold then; SKU-folds with a stock-out
+    day in the window are left out (censored demand), and windows longer than the backtest
+    horizon are cut to it. The same moment estimate (``level_cv_from_sums``) follows.
+
+    Args:
+        conn: the store.
+        run_id: the stored forecast run.
+        protection_days: L + R per SKU in whole days (a Series indexed by sku).
+
+    Returns:
+        c >= 0, or None when the run has no stored folds (a run stored before they were kept,
+        or one too short for a backtest): the caller falls back to re-running forecasts.
+    """
+    if not fold_error_store.has_fold_errors(conn, run_id):
+        return None
+    days = pd.DataFrame({
+        SKU: protection_days.index.astype(str),
+        "days": np.ceil(protection_days.to_numpy(dtype=float)).astype(np.int64),
+    })
+    sums = fold_error_store.level_error_sums(conn, run_id, days)
+    return level_cv_from_sums(sums.squared_error, sums.model_variance, sums.scale)

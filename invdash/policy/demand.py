@@ -213,6 +213,20 @@ def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> 
     return np.where((lead_sd > 0)[:, None], weights, point)
 
 
+def _lead_reach(
+    products: pd.DataFrame, lead: np.ndarray, lead_sd: np.ndarray, params: PolicyParams
+) -> float:
+    """The longest lead time considered, L + 6 sd, over every product of ``products`` (and the
+    default lead time), not only the SKUs planned now: the lead-time grid is then the same for
+    any chunk of SKUs, so a policy computed chunk by chunk equals the one computed at once."""
+    every = products[SKU].astype(str).unique() if SKU in products else np.array([], dtype=str)
+    shop_lead, shop_sd = _lead_times(products, every, params)
+    return float(max(
+        (lead + 6 * lead_sd).max(initial=1), (shop_lead + 6 * shop_sd).max(initial=1),
+        DEFAULT_LEAD_TIME_DAYS,
+    ))
+
+
 def _mixed_moments(
     weights: np.ndarray, cum_mean: np.ndarray, cum_var: np.ndarray, offset: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +253,8 @@ def protection_demand(
     daily = daily_demand(forecasts)
     lead, lead_sd = _lead_times(products, daily.skus, params)
     review = int(params.review_period_days)
-    max_lead = int(min(np.ceil((lead + 6 * lead_sd).max(initial=1)) + 1, params.max_days - review))
+    max_lead = int(min(np.ceil(_lead_reach(products, lead, lead_sd, params)) + 1,
+                       params.max_days - review))
     weights = _lead_time_weights(np.minimum(lead, max_lead), lead_sd, max_lead)
     n_days = max_lead + review
     zero = np.zeros((len(daily.skus), 1))

@@ -29,6 +29,7 @@ from invdash.recommend.service import (
 )
 from invdash.recommend.stock import stock_status
 from invdash.recommend.tuning import choose_plan
+from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import InvalidDataError
 from invdash.store import recs as recs_store
 
@@ -97,9 +98,11 @@ def build_rec_run(conn: duckdb.DuckDBPyConnection, *, k: int = 20, seed: int = 0
         )
     version = recs_store.rec_data_version(conn)
     plan = _shop_plan(lines)
-    model = fit_recommender(
-        lines, products=store.load_products(conn), stock=stock_status(conn), plan=plan, seed=seed
-    )
+    with embeddings_stored_in(conn):  # titles encoded once, then read from the store
+        model = fit_recommender(
+            lines, products=store.load_products(conn), stock=stock_status(conn), plan=plan,
+            seed=seed,
+        )
     lists = run_lists(model, k=k)
     with store.transaction(conn):
         run_id = recs_store.save_rec_run(

@@ -5,6 +5,8 @@ The workflow layer between the policy maths (``invdash.policy``), the forecast r
 
 - ``runs``: policy runs computed once per (data, open orders, forecast run, parameters) and
   stored, and ``prepare_reorder_run``, the one call behind ``invdash reorder``.
+- ``chunked``: the policy of a stored forecast run over SKU chunks read from DuckDB (bounded
+  memory), and the calibration from the run's stored backtest folds (no engine call).
 - ``lines``: the SKUs that need an order, "why this quantity", the ``invdash reorder`` report.
 - ``decisions``: approve / edit / reject, validated and attributed (managers only).
 - ``export``: purchase-order files per supplier, safe to open in a spreadsheet.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from invdash.reorder.budgets import save_budget, stored_budget
 from invdash.reorder.carry import MATERIAL_ORDER_BY_DAYS, MATERIAL_QTY_SHARE, STATUSES, carry_over
+from invdash.reorder.chunked import CHUNK_SKUS, policy_in_chunks, stored_calibration
 from invdash.reorder.decisions import (
     ACTION_PERMISSIONS,
     ACTIONS,
@@ -70,9 +73,11 @@ from invdash.reorder.runs import (
     current_policy_run,
     ensure_current_policy_run,
     ensure_policy_run,
+    ensure_stored_policy_run,
     inputs_version,
     params_key,
     prepare_reorder_run,
+    rerun_calibration,
     set_service_level_target,
     stored_policy_run,
     stored_run_for_targets,
@@ -104,4 +109,6 @@ __all__ = [
     "check_quantity", "supplier_totals", "days_of_cover", "format_cover", "tidy_numbers",
     "SORT_KEYS", "LineFilter", "Budget", "BulkSummary", "days_to_order_by", "filter_lines",
     "sort_lines", "bulk_summary", "budget_warnings", "apply_bulk", "stored_budget", "save_budget",
+    "CHUNK_SKUS",
+    "policy_in_chunks", "stored_calibration", "rerun_calibration", "ensure_stored_policy_run",
 ]

@@ -2,9 +2,11 @@
 
 ``prepare_reorder_run`` is the one workflow step that both ``invdash reorder`` and the Reorder page
 call: the latest forecast run (forecast and store one when missing), the level-uncertainty
-calibration on past forecasts, then ``ensure_policy_run``, which finds the stored policy run for
-(data version, open orders, forecast run, parameters) or computes and stores it, so a reload
-shows the same numbers and the decisions made on them.
+calibration on that run's stored backtest folds (re-run forecasts only for a run stored without
+them), then ``ensure_stored_policy_run``, which finds the stored policy run for (data version,
+open orders, forecast run, parameters) or computes it over SKU chunks (``chunked``) and stores
+it, so a reload shows the same numbers and the decisions made on them. ``ensure_policy_run``
+does the same for a forecast frame given in memory.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import pandas as pd
 from invdash import auth, store
 from invdash.forecast.engine import Progress
 from invdash.forecast.results import ForecastRun
-from invdash.forecast.stored import forecast_and_store, latest_forecast
+from invdash.forecast.stored import forecast_and_store
 from invdash.policy import PolicyParams, compute_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
+from invdash.reorder.chunked import ChunkExecutor, policy_in_chunks, stored_calibration
 from invdash.reorder.forecast_overrides import policy_forecasts
+from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import InvalidDataError
 from invdash.store import app_settings
+from invdash.store import forecasts as forecast_store
 from invdash.store import master_data as md_store
 from invdash.store import reorder as reorder_store
 
@@ -36,6 +41,8 @@ __all__ = [
     "check_override",
     "CALIBRATION_ORIGINS",
     "calibrate_params",
+    "rerun_calibration",
+    "ensure_stored_policy_run",
     "current_policy",
     "stored_policy_run",
     "ensure_policy_run",
@@ -50,6 +57,14 @@ class PolicyRun:
     run_id: str
     as_of: pd.Timestamp
     table: pd.DataFrame
+
+
+def _policy_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> PolicyRun:
+    return PolicyRun(
+        run_id=run_id,
+        as_of=reorder_store.policy_run_as_of(conn, run_id),
+        table=reorder_store.load_suggestions(conn, run_id),
+    )
 
 
 def params_key(params: PolicyParams, *, seed: int = 0) -> str:
@@ -106,19 +121,38 @@ def calibrate_params(
     Daily forecast quantiles summed as if the days were independent understate the uncertainty
     of demand over lead time + review: a level that is off stays off for a while. The replay
     (``invdash simulate``) showed it on real data (a 95 % target reached 86 % fill without this
-    and 95.4 % with it), so reorder suggestions use the same estimator
-    (``policy.calibration.estimate_level_uncertainty_cv``): the forecasts of the last
-    ``origins`` weekly
-    origins, made from the data before each, against what was then sold.
+    and 95.4 % with it), so reorder suggestions use the same moment estimator
+    (``policy.calibration``). With a forecast run stored for the current data, its backtest
+    folds are the past origins (``chunked.stored_calibration``: no engine call); otherwise the
+    forecasts of the last ``origins`` weekly origins are re-run, each made from the data before
+    it, against what was then sold.
 
     Args:
         conn: the store.
         params: the policy parameters to calibrate (``level_uncertainty_cv`` is replaced).
-        model: the engine model the forecasts use.
-        seed: the engine's seed.
-        origins: past weekly origins to pool (0 returns ``params`` unchanged).
+        model: the engine model the re-run forecasts use (fallback path only).
+        seed: the engine's seed (fallback path only).
+        origins: past weekly origins to pool when re-running (0 returns ``params`` unchanged).
     """
+    if origins <= 0:
+        return params
+    run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    stored = None if run_id is None else stored_calibration(conn, params, run_id)
+    if stored is not None:
+        return stored
+    return rerun_calibration(conn, params, model=model, seed=seed, origins=origins)
 
+
+def rerun_calibration(
+    conn: duckdb.DuckDBPyConnection,
+    params: PolicyParams,
+    *,
+    model: str = "auto",
+    seed: int = 0,
+    origins: int = CALIBRATION_ORIGINS,
+) -> PolicyParams:
+    """``calibrate_params`` by re-running the forecast at ``origins`` past weekly origins (the
+    estimator of ``policy.calibration.estimate_level_uncertainty_cv``; loads every sale)."""
     sales = store.load_sales(conn)
     if origins <= 0 or sales.empty:
         return params
@@ -131,9 +165,10 @@ def calibrate_params(
         seed=seed,
         horizon=max(14, int(np.ceil(protection.max())) + 1),
     )
-    level_cv = estimate_level_uncertainty_cv(
-        sales, as_of, cache=cache, protection_days=protection, origins=origins
-    )
+    with embeddings_stored_in(conn):  # six forecast runs, one encoding of the titles
+        level_cv = estimate_level_uncertainty_cv(
+            sales, as_of, cache=cache, protection_days=protection, origins=origins
+        )
     return replace(params, level_uncertainty_cv=round(level_cv, 4))
 
 
@@ -192,11 +227,7 @@ def ensure_policy_run(
                 as_of=as_of,
                 params=key,
             )
-    return PolicyRun(
-        run_id=run_id,
-        as_of=reorder_store.policy_run_as_of(conn, run_id),
-        table=reorder_store.load_suggestions(conn, run_id),
-    )
+    return _policy_run(conn, run_id)
 
 
 def stored_policy_run(
@@ -211,11 +242,44 @@ def stored_policy_run(
     )
     if run_id is None:
         return None
-    return PolicyRun(
-        run_id=run_id,
-        as_of=reorder_store.policy_run_as_of(conn, run_id),
-        table=reorder_store.load_suggestions(conn, run_id),
+    return _policy_run(conn, run_id)
+
+
+def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compute it
+    conn: duckdb.DuckDBPyConnection,
+    forecast_run_id: str,
+    *,
+    params: PolicyParams,
+    seed: int = 0,
+    progress: Progress | None = None,
+    executor: ChunkExecutor | None = None,
+) -> PolicyRun:
+    """``ensure_policy_run`` for a stored forecast run, its forecasts read in SKU chunks
+    (``chunked.policy_in_chunks``), so memory stays bounded as SKUs grow; ``executor`` runs
+    the chunks (e.g. on Ray), None here.
+
+    Needs a read-write connection when nothing is stored yet.
+    """
+    version, key = inputs_version(conn), params_key(params, seed=seed)
+    run_id = reorder_store.find_policy_run(
+        conn, data_version=version, forecast_run_id=forecast_run_id, params=key
     )
+    if run_id is None:
+        table = policy_in_chunks(
+            conn, forecast_run_id, params=params, seed=seed, progress=progress,
+            executor=executor,
+        )
+        first = forecast_store.run_first_date(conn, forecast_run_id)
+        with store.transaction(conn):
+            run_id = reorder_store.save_policy_run(
+                conn,
+                table,
+                data_version=version,
+                forecast_run_id=forecast_run_id,
+                as_of=first - pd.Timedelta(days=1),
+                params=key,
+            )
+    return _policy_run(conn, run_id)
 
 
 def prepare_reorder_run(
@@ -224,23 +288,30 @@ def prepare_reorder_run(
     *,
     model: str = "auto",
     progress: Progress | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> PolicyRun:
     """The reorder run for the data in the store, from scratch if need be (read-write ``conn``).
 
     The latest forecast run made on the current data (forecast and store one with ``model`` when
-    there is none), the parameters calibrated on past forecasts (``calibrate_params``), then the
-    stored policy run for them (``ensure_policy_run``). ``invdash reorder`` calls this; the
-    Reorder page calls the same three steps with a cache around the calibration.
+    there is none), the parameters calibrated on its stored backtest (``calibrate_params``),
+    then the stored policy run for them, computed over SKU chunks
+    (``ensure_stored_policy_run``). ``invdash reorder`` calls this; the Reorder page calls the
+    same steps with a cache around the calibration. ``executor`` runs the policy chunks
+    (``invdash reorder --engine ray``: Ray tasks); None here.
 
     Raises:
         InvalidDataError: no sales in the database.
     """
-    forecast = latest_forecast(conn)
-    if forecast is None:
-        forecast = forecast_and_store(conn, model=model, progress=progress)
+    run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    if run_id is None:
+        run_id = forecast_and_store(conn, model=model, progress=progress).run_id
+    if progress is not None:
+        progress(0, 1, "calibrating on the stored backtest")
     calibrated = calibrate_params(conn, params, model=model)
-    return ensure_policy_run(
-        conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=calibrated
+    if progress is not None:
+        progress(1, 1, f"calibrated: level uncertainty cv {calibrated.level_uncertainty_cv:g}")
+    return ensure_stored_policy_run(
+        conn, run_id, params=calibrated, progress=progress, executor=executor
     )
 
 
@@ -249,21 +320,26 @@ def current_policy_run(
 ) -> PolicyRun | None:
     """The stored policy run for the latest forecast and ``params`` (already calibrated), or None
     when there is no forecast or no run for them yet (read-only; the Reorder and Alerts pages)."""
-    forecast = latest_forecast(conn)
-    return None if forecast is None else stored_policy_run(conn, forecast, params=params)
+    run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    if run_id is None:
+        return None
+    found = reorder_store.find_policy_run(
+        conn, data_version=inputs_version(conn), forecast_run_id=run_id,
+        params=params_key(params),
+    )
+    return None if found is None else _policy_run(conn, found)
 
 
 def ensure_current_policy_run(
-    conn: duckdb.DuckDBPyConnection, params: PolicyParams
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, progress: Progress | None = None
 ) -> PolicyRun | None:
-    """``current_policy_run``, computed and stored when missing (read-write ``conn``); None
-    without a forecast for the current data."""
-    forecast = latest_forecast(conn)
-    if forecast is None:
+    """``current_policy_run``, computed over SKU chunks and stored when missing (read-write
+    ``conn``; ``progress(done, total, message)`` once per chunk); None without a forecast for
+    the current data."""
+    run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    if run_id is None:
         return None
-    return ensure_policy_run(
-        conn, forecast.forecasts, forecast_run_id=forecast.run_id, params=params
-    )
+    return ensure_stored_policy_run(conn, run_id, params=params, progress=progress)
 
 
 def set_service_level_target(
@@ -296,11 +372,11 @@ def stored_run_for_targets(
     so the Reorder page can open on it at once instead of re-running the six calibration
     forecasts first.
     """
-    forecast = latest_forecast(conn)
-    if forecast is None:
+    forecast_run_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    if forecast_run_id is None:
         return None
     runs = reorder_store.policy_runs_for(
-        conn, data_version=inputs_version(conn), forecast_run_id=forecast.run_id
+        conn, data_version=inputs_version(conn), forecast_run_id=forecast_run_id
     )
     wanted = json.loads(params_key(params, seed=seed))
     wanted.pop("level_uncertainty_cv", None)
@@ -308,9 +384,5 @@ def stored_run_for_targets(
         stored = json.loads(text)
         stored.pop("level_uncertainty_cv", None)
         if stored == wanted:
-            return PolicyRun(
-                run_id=run_id,
-                as_of=reorder_store.policy_run_as_of(conn, run_id),
-                table=reorder_store.load_suggestions(conn, run_id),
-            )
+            return _policy_run(conn, run_id)
     return None

@@ -20,10 +20,11 @@ import duckdb
 import pandas as pd
 
 from invdash.store import transaction, upsert_frame
+from invdash.store.fold_errors import FoldErrorRows, save_fold_errors
 
 __all__ = [
     "RunRecord", "save_run", "load_run_facts", "latest_run_id", "load_run_forecasts",
-    "load_run_choices", "load_backtest_metrics", "list_runs",
+    "load_run_choices", "load_backtest_metrics", "list_runs", "run_skus", "run_first_date",
 ]
 
 
@@ -37,6 +38,7 @@ class RunRecord(Protocol):
     duration_s: float
     horizon: int
     model_param: str
+    fold_errors: FoldErrorRows | None
 
 
 
@@ -61,6 +63,9 @@ def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: s
         upsert_frame(conn, "forecasts", run.forecasts.assign(run_id=run_id))
         upsert_frame(conn, "forecast_choices", run.choices.assign(run_id=run_id))
         upsert_frame(conn, "backtest_metrics", run.backtest.assign(run_id=run_id))
+        fold_errors = getattr(run, "fold_errors", None)  # records made before they existed
+        if fold_errors is not None:
+            save_fold_errors(conn, run_id, fold_errors)
     return run_id
 
 
@@ -133,3 +138,17 @@ def latest_run_id(
             "ORDER BY created_at DESC, run_id LIMIT 1", [data_version],
         ).fetchone()
     return None if row is None else row[0]
+
+
+def run_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The SKUs forecast in run ``run_id``, sorted (to read its forecasts in chunks)."""
+    rows = conn.execute(
+        "SELECT DISTINCT sku FROM forecasts WHERE run_id = ? ORDER BY sku", [run_id]
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def run_first_date(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Timestamp | None:
+    """The first forecast date of run ``run_id`` (None for an empty or unknown run)."""
+    rows = conn.execute("SELECT min(date) FROM forecasts WHERE run_id = ?", [run_id]).fetchall()
+    return None if not rows or rows[0][0] is None else pd.Timestamp(rows[0][0])

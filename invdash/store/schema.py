@@ -332,6 +332,27 @@ EVENTS_DDL = (
     )""",
 )
 
+# Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
+# calibration reads them instead of re-running forecasts; title embeddings computed once.
+SCALE_REORDER_DDL = (
+    """CREATE TABLE IF NOT EXISTS backtest_fold_errors (
+        run_id VARCHAR NOT NULL,
+        sku VARCHAR NOT NULL,
+        fold INTEGER NOT NULL,
+        origin DATE NOT NULL,
+        mean FLOAT[] NOT NULL,
+        variance FLOAT[] NOT NULL,
+        actual FLOAT[] NOT NULL,
+        PRIMARY KEY (run_id, sku, fold)
+    )""",
+    """CREATE TABLE IF NOT EXISTS text_embeddings (
+        text_hash VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        vector FLOAT[] NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -345,6 +366,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (8, CYCLE_DDL),
     # 9 (h-explain, renumber at merge): user events for the forecast (issue 11).
     (9, EVENTS_DDL),
+    # 10 (branch h-reorder): stored backtest fold errors and text embeddings (issue 13).
+    (10, SCALE_REORDER_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

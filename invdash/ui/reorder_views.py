@@ -4,8 +4,8 @@ service-level targets and purchase-order files.
 Every read is a ``ui.cache`` call of a core function; every write one short read-write
 connection around one core call. The policy run is derived data: the first view on new data
 computes and stores it, later views (and restarts) read the stored run and its decisions. The
-calibration on past forecasts (six forecasts) is cached per data version, so decisions do not
-trigger it again.
+calibration (from the stored run's backtest folds, no forecast) is cached per data version, so
+decisions do not trigger it again.
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def run_forecast(progress_bar: Any) -> None:
     )
 
 
-def policy_run(service_level: float = 0.95, review_days: int = 7) -> reorder.PolicyRun | None:
-    """The stored policy run for the current data (computed once), or None without a forecast."""
+def policy_run(
+    service_level: float = 0.95, review_days: int = 7, progress_bar: Any = None
+) -> reorder.PolicyRun | None:
+    """The stored policy run for the current data (computed once, driving ``progress_bar``, an
+    ``st.progress``, per SKU chunk when given), or None without a forecast."""
     params = PolicyParams(service_level=float(service_level), review_period_days=int(review_days))
     stored = cached_read(reorder.stored_run_for_targets, params)
     if stored is not None:
@@ -56,7 +59,10 @@ def policy_run(service_level: float = 0.95, review_days: int = 7) -> reorder.Pol
     run = cached_read(reorder.current_policy_run, calibrated)
     if run is None and has_forecast():
         with write_connection() as conn:
-            reorder.ensure_current_policy_run(conn, calibrated)
+            progress = None if progress_bar is None else forecast_views.progress_reporter(
+                progress_bar
+            )
+            reorder.ensure_current_policy_run(conn, calibrated, progress=progress)
         run = cached_read(reorder.current_policy_run, calibrated)
     return run
 
