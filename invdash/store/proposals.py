@@ -59,6 +59,15 @@ _INSERT = (
 #: A decision's business day: the as-of day of the run it was made on (the day the planner saw
 #: in the sidebar), else the clock's day of ``decided_at`` (runs older than the as-of fix).
 _DECIDED_ON = "coalesce(r.as_of, CAST(d.decided_at AS DATE))"
+_HISTORY = (  # a fixed query: _DECIDED_ON is a constant SQL expression, not user text
+    f'SELECT {_DECIDED_ON} AS "on", d.decided_at AS "at", d.action AS event, d.qty, '
+    'd.suggested_qty, d.reason, d.override_reason, d."user", d.run_id, d.proposal_id, '
+    "NULL::VARCHAR AS po_id FROM decisions d "
+    "LEFT JOIN policy_runs r ON r.run_id = d.run_id WHERE d.sku = ? UNION ALL "
+    "SELECT CAST(closed_at AS DATE), closed_at, close_reason, NULL, NULL, NULL, NULL, "
+    "closed_by, NULL, proposal_id, "
+    'po_id FROM proposals WHERE sku = ? AND closed_at IS NOT NULL ORDER BY "at" DESC'
+)
 _CURRENT = (
     'SELECT d.sku, d.action, d.qty, d.reason, d."user", d.decided_at, '
     f"{_DECIDED_ON} AS decided_on, d.run_id, d.proposal_id, "
@@ -141,13 +150,7 @@ def decision_history(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:
     ``event`` is ``approve``, ``edit``, ``reject``, ``ordered`` or ``reopened``.
     """
     return conn.execute(
-        f'SELECT {_DECIDED_ON} AS "on", d.decided_at AS "at", d.action AS event, d.qty, '
-        'd.suggested_qty, d.reason, d.override_reason, d."user", d.run_id, d.proposal_id, '
-        "NULL::VARCHAR AS po_id FROM decisions d "
-        "LEFT JOIN policy_runs r ON r.run_id = d.run_id WHERE d.sku = ? UNION ALL "
-        "SELECT CAST(closed_at AS DATE), closed_at, close_reason, NULL, NULL, NULL, NULL, "
-        "closed_by, NULL, proposal_id, "
-        'po_id FROM proposals WHERE sku = ? AND closed_at IS NOT NULL ORDER BY "at" DESC',
+        _HISTORY,
         [str(sku), str(sku)],
     ).df()
 
