@@ -6,10 +6,11 @@ import duckdb
 import pandas as pd
 
 from invdash import store
-from invdash.forecast.stored import latest_forecast
+from invdash.forecast.stored import latest_forecast_for
 from invdash.policy import project_stock
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import SKU
+from invdash.store import catalog
 
 __all__ = ["sku_projection"]
 
@@ -20,11 +21,11 @@ def sku_projection(
     """``(bands, open orders)`` of ``sku``: ``project_stock`` rows ``date, p10, p50, p90`` from
     the latest forecast for the current data (with the forecast overrides, as in the policy), and
     that SKU's open orders (both empty without a forecast)."""
-    forecast = latest_forecast(conn)
+    forecast = latest_forecast_for(conn, [sku])  # one SKU's rows, not the whole run
     if forecast is None:
         return pd.DataFrame(), pd.DataFrame()
     orders = store.open_purchase_orders(conn)
     orders = orders[orders[SKU].astype(str) == sku]
     forecasts = forecast.forecasts[forecast.forecasts[SKU].astype(str) == sku]
     forecasts = policy_forecasts(conn, forecasts)
-    return project_stock(forecasts, store.latest_on_hand(conn), orders), orders
+    return project_stock(forecasts, catalog.sku_on_hand(conn, sku), orders), orders

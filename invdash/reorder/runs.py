@@ -19,7 +19,7 @@ import pandas as pd
 from invdash import auth, store
 from invdash.forecast.engine import Progress
 from invdash.forecast.results import ForecastRun
-from invdash.forecast.stored import forecast_and_store, latest_forecast
+from invdash.forecast.stored import forecast_and_store, latest_forecast, latest_forecast_id
 from invdash.policy import PolicyParams, compute_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
@@ -245,8 +245,13 @@ def current_policy_run(
 ) -> PolicyRun | None:
     """The stored policy run for the latest forecast and ``params`` (already calibrated), or None
     when there is no forecast or no run for them yet (read-only; the Reorder and Alerts pages)."""
-    forecast = latest_forecast(conn)
-    return None if forecast is None else stored_policy_run(conn, forecast, params=params)
+    run_id = latest_forecast_id(conn)  # the id alone: the run's rows are not needed here
+    if run_id is None:
+        return None
+    stored = reorder_store.find_policy_run(
+        conn, data_version=inputs_version(conn), forecast_run_id=run_id, params=params_key(params)
+    )
+    return None if stored is None else _policy_run(conn, stored)
 
 
 def ensure_current_policy_run(
@@ -292,11 +297,11 @@ def stored_run_for_targets(
     so the Reorder page can open on it at once instead of re-running the six calibration
     forecasts first.
     """
-    forecast = latest_forecast(conn)
-    if forecast is None:
+    forecast_id = latest_forecast_id(conn)  # the id alone: the run's rows are not needed here
+    if forecast_id is None:
         return None
     runs = reorder_store.policy_runs_for(
-        conn, data_version=inputs_version(conn), forecast_run_id=forecast.run_id
+        conn, data_version=inputs_version(conn), forecast_run_id=forecast_id
     )
     wanted = json.loads(params_key(params, seed=seed))
     wanted.pop("level_uncertainty_cv", None)
@@ -304,9 +309,13 @@ def stored_run_for_targets(
         stored = json.loads(text)
         stored.pop("level_uncertainty_cv", None)
         if stored == wanted:
-            return PolicyRun(
-                run_id=run_id,
-                as_of=reorder_store.policy_run_as_of(conn, run_id),
-                table=reorder_store.load_suggestions(conn, run_id),
-            )
+            return _policy_run(conn, run_id)
     return None
+
+
+def _policy_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> PolicyRun:
+    return PolicyRun(
+        run_id=run_id,
+        as_of=reorder_store.policy_run_as_of(conn, run_id),
+        table=reorder_store.load_suggestions(conn, run_id),
+    )
