@@ -19,10 +19,11 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LoadResult", "run_sessions", "STEP_TIMEOUT_MS"]
+__all__ = ["LoadResult", "build_review_shop", "line_skus", "run_sessions", "STEP_TIMEOUT_MS"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -34,6 +35,43 @@ _SETTLED = (
     ".some(h => h.innerText.trim() === t) "
     "&& !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 )
+
+
+def build_review_shop(path: Path, *, skus: int = 30, days: int = 200) -> Path:
+    """A demo shop with a stored moving-average forecast and its stored policy run, so the
+    sessions review lines at once (the first forecast is not what the load test measures)."""
+    from invdash import store
+    from invdash.demo import build_demo
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.stored import save_run
+    from invdash.policy import PolicyParams
+    from invdash.reorder.runs import ensure_policy_run
+
+    conn = store.connect(path)
+    try:
+        build_demo(conn, n_skus=skus, n_days=days, seed=7)
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        run_id = save_run(conn, run, data_version=store.data_version(conn))
+        ensure_policy_run(conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams())
+    finally:
+        conn.close()
+    return path
+
+
+def line_skus(db: Path) -> list[str]:
+    """SKUs with a suggested order (the reorder lines), sorted."""
+    from invdash import store
+
+    conn = store.connect_read_only(db)
+    try:
+        rows = conn.execute(
+            "SELECT sku FROM suggestions WHERE suggested_qty > 0 ORDER BY sku"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
 
 
 @dataclass
@@ -78,10 +116,13 @@ async def _rerun(page, title: str) -> None:
 
 
 async def _filter(page) -> None:
-    """Sort the lines by value (the 4th sort key): a filter-and-sort rerun of the selection.
+    """Sort the lines by value (the 4th sort key; the first arrow opens the list): a
+    filter-and-sort rerun of the selection.
     By keyboard, as the sort box lists few options and does not take typing."""
-    await page.locator(".st-key-reorder_sort input[role=combobox]").click()
-    for _ in range(3):
+    # focus, not click: under load the box is often covered by the rerun's stale overlay for
+    # longer than a click waits; the keyboard opens the list the same way.
+    await page.locator(".st-key-reorder_sort input[role=combobox]").focus()
+    for _ in range(4):
         await page.keyboard.press("ArrowDown")
     await page.keyboard.press("Enter")
     await _rerun(page, "Reorder Suggestions")

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from load_cycle import run_sessions
+from load_cycle import build_review_shop, line_skus, run_sessions
 
 SESSIONS = 8
 
@@ -22,39 +22,7 @@ SESSIONS = 8
 @pytest.fixture
 def review_shop(tmp_path: Path) -> Path:
     """A 30-SKU demo shop with a stored moving-average forecast and its stored policy run."""
-    from invdash import store
-    from invdash.demo import build_demo
-    from invdash.forecast.engine import run_forecast
-    from invdash.forecast.options import ForecastOptions
-    from invdash.forecast.stored import save_run
-    from invdash.policy import PolicyParams
-    from invdash.reorder.runs import ensure_policy_run
-
-    path = tmp_path / "load.duckdb"
-    conn = store.connect(path)
-    try:
-        build_demo(conn, n_skus=30, n_days=200, seed=7)
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        run_id = save_run(conn, run, data_version=store.data_version(conn))
-        ensure_policy_run(conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams())
-    finally:
-        conn.close()
-    return path
-
-
-def _line_skus(db: Path) -> list[str]:
-    """SKUs with a suggested order (reorder lines), sorted."""
-    from invdash import store
-
-    conn = store.connect_read_only(db)
-    try:
-        rows = conn.execute(
-            "SELECT sku FROM suggestions WHERE suggested_qty > 0 ORDER BY sku"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [r[0] for r in rows]
+    return build_review_shop(tmp_path / "load.duckdb")
 
 
 def _decisions(db: Path) -> int:
@@ -69,7 +37,7 @@ def _decisions(db: Path) -> int:
 
 @pytest.mark.e2e
 def test_eight_concurrent_review_sessions_on_one_server_see_no_error(review_shop, serve_app):
-    skus = _line_skus(review_shop)
+    skus = line_skus(review_shop)
     server = serve_app(review_shop)
     result = run_sessions(server.url, skus, sessions=SESSIONS, rounds=1)
     server.stop()
