@@ -138,7 +138,10 @@ def _print_table(timings: dict[str, dict], pages: list[str], limit_s: float) -> 
             if not row:
                 cells += ["skipped", "skipped"]
                 continue
-            cells += [_cell(row.get("cold"), limit_s), _cell(row.get("warm"), limit_s)]
+            cells += [
+                _cell(row[attempt], limit_s) if attempt in row else "skipped"
+                for attempt in ("cold", "warm")
+            ]
         print(f"| {title} | " + " | ".join(cells) + " |")
 
 
