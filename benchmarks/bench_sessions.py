@@ -21,6 +21,11 @@ be counted as an error, not hidden. One harness artefact is removed: see
 
     .venv/bin/python benchmarks/bench_sessions.py                 # N = 1, 4, 16; 2 rounds
     .venv/bin/python benchmarks/bench_sessions.py --sessions 4 --rounds 1 --db data/demo.duckdb
+    .venv/bin/python benchmarks/bench_sessions.py --browser --sessions 8 --rounds 3
+
+``--browser`` runs the load test's review cycle (``tests/e2e/load_cycle.py``: Reorder, sort,
+pick a line, approve, Purchase Orders, SKU Explorer) in real chromium sessions against one real
+``streamlit run`` server, and reports p50 / p95 per step with every error.
 
 Without ``--db`` a demo shop of 60 SKUs x 400 days (seed 7, as the tests use) is built in a
 temporary folder. Loopback only: nothing is served or fetched.
@@ -170,13 +175,49 @@ def _print_table(results: list[dict]) -> None:
             print(f"N={res['n']} error: {error}")
 
 
+def _browser(sessions: int, rounds: int, db: Path | None) -> None:
+    """The same review cycle as ``tests/e2e/test_load.py`` with more rounds, against one real
+    ``streamlit run`` server and headless chromium: p50 / p95 per step, errors, tracebacks."""
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_pages import _serve
+    from load_cycle import build_review_shop, line_skus, run_sessions
+
+    with tempfile.TemporaryDirectory(prefix="invdash-bench-") as folder:
+        db = db or build_review_shop(Path(folder) / "review.duckdb", skus=max(30, sessions * 2))
+        log = Path(folder) / "server.log"
+        process, url = _serve(ROOT, db, log)
+        try:
+            result = run_sessions(url, line_skus(db), sessions=sessions, rounds=rounds)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        tracebacks = log.read_text(errors="replace").count("Traceback")
+    print(f"{sessions} browser sessions x {rounds} rounds on one server; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("| step | n | p50 s | p95 s |\n|---|---|---|---|")
+    for step, values in result.times.items():
+        print(f"| {step} | {len(values)} | {result.percentile(50, step):.2f} | "
+              f"{result.percentile(95, step):.2f} |")
+    print(f"| all | {len(result.all_times())} | {result.percentile(50):.2f} | "
+          f"{result.percentile(95):.2f} |")
+    print(f"errors: {len(result.errors)}; server tracebacks: {tracebacks}")
+    for error in result.errors:
+        print(" ", error.splitlines()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browser", action="store_true",
+                        help="real server + chromium review cycle (tests/e2e/load_cycle.py)")
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--rounds", type=int, default=2, help="pick/forecast/page rounds each")
     parser.add_argument("--db", type=Path, help="database (default: a fresh demo shop)")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.browser:
+        _browser(args.sessions[0], args.rounds, args.db)
+        return
     if args.worker is not None:
         os.environ["INVDASH_DB"] = str(args.db)
         print(json.dumps(_worker(args.worker, args.rounds)))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from invdash import alerts
 from invdash.schema import InvdashError
-from invdash.ui import alert_views, auth_views, reorder_views
+from invdash.ui import alert_views, auth_views, paging, reorder_views
 from invdash.ui.labels import relabel
 
 auth_views.gate()  # see app.py: a page can be run without the entry script
@@ -32,8 +32,9 @@ categories = cols[1].multiselect(
     "Category", sorted(c for c in table["category"].unique() if c), key="alerts_categories"
 )
 status = cols[2].selectbox("Status", list(alerts.ALERT_STATUSES), key="alerts_status")
+search = cols[3].text_input("Search SKUs", key="alerts_sku_search", placeholder="SKU code")
 sku = cols[3].selectbox(
-    "SKU", ["", *sorted(table["sku"].astype(str).unique())], key="alerts_sku",
+    "SKU", ["", *alert_views.sku_options(table, search)], key="alerts_sku",
     format_func=lambda s: s or "(all SKUs)",
 )  # fmt: skip
 shown = alerts.filter_alerts(table, types=types, categories=categories, status=status, sku=sku)
@@ -41,9 +42,10 @@ st.metric("Money at risk (shown)", f"{shown['money_at_risk'].sum():,.0f}")
 if shown.empty:
     st.success("No alerts match these filters.")
     st.stop()
+page = paging.page_slice(shown, key="alerts_page")  # one page goes to the browser, not all
 st.dataframe(
     relabel(
-        shown[["type", "sku", "name", "category", "money_at_risk", "status", "reason"]].rename(
+        page[["type", "sku", "name", "category", "money_at_risk", "status", "reason"]].rename(
             columns={"reason": "alert_reason"}
         )
     ),
@@ -52,7 +54,7 @@ st.dataframe(
 )
 
 st.subheader("Acknowledge or snooze")
-keys = st.multiselect("Alerts", shown["alert_key"].tolist(), key="alerts_selected")
+keys = st.multiselect("Alerts (this page)", page["alert_key"].tolist(), key="alerts_selected")
 action = st.radio(
     "Action", ["acknowledge", "snooze", "reopen"], horizontal=True, key="alerts_action"
 )

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, purchasing_views
-from invdash.ui.labels import relabel, sku_formatter
+from invdash.ui import auth_views, paging, purchasing_views
+from invdash.ui.labels import relabel
 
 auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
 st.title("Master Data")
@@ -24,15 +24,13 @@ def _save(action, *, done: str, **kwargs) -> None:
         st.rerun()
 
 
-products = purchasing_views.products()
-if products.empty:
+if not paging.product_count():
     st.info("No products yet; load a products file on the Data page.")
     st.stop()
-names = products.set_index("sku")["name"]
-sku = st.selectbox(
-    "SKU", names.index.tolist(), key="master_sku", format_func=sku_formatter(names)
-)
-category = str(products.set_index("sku").at[sku, "category"])
+sku = paging.sku_picker("SKU", key="master_sku")  # searched in DuckDB, not listed whole
+if sku is None:
+    st.stop()
+category = str(paging.product(sku)["category"])
 current = purchasing_views.master_values(sku)
 
 edit, override, fva = st.tabs(["Edit master data", "Forecast overrides", "Forecast value added"])

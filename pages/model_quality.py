@@ -30,7 +30,7 @@ if not current:
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(label("device"), str(run.device))
 c2.metric(label("duration_s"), f"{run.duration_s:,.1f}")
-c3.metric(label("n_skus"), f"{run.forecasts['sku'].nunique():,}")
+c3.metric(label("n_skus"), f"{views.run_skus(run):,}")
 c4.metric(label("horizon"), f"{run.horizon}")
 st.caption(
     f"Latest run {run.run_id} ({run.created_at:%Y-%m-%d %H:%M}), model setting: "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, recs_views
+from invdash.ui import auth_views, paging, recs_views
 
 auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("Recommendations")
@@ -14,7 +14,6 @@ st.caption(
 try:
     run = recs_views.rec_run()
     customers = recs_views.customer_options(run)
-    skus = recs_views.sku_options(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
@@ -28,7 +27,7 @@ if customer:
     recs_views.show_customer(run, customer, k)
 
 st.subheader("For a SKU")
-sku = st.selectbox("SKU", skus, key="recommendations_sku")
+sku = paging.sku_picker("SKU", key="recommendations_sku", shared=False)
 if sku:
     recs_views.show_sku(run, sku, k)
 

@@ -3,32 +3,26 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, explain_views, state, stock_views
+from invdash.ui import auth_views, explain_views, paging, stock_views
 from invdash.ui import forecast_views as views
 from invdash.ui.charts import forecast as charts
 
 auth_views.gate()  # see app.py: a page can be run without the entry script
 st.title("SKU Explorer")
 try:
-    catalog = views.sku_catalog()
+    has_sales = views.has_sales()
 except InvdashError as err:
     st.error(str(err))
     st.stop()
-if catalog.empty:
+if not has_sales:
     st.info(
         "No sales yet. Build the demo shop with `invdash demo` or load a file on the Data page."
     )
     st.stop()
 
-skus = catalog["sku"].tolist()
-sku = st.selectbox(
-    "SKU (type to search by code or name)",
-    skus,
-    index=views.default_sku(catalog, st.session_state.get(state.SELECTED_SKU)),
-    format_func=views.sku_formatter(catalog),
-    key="sku_explorer_sku",
-)
-st.session_state[state.SELECTED_SKU] = sku
+sku = paging.sku_picker("SKU", key="sku_explorer_sku")  # searched in DuckDB, not listed whole
+if sku is None:
+    st.stop()
 
 with st.form("sku_explorer_form", border=False):
     left, right, _ = st.columns([2, 1, 3])
@@ -74,7 +68,7 @@ if run_all:
 
 try:
     history = views.sku_history(sku)
-    run = views.latest_run()
+    run = views.latest_run_for(sku)  # this SKU's rows of the stored run
     if sku in requests:
         req_model, req_horizon = requests[sku]
         run = views.forecast_sku(sku, model=req_model, horizon=req_horizon)
@@ -96,6 +90,9 @@ if not forecasts.empty:
     try:
         st.subheader("Projected stock")
         stock_views.render_projected_stock(sku)
-        explain_views.render_explanation(run, sku, single_sku=sku in requests)
+        if sku in requests:
+            explain_views.render_explanation(run, sku, single_sku=True)
+        else:
+            explain_views.render_stored_explanation(run, sku)
     except InvdashError as err:
         st.error(str(err))

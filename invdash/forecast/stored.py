@@ -7,7 +7,7 @@ in ``invdash.store.forecasts``; this module turns its rows and frames into ``For
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -23,6 +23,8 @@ from invdash.store.events import load_events
 
 __all__ = [
     "StoreInputs", "save_run", "load_run", "load_latest_run", "latest_forecast", "run_history",
+    "latest_forecast_id", "latest_forecast_for", "load_run_facts", "load_run_summary",
+    "newest_run_summary",
     "load_inputs", "forecast_inputs", "forecast_and_store", "forecast_one_sku", "forecast_upload",
 ]
 
@@ -43,14 +45,23 @@ def save_run(conn: duckdb.DuckDBPyConnection, run: ForecastRun, *, data_version:
     return forecast_store.save_run(conn, run, data_version=data_version)
 
 
-def load_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> ForecastRun | None:
-    """The stored run ``run_id`` (None when there is no such run)."""
+def load_run(
+    conn: duckdb.DuckDBPyConnection, run_id: str, *, skus: list[str] | None = None
+) -> ForecastRun | None:
+    """The stored run ``run_id`` (None when there is no such run).
+
+    Args:
+        conn: the store.
+        run_id: the run.
+        skus: only these SKUs' forecasts and choices (the backtest table stays whole): what a
+            page about a few SKUs needs of a run over 100,000 (default: every SKU).
+    """
     facts = forecast_store.load_run_facts(conn, run_id)
     if facts is None:
         return None
     return ForecastRun(
-        forecasts=forecast_store.load_run_forecasts(conn, run_id),
-        choices=forecast_store.load_run_choices(conn, run_id),
+        forecasts=forecast_store.load_run_forecasts(conn, run_id, skus=skus),
+        choices=forecast_store.load_run_choices(conn, run_id, skus=skus),
         backtest=forecast_store.load_backtest_metrics(conn, run_id),
         device=facts["device"] or "cpu",
         duration_s=float(facts["duration_s"] or 0.0),
@@ -73,6 +84,41 @@ def load_latest_run(
 def latest_forecast(conn: duckdb.DuckDBPyConnection) -> ForecastRun | None:
     """The newest stored run made on the data now in the store, or None."""
     return load_latest_run(conn, data_version=store.data_version(conn))
+
+
+def latest_forecast_id(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Id of the newest stored run made on the data now in the store, or None (reads no
+    forecasts)."""
+    return forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+
+
+def latest_forecast_for(
+    conn: duckdb.DuckDBPyConnection, skus: list[str]
+) -> ForecastRun | None:
+    """``latest_forecast`` holding only ``skus``' forecasts and choices, or None."""
+    run_id = latest_forecast_id(conn)
+    return None if run_id is None else load_run(conn, run_id, skus=list(skus))
+
+
+def load_run_summary(conn: duckdb.DuckDBPyConnection, run_id: str) -> ForecastRun | None:
+    """The stored run ``run_id`` without its forecast rows: facts, every SKU's choice and the
+    backtest table (what Model Quality shows), or None."""
+    run = load_run(conn, run_id, skus=[])
+    if run is None:
+        return None
+    return replace(run, choices=forecast_store.load_run_choices(conn, run_id))
+
+
+def newest_run_summary(conn: duckdb.DuckDBPyConnection) -> ForecastRun | None:
+    """``load_run_summary`` of the newest stored run whatever data it was made on, or None."""
+    run_id = forecast_store.latest_run_id(conn)
+    return None if run_id is None else load_run_summary(conn, run_id)
+
+
+def load_run_facts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
+    """A stored run's facts (``run_id, created_at, data_version, horizon, model_param, device,
+    duration_s, n_skus``) without its rows, or None."""
+    return forecast_store.load_run_facts(conn, run_id)
 
 
 def run_history(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -6,11 +6,11 @@ import duckdb
 import pandas as pd
 
 from invdash import store
-from invdash.forecast.stored import latest_forecast
+from invdash.forecast.stored import latest_forecast_for
 from invdash.policy import project_stock
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import SKU
-from invdash.store import app_settings
+from invdash.store import app_settings, catalog
 
 __all__ = ["sku_projection"]
 
@@ -22,7 +22,7 @@ def sku_projection(
     the latest forecast for the current data (with the forecast overrides, as in the policy), and
     that SKU's open orders (both empty without a forecast); stock is counted on the shop's
     as-of day (``store.app_settings.as_of``), as in the policy."""
-    forecast = latest_forecast(conn)
+    forecast = latest_forecast_for(conn, [sku])  # one SKU's rows, not the whole run
     if forecast is None:
         return pd.DataFrame(), pd.DataFrame()
     orders = store.open_purchase_orders(conn)
@@ -30,4 +30,4 @@ def sku_projection(
     forecasts = forecast.forecasts[forecast.forecasts[SKU].astype(str) == sku]
     forecasts = policy_forecasts(conn, forecasts)
     day = app_settings.as_of(conn)
-    return project_stock(forecasts, store.latest_on_hand(conn), orders, as_of=day), orders
+    return project_stock(forecasts, catalog.sku_on_hand(conn, sku), orders, as_of=day), orders

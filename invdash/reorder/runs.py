@@ -386,3 +386,11 @@ def stored_run_for_targets(
         if stored == wanted:
             return _policy_run(conn, run_id)
     return None
+
+
+def _policy_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> PolicyRun:
+    return PolicyRun(
+        run_id=run_id,
+        as_of=reorder_store.policy_run_as_of(conn, run_id),
+        table=reorder_store.load_suggestions(conn, run_id),
+    )

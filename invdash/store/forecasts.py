@@ -97,11 +97,20 @@ def load_run_forecasts(
     return frame
 
 
-def load_run_choices(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """Per-SKU choices of a run: ``sku, model, demand_class, reason, score``."""
+def load_run_choices(
+    conn: duckdb.DuckDBPyConnection, run_id: str, *, skus: list[str] | None = None
+) -> pd.DataFrame:
+    """Per-SKU choices of a run (optionally some SKUs): ``sku, model, demand_class, reason,
+    score``."""
+    if skus is None:
+        return conn.execute(
+            "SELECT sku, model, demand_class, reason, score FROM forecast_choices "
+            "WHERE run_id = ? ORDER BY sku", [run_id],
+        ).df()
     return conn.execute(
         "SELECT sku, model, demand_class, reason, score FROM forecast_choices "
-        "WHERE run_id = ? ORDER BY sku", [run_id],
+        "WHERE run_id = ? AND sku IN (SELECT unnest(?)) ORDER BY sku",
+        [run_id, [str(s) for s in skus]],
     ).df()
 
 
@@ -117,8 +126,8 @@ def load_backtest_metrics(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Da
 def load_run_facts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
     """The ``forecast_runs`` row of ``run_id`` as a dict (None when there is no such run)."""
     frame = conn.execute(
-        "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s "
-        "FROM forecast_runs WHERE run_id = ?", [run_id],
+        "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s, "
+        "n_skus FROM forecast_runs WHERE run_id = ?", [run_id],
     ).df()
     return None if frame.empty else frame.iloc[0].to_dict()
 

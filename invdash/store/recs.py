@@ -42,6 +42,10 @@ __all__ = [
     "list_queries",
     "latest_plan",
     "customer_purchases",
+    "top_customers",
+    "load_customer",
+    "list_page",
+    "count_queries",
 ]
 
 #: Lists a stored run holds.
@@ -223,6 +227,49 @@ def load_customers(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame
         "ORDER BY orders DESC, customer_id",
         [run_id],
     ).df()
+
+
+def top_customers(conn: duckdb.DuckDBPyConnection, run_id: str, limit: int) -> pd.DataFrame:
+    """The run's ``limit`` customers with most orders: ``customer_id, orders, segment``."""
+    return conn.execute(
+        "SELECT customer_id, orders, segment FROM rec_customers WHERE run_id = ? "
+        "ORDER BY orders DESC, customer_id LIMIT ?",
+        [run_id, int(limit)],
+    ).df()
+
+
+def load_customer(conn: duckdb.DuckDBPyConnection, run_id: str, customer_id: str) -> dict | None:
+    """One customer of the run (``customer_id, orders, segment``), or None."""
+    frame = conn.execute(
+        "SELECT customer_id, orders, segment FROM rec_customers "
+        "WHERE run_id = ? AND customer_id = ?",
+        [run_id, customer_id],
+    ).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def list_page(  # noqa: PLR0913 - a page of one list has these parts
+    conn: duckdb.DuckDBPyConnection, run_id: str, list_name: str, *, k: int, limit: int,
+    offset: int,
+) -> pd.DataFrame:
+    """The lists of ``limit`` queries from ``offset`` (queries in order): the columns of
+    ``load_list`` (rank <= k); one page of e.g. every at-risk SKU's substitutes."""
+    return conn.execute(
+        "WITH queries AS (SELECT DISTINCT query FROM rec_lists WHERE run_id = ? AND list = ? "
+        "ORDER BY query LIMIT ? OFFSET ?) "
+        "SELECT query, rank, sku, name, status, score, reason FROM rec_lists "
+        "WHERE run_id = ? AND list = ? AND rank <= ? AND query IN (SELECT query FROM queries) "
+        "ORDER BY query, rank",
+        [run_id, list_name, int(limit), int(offset), run_id, list_name, int(k)],
+    ).df()
+
+
+def count_queries(conn: duckdb.DuckDBPyConnection, run_id: str, list_name: str) -> int:
+    """How many queries (customers or SKUs) have a ``list_name`` list in the run."""
+    return int(conn.execute(
+        "SELECT count(DISTINCT query) FROM rec_lists WHERE run_id = ? AND list = ?",
+        [run_id, list_name],
+    ).fetchone()[0])  # fmt: skip
 
 
 def customer_purchases(conn: duckdb.DuckDBPyConnection, customer_id: str) -> pd.DataFrame:

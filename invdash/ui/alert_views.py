@@ -10,13 +10,24 @@ from invdash import alerts, reorder
 from invdash.ui import session
 from invdash.ui.cache import cached_read, write_connection
 
-__all__ = ["alert_table", "set_alert_status", "default_snooze_until"]
+__all__ = ["alert_table", "sku_options", "set_alert_status", "default_snooze_until"]
 
 
 def alert_table(run: reorder.PolicyRun) -> pd.DataFrame:
     """All alerts for the run on the shop's as-of day, ranked by money at risk, with their
     stored status (snoozes run out by the as-of day, not the clock)."""
     return cached_read(alerts.current_alerts, run.run_id, spinner="Checking alerts ...")
+
+
+def sku_options(table: pd.DataFrame, search: str, *, limit: int = 20) -> list[str]:
+    """The SKU filter's options: up to ``limit`` alerted SKUs whose code contains ``search``
+    (case-insensitive), most money at risk first (a list of every alerted SKU would be sent to
+    the browser on each run)."""
+    skus = table["sku"].astype(str)
+    text = search.strip()
+    if text:
+        skus = skus[skus.str.contains(text, case=False, regex=False)]
+    return skus.drop_duplicates().head(limit).tolist()
 
 
 def default_snooze_until() -> Any:

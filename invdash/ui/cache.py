@@ -27,6 +27,7 @@ No core function is decorated, and no other module of ``invdash`` imports ``st.c
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -68,25 +69,86 @@ def db_key() -> str:
     return f"{path.resolve()}@{mtime}:{wal_mtime}"
 
 
+class _ReadersWriter:
+    """Many readers or one writer at a time, in this process (the server's sessions are its
+    threads). DuckDB refuses a read-write connection to a file while a read-only one to it is
+    open in the same process, and the other way round; without this lock a planner's save waits
+    for a moment when none of the other sessions is reading and fails after
+    ``store._BUSY_WAIT_S`` (``StoreBusyError``) when 8 sessions read all the time. A waiting
+    writer goes first: new readers wait for it, so saves are not starved. A thread that holds
+    the lock enters again without waiting (no deadlock on a nested block)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+        self._mine = threading.local()
+
+    def _held(self) -> bool:
+        return getattr(self._mine, "depth", 0) > 0
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        if self._held():  # a nested block of this thread: it holds the lock already
+            yield
+            return
+        self._mine.depth = 1
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._writers_waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            self._mine.depth = 0
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        if self._held():
+            yield
+            return
+        self._mine.depth = 1
+        with self._cond:
+            self._writers_waiting += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            self._mine.depth = 0
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+_LOCK = _ReadersWriter()
+
+
 @contextmanager
 def read_connection() -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the configured database for one block of reads."""
-    conn = store.connect_read_only(settings().db_path)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    with _LOCK.reading():
+        conn = store.connect_read_only(settings().db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 @contextmanager
 def write_connection() -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection for one write; cached frames are dropped afterwards."""
-    conn = store.connect(settings().db_path)
-    try:
-        yield conn
-    finally:
-        conn.close()
-        st.cache_data.clear()
+    with _LOCK.writing():
+        conn = store.connect(settings().db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+    st.cache_data.clear()
 
 
 def clear_all() -> None:

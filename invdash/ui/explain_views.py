@@ -16,13 +16,18 @@ import streamlit as st
 
 from invdash.explain import Explanation, explain_global_features, summarise
 from invdash.explain.stored import explainer_for_run, top_sku_importance
+from invdash.forecast import stored as forecast_stored
 from invdash.policy.inputs import forecast_grain
-from invdash.ui.cache import cached_model, cached_on_data
+from invdash.ui.cache import cached_model, cached_on_data, cached_read
 
 __all__ = [
-    "explanation_for", "global_model_factors", "waterfall_chart", "render_explanation",
-    "render_global_importance",
+    "AUTO_EXPLAIN_SKUS", "explanation_for", "global_model_factors", "waterfall_chart",
+    "render_explanation", "render_stored_explanation", "render_global_importance",
 ]
+
+#: Up to this many SKUs in a stored run its explanation is drawn at once; above, behind a toggle
+#: (the explainer reads every SKU's sales: seconds at 500 SKUs, minutes at 100,000).
+AUTO_EXPLAIN_SKUS = 5_000
 
 _UP = "#2e8b57"
 _DOWN = "#c0392b"
@@ -145,6 +150,19 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
         st.dataframe(global_model_factors(run, sku, single_sku=single_sku), hide_index=True)
 
 
+def render_stored_explanation(run: Any, sku: str) -> None:
+    """``render_explanation`` of ``sku`` in the stored all-SKU run (``run`` may hold only this
+    SKU's rows: the whole run is read here), behind a toggle for a large run."""
+    facts = cached_read(forecast_stored.load_run_facts, run.run_id) or {}
+    if int(facts.get("n_skus") or 0) > AUTO_EXPLAIN_SKUS and not st.toggle(
+        "Explain this forecast (reads every SKU's sales: a minute or more on this shop)",
+        key="sku_explorer_explain",
+    ):
+        return
+    full = cached_read(forecast_stored.load_run, run.run_id, spinner="Reading the run ...")
+    render_explanation(full, sku, single_sku=False)
+
+
 def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
     """Which drivers matter most across SKUs and by category (behind a button)."""
     st.subheader("What drives the forecasts")
@@ -154,8 +172,9 @@ def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
     if not st.button(f"Explain the top {n_skus} SKUs", key="model_quality_importance"):
         st.caption("Mean absolute SHAP contribution to the horizon total, per driver.")
         return
+    full = cached_read(forecast_stored.load_run, run.run_id, spinner="Reading the run ...")
     table = cached_on_data(
-        top_sku_importance, f"{run.run_id}|{run.horizon}", n_skus, unhashed={"run": run},
+        top_sku_importance, f"{run.run_id}|{run.horizon}", n_skus, unhashed={"run": full},
         spinner="Explaining the top SKUs ...",
     )
     overall = table[table["category"] == "all"].sort_values("mean_abs_units")

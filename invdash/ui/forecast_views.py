@@ -46,6 +46,7 @@ from invdash.ui.labels import label, relabel
 
 __all__ = [
     "model_choices",
+    "has_sales",
     "sku_catalog",
     "sku_formatter",
     "default_sku",
@@ -53,6 +54,9 @@ __all__ = [
     "compute_device",
     "latest_run",
     "newest_run",
+    "latest_run_for",
+    "full_run",
+    "run_skus",
     "is_current",
     "run_history",
     "run_all_forecasts",
@@ -93,6 +97,11 @@ def model_choices() -> list[str]:
 # -- cached reads -------------------------------------------------------------------------------
 
 
+def has_sales() -> bool:
+    """Whether the database holds any sales (row counts only)."""
+    return cached_read(store.table_counts).get("sales", 0) > 0
+
+
 def sku_catalog() -> pd.DataFrame:
     """SKUs with sales: ``sku, qty`` (units sold in total), ``name``; top sellers first."""
     return cached_read(store.sku_catalog)
@@ -119,9 +128,26 @@ def latest_run() -> Any:
     return cached_read(forecast_stored.latest_forecast)
 
 
+def latest_run_for(sku: str) -> Any:
+    """The stored all-SKU run for the current data holding only ``sku``'s rows, or None: the SKU
+    Explorer reads one SKU of a run over 100,000, not the whole run."""
+    return cached_read(forecast_stored.latest_forecast_for, (str(sku),))
+
+
 def newest_run() -> Any:
-    """The most recent stored forecast run whatever data it was made on, or None."""
-    return cached_read(forecast_stored.load_latest_run)
+    """The most recent stored forecast run whatever data it was made on, without its forecast
+    rows (facts, choices, backtest), or None."""
+    return cached_read(forecast_stored.newest_run_summary)
+
+
+def full_run(run_id: str) -> Any:
+    """Every row of the stored run ``run_id`` (only behind a button: large at 100,000 SKUs)."""
+    return cached_read(forecast_stored.load_run, run_id)
+
+
+def run_skus(run: Any) -> int:
+    """How many SKUs ``run`` chose a model for."""
+    return 0 if run is None or run.choices is None else int(run.choices[SKU].nunique())
 
 
 def is_current(run: Any) -> bool:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from invdash.recommend.runs import ensure_rec_run
 from invdash.store import recs as recs_store
+from invdash.ui import paging
 from invdash.ui.cache import cached_read, write_connection
 from invdash.ui.labels import label, relabel
 
@@ -85,21 +86,20 @@ def run_caption(run: dict) -> str:
 
 
 def customer_options(run: dict) -> list[str]:
-    """Up to 300 customers, most orders first."""
-    customers = cached_read(recs_store.load_customers, run["run_id"]).head(300)
+    """Up to 300 customers, most orders first (read with LIMIT, not all then cut)."""
+    customers = cached_read(recs_store.top_customers, run["run_id"], 300)
     return list(customers["customer_id"])
 
 
 def sku_options(run: dict) -> list[str]:
-    """Every SKU with stored lists."""
+    """Every SKU with stored lists (small shops; a large one uses ``paging.sku_picker``)."""
     return list(cached_read(recs_store.stored_list_skus, run["run_id"]))
 
 
 def show_customer(run: dict, customer: str, k: int) -> None:
     """History, "buy again" and "discover" of one customer, one full-width table each."""
-    customers = cached_read(recs_store.load_customers, run["run_id"]).set_index("customer_id")
-    if customer in customers.index:
-        row = customers.loc[customer]
+    row = cached_read(recs_store.load_customer, run["run_id"], customer)
+    if row is not None:
         st.caption(f"{row['orders']} orders: a {row['segment']} customer.")
     for list_name, title in LIST_TITLES.items():
         st.markdown(f"**{title}**")
@@ -133,10 +133,14 @@ def show_sku(run: dict, sku: str, k: int) -> None:
 
 def show_at_risk(run: dict) -> None:
     """At-risk and out-of-stock SKUs with their best in-stock substitutes."""
-    table = cached_read(recs_store.load_list, run["run_id"], "at_risk", None, 3)
-    if table.empty:
+    total = cached_read(recs_store.count_queries, run["run_id"], "at_risk")
+    if not total:
         st.info("No SKU is out of stock or projected to stock out before its next delivery.")
         return
+    limit, offset = paging.page_controls(total, key="recommendations_at_risk_page", rows=25)
+    table = cached_read(
+        recs_store.list_page, run["run_id"], "at_risk", k=3, limit=limit, offset=offset
+    )
     shown = table.rename(
         columns={"query": "at_risk_sku", "sku": "substitute", "name": "substitute_name"}
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -42,13 +43,17 @@ def _open(selected: str | None = None) -> AppTest:
     return at
 
 
-def _top_seller(db: Path) -> str:
+def _recent_top_seller(db: Path) -> str:
+    """The SKU that sold most units in the last 28 days of sales (the picker's first choice)."""
     conn = store.connect_read_only(db)
     try:
         sales = store.read_table(conn, "sales")
     finally:
         conn.close()
-    return str(sales.groupby("sku")["qty"].sum().sort_values(ascending=False).index[0])
+    dates = pd.to_datetime(sales["date"])
+    recent = sales[dates > dates.max() - pd.Timedelta(days=28)]
+    totals = recent.groupby("sku")["qty"].sum().reset_index()
+    return str(totals.sort_values(["qty", "sku"], ascending=[False, True])["sku"].iloc[0])
 
 
 def _product_name(db: Path, sku: str) -> str:
@@ -76,7 +81,7 @@ def test_opens_on_the_top_seller_with_its_history_and_no_forecast_yet(db):
     at = _open()
 
     picker = at.selectbox(key="sku_explorer_sku")
-    assert picker.value == _top_seller(db)
+    assert picker.value == _recent_top_seller(db)
     assert picker.options[0] == f"{picker.value} — {_product_name(db, picker.value)}"
     assert _trace_names(at) == ["History"]
     assert "No forecast for this SKU yet" in at.info[0].value

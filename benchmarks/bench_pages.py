@@ -1,0 +1,180 @@
+"""Page open times at 100,000 SKUs in a real server and browser, before and after, in one run.
+
+A large shop with stored forecast, policy and recommendation runs is built by
+``page_fixture.build_large_shop`` (a real 200-SKU demo shop and its real runs, copied in DuckDB
+SQL; nothing is forecast at 100,000 SKUs). Then, for each code tree (the baseline commit, from
+``git archive``, and the working tree), one ``streamlit run app.py`` serves that file on
+127.0.0.1 and Debian's chromium (Playwright, ``executable_path``; never ``playwright install``)
+opens every page twice in one session: ``cold`` is the first open after the server started
+(empty caches), ``warm`` the second. A page's time runs from the navigation click until its
+heading is drawn and the script run has finished; a page that takes longer than ``--limit``
+seconds is reported as ``>limit`` and the tree's remaining pages are skipped (its server is still
+busy). The two trees run one after the other on the same file, so their ratio is fair even on a
+loaded machine; ``load`` is the 1-minute load average at the end.
+
+    .venv/bin/python benchmarks/bench_pages.py --skus 100000 --db /tmp/shop100k.duckdb
+    .venv/bin/python benchmarks/bench_pages.py --skus 2000 --baseline 67cea42 --limit 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from page_fixture import build_large_shop  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+PAGES = [
+    "Overview", "SKU Explorer", "Reorder Suggestions", "Purchase Orders", "Master Data",
+    "Alerts", "Recommendations", "Model Quality", "Upload & Forecast", "Data",
+]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(tree: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "INVDASH_DB": str(db), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(tree)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(tree / "app.py"), "--server.headless",
+        "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=tree, env=env, stdout=out, stderr=out)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise TimeoutError(f"streamlit did not start; see {log}")
+
+
+_SETTLED = (
+    "t => [...document.querySelectorAll('[data-testid=\"stMainBlockContainer\"] h1')]"
+    ".some(h => h.innerText.trim() === t) "
+    "&& !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+)
+
+
+def _open(page, title: str, limit_s: float) -> float | None:
+    """Seconds from the navigation click until ``title``'s page has finished; None past limit."""
+    started = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    try:
+        page.wait_for_function(_SETTLED, arg=title, timeout=limit_s * 1000)
+    except Exception:  # Playwright's TimeoutError: report the page as too slow
+        return None
+    return time.perf_counter() - started
+
+
+def _time_tree(tree: Path, db: Path, pages: list[str], limit_s: float, log: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    process, url = _serve(tree, db, log)
+    results: dict[str, dict] = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=limit_s * 1000)
+            for attempt in ("cold", "warm"):
+                for title in pages:
+                    seconds = _open(page, title, limit_s)
+                    errors = page.locator('[data-testid="stException"]').count()
+                    results.setdefault(title, {})[attempt] = seconds
+                    results[title][f"{attempt}_exceptions"] = errors
+                    if seconds is None:
+                        return results
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return results
+
+
+def _baseline_tree(ref: str, folder: Path) -> Path:
+    tree = folder / f"baseline-{ref}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def _cell(value: float | None, limit_s: float) -> str:
+    return f">{limit_s:.0f}" if value is None else f"{value:.2f}"
+
+
+def _print_table(timings: dict[str, dict], pages: list[str], limit_s: float) -> None:
+    names = list(timings)
+    print("| page | " + " | ".join(f"{n} cold s | {n} warm s" for n in names) + " |")
+    print("|---" * (1 + 2 * len(names)) + "|")
+    for title in pages:
+        cells = []
+        for name in names:
+            row = timings[name].get(title, {})
+            if not row:
+                cells += ["skipped", "skipped"]
+                continue
+            cells += [
+                _cell(row[attempt], limit_s) if attempt in row else "skipped"
+                for attempt in ("cold", "warm")
+            ]
+        print(f"| {title} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skus", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--db", type=Path, help="the large shop (built when missing)")
+    parser.add_argument("--baseline", default="67cea42", help="git ref to compare with")
+    parser.add_argument("--no-baseline", action="store_true", help="time the working tree only")
+    parser.add_argument("--pages", nargs="+", default=PAGES)
+    parser.add_argument("--limit", type=float, default=60.0, help="seconds per page at most")
+    parser.add_argument("--json", type=Path, help="write the timings here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_pages_") as tmp:
+        folder = Path(tmp)
+        db = args.db or folder / f"shop{args.skus}.duckdb"
+        if not db.exists():
+            built = build_large_shop(db, skus=args.skus, days=args.days)
+            print(f"built {db} in {built['total_s']:.0f} s ({built})", flush=True)
+        trees = {} if args.no_baseline else {args.baseline: _baseline_tree(args.baseline, folder)}
+        trees["working tree"] = ROOT
+        timings = {}
+        for name, tree in trees.items():
+            timings[name] = _time_tree(tree, db, args.pages, args.limit, folder / "server.log")
+            log = (folder / "server.log").read_text().splitlines()
+            errors = [line for line in log if "Error" in line or "Traceback" in line]
+            print(f"{name}: {json.dumps(timings[name])}; server log errors: {errors[:3]}")
+    print(f"\n{args.skus:,} SKUs x {args.days} days; load average {os.getloadavg()[0]:.1f}\n")
+    _print_table(timings, args.pages, args.limit)
+    if args.json:
+        args.json.write_text(json.dumps(timings, indent=2))
+
+
+if __name__ == "__main__":
+    main()
