@@ -15,7 +15,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-__all__ = ["sales_windows", "stock_position", "kpi_summary", "weekly_sales", "UNCATEGORISED"]
+__all__ = [
+    "sales_windows", "stock_position", "kpi_summary", "weekly_sales", "stock_window",
+    "UNCATEGORISED",
+]
 
 UNCATEGORISED = "Uncategorised"
 
@@ -125,3 +128,58 @@ def kpi_summary(conn: duckdb.DuckDBPyConnection, window_days: int) -> dict[str, 
         **sales_windows(conn, window_days=window_days),
         **stock_position(conn),
     }
+
+
+# The last ``?`` sales days as ``store.load_sales`` fills them (every SKU daily from its first
+# sale to the shop's last day), aggregated without building that grid: a SKU's window has
+# ``n_days`` days; a stockout day is a zero-stock snapshot on a day without sales (qty <= 0).
+_STOCK_WINDOW = """
+WITH bounds AS (SELECT max(date) AS last, max(date) - CAST(? AS INTEGER) AS before FROM sales),
+skus AS (
+    SELECT f.sku, greatest(f.first, b.before + 1) AS start, b.last,
+           date_diff('day', greatest(f.first, b.before + 1), b.last) + 1 AS n_days
+    FROM (SELECT sku, min(date) AS first FROM sales GROUP BY sku) f, bounds b
+),
+sold AS (
+    SELECT s.sku, sum(s.qty) AS sold FROM sales s, bounds b WHERE s.date > b.before GROUP BY s.sku
+),
+outs AS (
+    SELECT k.sku, count(*) AS n_out, sum(coalesce(s.qty, 0)) AS out_qty
+    FROM inventory i JOIN skus k ON k.sku = i.sku AND i.as_of BETWEEN k.start AND k.last
+    LEFT JOIN sales s ON s.sku = i.sku AND s.date = i.as_of
+    WHERE i.on_hand <= 0 AND coalesce(s.qty, 0) <= 0
+    GROUP BY k.sku
+),
+per_sku AS (
+    SELECT k.sku, k.n_days, coalesce(d.sold, 0) AS sold, coalesce(o.n_out, 0) AS n_out,
+           CASE WHEN k.n_days > coalesce(o.n_out, 0)
+                THEN (coalesce(d.sold, 0) - coalesce(o.out_qty, 0))
+                     / (k.n_days - coalesce(o.n_out, 0))
+                ELSE 0 END AS in_stock_mean,
+           coalesce(p.unit_cost, 0) AS cost
+    FROM skus k LEFT JOIN sold d ON d.sku = k.sku LEFT JOIN outs o ON o.sku = k.sku
+    LEFT JOIN products p ON p.sku = k.sku
+)
+SELECT sum(sold) AS sold, sum(n_out * in_stock_mean) AS lost, sum(n_days) AS sku_days,
+       sum(n_out) AS out_days, sum(sold * cost) AS cogs,
+       (SELECT date_diff('day', min(start), max(last)) + 1 FROM skus) AS window_days_seen
+FROM per_sku
+"""
+
+
+def stock_window(conn: duckdb.DuckDBPyConnection, *, window_days: int = 90) -> dict[str, Any]:
+    """Totals of the last ``window_days`` sales days, computed in DuckDB: ``sold``, ``lost``
+    (stockout days at the SKU's mean in-stock sales of the window), ``sku_days``, ``out_days``,
+    ``cogs`` (units sold x unit cost), ``window_days_seen`` (distinct days), and ``stock_value``
+    (latest on hand, at least 0, x unit cost). Empty dict before any sales are loaded."""
+    if conn.execute("SELECT count(*) FROM sales").fetchone()[0] == 0:
+        return {}
+    row = conn.execute(_STOCK_WINDOW, [int(window_days)]).fetchone()
+    names = ("sold", "lost", "sku_days", "out_days", "cogs", "window_days_seen")
+    totals = {name: float(value or 0) for name, value in zip(names, row, strict=True)}
+    totals["stock_value"] = float(conn.execute(
+        "SELECT coalesce(sum(greatest(l.on_hand, 0) * coalesce(p.unit_cost, 0)), 0) FROM "
+        "(SELECT sku, arg_max(on_hand, as_of) AS on_hand FROM inventory GROUP BY sku) l "
+        "LEFT JOIN products p ON p.sku = l.sku"
+    ).fetchone()[0])
+    return totals

@@ -49,3 +49,42 @@ def test_projected_stock_chart_has_bands_levels_and_arriving_orders():
     names = [trace.name for trace in figure.data]
     assert {"P10-P90", "P50 on hand", "PO arriving"} <= set(names)
     assert len(figure.layout.shapes) == 3
+
+
+def test_the_shops_kpis_in_duckdb_equal_the_frame_computation(tmp_path):
+    """The Overview reads one row from DuckDB instead of every sales row; the numbers are the
+    same as ``stock_kpis`` over ``store.load_sales`` (a demo shop with stockouts, plus a SKU with
+    gaps, no cost and a negative count)."""
+    from invdash import store
+    from invdash.demo import build_demo
+    from invdash.overview.stock import shop_stock_kpis
+
+    conn = store.connect(tmp_path / "shop.duckdb")
+    try:
+        build_demo(conn, n_skus=30, n_days=200, seed=5)
+        conn.execute(
+            "INSERT INTO sales (sku, date, qty) SELECT 'GAPPY', max(date) - 40, 7 FROM sales "
+            "UNION ALL SELECT 'GAPPY', max(date) - 3, 2 FROM sales"
+        )
+        conn.execute(
+            "INSERT INTO inventory (sku, as_of, on_hand) SELECT 'GAPPY', max(date), -3 FROM sales"
+        )
+        sales = store.load_sales(conn)
+        assert sales["stockout"].any(), "the demo shop should have stockout days"
+        expected = stock_kpis(sales, store.load_inventory(conn), store.load_products(conn))
+        got = shop_stock_kpis(conn)
+    finally:
+        conn.close()
+    for field in ("fill_rate", "stockout_rate", "stock_value", "turns", "days_of_supply"):
+        assert getattr(got, field) == pytest.approx(getattr(expected, field), rel=1e-9), field
+
+
+def test_the_shops_kpis_before_any_sales_are_none(tmp_path):
+    from invdash import store
+    from invdash.overview.stock import shop_stock_kpis
+
+    conn = store.connect(tmp_path / "shop.duckdb")
+    try:
+        assert shop_stock_kpis(conn) is None
+    finally:
+        conn.close()
