@@ -141,7 +141,7 @@ def decision_history(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:
     ``event`` is ``approve``, ``edit``, ``reject``, ``ordered`` or ``reopened``.
     """
     return conn.execute(
-        f'SELECT {_DECIDED_ON} AS "on", d.decided_at AS "at", d.action AS event, d.qty, '
+        "SELECT " + _DECIDED_ON + ' AS "on", d.decided_at AS "at", d.action AS event, d.qty, '
         'd.suggested_qty, d.reason, d.override_reason, d."user", d.run_id, d.proposal_id, '
         "NULL::VARCHAR AS po_id FROM decisions d "
         "LEFT JOIN policy_runs r ON r.run_id = d.run_id WHERE d.sku = ? UNION ALL "
