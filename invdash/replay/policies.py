@@ -175,9 +175,14 @@ def replay_forecast_cache(
         products: optional products (lead times, MOQ, pack sizes).
         params: the replay window; ``days`` may differ between the calls that share it.
         options: how the invdash policy forecasts (default ``InvdashPolicyOptions()``).
+
+    Raises:
+        InvalidDataError: bad sales, START outside the data, too little history before START.
     """
     options = options or InvdashPolicyOptions()
-    planned = replay_products(daily_panel(sales), products, params=params)
+    panel = daily_panel(sales)
+    check_window(panel, params)
+    planned = replay_products(panel, products, params=params)
     return ForecastCache(
         planned,
         model=options.model,

@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 
 from invdash import reorder
-from invdash.forecast import stored as forecast_stored
 from invdash.policy import PolicyParams
 from invdash.store import reorder as reorder_store
 from invdash.ui import forecast_views, session
@@ -33,7 +32,7 @@ PAGE_ROWS = 50
 
 def has_forecast() -> bool:
     """Whether a forecast run exists for the current data."""
-    return cached_read(forecast_stored.latest_forecast) is not None
+    return cached_read(reorder.latest_forecast_run_id) is not None
 
 
 def run_forecast(progress_bar: Any) -> None:

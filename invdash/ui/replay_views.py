@@ -89,12 +89,12 @@ def replay_params(
     )
 
 
-def _new_forecast_cache(
+def _new_forecast_cache(  # noqa: PLR0913 - the cache key parts, then the unhashed days
     conn: duckdb.DuckDBPyConnection, start: pd.Timestamp, review_days: int,
-    lead_time_days: int | None, model: str,
+    lead_time_days: int | None, model: str, *, days: int,
 ) -> ForecastCache:  # fmt: skip
     params = ReplayParams(
-        start=start, review_period_days=review_days, lead_time_days=lead_time_days
+        start=start, days=days, review_period_days=review_days, lead_time_days=lead_time_days
     )
     return replay_forecast_cache(
         store.load_sales(conn), store.load_products(conn), params=params,
@@ -104,10 +104,15 @@ def _new_forecast_cache(
 
 def forecast_cache(params: ReplayParams, model: str) -> ForecastCache:
     """The replay forecasts of this window (data version, start, review period, lead time,
-    model), shared by every target, the curve and every session."""
+    model), shared by every target, the curve and every session; the number of days is checked
+    against the data but is no part of the key (the forecasts are kept per review day).
+
+    Raises:
+        InvalidDataError: the window does not fit the data.
+    """
     return cached_model(
         _new_forecast_cache, params.start, params.review_period_days, params.lead_time_days,
-        model,
+        model, unhashed={"days": params.days},
     )  # fmt: skip
 
 
