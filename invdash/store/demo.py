@@ -15,7 +15,7 @@ import pandas as pd
 from invdash import store
 from invdash.store.schema import CORE_DDL, CORE_TABLES, MIGRATIONS
 
-__all__ = ["rebuild_table"]
+__all__ = ["rebuild_table", "append_rows", "read_sales_since"]
 
 
 def _core_ddl(table: str) -> str:
@@ -55,6 +55,18 @@ def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     conn.execute(statement)
     for alter in _later_columns(table):
         conn.execute(alter)
+    return append_rows(conn, table, frame)
+
+
+def append_rows(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Insert ``frame``'s rows into ``table`` (a block of a shop written in blocks, after
+    ``rebuild_table`` emptied it). Only the frame's columns that the table has are written.
+
+    Returns:
+        The number of rows written.
+    """
+    if table not in store.KNOWN_TABLES:
+        raise ValueError(f"unknown table {table!r}")
     columns = [c for c in store.table_columns(conn, table) if c in frame.columns]
     if frame.empty or not columns:
         return 0
@@ -65,3 +77,12 @@ def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     finally:
         conn.unregister("_rebuild_src")
     return len(frame)
+
+
+def read_sales_since(conn: duckdb.DuckDBPyConnection, first: pd.Timestamp) -> pd.DataFrame:
+    """``sku, date, qty, price`` of the sales rows on or after ``first`` (the demo's order-line
+    window, read back after its blocks were written)."""
+    return conn.execute(
+        "SELECT sku, date, qty, price FROM sales WHERE date >= ? ORDER BY sku, date",
+        [pd.Timestamp(first).to_pydatetime()],
+    ).df()
