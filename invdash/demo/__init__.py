@@ -32,12 +32,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import store
 from invdash.demo.blocks import Block, block_bounds, sales_frame, simulate, simulate_blocks
 from invdash.demo.catalog import make_catalog
 from invdash.demo.orders import make_customers, make_order_lines, order_line_days
 from invdash.schema import DATE, PRICE, QTY, SKU, ConfigError
-from invdash.store.demo import append_rows, read_sales_since, rebuild_table
+from invdash.store.demo import (
+    append_staged,
+    commit_staged,
+    drop_staged,
+    read_sales_since,
+    stage_tables,
+    staging_memory,
+)
 
 __all__ = [
     "DEFAULT_END_DATE", "MAX_SKUS", "MAX_DAYS", "DemoShop", "DemoSummary", "make_sales",
@@ -273,24 +279,42 @@ def make_shop(
 
 
 _BLOCK_TABLES = ("sales", "inventory", "purchase_orders")
+_TABLES = ("products", *_BLOCK_TABLES, "order_lines")
 
 
 def _write_blocks(  # noqa: PLR0913 - the shop's parts
     conn: duckdb.DuckDBPyConnection, products: pd.DataFrame, dates: pd.DatetimeIndex,
     rng: np.random.Generator, seed: int, report: Progress,
 ) -> tuple[_Tally, dict[str, int]]:
-    """Empty the core tables, then simulate and append block by block."""
-    rows = {"products": rebuild_table(conn, "products", products[_PRODUCT_COLUMNS])}
-    for table in (*_BLOCK_TABLES, "order_lines", "ingest_log"):
-        rows[table] = rebuild_table(conn, table, pd.DataFrame())
+    """Simulate block by block into the staging tables (``store.demo``); rows per table."""
+    rows = dict.fromkeys(_TABLES, 0)
+    rows["products"] = append_staged(conn, {"products": products[_PRODUCT_COLUMNS]})
     tally = _Tally(len(dates))
     total = len(block_bounds(len(products), len(dates)))
     for k, block in enumerate(simulate_blocks(products, dates, rng, seed=seed)):
         report(1, 4, f"simulating and writing SKUs: block {k + 1}/{total}")
         tally.add(block)
         for table in _BLOCK_TABLES:
-            rows[table] += append_rows(conn, table, getattr(block, table))
+            rows[table] += len(getattr(block, table))
+        append_staged(conn, {table: getattr(block, table) for table in _BLOCK_TABLES})
+        del block  # the next block is drawn before the loop rebinds the name
     return tally, rows
+
+
+def _build(conn: duckdb.DuckDBPyConnection, n_skus: int, n_days: int, seed: int,
+           report: Progress) -> tuple[_Tally, dict[str, int], pd.DatetimeIndex]:
+    rng = np.random.default_rng(seed)
+    products, dates = make_catalog(n_skus, rng), _dates(n_days, DEFAULT_END_DATE)
+    stage_tables(conn, _TABLES)
+    tally, rows = _write_blocks(conn, products, dates, rng, seed, report)
+    report(2, 4, "generating customers and order lines")
+    _, order_lines = _order_lines(
+        products, tally, dates, lambda first: read_sales_since(conn, first), rng
+    )
+    report(3, 4, "writing the order lines")
+    rows["order_lines"] = append_staged(conn, {"order_lines": order_lines})
+    commit_staged(conn, _TABLES, emptied=("ingest_log",))
+    return tally, rows, dates
 
 
 def build_demo(
@@ -303,10 +327,11 @@ def build_demo(
 ) -> DemoSummary:
     """Generate a demo shop and write it into the database, replacing the core tables' content.
 
-    The shop is simulated and written in blocks of SKUs (``blocks.py``), so memory stays
-    bounded (about 1.5 GB at any size, 730 days); the tables hold exactly ``make_shop``'s frames.
-    Runs in one transaction: the database holds either the old data or the whole new shop. The
-    ingest log is emptied too, so files ingested before can be loaded again.
+    The shop is simulated and written in blocks of SKUs (``blocks.py``) into staging tables,
+    so memory stays bounded at any size (``store.demo``); the tables hold exactly
+    ``make_shop``'s frames. One last transaction swaps them in: the database holds either the
+    old data or the whole new shop. The ingest log is emptied too, so files ingested before can
+    be loaded again.
 
     Args:
         conn: a read-write connection (``store.connect``).
@@ -324,16 +349,11 @@ def build_demo(
     report = progress or _no_progress
     started = time.perf_counter()
     _check_inputs(n_skus, n_days, seed)
-    rng = np.random.default_rng(seed)
-    products, dates = make_catalog(n_skus, rng), _dates(n_days, DEFAULT_END_DATE)
-    with store.transaction(conn):
-        tally, rows = _write_blocks(conn, products, dates, rng, seed, report)
-        report(2, 4, "generating customers and order lines")
-        _, order_lines = _order_lines(
-            products, tally, dates, lambda first: read_sales_since(conn, first), rng
-        )
-        report(3, 4, "writing the order lines")
-        rows["order_lines"] = append_rows(conn, "order_lines", order_lines)
+    try:
+        with staging_memory(conn):
+            tally, rows, dates = _build(conn, n_skus, n_days, seed, report)
+    except BaseException:
+        drop_staged(conn, _TABLES)
+        raise
     report(4, 4, "done")
-    rows.pop("ingest_log")
     return tally.summary(dates, rows, time.perf_counter() - started)

@@ -82,13 +82,21 @@ def simulate_blocks(
     suppliers = pd.factorize(products["supplier"], sort=True)[0]
     for k, rows in enumerate(block_bounds(len(products), len(dates), block_cells=block_cells)):
         block_rng = rng if k == 0 else np.random.default_rng([seed, k])
-        part = products.iloc[rows.start:rows.stop].reset_index(drop=True)
-        simulation = simulate(part, dates, block_rng)
-        yield Block(
-            start=rows.start, simulation=simulation, sales=sales_frame(simulation),
-            inventory=inventory_frame(simulation),
-            purchase_orders=purchase_orders_frame(simulation, suppliers[rows.start:rows.stop]),
-        )
+        # Built in a helper, so no name here holds the last block while the next is drawn.
+        yield _block(products, rows, dates, block_rng, suppliers)
+
+
+def _block(
+    products: pd.DataFrame, rows: range, dates: pd.DatetimeIndex, rng: np.random.Generator,
+    suppliers: np.ndarray,
+) -> Block:
+    part = products.iloc[rows.start:rows.stop].reset_index(drop=True)
+    simulation = simulate(part, dates, rng)
+    return Block(
+        start=rows.start, simulation=simulation, sales=sales_frame(simulation),
+        inventory=inventory_frame(simulation),
+        purchase_orders=purchase_orders_frame(simulation, suppliers[rows.start:rows.stop]),
+    )
 
 
 def _active(simulation: Simulation) -> np.ndarray:
