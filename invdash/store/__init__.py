@@ -273,12 +273,14 @@ def fill_missing_days(sales: pd.DataFrame, *, end: pd.Timestamp | None = None) -
 
 
 def load_sales(
-    conn: duckdb.DuckDBPyConnection, *, skus: Sequence[str] | None = None
+    conn: duckdb.DuckDBPyConnection, *, skus: Sequence[str] | None = None,
+    end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Daily sales in the long format ``sku, date, qty, price, promo, stockout``, gap-free.
 
     ``stockout`` is True where inventory history records zero on hand for that SKU and day (so a
-    zero sale is censored demand). Without inventory history it is False.
+    zero sale is censored demand). Without inventory history it is False. Rows are filled up to
+    ``end`` (default: the last date of the rows read; a chunk of SKUs passes the shop's).
     """
     params: list[object] = []
     where = ""
@@ -291,7 +293,7 @@ def load_sales(
         params,
     ).df()
     sales[SKU] = sales[SKU].astype(str)
-    filled = fill_missing_days(sales)
+    filled = fill_missing_days(sales, end=end)
     if filled.empty:
         filled[STOCKOUT] = pd.Series(dtype=bool)
         return filled[[SKU, DATE, QTY, PRICE, PROMO, STOCKOUT]]
