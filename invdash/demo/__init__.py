@@ -311,7 +311,7 @@ def _build(conn: duckdb.DuckDBPyConnection, n_skus: int, n_days: int, seed: int,
     _, order_lines = _order_lines(
         products, tally, dates, lambda first: read_sales_since(conn, first), rng
     )
-    report(3, 4, "writing the order lines")
+    report(3, 4, "writing the database")
     rows["order_lines"] = append_staged(conn, {"order_lines": order_lines})
     commit_staged(conn, _TABLES, emptied=("ingest_log",))
     return tally, rows, dates

@@ -31,7 +31,8 @@ __all__ = [
     "append_staged", "commit_staged", "drop_staged", "staging_memory",
 ]
 
-#: DuckDB's memory limit while a shop is written in blocks (its buffer pool, not Python's).
+#: DuckDB's memory limit while a shop is written in blocks (its buffer pool, not Python's;
+#: ``staging_memory`` sets this value).
 STAGING_MEMORY = "1GB"
 _SUFFIX = "__demo_new"
 
@@ -50,13 +51,13 @@ def _later_columns(table: str) -> list[str]:
     return [s for _, group in MIGRATIONS for s in group if s.startswith(prefixes)]
 
 
-def _create(conn: duckdb.DuckDBPyConnection, table: str, name: str) -> None:
-    """Create ``name`` with the current shape of core table ``table``."""
-    statement = _core_ddl(table).replace(f"EXISTS {table}", f"EXISTS {name}", 1)
-    conn.execute(f"DROP TABLE IF EXISTS {name}")
+def _create(conn: duckdb.DuckDBPyConnection, core: str, table: str) -> None:
+    """Create ``table`` (``core`` or its staging name) with the current shape of ``core``."""
+    statement = _core_ddl(core).replace(f"EXISTS {core}", f"EXISTS {table}", 1)
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(statement)
-    for alter in _later_columns(table):
-        conn.execute(alter.replace(f"{table} ", f"{name} ", 1))
+    for alter in _later_columns(core):
+        conn.execute(alter.replace(f"{core} ", f"{table} ", 1))
 
 
 def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
@@ -136,9 +137,9 @@ def commit_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str],
                   emptied: Sequence[str] = ()) -> None:
     """In one transaction: replace each core table by its staging table and empty ``emptied``."""
     with store.transaction(conn):
-        for table in tables:
+        for table, t in ((core, _staged(core)) for core in tables):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-            conn.execute(f"ALTER TABLE {_staged(table)} RENAME TO {table}")
+            conn.execute(f"ALTER TABLE {t} RENAME TO {table}")
         for table in emptied:
             rebuild_table(conn, table, pd.DataFrame())
 
@@ -146,26 +147,26 @@ def commit_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str],
 def drop_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Drop the staging tables (after a failed build)."""
     with store.transaction(conn):
-        for table in tables:
-            conn.execute(f"DROP TABLE IF EXISTS {_staged(table)}")
+        for t in map(_staged, tables):
+            conn.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 @contextmanager
 def staging_memory(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB's ``memory_limit`` at ``STAGING_MEMORY`` inside the block, its old value after."""
-    old = conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    conn.execute(f"SET memory_limit = '{STAGING_MEMORY}'")
+    """DuckDB's ``memory_limit`` at ``STAGING_MEMORY`` inside the block, the default after
+    (``store.connect`` sets none)."""
+    conn.execute("SET memory_limit = '1GB'")
     try:
         yield
     finally:
-        conn.execute(f"SET memory_limit = '{old}'")
+        conn.execute("RESET memory_limit")
 
 
 def read_sales_since(conn: duckdb.DuckDBPyConnection, first: pd.Timestamp) -> pd.DataFrame:
     """``sku, date, qty, price`` of the staged sales rows on or after ``first`` (the demo's
     order-line window, read back after its blocks were written)."""
+    t = _staged("sales")
     return conn.execute(
-        f"SELECT sku, date, qty, price FROM {_staged('sales')} WHERE date >= ? "
-        "ORDER BY sku, date",
+        f"SELECT sku, date, qty, price FROM {t} WHERE date >= ? ORDER BY sku, date",
         [pd.Timestamp(first).to_pydatetime()],
     ).df()
