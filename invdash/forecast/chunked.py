@@ -21,9 +21,11 @@ global booster learns from that sample. Differences by design: SKUs whose model 
 model (the similar-products cold start of new SKUs) are fitted once at the end with the sample's
 SKUs as donors, and ``use_neural`` and weekly or monthly sales take the whole-panel run.
 
-``executor`` runs the per-chunk steps: anything with ``map(fn, calls, label=, progress=)`` and
-``workers()``, such as ``invdash.distributed.LocalExecutor`` or ``RayExecutor`` (chunk folders
-must then be on a disk the workers share); None runs them here, one after the other.
+``executor`` runs the per-chunk backtests and final fits: anything with ``map(fn, calls,
+label=, progress=)`` and ``workers()``, such as ``invdash.distributed.LocalExecutor`` or
+``RayExecutor``; None runs them here, one after the other. The driver reads the store, keeps the
+chunk folders and builds each chunk's panel, which travels to the worker whole (Ray's object
+store), ``workers()`` chunks at a time; the pooled passes run on the driver.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _shop_dates(conn: duckdb.DuckDBPyConnection) -> pd.DatetimeIndex:
 
 def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *, dates: pd.DatetimeIndex,
                 codes: pd.Series | None, folder: Path) -> Path:
-    sales = store.load_sales(conn, skus=list(skus), end=dates[-1])
+    sales = store.load_sales(conn, sku_range=(skus[0], skus[-1]), end=dates[-1])
     names, actual, last = actual_matrix(sales, dates, DAILY)
     covariates = covariate_matrices(sales, None, names, dates, DAILY)
     category = None if codes is None else codes.reindex(names).to_numpy()
@@ -144,19 +146,19 @@ def _sample_panel(folders: Sequence[Path], shop: ShopStats, skus: list[str]) -> 
     return stack_panels(parts)
 
 
-def _backtest_chunk(folder: Path, shop: ShopStats, factories: dict, *, folds: int,
-                    horizon: int):
-    panel = chunk_panel(load_chunk(folder), shop)
+def _backtest_part(panel: Panel, factories: dict, *, folds: int, horizon: int):
+    """One chunk's classes and backtest (None when the history is too short for one)."""
     classes = classify_panel(panel, min_history_days=min_history_periods(panel.grain))
-    if len(shop.cuts) == 1:
+    if not panel.shop_at:
         return None, classes
     return backtest_panel(panel, factories, folds=folds, horizon=horizon), classes
 
 
-def _forecast_chunk(  # noqa: PLR0913 - one chunk task's inputs (a Ray task takes them whole)
-    folder: Path, shop: ShopStats, choices: pd.DataFrame, *, spreads, horizon,
-                    seed, factories) -> pd.DataFrame:
-    panel = chunk_panel(load_chunk(folder), shop)
+def _forecast_part(  # noqa: PLR0913 - one chunk task's inputs
+    panel: Panel, choices: pd.DataFrame, *, spreads: pd.DataFrame,
+    horizon: int, seed: int, factories: dict,
+) -> pd.DataFrame:
+    """One chunk's final fits (its SKUs on panel models; the chunked run has no others)."""
     by_sku = choices.set_index(SKU).reindex(panel.skus)
     on_panel = np.array([all(_is_panel(m) for m in members) for members in by_sku["members"]])
     if not on_panel.any():
@@ -164,6 +166,19 @@ def _forecast_chunk(  # noqa: PLR0913 - one chunk task's inputs (a Ray task take
     part = stack_panels([panel], rows=[on_panel])
     return fit_and_assemble(part, choices, spreads=spreads, horizon=horizon, seed=seed,
                             sales=None, products=None, future=None, models=factories)
+
+
+def _in_waves(executor, folders: Sequence[Path], shop: ShopStats, task: Callable,  # noqa: PLR0913
+              args: tuple, kwargs: dict, label: str, progress: Progress | None):
+    """``task(panel, *args, **kwargs)`` for every chunk, ``executor.workers()`` chunks at a time:
+    the driver builds each chunk's panel (``chunk_panel``) and hands it over whole, so a Ray
+    worker needs no disk of the driver's, and only one wave of panels is in memory."""
+    wave = max(1, executor.workers())
+    for start in range(0, len(folders), wave):
+        _report(progress, start, len(folders), label)
+        calls = [((chunk_panel(load_chunk(folder), shop), *args), kwargs)
+                 for folder in folders[start:start + wave]]
+        yield from executor.map(task, calls, label=label, progress=None)
 
 
 def _is_panel(name: str) -> bool:
@@ -225,9 +240,8 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
 
 
 def _choose(executor, folders, shop, factories, options, horizon, progress):  # noqa: PLR0913
-    calls = [((folder, shop, factories), {"folds": options.folds, "horizon": horizon})
-             for folder in folders]
-    results = executor.map(_backtest_chunk, calls, label="backtest", progress=progress)
+    results = list(_in_waves(executor, folders, shop, _backtest_part, (factories,),
+                             {"folds": options.folds, "horizon": horizon}, "backtest", progress))
     classes = pd.concat([r[1] for r in results], ignore_index=True)
     backtest = None if results[0][0] is None else merge_backtests(
         [r[0] for r in results], list(factories)
@@ -240,15 +254,12 @@ def _choose(executor, folders, shop, factories, options, horizon, progress):  # 
 
 def _final(executor, folders, shop, choices, spreads, factories, options, horizon,  # noqa: PLR0913
            on_forecasts, progress) -> None:
-    wave = max(1, executor.workers())
-    for start in range(0, len(folders), wave):
-        _report(progress, start, len(folders), "forecasting chunks")
-        calls = [((folder, shop, choices), {"spreads": spreads, "horizon": horizon,
-                                             "seed": options.seed, "factories": factories})
-                 for folder in folders[start:start + wave]]
-        for frame in executor.map(_forecast_chunk, calls, label="forecast", progress=None):
-            if len(frame):
-                on_forecasts(frame)
+    kwargs = {"spreads": spreads, "horizon": horizon, "seed": options.seed,
+              "factories": factories}
+    for frame in _in_waves(executor, folders, shop, _forecast_part, (choices,), kwargs,
+                           "forecasting chunks", progress):
+        if len(frame):
+            on_forecasts(frame)
     _report(progress, len(folders), len(folders), "forecast done")
 
 
