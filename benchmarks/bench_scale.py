@@ -120,8 +120,9 @@ class TwoNodeCluster:
         self.procs: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
-        common = ["--block", "--num-cpus", str(cpus), "--node-ip-address", "127.0.0.1",
-                  "--disable-usage-stats"]
+        # No --node-ip-address 127.0.0.1: Ray maps a driver's 127.0.0.1 address to the
+        # machine's own IP, where a GCS bound to 127.0.0.1 is not listening.
+        common = ["--block", "--num-cpus", str(cpus), "--disable-usage-stats"]
         port = self.address.split(":")[1]
         for name, extra in (("head", ["--head", "--port", port, "--temp-dir", self.temp_dir,
                                       "--include-dashboard", "false"]),
@@ -243,7 +244,8 @@ STEPS = [demo_step, ingest_step, forecast_step, whole_step, ray_step]
 def _measure(ctx: Context) -> dict:
     out: dict = {"skus": ctx.n_skus, "days": ctx.days, "cpus": os.cpu_count()}
     for step in STEPS:
-        step(ctx, out)
+        if step.__name__.removesuffix("_step") not in ctx.args.skip:
+            step(ctx, out)
     for path in (ctx.shop, ctx.work / "local.csv", ctx.work / "ray.csv"):
         path.unlink(missing_ok=True)
     return out
@@ -256,9 +258,9 @@ def _print(results: list[dict]) -> None:
           f"{'max diff':>10}{'models':>8}{'load':>6}")
     for r in results:
         ray, whole = r.get("ray", nan), r.get("whole", nan)
-        print(f"{r['skus']:>7,}{r.get('rows', 0):>12,}{r['demo']['wall_s']:>9.1f}"
-              f"{r['demo']['peak_mb']:>7.0f}{r['ingest']['wall_s']:>10.1f}"
-              f"{r['ingest']['peak_mb']:>7.0f}{r['forecast']['wall_s']:>12.1f}"
+        print(f"{r['skus']:>7,}{r.get('rows', 0):>12,}{r.get('demo', nan)['wall_s']:>9.1f}"
+              f"{r.get('demo', nan)['peak_mb']:>7.0f}{r.get('ingest', nan)['wall_s']:>10.1f}"
+              f"{r.get('ingest', nan)['peak_mb']:>7.0f}{r['forecast']['wall_s']:>12.1f}"
               f"{r['forecast']['peak_mb']:>7.0f}{whole['wall_s']:>9.1f}{whole['peak_mb']:>7.0f}"
               f"{ray['wall_s']:>8.1f}{ray['wall_s'] / r['forecast']['wall_s']:>10.2f}"
               f"{r.get('max_abs_diff', float('nan')):>10.1e}"
@@ -283,6 +285,8 @@ def main() -> None:
     parser.add_argument("--ray-up-to", type=int, default=10_000, help="largest size run on Ray")
     parser.add_argument("--whole-up-to", type=int, default=10_000,
                         help="largest size of the whole-panel baseline")
+    parser.add_argument("--skip", nargs="*", default=[], choices=[s.__name__[:-5] for s in STEPS],
+                        help="steps to leave out (demo and forecast are needed by later steps)")
     parser.add_argument("--json", metavar="FILE", help="also write the results here (after "
                         "each size, so a long run keeps what it measured)")
     args = parser.parse_args()

@@ -185,13 +185,19 @@ def _is_panel(name: str) -> bool:
     return issubclass(MODELS[name], PanelForecaster)
 
 
-def _factories(options: ForecastOptions, sample: BoosterSample) -> dict[str, Callable]:
-    names = list(auto_model_factories(seed=options.seed)) if options.model == "auto" else [
-        options.model
-    ]
-    factories = {name: partial(MODELS[name], seed=options.seed) for name in names}
-    for name in ("lgbm",):
-        factories[name] = partial(SampledBoostForecaster, sample, seed=options.seed)
+def _model_names(options: ForecastOptions) -> list[str]:
+    if options.model == "auto":
+        return list(auto_model_factories(seed=options.seed))
+    return [options.model]
+
+
+def _factories(options: ForecastOptions, folders: Sequence[Path], shop: ShopStats,
+               skus: list[str]) -> dict[str, Callable]:
+    """The run's model factories; ``lgbm`` learns from the booster sample (``sampled.py``)."""
+    factories = {name: partial(MODELS[name], seed=options.seed) for name in _model_names(options)}
+    if "lgbm" in factories:
+        sample = BoosterSample(_sample_panel(folders, shop, skus))
+        factories["lgbm"] = partial(SampledBoostForecaster, sample, seed=options.seed)
     return factories
 
 
@@ -230,7 +236,7 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
                                        folder=Path(tmp) / f"chunk{k:05d}"))
         _report(progress, 0, 1, "pooled statistics")
         shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY))
-        factories = _factories(options, BoosterSample(_sample_panel(folders, shop, skus)))
+        factories = _factories(options, folders, shop, skus)
         choices, spreads, table = _choose(executor, folders, shop, factories, options, horizon,
                                           progress)
         _final(executor, folders, shop, choices, spreads, factories, options, horizon,

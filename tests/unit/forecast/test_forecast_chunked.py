@@ -78,6 +78,7 @@ def test_a_stored_chunked_run_is_the_latest_run_and_a_failed_one_leaves_nothing(
     assert stored is not None and stored.run_id == run_id
     assert stored.forecasts["sku"].nunique() == run.n_skus == 60
     assert set(stored.choices["model"]) == {"ets"}
+    assert set(run.backtest["model"]) <= {"ets", "auto"}  # only the model asked for
     runs_before = retail.execute("SELECT count(*) FROM forecast_runs").fetchone()[0]
 
     def fail(frame: pd.DataFrame) -> None:
