@@ -39,10 +39,14 @@ def _axis_map(lo: float, hi: float, a: float, b: float, log: bool):
 
 def _panel(  # noqa: PLR0913 - one chart's options
     draw, left: int, series: dict, *, title: str, ylog: bool, unit: str,
-    target: float | None,
+    target: float | None, stopped: dict | None = None,
 ) -> None:
-    xs = sorted({x for points in series.values() for x, _ in points})
-    ys = [y for points in series.values() for _, y in points] + ([target] if target else [])
+    """One panel; ``stopped``: per step, (SKUs, value so far) of runs stopped before the end,
+    drawn as hollow circles (a lower bound)."""
+    stopped = stopped or {}
+    everything = {**series, **{f"{k} ": v for k, v in stopped.items()}}
+    xs = sorted({x for points in everything.values() for x, _ in points})
+    ys = [y for points in everything.values() for _, y in points] + ([target] if target else [])
     x_lo, x_hi = xs[0] / 1.5, xs[-1] * 1.5
     y_lo = min(ys) / 1.5 if ylog else 0.0
     y_hi = max(ys) * (1.5 if ylog else 1.15)
@@ -56,16 +60,13 @@ def _panel(  # noqa: PLR0913 - one chart's options
     draw.text((left + _W // 2 - 20, _H - 30), "SKUs (730 days each)", fill=(0, 0, 0),
               font=_font(13))
     ticks = [10 ** k for k in range(math.floor(math.log10(y_lo)), math.ceil(math.log10(y_hi)) + 1)
-             ] if ylog else [y_hi * k / 5 for k in range(6)]
+             ] if ylog else [2.0 * k for k in range(int(y_hi // 2) + 1)]
     for y in ticks:
         if y_lo <= y <= y_hi:
             draw.line([left + _PAD - 5, fy(y), left + _PAD, fy(y)], fill=(0, 0, 0))
             draw.text((left + 8, fy(y) - 7), f"{y:g} {unit}", fill=(0, 0, 0), font=_font(12))
     if target:
-        for x0 in range(left + _PAD, left + _W - 20, 12):
-            draw.line([x0, fy(target), x0 + 6, fy(target)], fill=(120, 120, 120), width=2)
-        draw.text((left + _PAD + 6, fy(target) - 16), f"target {target:g} GB",
-                  fill=(90, 90, 90), font=_font(12))
+        _draw_target(draw, left, fy(target), target)
     for key, points in series.items():
         colour = STEPS[key][1]
         coords = [(fx(x), fy(y)) for x, y in sorted(points)]
@@ -73,6 +74,23 @@ def _panel(  # noqa: PLR0913 - one chart's options
             draw.line(coords, fill=colour, width=3)
         for cx, cy in coords:
             draw.ellipse([cx - 4, cy - 4, cx + 4, cy + 4], fill=colour)
+    _draw_stopped(draw, stopped, fx, fy)
+
+
+def _draw_target(draw, left: int, y: float, target: float) -> None:
+    for x0 in range(left + _PAD, left + _W - 20, 12):
+        draw.line([x0, y, x0 + 6, y], fill=(120, 120, 120), width=2)
+    draw.text((left + _PAD + 6, y - 16), f"target {target:g} GB", fill=(90, 90, 90),
+              font=_font(12))
+
+
+def _draw_stopped(draw, stopped: dict, fx, fy) -> None:
+    for key, points in stopped.items():
+        for x, y in points:
+            cx, cy = fx(x), fy(y)
+            draw.ellipse([cx - 7, cy - 7, cx + 7, cy + 7], outline=STEPS[key][1], width=3)
+            draw.text((cx - 150, cy - 6), "stopped, so far >=", fill=STEPS[key][1],
+                      font=_font(12))
 
 
 def plot(results_json: Path, png: Path) -> None:
@@ -80,17 +98,22 @@ def plot(results_json: Path, png: Path) -> None:
     results = json.loads(Path(results_json).read_text())
     seconds: dict[str, list] = {}
     memory: dict[str, list] = {}
+    stopped: dict[str, list] = {}
     for row in results:
         for key in STEPS:
             if key in row:
                 seconds.setdefault(key, []).append((row["skus"], row[key]["wall_s"]))
                 memory.setdefault(key, []).append((row["skus"], row[key]["peak_mb"] / 1024))
+            part = row.get(f"{key}_stopped")
+            if part:
+                mb = part.get("peak_mb_so_far", part.get("peak_mb_at_least"))
+                stopped.setdefault(key, []).append((row["skus"], mb / 1024))
     image = Image.new("RGB", (2 * _W, _H + 30 * len(seconds) // 2 + 40), "white")
     draw = ImageDraw.Draw(image)
     _panel(draw, 0, seconds, title="Wall time per step", ylog=True, unit="s", target=None)
     _panel(draw, _W, memory, title="Peak RSS per step (process, DuckDB included)", ylog=False,
-           unit="GB", target=TARGET_GB)
-    for k, key in enumerate(seconds):
+           unit="GB", target=TARGET_GB, stopped=stopped)
+    for k, key in enumerate(dict.fromkeys([*seconds, *stopped])):
         x, y = 30 + (k % 3) * 420, _H + 10 + (k // 3) * 26
         draw.rectangle([x, y + 4, x + 22, y + 14], fill=STEPS[key][1])
         draw.text((x + 30, y), STEPS[key][0], fill=(0, 0, 0), font=_font(14))

@@ -140,7 +140,10 @@ def _free_port() -> int:
 def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [RAY, "start", "--block", "--num-cpus", "1", "--node-ip-address", "127.0.0.1",
+            # No --node-ip-address 127.0.0.1: a driver's 127.0.0.1 address is mapped to the
+            # machine's own IP (ray._private.services.resolve_ip_for_localhost), where a GCS
+            # bound to 127.0.0.1 does not listen, so ray.init never connects.
+            [RAY, "start", "--block", "--num-cpus", "1",
              "--object-store-memory", str(80 * 2**20), "--disable-usage-stats", *args],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
