@@ -1,11 +1,17 @@
-"""Scale: wall time and peak memory of demo, ingest and forecast at growing SKU counts, and the
-forecast on a two-node Ray cluster against the local run (time and equality), in one run.
+"""Scale: wall time and peak memory of demo, ingest and forecast at growing SKU counts, the
+whole-panel forecast as the baseline, and the forecast on a two-node Ray cluster against the local
+run (time and equality), in one run.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py --skus 1000 10000 --days 730
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py --skus 1000 10000 --days 730 \
+        --json docs/scale.json
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py --plot docs/scale.json docs/scale.png
 
 Each step runs in its own process (``--child``), which reports its wall time and peak RSS
-(``ru_maxrss``), so one step's memory never hides another's:
+(``ru_maxrss``, DuckDB's memory included), so one step's memory never hides another's; the
+1-minute load average before and after each step is recorded too (the machine is shared).
+The steps, in ``STEPS`` order (one function each, so a new step is one more function):
 
+<<<<<<< HEAD
 1. ``invdash demo --skus N --days D`` into a fresh database;
 2. ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh database;
 3. ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored) with ``--engine local``,
@@ -15,6 +21,20 @@ Each step runs in its own process (``--child``), which reports its wall time and
    groups (and any process naming that temp dir). The two forecast CSVs (every quantile) are
    compared: the largest absolute difference over every forecast column, and whether the
    chosen models match.
+=======
+1. ``demo``: ``invdash demo --skus N --days D`` into a fresh database;
+2. ``ingest``: ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh
+   database;
+3. ``forecast``: ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored): the chunked
+   run (``forecast.chunked``, 5,000 SKUs a chunk);
+4. ``whole``: the baseline, the whole-panel run (``forecast.stored.forecast_and_store``, what
+   ``invdash forecast --db`` did before chunks), up to ``--whole-up-to`` SKUs;
+5. ``ray``: the chunked run with ``--engine ray`` on a cluster this script starts on 127.0.0.1
+   (a head and a second node, ``--ray-cpus`` CPUs each, in a temp dir, stopped at the end by
+   their process groups and any process naming that temp dir), up to ``--ray-up-to`` SKUs. The
+   two forecast CSVs (every quantile) are compared: the largest absolute difference over every
+   forecast column, and whether the chosen models match. Its peak RSS is the driver's only.
+>>>>>>> h-memory
 
 On a machine with few cores the Ray run measures the overhead of the cluster rather than a
 speed-up: the head, the second node and the driver share the same CPUs.
@@ -40,14 +60,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _child(argv: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
-    from invdash.cli import main
-
     started = time.perf_counter()
-    code = main(argv)
+    if argv[0] == "whole":
+        code = _whole_forecast(argv[1])
+    else:
+        from invdash.cli import main
+
+        code = main(argv)
     wall = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"code": code, "wall_s": wall, "peak_mb": peak_mb}), file=sys.stderr)
     sys.exit(code)
+
+
+def _whole_forecast(db: str) -> int:
+    """The baseline: the whole-panel run over the store, stored (no chunks)."""
+    from invdash import store
+    from invdash.forecast.stored import forecast_and_store
+
+    conn = store.connect(db)
+    try:
+        forecast_and_store(conn)
+    finally:
+        conn.close()
+    return 0
 
 
 def _step(argv: list[str], log: Path) -> dict:
@@ -59,6 +95,13 @@ def _step(argv: list[str], log: Path) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed; see {log}")
     return json.loads(last)
+
+
+def _loaded(argv: list[str], log: Path) -> dict:
+    """``_step`` with the 1-minute load average before and after."""
+    before = os.getloadavg()[0]
+    result = _step(argv, log)
+    return {**result, "load_before": round(before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
 def _export_sales(db: Path, csv: Path) -> int:
@@ -89,8 +132,9 @@ class TwoNodeCluster:
         self.procs: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
-        common = ["--block", "--num-cpus", str(cpus), "--node-ip-address", "127.0.0.1",
-                  "--disable-usage-stats"]
+        # No --node-ip-address 127.0.0.1: Ray maps a driver's 127.0.0.1 address to the
+        # machine's own IP, where a GCS bound to 127.0.0.1 is not listening.
+        common = ["--block", "--num-cpus", str(cpus), "--disable-usage-stats"]
         port = self.address.split(":")[1]
         for name, extra in (("head", ["--head", "--port", port, "--temp-dir", self.temp_dir,
                                       "--include-dashboard", "false"]),
@@ -157,6 +201,7 @@ def _compare(local_csv: Path, ray_csv: Path) -> tuple[float, bool]:
     return diff, same_keys
 
 
+<<<<<<< HEAD
 def _reorder_step(shop: Path, work: Path) -> dict:
     """``invdash reorder --db`` on the stored local forecast run (calibration from the stored
     backtest, policy over SKU chunks); ``reorder_ratio`` is its time over the forecast's."""
@@ -181,23 +226,85 @@ def _measure(n_skus: int, days: int, work: Path, cluster: TwoNodeCluster | None)
                             "--ray-address", cluster.address], work / "ray.log")
         out["max_abs_diff"], out["same_models"] = _compare(work / "local.csv", work / "ray.csv")
     for path in (shop, fresh, csv):
+=======
+class Context:
+    """One size's paths and settings, shared by the steps."""
+
+    def __init__(self, n_skus: int, args: argparse.Namespace, work: Path,
+                 cluster: TwoNodeCluster | None) -> None:
+        self.n_skus, self.days, self.work, self.cluster, self.args = (
+            n_skus, args.days, work, cluster, args)
+        self.shop = work / f"shop{n_skus}.duckdb"
+        self.forecast = ["forecast", "--db", str(self.shop), "--quiet", "--all-quantiles"]
+
+
+def demo_step(ctx: Context, out: dict) -> None:
+    """``invdash demo`` into a fresh database."""
+    out["demo"] = _loaded(["demo", "--db", str(ctx.shop), "--skus", str(ctx.n_skus), "--days",
+                           str(ctx.days)], ctx.work / "demo.log")
+
+
+def ingest_step(ctx: Context, out: dict) -> None:
+    """``invdash ingest`` of the shop's sales as CSV into a fresh database."""
+    csv, fresh = ctx.work / f"sales{ctx.n_skus}.csv", ctx.work / f"ingest{ctx.n_skus}.duckdb"
+    out["rows"] = _export_sales(ctx.shop, csv)
+    out["ingest"] = _loaded(["ingest", str(csv), "--db", str(fresh)], ctx.work / "ingest.log")
+    for path in (csv, fresh):
+        path.unlink(missing_ok=True)
+
+
+def forecast_step(ctx: Context, out: dict) -> None:
+    """The chunked ``invdash forecast --db``."""
+    out["forecast"] = _loaded([*ctx.forecast, "--out", str(ctx.work / "local.csv")],
+                              ctx.work / "local.log")
+
+
+def whole_step(ctx: Context, out: dict) -> None:
+    """The whole-panel baseline, up to ``--whole-up-to`` SKUs."""
+    if ctx.n_skus <= ctx.args.whole_up_to:
+        out["whole"] = _loaded(["whole", str(ctx.shop)], ctx.work / "whole.log")
+
+
+def ray_step(ctx: Context, out: dict) -> None:
+    """The chunked run on the two-node Ray cluster, compared with the local CSV."""
+    if ctx.cluster is None or ctx.n_skus > ctx.args.ray_up_to:
+        return
+    out["ray"] = _loaded([*ctx.forecast, "--out", str(ctx.work / "ray.csv"), "--engine", "ray",
+                          "--ray-address", ctx.cluster.address], ctx.work / "ray.log")
+    out["max_abs_diff"], out["same_models"] = _compare(ctx.work / "local.csv",
+                                                       ctx.work / "ray.csv")
+
+
+#: The steps of one size, in order (a new step, e.g. ``invdash reorder``, is one more function).
+STEPS = [demo_step, ingest_step, forecast_step, whole_step, ray_step]
+
+
+def _measure(ctx: Context) -> dict:
+    out: dict = {"skus": ctx.n_skus, "days": ctx.days, "cpus": os.cpu_count()}
+    for step in STEPS:
+        if step.__name__.removesuffix("_step") not in ctx.args.skip:
+            step(ctx, out)
+    for path in (ctx.shop, ctx.work / "local.csv", ctx.work / "ray.csv"):
+>>>>>>> h-memory
         path.unlink(missing_ok=True)
     return out
 
 
 def _print(results: list[dict]) -> None:
+    nan = {"wall_s": float("nan"), "peak_mb": float("nan")}
     print(f"\n{'SKUs':>7}{'rows':>12}{'demo s':>9}{'MB':>7}{'ingest s':>10}{'MB':>7}"
-          f"{'forecast s':>12}{'MB':>7}{'ray s':>8}{'MB':>7}{'ray/local':>10}{'max diff':>10}"
-          f"{'models':>8}")
+          f"{'forecast s':>12}{'MB':>7}{'whole s':>9}{'MB':>7}{'ray s':>8}{'ray/local':>10}"
+          f"{'max diff':>10}{'models':>8}{'load':>6}")
     for r in results:
-        ray = r.get("ray", {"wall_s": float("nan"), "peak_mb": float("nan")})
-        print(f"{r['skus']:>7,}{r['rows']:>12,}{r['demo']['wall_s']:>9.1f}"
-              f"{r['demo']['peak_mb']:>7.0f}{r['ingest']['wall_s']:>10.1f}"
-              f"{r['ingest']['peak_mb']:>7.0f}{r['forecast']['wall_s']:>12.1f}"
-              f"{r['forecast']['peak_mb']:>7.0f}{ray['wall_s']:>8.1f}{ray['peak_mb']:>7.0f}"
-              f"{ray['wall_s'] / r['forecast']['wall_s']:>10.2f}"
+        ray, whole = r.get("ray", nan), r.get("whole", nan)
+        print(f"{r['skus']:>7,}{r.get('rows', 0):>12,}{r.get('demo', nan)['wall_s']:>9.1f}"
+              f"{r.get('demo', nan)['peak_mb']:>7.0f}{r.get('ingest', nan)['wall_s']:>10.1f}"
+              f"{r.get('ingest', nan)['peak_mb']:>7.0f}{r['forecast']['wall_s']:>12.1f}"
+              f"{r['forecast']['peak_mb']:>7.0f}{whole['wall_s']:>9.1f}{whole['peak_mb']:>7.0f}"
+              f"{ray['wall_s']:>8.1f}{ray['wall_s'] / r['forecast']['wall_s']:>10.2f}"
               f"{r.get('max_abs_diff', float('nan')):>10.1e}"
-              f"{'same' if r.get('same_models') else 'DIFF':>8}")
+              f"{'same' if r.get('same_models') else '-':>8}"
+              f"{r['forecast'].get('load_before', float('nan')):>6.1f}")
 
 
 def _print_reorder(results: list[dict]) -> None:
@@ -211,12 +318,23 @@ def main() -> None:
     """Run every size, print the table (and write it as JSON with ``--json``)."""
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] == "--plot":
+        from bench_scale_plot import plot
+
+        plot(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--ray-cpus", type=int, default=1, help="CPUs of each Ray node")
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray runs")
-    parser.add_argument("--json", metavar="FILE", help="also write the results here")
+    parser.add_argument("--ray-up-to", type=int, default=10_000, help="largest size run on Ray")
+    parser.add_argument("--whole-up-to", type=int, default=10_000,
+                        help="largest size of the whole-panel baseline")
+    parser.add_argument("--skip", nargs="*", default=[], choices=[s.__name__[:-5] for s in STEPS],
+                        help="steps to leave out (demo and forecast are needed by later steps)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results here (after "
+                        "each size, so a long run keeps what it measured)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench_scale_"))
     cluster = None if args.no_ray else TwoNodeCluster(args.ray_cpus)
@@ -225,16 +343,21 @@ def main() -> None:
     try:
         results = []
         for n_skus in args.skus:
-            results.append(_measure(n_skus, args.days, work, cluster))
+            results.append(_measure(Context(n_skus, args, work, cluster)))
             print(json.dumps(results[-1]), flush=True)
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, indent=2))
     finally:
         if cluster is not None:
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     _print(results)
+<<<<<<< HEAD
     _print_reorder(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+=======
+>>>>>>> h-memory
 
 
 if __name__ == "__main__":

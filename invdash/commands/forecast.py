@@ -85,6 +85,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="add the global neural model to the auto set (slow on CPU)")
     parser.add_argument("--all-quantiles", action="store_true",
                         help="also write p05, p25, p75, p95, p99")
+    parser.add_argument("--chunk-skus", type=int, default=None, metavar="N",
+                        help="with --db: SKUs read and forecast at a time (default 5000; the "
+                        "result does not depend on it)")
 
 
 def _read_csv_store(path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -177,8 +180,79 @@ def output_frame(forecasts: pd.DataFrame, *, all_quantiles: bool) -> pd.DataFram
     return frame
 
 
+def _can_chunk(args: argparse.Namespace) -> bool:
+    """Whole-store daily runs of panel models stream SKU chunks from the database."""
+    from invdash.forecast.models.baseline import PanelForecaster
+    from invdash.forecast.registry import MODELS
+
+    panel_model = args.model == "auto" or (
+        args.model in MODELS and issubclass(MODELS[args.model], PanelForecaster)
+    )
+    return not (args.csv or args.sku or args.neural or args.future) and panel_model and (
+        args.freq in ("auto", "D")
+    )
+
+
+def _has_events(conn) -> bool:
+    return conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+
+
+class _CsvChunks:
+    """Writes each chunk's forecasts to ``--out`` (or stdout), the header once."""
+
+    def __init__(self, out: str | None, *, all_quantiles: bool) -> None:
+        self.out, self.all_quantiles, self.rows = out, all_quantiles, 0
+
+    def __call__(self, forecasts: pd.DataFrame) -> None:
+        frame = output_frame(forecasts, all_quantiles=self.all_quantiles)
+        first = self.rows == 0
+        if self.out and self.out != "-":
+            Path(self.out).parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(self.out, index=False, header=first, mode="w" if first else "a")
+        else:
+            frame.to_csv(sys.stdout, index=False, header=first)
+        self.rows += len(frame)
+
+
+def _run_chunked(args: argparse.Namespace, conn) -> int:
+    from invdash.distributed import make_executor
+    from invdash.forecast.chunked import CHUNK_SKUS
+    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.stored import forecast_and_store_chunked
+
+    options = ForecastOptions(horizon=args.horizon, model=args.model, seed=args.seed,
+                              folds=args.folds, freq=args.freq)
+    csv = _CsvChunks(args.out, all_quantiles=args.all_quantiles)
+    run_id, run = forecast_and_store_chunked(
+        conn, options, on_forecasts=csv, chunk_skus=args.chunk_skus or CHUNK_SKUS,
+        executor=make_executor(args.engine, ray_address=args.ray_address),
+        progress=ProgressBar(enabled=not args.quiet),
+    )
+    if csv.rows == 0:
+        write_frame(pd.DataFrame(columns=list(OUTPUT_COLUMNS)), args.out)
+    if not args.quiet:
+        print(f"stored forecast run {run_id} ({run.duration_s:.1f} s, cpu, {run.n_skus:,} SKUs "
+              f"in {run.chunks} chunks)", file=sys.stderr)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Forecast, store the run when reading a database, write the CSV."""
+    if _can_chunk(args):
+        from invdash import store
+        from invdash.forecast.stored import is_daily_store
+
+        conn = store.connect(store.require_database(db_path(args)))
+        try:
+            # User events reach only the whole-panel run's panel (calendar.event_code_matrix).
+            if is_daily_store(conn, args.freq) and not _has_events(conn):
+                return _run_chunked(args, conn)
+        finally:
+            conn.close()
+    return _run_whole(args)
+
+
+def _run_whole(args: argparse.Namespace) -> int:
     from invdash.distributed import make_runner
     from invdash.forecast.engine import run_forecast
     from invdash.forecast.options import ForecastOptions

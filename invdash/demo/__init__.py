@@ -32,13 +32,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import store
+from invdash.demo.blocks import Block, block_bounds, sales_frame, simulate, simulate_blocks
 from invdash.demo.catalog import make_catalog
-from invdash.demo.demand import Demand, make_demand
-from invdash.demo.orders import make_customers, make_order_lines
-from invdash.demo.stock import Stock, simulate_stock
-from invdash.schema import DATE, PRICE, PROMO, QTY, SKU, ConfigError
-from invdash.store.demo import rebuild_table
+from invdash.demo.orders import make_customers, make_order_lines, order_line_days
+from invdash.schema import DATE, PRICE, QTY, SKU, ConfigError
+from invdash.store.demo import (
+    append_staged,
+    commit_staged,
+    drop_staged,
+    read_sales_since,
+    stage_tables,
+    staging_memory,
+)
 
 __all__ = [
     "DEFAULT_END_DATE", "MAX_SKUS", "MAX_DAYS", "DemoShop", "DemoSummary", "make_sales",
@@ -136,68 +141,16 @@ def _check_inputs(n_skus: int, n_days: int, seed: int) -> None:
         raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}.")
 
 
-@dataclass(frozen=True)
-class _Simulation:
-    products: pd.DataFrame
-    demand: Demand
-    stock: Stock
+def _dates(n_days: int, end_date: pd.Timestamp) -> pd.DatetimeIndex:
+    return pd.date_range(end=pd.Timestamp(end_date).normalize(), periods=n_days, freq="D")
 
 
-def _simulate(
-    n_skus: int, n_days: int, rng: np.random.Generator, end_date: pd.Timestamp
-) -> _Simulation:
-    dates = pd.date_range(end=pd.Timestamp(end_date).normalize(), periods=n_days, freq="D")
-    products = make_catalog(n_skus, rng)
-    demand = make_demand(products, dates, rng)
-    return _Simulation(products, demand, simulate_stock(products, demand, rng))
+def _simulate(n_skus: int, n_days: int, rng: np.random.Generator, end_date: pd.Timestamp):
+    """Every SKU's demand and stock from one generator (the single-block shop; benchmarks)."""
+    return simulate(make_catalog(n_skus, rng), _dates(n_days, end_date), rng)
 
 
-def _active(simulation: _Simulation) -> np.ndarray:
-    """Mask of each SKU's days from its first day on (row-major order is SKU, then day)."""
-    n_days = simulation.demand.qty.shape[1]
-    return np.arange(n_days)[None, :] >= simulation.demand.first_day[:, None]
-
-
-def _long_keys(simulation: _Simulation, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SKU and date columns of the active SKU-days (boolean masks gather faster than indices)."""
-    skus = np.repeat(simulation.products["sku"].to_numpy(), active.sum(axis=1))
-    dates = np.broadcast_to(simulation.demand.dates.to_numpy(), active.shape)[active]
-    return skus, dates
-
-
-def _sales_frame(simulation: _Simulation) -> pd.DataFrame:
-    active = _active(simulation)
-    skus, dates = _long_keys(simulation, active)
-    return pd.DataFrame({
-        SKU: skus,
-        DATE: dates,
-        QTY: simulation.stock.sold[active],
-        PRICE: simulation.demand.price[active],
-        PROMO: simulation.demand.promo[active],
-    })
-
-
-def _inventory_frame(simulation: _Simulation) -> pd.DataFrame:
-    active = _active(simulation)
-    skus, dates = _long_keys(simulation, active)
-    return pd.DataFrame({SKU: skus, "as_of": dates, "on_hand": simulation.stock.on_hand[active]})
-
-
-def _purchase_orders_frame(simulation: _Simulation) -> pd.DataFrame:
-    orders = simulation.stock.orders
-    dates = simulation.demand.dates
-    products = simulation.products
-    supplier_no = pd.factorize(products["supplier"], sort=True)[0][orders["sku_index"]]
-    order_day = dates[orders["order_day"].to_numpy()].strftime("%Y%m%d").to_numpy()
-    po_id = pd.Series(order_day).str.cat(pd.Series(supplier_no + 1).astype(str).str.zfill(2), "-")
-    frame = pd.DataFrame({
-        "po_id": "PO-" + po_id,
-        SKU: products["sku"].to_numpy()[orders["sku_index"]],
-        QTY: orders["qty"].to_numpy(),
-        "eta": dates[0] + pd.to_timedelta(orders["arrival_day"].to_numpy(), unit="D"),
-        "status": np.where(orders["arrival_day"].to_numpy() >= len(dates), "open", "received"),
-    })
-    return frame.sort_values(["eta", "po_id", SKU], ignore_index=True)
+_sales_frame = sales_frame
 
 
 def make_sales(n_skus: int, n_days: int, seed: int = 0) -> pd.DataFrame:
@@ -220,7 +173,62 @@ def make_sales(n_skus: int, n_days: int, seed: int = 0) -> pd.DataFrame:
     """
     _check_inputs(n_skus, n_days, seed)
     rng = np.random.default_rng(seed)
-    return _sales_frame(_simulate(n_skus, n_days, rng, DEFAULT_END_DATE))
+    products = make_catalog(n_skus, rng)
+    blocks = simulate_blocks(products, _dates(n_days, DEFAULT_END_DATE), rng, seed=seed)
+    return pd.concat([block.sales for block in blocks], ignore_index=True)
+
+
+class _Tally:
+    """What the summary reports, summed over blocks."""
+
+    def __init__(self, n_days: int) -> None:
+        self.units_per_day = np.zeros(n_days)
+        self.first_day = n_days
+        self.units_sold = self.revenue = 0.0
+        self.stockout_days = self.open_purchase_orders = 0
+
+    def add(self, block: Block) -> None:
+        sales = block.sales
+        self.units_per_day += block.simulation.stock.sold.sum(axis=0)
+        self.first_day = min(self.first_day, int(block.simulation.demand.first_day.min()))
+        self.units_sold += float(sales[QTY].sum())
+        self.revenue += float((sales[QTY] * sales[PRICE]).sum())
+        # Sales and inventory rows are the same SKU-days in the same order.
+        empty = block.inventory["on_hand"].to_numpy() <= 0
+        self.stockout_days += int((empty & (sales[QTY].to_numpy() == 0)).sum())
+        self.open_purchase_orders += int((block.purchase_orders["status"] == "open").sum())
+
+    def summary(self, dates: pd.DatetimeIndex, rows: dict[str, int], seconds: float):
+        return DemoSummary(
+            n_skus=rows.get("products", 0), n_days=len(dates) - self.first_day,
+            first_date=dates[self.first_day], last_date=dates[-1], rows=rows,
+            units_sold=self.units_sold, revenue=self.revenue, stockout_days=self.stockout_days,
+            open_purchase_orders=self.open_purchase_orders, seconds=seconds,
+        )
+
+
+def _window_matrices(
+    products: pd.DataFrame, window_sales: pd.DataFrame, dates: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units sold and price per SKU (catalogue order) and day of the order-line window."""
+    sold = np.zeros((len(products), len(dates)))
+    price = np.zeros_like(sold)
+    row = pd.Index(products["sku"]).get_indexer(window_sales[SKU])
+    day = dates.get_indexer(pd.to_datetime(window_sales[DATE]))
+    sold[row, day] = window_sales[QTY].to_numpy(dtype=float)
+    price[row, day] = window_sales[PRICE].to_numpy(dtype=float)
+    return sold, price
+
+
+def _order_lines(
+    products: pd.DataFrame, tally: _Tally, dates: pd.DatetimeIndex, read_window: Callable,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and order lines; ``read_window(first_date)`` gives the sales rows from then."""
+    customers = make_customers(products, rng)
+    window = dates[-order_line_days(tally.units_per_day):]
+    sold, price = _window_matrices(products, read_window(window[0]), window)
+    return customers, make_order_lines(products, sold, price, window, customers, rng)
 
 
 def _make_shop(
@@ -229,19 +237,22 @@ def _make_shop(
     _check_inputs(n_skus, n_days, seed)
     rng = np.random.default_rng(seed)
     progress(1, 4, "simulating demand and stock")
-    simulation = _simulate(n_skus, n_days, rng, end_date)
+    products, dates = make_catalog(n_skus, rng), _dates(n_days, end_date)
+    tally, parts = _Tally(n_days), []
+    for block in simulate_blocks(products, dates, rng, seed=seed):
+        tally.add(block)
+        parts.append((block.sales, block.inventory, block.purchase_orders))
+    sales, inventory, purchase_orders = (
+        pd.concat([part[k] for part in parts], ignore_index=True) for k in range(3)
+    )
     progress(2, 4, "generating customers and order lines")
-    customers = make_customers(simulation.products, rng)
-    order_lines = make_order_lines(
-        simulation.products, simulation.stock.sold, simulation.demand, customers, rng
+    customers, order_lines = _order_lines(
+        products, tally, dates, lambda first: sales[sales[DATE] >= first], rng
     )
     return DemoShop(
-        products=simulation.products[_PRODUCT_COLUMNS].copy(),
-        sales=_sales_frame(simulation),
-        inventory=_inventory_frame(simulation),
-        purchase_orders=_purchase_orders_frame(simulation),
-        order_lines=order_lines,
-        customers=customers,
+        products=products[_PRODUCT_COLUMNS].copy(), sales=sales, inventory=inventory,
+        purchase_orders=purchase_orders.sort_values(["eta", "po_id", SKU], ignore_index=True),
+        order_lines=order_lines, customers=customers,
     )
 
 
@@ -267,19 +278,43 @@ def make_shop(
     return _make_shop(n_skus, n_days, seed, end, _no_progress)
 
 
-def _summarise(shop: DemoShop, rows: dict[str, int], seconds: float) -> DemoSummary:
-    sales = shop.sales
-    stockouts = shop.inventory["on_hand"].to_numpy() <= 0
-    # Sales and inventory rows are the same SKU-days in the same order.
-    zero_sales = sales[QTY].to_numpy() == 0
-    return DemoSummary(
-        n_skus=len(shop.products), n_days=int(sales[DATE].nunique()),
-        first_date=sales[DATE].min(), last_date=sales[DATE].max(), rows=rows,
-        units_sold=float(sales[QTY].sum()), revenue=float((sales[QTY] * sales[PRICE]).sum()),
-        stockout_days=int((stockouts & zero_sales).sum()),
-        open_purchase_orders=int((shop.purchase_orders["status"] == "open").sum()),
-        seconds=seconds,
+_BLOCK_TABLES = ("sales", "inventory", "purchase_orders")
+_TABLES = ("products", *_BLOCK_TABLES, "order_lines")
+
+
+def _write_blocks(  # noqa: PLR0913 - the shop's parts
+    conn: duckdb.DuckDBPyConnection, products: pd.DataFrame, dates: pd.DatetimeIndex,
+    rng: np.random.Generator, seed: int, report: Progress,
+) -> tuple[_Tally, dict[str, int]]:
+    """Simulate block by block into the staging tables (``store.demo``); rows per table."""
+    rows = dict.fromkeys(_TABLES, 0)
+    rows["products"] = append_staged(conn, {"products": products[_PRODUCT_COLUMNS]})
+    tally = _Tally(len(dates))
+    total = len(block_bounds(len(products), len(dates)))
+    for k, block in enumerate(simulate_blocks(products, dates, rng, seed=seed)):
+        report(1, 4, f"simulating and writing SKUs: block {k + 1}/{total}")
+        tally.add(block)
+        for table in _BLOCK_TABLES:
+            rows[table] += len(getattr(block, table))
+        append_staged(conn, {table: getattr(block, table) for table in _BLOCK_TABLES})
+        del block  # the next block is drawn before the loop rebinds the name
+    return tally, rows
+
+
+def _build(conn: duckdb.DuckDBPyConnection, n_skus: int, n_days: int, seed: int,
+           report: Progress) -> tuple[_Tally, dict[str, int], pd.DatetimeIndex]:
+    rng = np.random.default_rng(seed)
+    products, dates = make_catalog(n_skus, rng), _dates(n_days, DEFAULT_END_DATE)
+    stage_tables(conn, _TABLES)
+    tally, rows = _write_blocks(conn, products, dates, rng, seed, report)
+    report(2, 4, "generating customers and order lines")
+    _, order_lines = _order_lines(
+        products, tally, dates, lambda first: read_sales_since(conn, first), rng
     )
+    report(3, 4, "writing the database")
+    rows["order_lines"] = append_staged(conn, {"order_lines": order_lines})
+    commit_staged(conn, _TABLES, emptied=("ingest_log",))
+    return tally, rows, dates
 
 
 def build_demo(
@@ -292,8 +327,11 @@ def build_demo(
 ) -> DemoSummary:
     """Generate a demo shop and write it into the database, replacing the core tables' content.
 
-    Runs in one transaction: the database holds either the old data or the whole new shop. The
-    ingest log is emptied too, so files ingested before can be loaded again.
+    The shop is simulated and written in blocks of SKUs (``blocks.py``) into staging tables,
+    so memory stays bounded at any size (``store.demo``); the tables hold exactly
+    ``make_shop``'s frames. One last transaction swaps them in: the database holds either the
+    old data or the whole new shop. The ingest log is emptied too, so files ingested before can
+    be loaded again.
 
     Args:
         conn: a read-write connection (``store.connect``).
@@ -310,15 +348,12 @@ def build_demo(
     """
     report = progress or _no_progress
     started = time.perf_counter()
-    shop = _make_shop(n_skus, n_days, seed, DEFAULT_END_DATE, report)
-    report(3, 4, "writing the database")
-    tables = {
-        "products": shop.products, "sales": shop.sales, "inventory": shop.inventory,
-        "purchase_orders": shop.purchase_orders, "order_lines": shop.order_lines,
-        "ingest_log": pd.DataFrame(),
-    }
-    with store.transaction(conn):
-        rows = {table: rebuild_table(conn, table, frame) for table, frame in tables.items()}
+    _check_inputs(n_skus, n_days, seed)
+    try:
+        with staging_memory(conn):
+            tally, rows, dates = _build(conn, n_skus, n_days, seed, report)
+    except BaseException:
+        drop_staged(conn, _TABLES)
+        raise
     report(4, 4, "done")
-    rows.pop("ingest_log")
-    return _summarise(shop, rows, time.perf_counter() - started)
+    return tally.summary(dates, rows, time.perf_counter() - started)

@@ -21,8 +21,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.demo.demand import Demand
-
 __all__ = [
     "MAX_ORDER_LINES", "ORDER_LINE_DAYS", "order_line_days", "make_customers", "make_order_lines",
 ]
@@ -37,15 +35,15 @@ _HOUR_WEIGHTS = np.array(
 )
 
 
-def order_line_days(sold: np.ndarray) -> int:
+def order_line_days(units_per_day: np.ndarray) -> int:
     """How many trailing days get order lines: at most a year and about ``MAX_ORDER_LINES``.
 
     Args:
-        sold: units sold per SKU and day.
+        units_per_day: units sold per day over the whole shop, shape (n_days,).
     """
-    units_from_end = np.cumsum(sold.sum(axis=0)[::-1])
+    units_from_end = np.cumsum(np.asarray(units_per_day)[::-1])
     fits = int(np.searchsorted(units_from_end, MAX_ORDER_LINES * _UNITS_PER_LINE))
-    return int(min(sold.shape[1], ORDER_LINE_DAYS, max(fits, 28)))
+    return int(min(len(units_per_day), ORDER_LINE_DAYS, max(fits, 28)))
 
 
 def make_customers(products: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -100,10 +98,11 @@ def _assign_customers(
     return chosen
 
 
-def make_order_lines(
+def make_order_lines(  # noqa: PLR0913 - the window's matrices
     products: pd.DataFrame,
     sold: np.ndarray,
-    demand: Demand,
+    price: np.ndarray,
+    dates: pd.DatetimeIndex,
     customers: pd.DataFrame,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
@@ -111,16 +110,14 @@ def make_order_lines(
 
     Args:
         products: the catalogue (rows aligned with ``sold``).
-        sold: units sold per SKU and day (whole numbers).
-        demand: the shop's demand (its ``price`` per SKU and day and its ``dates``).
+        sold: units sold per SKU and day of the order-line window (``order_line_days``), whole
+            numbers, shape (n_skus, window).
+        price: price paid per SKU and day of the window, the same shape.
+        dates: the window's days.
         customers: from ``make_customers``.
         rng: the shop's random generator.
     """
-    price, dates = demand.price, demand.dates
-    window = order_line_days(sold)
-    offset = sold.shape[1] - window
-    sku_index, day = np.nonzero(sold[:, offset:] > 0)
-    day = day + offset
+    sku_index, day = np.nonzero(sold > 0)
     owner, line_qty = _split_into_lines(sold[sku_index, day].astype(np.int64), rng)
     stray = rng.random(owner.size) < _STRAY_LINES
     category = products["category_index"].to_numpy()[sku_index[owner]]

@@ -10,6 +10,9 @@
 """
 
 from invdash.distributed.partition import merge_backtests, split_panel
-from invdash.distributed.runner import LocalExecutor, PartitionRunner, make_runner
+from invdash.distributed.runner import LocalExecutor, PartitionRunner, make_executor, make_runner
 
-__all__ = ["split_panel", "merge_backtests", "PartitionRunner", "LocalExecutor", "make_runner"]
+__all__ = [
+    "split_panel", "merge_backtests", "PartitionRunner", "LocalExecutor", "make_runner",
+    "make_executor",
+]

@@ -25,8 +25,8 @@ import pandas as pd
 from invdash.forecast.backtest import _origins, summarise
 from invdash.forecast.calendar import select_event_rows
 from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
+from invdash.forecast.parts import merge_backtests, merge_forecasts
 from invdash.forecast.results import BacktestFold, BacktestResult
-from invdash.schema import SKU
 
 __all__ = [
     "join_backtests","split_panel", "backtest_origins", "merge_backtests", "merge_forecasts"]
@@ -75,39 +75,6 @@ def _rows(panel: Panel, take: np.ndarray) -> dict[str, np.ndarray | None]:
     return {**rows, "events": select_event_rows(panel.events, take)}
 
 
-def _merge_fold(folds: list[BacktestFold]) -> BacktestFold:
-    first = folds[0]
-    return BacktestFold(
-        origin=first.origin,
-        skus=np.concatenate([f.skus for f in folds]),
-        actual=np.concatenate([f.actual for f in folds]),
-        scale_abs=np.concatenate([f.scale_abs for f in folds]),
-        scale_sq=np.concatenate([f.scale_sq for f in folds]),
-        dispersion=np.concatenate([f.dispersion for f in folds]),
-        means={m: np.concatenate([f.means[m] for f in folds]) for m in first.means},
-        integer_rows=np.concatenate([f.integer_rows for f in folds]),
-    )
-
-
-def merge_backtests(parts: Sequence[BacktestResult], models: Sequence[str]) -> BacktestResult:
-    """One ``BacktestResult`` from the partitions' (in partition order), as the whole panel's.
-
-    Args:
-        parts: ``backtest_panel`` of each partition, in partition order.
-        models: the backtested model names in the order they were backtested.
-    """
-    rank = {name: k for k, name in enumerate(models)}
-    per_sku = pd.concat([p.per_sku for p in parts], ignore_index=True)
-    # The whole-panel backtest writes fold by fold, model by model, SKUs in panel order.
-    order = per_sku.assign(_rank=per_sku["model"].map(rank)).sort_values(
-        ["fold", "_rank"], kind="stable"
-    ).index
-    per_sku = per_sku.loc[order].reset_index(drop=True)
-    folds = tuple(_merge_fold([p.folds[k] for p in parts]) for k in range(len(parts[0].folds)))
-    classes = pd.concat([p.classes for p in parts], ignore_index=True)
-    return BacktestResult(per_sku, summarise(per_sku), folds, classes)
-
-
 def join_backtests(
     per_sku: BacktestResult, pooled: BacktestResult, models: Sequence[str]
 ) -> BacktestResult:
@@ -135,12 +102,3 @@ def _aligned(fold: BacktestFold, name: str, skus: np.ndarray) -> np.ndarray:
     means = fold.means[name][np.maximum(rows, 0)].astype(float)
     means[rows < 0] = np.nan
     return means
-
-
-def merge_forecasts(parts: Sequence[pd.DataFrame], skus: np.ndarray) -> pd.DataFrame:
-    """Concatenate forecast frames and order them by the SKUs' position in ``skus`` (stable,
-    so each SKU's days keep their order)."""
-    frame = pd.concat(list(parts), ignore_index=True)
-    position = pd.Series(np.arange(len(skus)), index=pd.Index(skus))
-    order = np.argsort(position.reindex(frame[SKU]).to_numpy(), kind="stable")
-    return frame.iloc[order].reset_index(drop=True)

@@ -37,7 +37,9 @@ from invdash.forecast.registry import MODELS
 from invdash.forecast.results import BacktestResult
 from invdash.schema import SKU, ConfigError
 
-__all__ = ["Executor", "LocalExecutor", "PartitionRunner", "make_runner", "ENGINES"]
+__all__ = [
+    "Executor", "LocalExecutor", "PartitionRunner", "make_runner", "make_executor", "ENGINES",
+]
 
 ENGINES = ("local", "ray")
 Progress = Callable[[int, int, str], None]
@@ -172,3 +174,23 @@ def make_runner(engine: str, *, ray_address: str | None = None) -> PartitionRunn
     from invdash.distributed.ray_executor import RayExecutor
 
     return PartitionRunner(RayExecutor(ray_address))
+
+
+def make_executor(engine: str, *, ray_address: str | None = None) -> Executor | None:
+    """The executor of a chunked run (``forecast.chunked``) for ``--engine``: None for
+    ``local`` (chunks in turn, in this process), a ``RayExecutor`` for ``ray`` (one Ray task
+    per chunk; the chunks' temporary folders must be on a disk the workers share, as on one
+    machine).
+
+    Raises:
+        ConfigError: an unknown engine, or ``ray`` without the ``distributed`` extra.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    if engine == "local":
+        if ray_address:
+            raise ConfigError("--ray-address needs --engine ray.")
+        return None
+    from invdash.distributed.ray_executor import RayExecutor
+
+    return RayExecutor(ray_address)

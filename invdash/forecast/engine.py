@@ -26,7 +26,7 @@ panels with covariates and a GPU, and costs minutes on a CPU.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -61,13 +61,14 @@ from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
 from invdash.schema import SKU, InvalidDataError, validate_sales
 
-__all__ = ["run_forecast", "fit_and_assemble"]
+__all__ = [
+    "run_forecast", "fit_and_assemble", "choose_for_classes", "spreads_for", "backtest_table",
+]
 
 Progress = Callable[[int, int, str], None]
 #: Runs the per-SKU steps: ``.backtest`` like ``backtest_panel``, ``.forecast`` like
 #: ``fit_and_assemble`` (``invdash.distributed.RayRunner``); None runs them here.
 Runner = Any
-
 
 
 def _select_skus(
@@ -212,9 +213,17 @@ def _choose(
 ) -> pd.DataFrame:
     """Choice per SKU: backtest winner (auto), the requested model, or the new-SKU rule."""
     classes = classify_panel(panel, min_history_days=min_history_periods(panel.grain))
+    return choose_for_classes(classes, backtest, model, cold_start=cold_start)
+
+
+def choose_for_classes(
+    classes: pd.DataFrame, backtest: BacktestResult | None, model: str, *, cold_start: bool
+) -> pd.DataFrame:
+    """``_choose`` given every SKU's ``sku, demand_class`` (``classify_panel``; a chunked run
+    concatenates its chunks')."""
     if model != "auto":
         chosen = pd.DataFrame({
-            SKU: panel.skus, "model": model, "members": [(model,)] * len(panel.skus),
+            SKU: classes[SKU].to_numpy(), "model": model, "members": [(model,)] * len(classes),
             "reason": f"requested model {model}", "score": np.nan,
         })
     elif backtest is not None:
@@ -243,6 +252,20 @@ def _fill_unchosen(frame: pd.DataFrame, *, has_backtest: bool, cold_start: bool)
     frame.loc[missing, "members"] = frame.loc[missing, "model"].map(lambda m: (m,))
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
     return frame[[SKU, "model", "members", "demand_class", "reason", "score"]]
+
+
+def spreads_for(
+    backtest: BacktestResult | None, choices: pd.DataFrame, seed: int
+) -> pd.DataFrame:
+    """The quantile spread and growth per demand class (step 4) from the backtest."""
+    return _spreads(backtest, choices, seed)
+
+
+def backtest_table(
+    backtest: BacktestResult | None, choices: pd.DataFrame, spreads: pd.DataFrame
+) -> pd.DataFrame:
+    """The stored backtest summary by model and class (with the fused ``auto`` rows)."""
+    return _backtest_table(backtest, choices, spreads)
 
 
 def _spreads(backtest: BacktestResult | None, choices: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -327,19 +350,24 @@ def _backtest_table(
 def fit_and_assemble(  # noqa: PLR0913 - run_forecast's inputs
     panel: Panel, choices: pd.DataFrame, *, spreads: pd.DataFrame, horizon: int, seed: int,
     sales: pd.DataFrame, products: pd.DataFrame | None, future: pd.DataFrame | None,
+    models: Mapping[str, Callable[[], Forecaster]] | None = None,
 ) -> pd.DataFrame:
     """Step 5 for the SKUs of ``panel``: fit the models they need, calibrated quantiles.
 
     A row depends only on its SKU, the panel's pooled calendar and ``spreads``, so SKU
     partitions (panels with ``shop_at``) concatenated give the whole panel's forecasts.
-    ``sales``, ``products``, ``future`` are run_forecast's, for non-panel models.
+    ``sales``, ``products``, ``future`` are run_forecast's, for non-panel models. ``models``:
+    factories that replace the registry's for some names (the chunked run's global booster
+    trained on a sample, ``forecast.sampled``).
     """
     choices = choices[choices[SKU].isin(panel.skus)]
     needed = sorted({m for members in choices["members"] for m in members})
+    factories = {name: partial(MODELS[name], seed=seed) for name in needed} | {
+        name: factory for name, factory in (models or {}).items() if name in needed
+    }
     outputs = {
         name: _fit_predict(
-            MODELS[name](seed=seed), panel, horizon, sales=sales, products=products,
-            future=future,
+            factories[name](), panel, horizon, sales=sales, products=products, future=future,
         )
         for name in needed
     }

@@ -35,7 +35,12 @@ from invdash.forecast.grain import (
     to_grain,
 )
 from invdash.forecast.season import has_yearly_history, yearly_profiles
-from invdash.forecast.shop import ShopDays
+from invdash.forecast.shop import (
+    ShopDays,
+    closed_mask_from,
+    closed_weekdays_from,
+    weekday_share_from,
+)
 from invdash.schema import (
     DATE,
     MEAN,
@@ -50,13 +55,9 @@ __all__ = [
     "Panel", "to_panel", "truncate_panel", "weekday_profile", "dispersion_index",
     "gamma_quantiles", "count_quantiles", "panel_forecast_frame", "future_weekdays",
     "shop_weekday_share", "ShopDays", "shop_days", "future_period_dates", "with_yearly",
-    "row_covariates",
+    "row_covariates", "actual_matrix",
 ]
 
-#: A weekday whose share of the panel's volume is below this fraction of 1/7 is closed.
-_CLOSED_WEEKDAY_SHARE = 0.05
-#: Closed-date and closed-weekday detection needs at least this many SKUs with data.
-_MIN_SKUS_FOR_CLOSURES = 5
 _SEASON_YEARS = 50
 
 
@@ -117,34 +118,15 @@ class Panel:
 
 
 def _closed_weekdays(actual: np.ndarray, dates: pd.DatetimeIndex, grain: Grain) -> np.ndarray:
-    open_days = np.ones(7, dtype=bool)
-    if actual.shape[0] < _MIN_SKUS_FOR_CLOSURES or grain.kind != "D":
-        return open_days
-    totals = np.nansum(actual, axis=0)
-    weekday = dates.weekday.to_numpy()
-    by_weekday = np.array([totals[weekday == d].sum() for d in range(7)])
-    counts = np.array([max((weekday == d).sum(), 1) for d in range(7)])
-    share = (by_weekday / counts) / max((by_weekday / counts).sum(), 1e-12)
-    if totals.sum() > 0 and len(dates) >= 28:
-        open_days = share >= _CLOSED_WEEKDAY_SHARE / 7
-    return open_days
-
-
-def _closed_dates(actual: np.ndarray) -> np.ndarray:
-    observed = np.sum(~np.isnan(actual), axis=0)
-    totals = np.nansum(actual, axis=0)
-    return (observed >= _MIN_SKUS_FOR_CLOSURES) & (totals <= 0)
+    return closed_weekdays_from(np.nansum(actual, axis=0), actual.shape[0], dates, grain)
 
 
 def _build_fit_values(
     actual: np.ndarray, dates: pd.DatetimeIndex, open_weekdays: np.ndarray, grain: Grain
 ) -> np.ndarray:
     fit_values = actual.copy()
-    closed = ~open_weekdays[dates.weekday.to_numpy()] if grain.kind == "D" else np.zeros(
-        len(dates), dtype=bool
-    )
-    if actual.shape[0] >= _MIN_SKUS_FOR_CLOSURES:
-        closed |= _closed_dates(actual)
+    observed, totals = np.sum(~np.isnan(actual), axis=0), np.nansum(actual, axis=0)
+    closed = closed_mask_from(observed, totals, actual.shape[0], dates, open_weekdays, grain)
     fit_values[:, closed] = np.nan
     return fit_values
 
@@ -167,11 +149,28 @@ def to_panel(
     grain = detect_grain(sales) if grain is None else grain
     sales = to_grain(sales, grain)
     dates_all = pd.to_datetime(sales[DATE]).dt.normalize()
+    dates = period_range(dates_all.min(), dates_all.max(), grain)
+    skus, actual, last = actual_matrix(sales, dates, grain)
+    open_weekdays = _closed_weekdays(actual, dates, grain)
+    panel = Panel(
+        skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
+        fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
+        open_weekdays=open_weekdays, grain=grain, category=category_codes(skus, products),
+        **covariate_matrices(sales, future, skus, dates, grain),
+        events=event_code_matrix(events, skus, dates, grain, products),
+    )
+    return with_yearly(panel)
+
+
+def actual_matrix(
+    sales: pd.DataFrame, dates: pd.DatetimeIndex, grain: Grain
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Sorted SKUs, the ``actual`` matrix over ``dates`` (module docstring) and each SKU's last
+    period index, from a long frame already at ``grain`` whose dates lie within ``dates``."""
+    dates_all = pd.to_datetime(sales[DATE]).dt.normalize()
     sku_codes, skus = pd.factorize(sales[SKU].astype(str), sort=True)
-    start = dates_all.min()
-    dates = period_range(start, dates_all.max(), grain)
     if grain.kind == "D":
-        day = ((dates_all - start).dt.days).to_numpy()
+        day = ((dates_all - dates[0]).dt.days).to_numpy()
     else:
         day = dates.get_indexer(dates_all)
     n, t = len(skus), len(dates)
@@ -186,15 +185,7 @@ def to_panel(
     if STOCKOUT in sales.columns:
         stockout = sales[STOCKOUT].fillna(False).to_numpy(dtype=bool)
         actual[sku_codes[stockout], day[stockout]] = np.nan
-    open_weekdays = _closed_weekdays(actual, dates, grain)
-    panel = Panel(
-        skus=np.asarray(skus, dtype=object), dates=dates, actual=actual,
-        fit_values=_build_fit_values(actual, dates, open_weekdays, grain), last_index=last,
-        open_weekdays=open_weekdays, grain=grain, category=category_codes(skus, products),
-        **covariate_matrices(sales, future, skus, dates, grain),
-        events=event_code_matrix(events, skus, dates, grain, products),
-    )
-    return with_yearly(panel)
+    return skus, actual, last
 
 
 def with_yearly(panel: Panel) -> Panel:
@@ -292,12 +283,7 @@ def weekday_profile(panel: Panel, *, weeks: int = 26, prior_weight: float = 30.0
 
 
 def _weekday_share(sku_means: np.ndarray, open_weekdays: np.ndarray) -> np.ndarray:
-    totals = sku_means.sum(axis=0)
-    panel_share = totals / totals.sum() if totals.sum() > 0 else np.full(7, 1 / 7)
-    panel_share = np.where(open_weekdays, panel_share, 0.0)
-    if panel_share.sum() <= 0:
-        panel_share = open_weekdays / open_weekdays.sum()
-    return panel_share / panel_share.sum()
+    return weekday_share_from(sku_means.sum(axis=0), open_weekdays)
 
 
 def shop_weekday_share(panel: Panel, *, weeks: int = 26) -> np.ndarray:

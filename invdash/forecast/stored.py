@@ -7,13 +7,16 @@ in ``invdash.store.forecasts``; this module turns its rows and frames into ``For
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
 
 from invdash import store
+from invdash.forecast.chunked import CHUNK_SKUS, ChunkedRun, forecast_store_chunked
 from invdash.forecast.engine import Progress, run_forecast
+from invdash.forecast.grain import resolve_grain
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.results import ForecastRun
 from invdash.runtime.embeddings import embeddings_stored_in
@@ -26,6 +29,7 @@ __all__ = [
     "latest_forecast_id", "latest_forecast_for", "load_run_facts", "load_run_summary",
     "newest_run_summary",
     "load_inputs", "forecast_inputs", "forecast_and_store", "forecast_one_sku", "forecast_upload",
+    "is_daily_store", "forecast_and_store_chunked",
 ]
 
 
@@ -225,3 +229,68 @@ def forecast_upload(
         products=products if products is not None and len(products) else None,
         progress=progress,
     )
+
+
+def is_daily_store(conn: duckdb.DuckDBPyConnection, freq: str = "auto") -> bool:
+    """True when the store's sales are daily (``freq`` auto or D), the chunked run's grain."""
+    if freq == "D":
+        return True
+    if freq != "auto":
+        return False
+    totals = forecast_store.daily_totals(conn)
+    if totals.empty:
+        return False  # the whole-panel run says what to load
+    try:
+        return resolve_grain(totals.assign(sku="all"), "auto").kind == "D"
+    except InvalidDataError:
+        return False  # a file mixing grains: the whole-panel run names the rows
+
+
+def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
+    conn: duckdb.DuckDBPyConnection, options: ForecastOptions, *,
+    on_forecasts: Callable[[pd.DataFrame], None] | None = None, chunk_skus: int = CHUNK_SKUS,
+    executor: object = None, progress: Progress | None = None,
+) -> tuple[str, ChunkedRun]:
+    """Forecast every SKU chunk by chunk (``forecast.chunked``) and store the run as it goes:
+    each chunk's forecasts are appended to the open run, the choices and backtest table follow,
+    and only then is the run ``done`` (a failed run is deleted). Read-write ``conn``.
+
+    Args:
+        conn: the store.
+        options: as for ``forecast.chunked.forecast_store_chunked``.
+        on_forecasts: also receives each chunk's forecasts (e.g. the CLI's CSV).
+        chunk_skus: SKUs per chunk.
+        executor: runs the per-chunk steps (None: here).
+        progress: optional ``callable(done, total, message)``.
+
+    Returns:
+        The new ``run_id`` and the ``ChunkedRun``.
+
+    Raises:
+        InvalidDataError: no sales in the database.
+    """
+    if not forecast_store.sales_skus(conn):
+        raise InvalidDataError(
+            "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
+            "shop (`invdash demo`) first."
+        )
+    run_id = forecast_store.begin_run(
+        conn, horizon=options.horizon or 28, model_param=options.model,
+        data_version=store.data_version(conn),
+    )
+
+    def keep(frame: pd.DataFrame) -> None:
+        forecast_store.append_forecasts(conn, run_id, frame)
+        if on_forecasts is not None:
+            on_forecasts(frame)
+
+    try:
+        run = forecast_store_chunked(conn, options, on_forecasts=keep, chunk_skus=chunk_skus,
+                                     executor=executor, progress=progress)
+        forecast_store.finish_run(conn, run_id, choices=run.choices.drop(columns="members"),
+                                  backtest=run.backtest, device="cpu",
+                                  duration_s=run.duration_s, fold_errors=run.fold_errors)
+    except BaseException:
+        forecast_store.discard_run(conn, run_id)
+        raise
+    return run_id, run

@@ -268,36 +268,47 @@ def fill_missing_days(sales: pd.DataFrame, *, end: pd.Timestamp | None = None) -
     if PROMO in full:
         full[PROMO] = full[PROMO].fillna(0.0)
     if PRICE in full:
-        full[PRICE] = full.groupby(SKU, sort=False)[PRICE].transform(lambda p: p.ffill().bfill())
+        # Each SKU's gaps take its last known price (its first known before any).
+        full[PRICE] = full.groupby(SKU, sort=False)[PRICE].ffill()
+        full[PRICE] = full.groupby(SKU, sort=False)[PRICE].bfill()
     return full
 
 
 def load_sales(
-    conn: duckdb.DuckDBPyConnection, *, skus: Sequence[str] | None = None
+    conn: duckdb.DuckDBPyConnection, *, skus: Sequence[str] | None = None,
+    end: pd.Timestamp | None = None, sku_range: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Daily sales in the long format ``sku, date, qty, price, promo, stockout``, gap-free.
 
     ``stockout`` is True where inventory history records zero on hand for that SKU and day (so a
-    zero sale is censored demand). Without inventory history it is False.
+    zero sale is censored demand). Without inventory history it is False. Rows are filled up to
+    ``end`` (default: the last date of the rows read; a chunk of SKUs passes the shop's).
+    ``sku_range=(first, last)`` reads the SKUs from ``first`` to ``last`` (inclusive, in
+    DuckDB's order): a chunk of the sorted SKUs, read through the tables' zone maps instead of a
+    scan of every row.
     """
     params: list[object] = []
     where = ""
     if skus is not None:
         where = "WHERE s.sku IN (SELECT unnest(?))"
         params.append(list(skus))
+    elif sku_range is not None:
+        where = "WHERE s.sku BETWEEN ? AND ?"
+        params.extend(sku_range)
     sales = conn.execute(
         "SELECT s.sku, s.date, s.qty, s.price, coalesce(s.promo, 0) AS promo "
         f"FROM sales s {where} ORDER BY s.sku, s.date",
         params,
     ).df()
     sales[SKU] = sales[SKU].astype(str)
-    filled = fill_missing_days(sales)
+    filled = fill_missing_days(sales, end=end)
     if filled.empty:
         filled[STOCKOUT] = pd.Series(dtype=bool)
         return filled[[SKU, DATE, QTY, PRICE, PROMO, STOCKOUT]]
     zero_stock = conn.execute(
         "SELECT sku, as_of AS date FROM inventory WHERE on_hand <= 0"
-        + (" AND sku IN (SELECT unnest(?))" if skus is not None else ""),
+        + (" AND sku IN (SELECT unnest(?))" if skus is not None else "")
+        + (" AND sku BETWEEN ? AND ?" if skus is None and sku_range is not None else ""),
         params,
     ).df()
     zero_stock[DATE] = pd.to_datetime(zero_stock[DATE])

@@ -140,7 +140,10 @@ def _free_port() -> int:
 def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
-            [RAY, "start", "--block", "--num-cpus", "1", "--node-ip-address", "127.0.0.1",
+            # No --node-ip-address 127.0.0.1: a driver's 127.0.0.1 address is mapped to the
+            # machine's own IP (ray._private.services.resolve_ip_for_localhost), where a GCS
+            # bound to 127.0.0.1 does not listen, so ray.init never connects.
+            [RAY, "start", "--block", "--num-cpus", "1",
              "--object-store-memory", str(80 * 2**20), "--disable-usage-stats", *args],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
@@ -242,3 +245,36 @@ def test_the_cli_on_ray_writes_what_local_writes(ray_cluster, sales, tmp_path):
     for command in ("forecast", "backtest"):
         pd.testing.assert_frame_equal(outputs[command, "ray"], outputs[command, "local"],
                                       check_exact=False, atol=1e-6, rtol=0)
+
+
+def _store_of(sales: pd.DataFrame, path: Path):
+    from invdash import store
+    from invdash.ingest import ingest_file
+
+    csv = path.with_suffix(".csv")
+    sales[["date", "sku", "qty", "price", "promo"]].to_csv(csv, index=False)
+    conn = store.connect(path)
+    ingest_file(conn, csv, kind="auto")
+    return conn
+
+
+@pytest.mark.slow
+def test_chunks_on_two_ray_nodes_equal_chunks_here(ray_cluster, sales, tmp_path):
+    from invdash.distributed import make_executor
+    from invdash.forecast.chunked import forecast_store_chunked
+
+    conn = _store_of(sales, tmp_path / "shop.duckdb")
+    options = ForecastOptions(folds=3, horizon=14)
+    here: list[pd.DataFrame] = []
+    on_ray: list[pd.DataFrame] = []
+    local_run = forecast_store_chunked(conn, options, on_forecasts=here.append, chunk_skus=8)
+    executor = make_executor("ray", ray_address=ray_cluster)
+    ray_run = forecast_store_chunked(conn, options, on_forecasts=on_ray.append, chunk_skus=8,
+                                     executor=executor)
+    conn.close()
+    assert len(executor.nodes_used) == 2, "both nodes ran chunks"
+    expected, got = pd.concat(here, ignore_index=True), pd.concat(on_ray, ignore_index=True)
+    numbers = [c for c in expected.columns if c not in KEYS]
+    assert expected[KEYS].equals(got[KEYS])
+    np.testing.assert_allclose(got[numbers], expected[numbers], rtol=0, atol=1e-6)
+    pd.testing.assert_frame_equal(local_run.choices, ray_run.choices)
