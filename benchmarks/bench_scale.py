@@ -11,17 +11,6 @@ Each step runs in its own process (``--child``), which reports its wall time and
 1-minute load average before and after each step is recorded too (the machine is shared).
 The steps, in ``STEPS`` order (one function each, so a new step is one more function):
 
-<<<<<<< HEAD
-1. ``invdash demo --skus N --days D`` into a fresh database;
-2. ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh database;
-3. ``invdash forecast --db`` (auto models, 3 folds, 28 days, stored) with ``--engine local``,
-   then ``invdash reorder --db`` on that stored run (``_reorder_step``);
-4. the same with ``--engine ray`` on a cluster this script starts on 127.0.0.1: a head and a
-   second node, ``--ray-cpus`` CPUs each, in a temp dir, stopped at the end by their process
-   groups (and any process naming that temp dir). The two forecast CSVs (every quantile) are
-   compared: the largest absolute difference over every forecast column, and whether the
-   chosen models match.
-=======
 1. ``demo``: ``invdash demo --skus N --days D`` into a fresh database;
 2. ``ingest``: ``invdash ingest`` of that shop's sales exported to CSV (N x D rows) into a fresh
    database;
@@ -33,8 +22,10 @@ The steps, in ``STEPS`` order (one function each, so a new step is one more func
    (a head and a second node, ``--ray-cpus`` CPUs each, in a temp dir, stopped at the end by
    their process groups and any process naming that temp dir), up to ``--ray-up-to`` SKUs. The
    two forecast CSVs (every quantile) are compared: the largest absolute difference over every
-   forecast column, and whether the chosen models match. Its peak RSS is the driver's only.
->>>>>>> h-memory
+   forecast column, and whether the chosen models match. Its peak RSS is the driver's only;
+6. ``reorder``: ``invdash reorder --db`` on the stored local forecast run (calibration from the
+   stored backtest folds, policy over SKU chunks); ``reorder_ratio`` is its time over the
+   chunked forecast's.
 
 On a machine with few cores the Ray run measures the overhead of the cluster rather than a
 speed-up: the head, the second node and the driver share the same CPUs.
@@ -201,32 +192,6 @@ def _compare(local_csv: Path, ray_csv: Path) -> tuple[float, bool]:
     return diff, same_keys
 
 
-<<<<<<< HEAD
-def _reorder_step(shop: Path, work: Path) -> dict:
-    """``invdash reorder --db`` on the stored local forecast run (calibration from the stored
-    backtest, policy over SKU chunks); ``reorder_ratio`` is its time over the forecast's."""
-    return _step(["reorder", "--db", str(shop), "--quiet", "--out", str(work / "reorder.csv")],
-                 work / "reorder.log")
-
-
-def _measure(n_skus: int, days: int, work: Path, cluster: TwoNodeCluster | None) -> dict:
-    shop, fresh, csv = work / f"shop{n_skus}.duckdb", work / f"ingest{n_skus}.duckdb", \
-        work / f"sales{n_skus}.csv"
-    out: dict = {"skus": n_skus}
-    out["demo"] = _step(["demo", "--db", str(shop), "--skus", str(n_skus), "--days", str(days)],
-                        work / "demo.log")
-    out["rows"] = _export_sales(shop, csv)
-    out["ingest"] = _step(["ingest", str(csv), "--db", str(fresh)], work / "ingest.log")
-    forecast = ["forecast", "--db", str(shop), "--quiet", "--all-quantiles"]
-    out["forecast"] = _step([*forecast, "--out", str(work / "local.csv")], work / "local.log")
-    out["reorder"] = _reorder_step(shop, work)
-    out["reorder_ratio"] = out["reorder"]["wall_s"] / out["forecast"]["wall_s"]
-    if cluster is not None:
-        out["ray"] = _step([*forecast, "--out", str(work / "ray.csv"), "--engine", "ray",
-                            "--ray-address", cluster.address], work / "ray.log")
-        out["max_abs_diff"], out["same_models"] = _compare(work / "local.csv", work / "ray.csv")
-    for path in (shop, fresh, csv):
-=======
 class Context:
     """One size's paths and settings, shared by the steps."""
 
@@ -275,8 +240,16 @@ def ray_step(ctx: Context, out: dict) -> None:
                                                        ctx.work / "ray.csv")
 
 
-#: The steps of one size, in order (a new step, e.g. ``invdash reorder``, is one more function).
-STEPS = [demo_step, ingest_step, forecast_step, whole_step, ray_step]
+def reorder_step(ctx: Context, out: dict) -> None:
+    """``invdash reorder --db`` on the stored local forecast run."""
+    out["reorder"] = _loaded(["reorder", "--db", str(ctx.shop), "--quiet", "--out",
+                              str(ctx.work / "reorder.csv")], ctx.work / "reorder.log")
+    if "forecast" in out:
+        out["reorder_ratio"] = out["reorder"]["wall_s"] / out["forecast"]["wall_s"]
+
+
+#: The steps of one size, in order (a new step is one more function).
+STEPS = [demo_step, ingest_step, forecast_step, reorder_step, whole_step, ray_step]
 
 
 def _measure(ctx: Context) -> dict:
@@ -285,7 +258,6 @@ def _measure(ctx: Context) -> dict:
         if step.__name__.removesuffix("_step") not in ctx.args.skip:
             step(ctx, out)
     for path in (ctx.shop, ctx.work / "local.csv", ctx.work / "ray.csv"):
->>>>>>> h-memory
         path.unlink(missing_ok=True)
     return out
 
@@ -310,8 +282,10 @@ def _print(results: list[dict]) -> None:
 def _print_reorder(results: list[dict]) -> None:
     print(f"\n{'SKUs':>7}{'reorder s':>11}{'MB':>7}{'reorder/forecast':>18}")
     for r in results:
+        if "reorder" not in r:
+            continue
         print(f"{r['skus']:>7,}{r['reorder']['wall_s']:>11.1f}{r['reorder']['peak_mb']:>7.0f}"
-              f"{r['reorder_ratio']:>18.2f}")
+              f"{r.get('reorder_ratio', float('nan')):>18.2f}")
 
 
 def main() -> None:
@@ -352,12 +326,7 @@ def main() -> None:
             cluster.stop()
         shutil.rmtree(work, ignore_errors=True)
     _print(results)
-<<<<<<< HEAD
     _print_reorder(results)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
-=======
->>>>>>> h-memory
 
 
 if __name__ == "__main__":
