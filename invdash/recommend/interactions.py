@@ -9,6 +9,7 @@ Guest orders (no customer id) still count as baskets for bought-together and pop
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,12 +98,20 @@ class Interactions:
         return orders.reindex(np.arange(len(self.customers)), fill_value=0).to_numpy()
 
     def item_index(self) -> dict[str, int]:
-        """SKU -> item index."""
-        return {sku: i for i, sku in enumerate(self.skus)}
+        """SKU -> item index (built once per instance; callers only read it)."""
+        return self._memo("_item_index", self.skus)
 
     def customer_index(self) -> dict[str, int]:
-        """Customer id -> customer index."""
-        return {c: i for i, c in enumerate(self.customers)}
+        """Customer id -> customer index (built once per instance: a list of recommendations
+        asks for it once per customer, and rebuilding it each time cost minutes)."""
+        return self._memo("_customer_index", self.customers)
+
+    def _memo(self, name: str, keys: Sequence) -> dict[str, int]:
+        index = self.__dict__.get(name)
+        if index is None:
+            index = {key: i for i, key in enumerate(keys)}
+            object.__setattr__(self, name, index)  # a frozen dataclass: a cache, not a field
+        return index
 
 
 def build_interactions(purchases: pd.DataFrame, *, half_life_days: float = 60.0) -> Interactions:
