@@ -26,6 +26,7 @@ from invdash.policy.planning import whole_lead_time_days
 from invdash.policy.table import forecast_revenue
 from invdash.reorder.forecast_overrides import policy_forecasts
 from invdash.schema import InvalidDataError
+from invdash.store import app_settings
 from invdash.store import fold_errors as fold_error_store
 from invdash.store import forecasts as forecast_store
 from invdash.store import reorder as reorder_store
@@ -87,7 +88,7 @@ def policy_in_chunks(  # noqa: PLR0913 - the run, its parameters and how to walk
         raise InvalidDataError(
             f"forecast run {forecast_run_id!r} has no forecasts; run `invdash forecast --db` again."
         )
-    as_of = first - pd.Timedelta(days=1)
+    as_of = app_settings.as_of(conn)  # the shop's one as-of day, as ``current_policy`` plans
     products = store.load_products(conn)
     chunks = list(_chunks(skus, chunk_skus))
     revenue = []

@@ -269,14 +269,13 @@ def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compu
             conn, forecast_run_id, params=params, seed=seed, progress=progress,
             executor=executor,
         )
-        first = forecast_store.run_first_date(conn, forecast_run_id)
         with store.transaction(conn):
             run_id = reorder_store.save_policy_run(
                 conn,
                 table,
                 data_version=version,
                 forecast_run_id=forecast_run_id,
-                as_of=first - pd.Timedelta(days=1),
+                as_of=app_settings.as_of(conn),
                 params=key,
             )
     return _policy_run(conn, run_id)
@@ -394,11 +393,3 @@ def stored_run_for_targets(
         if stored == wanted:
             return _policy_run(conn, run_id)
     return None
-
-
-def _policy_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> PolicyRun:
-    return PolicyRun(
-        run_id=run_id,
-        as_of=reorder_store.policy_run_as_of(conn, run_id),
-        table=reorder_store.load_suggestions(conn, run_id),
-    )
