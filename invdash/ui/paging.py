@@ -88,13 +88,16 @@ def sku_picker(
     return chosen
 
 
-def page_controls(total: int, *, key: str, rows: int = PAGE_ROWS) -> tuple[int, int]:
+def page_controls(
+    total: int, *, key: str, rows: int = PAGE_ROWS, noun: str = "Rows"
+) -> tuple[int, int]:
     """A page number input for a table of ``total`` rows; returns ``(limit, offset)``.
 
     Args:
         total: rows that pass the table's filters.
         key: widget key (the page name and the table, e.g. ``alerts_page``).
         rows: rows per page.
+        noun: what the caption counts ("Rows 1–50 of N"; the Reorder page says "Lines").
     """
     pages = max(1, -(-int(total) // rows))
     if int(st.session_state.get(key, 1) or 1) > pages:
@@ -104,11 +107,13 @@ def page_controls(total: int, *, key: str, rows: int = PAGE_ROWS) -> tuple[int, 
         number = int(st.number_input(f"Page (of {pages:,})", 1, pages, step=1, key=key))
     offset = (number - 1) * rows
     if total:
-        st.caption(f"Rows {offset + 1:,}–{min(offset + rows, total):,} of {total:,}")
+        st.caption(f"{noun} {offset + 1:,}–{min(offset + rows, total):,} of {total:,}")
     return rows, offset
 
 
-def page_slice(frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS) -> pd.DataFrame:
+def page_slice(
+    frame: pd.DataFrame, *, key: str, rows: int = PAGE_ROWS, noun: str = "Rows"
+) -> pd.DataFrame:
     """One page of an already filtered, sorted ``frame`` (with the page controls)."""
-    limit, offset = page_controls(len(frame), key=key, rows=rows)
+    limit, offset = page_controls(len(frame), key=key, rows=rows, noun=noun)
     return frame.iloc[offset : offset + limit]

@@ -13,17 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 from invdash import reorder
 from invdash.policy import PolicyParams
 from invdash.store import reorder as reorder_store
-from invdash.ui import forecast_views, session
+from invdash.ui import forecast_views, paging, session
 from invdash.ui.cache import cached_on_data, cached_read, write_connection
 
 __all__ = [
     "has_forecast", "run_forecast", "policy_run", "reviewed_lines", "save_decisions",
-    "overrides", "save_override", "export_files", "PAGE_ROWS", "page_controls", "page_of",
+    "overrides", "save_override", "export_files", "PAGE_ROWS", "page_of",
 ]
 
 #: Lines the Reorder table (and the line picker) shows at once.
@@ -104,27 +103,8 @@ def export_files(reviewed: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, bytes
     return reorder.purchase_order_files(reviewed, as_of=as_of)
 
 
-def page_controls(total: int, *, key: str, rows: int | None = None) -> tuple[int, int]:
-    """A page number input for a table of ``total`` rows; returns ``(limit, offset)``.
-
-    The table and the line picker send one page to the browser, never every line: at 5,000
-    lines (or 100,000 SKUs) the whole table made each rerun wait on the browser. ``rows``
-    defaults to ``PAGE_ROWS``.
-    """
-    rows = rows or PAGE_ROWS
-    pages = max(1, -(-int(total) // rows))
-    if int(st.session_state.get(key, 1) or 1) > pages:
-        st.session_state[key] = 1  # the filters shrank the table below the page shown
-    number = 1
-    if pages > 1:
-        number = int(st.number_input(f"Page (of {pages:,})", 1, pages, step=1, key=key))
-    offset = (number - 1) * rows
-    if total:
-        st.caption(f"Lines {offset + 1:,}\u2013{min(offset + rows, total):,} of {total:,}")
-    return rows, offset
-
-
 def page_of(lines: pd.DataFrame, *, key: str, rows: int | None = None) -> pd.DataFrame:
-    """One page of the filtered, sorted ``lines`` (with the page controls)."""
-    limit, offset = page_controls(len(lines), key=key, rows=rows)
-    return lines.iloc[offset : offset + limit]
+    """One page of the filtered, sorted ``lines`` (``paging.page_slice``): the table and the line
+    picker send one page to the browser, never every line (at 5,000 lines the whole table made
+    each rerun wait on the browser). ``rows`` defaults to ``PAGE_ROWS``."""
+    return paging.page_slice(lines, key=key, rows=rows or PAGE_ROWS, noun="Lines")
