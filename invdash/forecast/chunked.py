@@ -17,9 +17,10 @@ Flow of ``forecast_store_chunked(conn, options, chunk_skus=...)``:
 
 The chunked run equals ``run_forecast`` on the whole panel (every forecast column to 1e-6 and
 the same chosen models, tested) when the shop has at most ``sampled.SAMPLE_SKUS`` SKUs; above, the
-global booster learns from that sample. Differences by design: SKUs whose model is not a panel
-model (the similar-products cold start of new SKUs) are fitted once at the end with the sample's
-SKUs as donors, and ``use_neural`` and weekly or monthly sales take the whole-panel run.
+global booster learns from that sample. New SKUs (under 28 days) and catalogue SKUs that never
+sold get the whole run's similar-products cold start: each SKU's donor profile is taken as its
+chunk is read, and one cold start is fitted from all of them at the end (``forecast.newskus``).
+``use_neural`` and weekly or monthly sales take the whole-panel run.
 
 ``executor`` runs the per-chunk backtests and final fits: anything with ``map(fn, calls,
 label=, progress=)`` and ``workers()``, such as ``invdash.distributed.LocalExecutor`` or
@@ -55,6 +56,14 @@ from invdash.forecast.engine import (
 from invdash.forecast.fold_errors import fold_errors
 from invdash.forecast.grain import DAILY, Grain, min_history_periods, period_range
 from invdash.forecast.models.baseline import PanelForecaster
+from invdash.forecast.models.coldstart import SimilarProductForecaster
+from invdash.forecast.newskus import (
+    ProfileCollector,
+    can_cold_start,
+    prefitted,
+    unsold_forecasts,
+    unsold_skus,
+)
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import Panel, actual_matrix
 from invdash.forecast.parts import merge_backtests
@@ -116,9 +125,12 @@ def _shop_dates(conn: duckdb.DuckDBPyConnection) -> pd.DatetimeIndex:
     return period_range(totals["date"].min(), totals["date"].max(), DAILY)
 
 
-def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *, dates: pd.DatetimeIndex,
-                codes: pd.Series | None, folder: Path) -> Path:
+def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *,  # noqa: PLR0913
+                dates: pd.DatetimeIndex, codes: pd.Series | None, folder: Path,
+                profiles: ProfileCollector | None) -> Path:
     sales = store.load_sales(conn, sku_range=(skus[0], skus[-1]), end=dates[-1])
+    if profiles is not None:
+        profiles.add(sales)
     names, actual, last = actual_matrix(sales, dates, DAILY)
     covariates = covariate_matrices(sales, None, names, dates, DAILY)
     category = None if codes is None else codes.reindex(names).to_numpy()
@@ -231,26 +243,32 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     skus, dates = forecast_sql.sales_skus(conn), _shop_dates(conn)
     products = store.load_products(conn)
     codes = _codes(skus, products)
+    cold = can_cold_start(products, options.model)
+    profiles = ProfileCollector(seed=options.seed) if cold else None
     with tempfile.TemporaryDirectory(prefix="invdash-chunks-") as tmp:
         groups = [skus[k:k + chunk_skus] for k in range(0, len(skus), chunk_skus)]
         folders = []
         for k, group in enumerate(groups):
             _report(progress, k, len(groups), "reading sales chunks")
             folders.append(_read_chunk(conn, group, dates=dates, codes=codes,
-                                       folder=Path(tmp) / f"chunk{k:05d}"))
+                                       folder=Path(tmp) / f"chunk{k:05d}", profiles=profiles))
         _report(progress, 0, 1, "pooled statistics")
         shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY))
         factories = _factories(options, folders, shop, skus)
         choices, spreads, table, errors = _choose(executor, folders, shop, factories, options,
-                                                  horizon, progress)
+                                                  horizon, progress, cold_start=cold)
         _final(executor, folders, shop, choices, spreads, factories, options, horizon,
                on_forecasts, progress)
+        if profiles is not None:
+            choices = _cold_start(folders, shop, choices, spreads, profiles.fit(products),
+                                  unsold_skus(skus, products), horizon, on_forecasts)
     return ChunkedRun(choices=choices, backtest=table, n_skus=len(skus), horizon=horizon,
                       duration_s=time.perf_counter() - started, chunks=len(folders),
                       fold_errors=errors)
 
 
-def _choose(executor, folders, shop, factories, options, horizon, progress):  # noqa: PLR0913
+def _choose(executor, folders, shop, factories, options, horizon, progress, *,  # noqa: PLR0913
+            cold_start: bool):
     results = list(_in_waves(executor, folders, shop, _backtest_part, (factories,),
                              {"folds": options.folds, "horizon": horizon}, "backtest", progress))
     classes = pd.concat([r[1] for r in results], ignore_index=True)
@@ -258,7 +276,7 @@ def _choose(executor, folders, shop, factories, options, horizon, progress):  # 
         [r[0] for r in results], list(factories)
     )
     del results
-    choices = choose_for_classes(classes, backtest, options.model, cold_start=False)
+    choices = choose_for_classes(classes, backtest, options.model, cold_start=cold_start)
     spreads = spreads_for(backtest, choices, options.seed)
     # The folds the reorder calibration reads (``forecast.fold_errors``), as a whole run keeps.
     errors = fold_errors(backtest, choices, spreads, model=options.model)
@@ -274,6 +292,27 @@ def _final(executor, folders, shop, choices, spreads, factories, options, horizo
         if len(frame):
             on_forecasts(frame)
     _report(progress, len(folders), len(folders), "forecast done")
+
+
+def _cold_start(  # noqa: PLR0913 - the run's state at its end
+    folders: Sequence[Path], shop: ShopStats, choices: pd.DataFrame, spreads: pd.DataFrame,
+    model: SimilarProductForecaster, unsold: set[str], horizon: int,
+    on_forecasts: Callable[[pd.DataFrame], None],
+) -> pd.DataFrame:
+    """The new SKUs' and never-sold SKUs' forecasts from the cold start (``forecast.newskus``),
+    assembled as the whole run assembles them; returns the choices with the never-sold rows."""
+    new = set(choices.loc[choices["model"] == "coldstart", SKU].astype(str))
+    parts = [p for p in (_rows_of(f, shop, new) for f in folders) if p is not None] if new else []
+    if parts:
+        on_forecasts(fit_and_assemble(
+            stack_panels(parts), choices, spreads=spreads, horizon=horizon, seed=model.seed,
+            sales=None, products=None, future=None, models={"coldstart": prefitted(model)},
+        ))
+    if not unsold:
+        return choices
+    frame, rows = unsold_forecasts(model, horizon, unsold)
+    on_forecasts(frame)
+    return pd.concat([choices, rows], ignore_index=True)
 
 
 def _report(progress: Progress | None, done: int, total: int, message: str) -> None:

@@ -285,8 +285,9 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
             on_forecasts(frame)
 
     try:
-        run = forecast_store_chunked(conn, options, on_forecasts=keep, chunk_skus=chunk_skus,
-                                     executor=executor, progress=progress)
+        with embeddings_stored_in(conn):  # the cold start's titles, encoded once
+            run = forecast_store_chunked(conn, options, on_forecasts=keep, chunk_skus=chunk_skus,
+                                         executor=executor, progress=progress)
         forecast_store.finish_run(conn, run_id, choices=run.choices.drop(columns="members"),
                                   backtest=run.backtest, device="cpu",
                                   duration_s=run.duration_s, fold_errors=run.fold_errors)

@@ -125,3 +125,24 @@ def test_the_booster_sample_is_bounded_evenly_spread_and_fixed():
     positions = sample_positions(100_000)
     assert len(positions) == SAMPLE_SKUS and positions[0] == 0 and positions[-1] == 99_999
     assert np.all(np.diff(positions) >= 49) and np.array_equal(positions, sample_positions(100_000))
+
+
+def test_new_and_never_sold_skus_get_the_whole_runs_cold_start_in_chunks(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    # KIT-00004 launched 20 days before the end; two catalogue SKUs never sold.
+    conn.execute("DELETE FROM sales WHERE sku = 'KIT-00004' AND date < DATE '2025-10-12'")
+    conn.execute(
+        "INSERT INTO products (sku, name, category, supplier, unit_cost) "
+        "SELECT 'NEW-' || sku, name || ' Deluxe', category, supplier, unit_cost FROM products "
+        "WHERE sku IN ('BTH-00001', 'GAR-00002')"
+    )
+    whole, run, chunked = _both(conn, chunk_skus=7)
+    by_sku = run.choices.set_index("sku")
+    assert by_sku.loc["KIT-00004", "model"] == "coldstart"
+    assert by_sku.loc[["NEW-BTH-00001", "NEW-GAR-00002"], "model"].eq("coldstart").all()
+    assert by_sku.loc["NEW-BTH-00001", "demand_class"] == "new"
+    _assert_equal(whole, run, chunked)
+    new = chunked[chunked["sku"].str.startswith("NEW-")]
+    assert len(new) == 2 * 28 and (new["mean"] > 0).all()  # borrowed demand, not zero
+    conn.close()
