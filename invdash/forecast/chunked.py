@@ -221,6 +221,7 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     conn: duckdb.DuckDBPyConnection, options: ForecastOptions | None = None, *,
     on_forecasts: Callable[[pd.DataFrame], None], chunk_skus: int = CHUNK_SKUS,
     executor: Any = None, progress: Progress | None = None,
+    after_reading: Callable[[], None] | None = None,
 ) -> ChunkedRun:
     """Forecast every SKU of the store chunk by chunk (see the module docstring).
 
@@ -232,6 +233,8 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
         chunk_skus: SKUs per chunk.
         executor: runs the per-chunk steps (module docstring); None: here, in turn.
         progress: optional ``callable(done, total, message)``.
+        after_reading: called once every read of ``conn`` is done (the sales are in the chunk
+            folders, the cold start is fitted), e.g. to close it during the long part.
 
     Raises:
         ConfigError: options the chunked run does not take, or ``chunk_skus`` below 1.
@@ -252,6 +255,10 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
             _report(progress, k, len(groups), "reading sales chunks")
             folders.append(_read_chunk(conn, group, dates=dates, codes=codes,
                                        folder=Path(tmp) / f"chunk{k:05d}", profiles=profiles))
+        cold_model = profiles.fit(products) if profiles is not None else None
+        unsold = unsold_skus(skus, products) if cold_model is not None else set()
+        if after_reading is not None:
+            after_reading()
         _report(progress, 0, 1, "pooled statistics")
         shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY))
         factories = _factories(options, folders, shop, skus)
@@ -259,9 +266,9 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
                                                   horizon, progress, cold_start=cold)
         _final(executor, folders, shop, choices, spreads, factories, options, horizon,
                on_forecasts, progress)
-        if profiles is not None:
-            choices = _cold_start(folders, shop, choices, spreads, profiles.fit(products),
-                                  unsold_skus(skus, products), horizon, on_forecasts)
+        if cold_model is not None:
+            choices = _cold_start(folders, shop, choices, spreads, cold_model, unsold, horizon,
+                                  on_forecasts)
     return ChunkedRun(choices=choices, backtest=table, n_skus=len(skus), horizon=horizon,
                       duration_s=time.perf_counter() - started, chunks=len(folders),
                       fold_errors=errors)

@@ -146,3 +146,27 @@ def test_new_and_never_sold_skus_get_the_whole_runs_cold_start_in_chunks(tmp_pat
     new = chunked[chunked["sku"].str.startswith("NEW-")]
     assert len(new) == 2 * 28 and (new["mean"] > 0).all()  # borrowed demand, not zero
     conn.close()
+
+
+def test_with_reopen_the_file_is_free_while_chunks_are_forecast_and_the_run_lands_whole(tmp_path):
+    path = tmp_path / "shop.duckdb"
+    conn = store.connect(path)
+    ingest_file(conn, SLICE, kind="auto")
+    seen: list[int] = []
+
+    def peek(frame: pd.DataFrame) -> None:  # noqa: ARG001 - the callback's signature
+        # Another reader (the dashboard) opens the file mid-run and sees no half-written run.
+        reader = store.connect_read_only(path)
+        seen.append(reader.execute("SELECT count(*) FROM forecast_runs").fetchone()[0])
+        reader.close()
+
+    run_id, run = forecast_and_store_chunked(
+        conn, ForecastOptions(seed=0, model="ets"), on_forecasts=peek, chunk_skus=25,
+        reopen=lambda: store.connect(path),
+    )
+    assert seen == [0, 0, 0]  # three chunks, no run visible until the end
+    after = store.connect_read_only(path)
+    stored = load_latest_run(after, data_version=store.data_version(after))
+    assert stored is not None and stored.run_id == run_id
+    assert stored.forecasts["sku"].nunique() == run.n_skus == 60
+    after.close()
