@@ -36,6 +36,7 @@ __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
     "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
     "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
+    "with_pooled_lifts",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -163,6 +164,12 @@ class EventCodes:
 def select_event_rows(events: EventCodes | None, rows: np.ndarray) -> EventCodes | None:
     """The ``EventCodes`` of panel rows ``rows`` (an index or a boolean mask)."""
     return None if events is None else replace(events, codes=events.codes[rows])
+
+
+def with_pooled_lifts(events: EventCodes | None, lifts: tuple[float, ...] | None
+                      ) -> EventCodes | None:
+    """``events`` whose pooled lifts come from a larger panel (``lifts``; None: unchanged)."""
+    return events if events is None or lifts is None else replace(events, pooled=lifts)
 
 
 def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> list[np.ndarray]:
