@@ -129,7 +129,7 @@ def test_partitions_pool_user_event_lifts_over_the_whole_shop(sales, monkeypatch
     parts = run_forecast(boosted, ForecastOptions(**options, runner=runner), events=events)
     assert_same_run(local, parts)
     # Each part pooling its own SKUs' lifts (the old behaviour) forecasts another run.
-    monkeypatch.setattr(partition, "shop_event_lifts", lambda panel: None)
+    monkeypatch.setattr(partition, "shop_event_lifts", lambda _panel: None)
     own = run_forecast(boosted, ForecastOptions(**options, runner=runner), events=events)
     assert not np.allclose(own.forecasts["mean"], local.forecasts["mean"], atol=1e-6)
 
