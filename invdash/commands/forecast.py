@@ -193,10 +193,6 @@ def _can_chunk(args: argparse.Namespace) -> bool:
     )
 
 
-def _has_events(conn) -> bool:
-    return conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
-
-
 class _CsvChunks:
     """Writes each chunk's forecasts to ``--out`` (or stdout), the header once."""
 
@@ -248,8 +244,7 @@ def run(args: argparse.Namespace) -> int:
         path = store.require_database(db_path(args))
         conn = store.connect(path)
         try:
-            # User events reach only the whole-panel run's panel (calendar.event_code_matrix).
-            if is_daily_store(conn, args.freq) and not _has_events(conn):
+            if is_daily_store(conn, args.freq):
                 return _run_chunked(args, conn, path)
         finally:
             conn.close()

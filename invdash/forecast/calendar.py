@@ -36,7 +36,7 @@ __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
     "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
     "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
-    "with_pooled_lifts",
+    "with_pooled_lifts", "event_lift_sums", "lifts_from_sums",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -233,12 +233,18 @@ def _ok_cells(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.
     return mask & np.isfinite(demand) & np.isfinite(baseline) & (baseline > 0)
 
 
-def _pooled(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> float:
-    """The shrunk log-lift of one event over every row it applies to."""
+def _pooled_sums(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray
+                 ) -> tuple[float, float, int]:
+    """Demand and baseline summed over the cells of one event, and their count (additive
+    over SKUs, so chunks of SKUs add up to the whole shop's, ``lifts_from_sums``)."""
     ok = _ok_cells(demand, baseline, mask)
-    total = max(float(baseline[ok].sum()), 1e-9)
-    count = int(ok.sum())
-    return float(np.log(max(float(demand[ok].sum()) / total, 1e-3)) * count / (count + 2))
+    return float(demand[ok].sum()), float(baseline[ok].sum()), int(ok.sum())
+
+
+def _pooled_lift(demand_sum: float, baseline_sum: float, count: int) -> float:
+    """The shrunk log-lift of one event over every row it applies to."""
+    total = max(baseline_sum, 1e-9)
+    return float(np.log(max(demand_sum / total, 1e-3)) * count / (count + 2))
 
 
 def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray, pooled: float) -> np.ndarray:
@@ -262,10 +268,21 @@ def pooled_event_lifts(
     adjusted: np.ndarray, events: EventCodes, grain: Grain
 ) -> tuple[float, ...]:
     """The pooled, shrunk log-lift of every code of ``events`` (0 for codes without a past)."""
+    return lifts_from_sums(event_lift_sums(adjusted, events, grain))
+
+
+def event_lift_sums(adjusted: np.ndarray, events: EventCodes, grain: Grain) -> np.ndarray:
+    """Per code, ``(demand, baseline, cells)`` summed over this panel's SKUs, shape (K, 3):
+    the additive part of ``pooled_event_lifts``, for chunks of a shop."""
     past = events.codes[:, :adjusted.shape[1]]
     baseline = _baseline(adjusted, past, grain)
-    return tuple(_pooled(adjusted, baseline, past == k) if (past == k).any() else 0.0
-                 for k in range(1, len(events.names) + 1))
+    return np.array([_pooled_sums(adjusted, baseline, past == k) if (past == k).any()
+                     else (0.0, 0.0, 0) for k in range(1, len(events.names) + 1)], dtype=float)
+
+
+def lifts_from_sums(sums: np.ndarray) -> tuple[float, ...]:
+    """The pooled log-lift per code from ``event_lift_sums`` (added up over chunks)."""
+    return tuple(_pooled_lift(float(d), float(b), int(c)) for d, b, c in sums)
 
 
 def event_factors(

@@ -45,6 +45,7 @@ import pandas as pd
 
 from invdash import store
 from invdash.forecast.backtest import _origins, backtest_panel
+from invdash.forecast.calendar import event_code_matrix, validate_events
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.engine import (
@@ -54,7 +55,7 @@ from invdash.forecast.engine import (
     spreads_for,
 )
 from invdash.forecast.fold_errors import fold_errors
-from invdash.forecast.grain import DAILY, Grain, min_history_periods, period_range
+from invdash.forecast.grain import DAILY, Grain, min_history_periods, period_range, period_start
 from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.models.coldstart import SimilarProductForecaster
 from invdash.forecast.newskus import (
@@ -74,6 +75,7 @@ from invdash.forecast.sampled import BoosterSample, SampledBoostForecaster, samp
 from invdash.forecast.stack import stack_panels
 from invdash.schema import SKU, ConfigError
 from invdash.store import forecasts as forecast_sql
+from invdash.store.events import load_events
 
 __all__ = ["CHUNK_SKUS", "ChunkedRun", "forecast_store_chunked", "LocalMap"]
 
@@ -127,7 +129,7 @@ def _shop_dates(conn: duckdb.DuckDBPyConnection) -> pd.DatetimeIndex:
 
 def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *,  # noqa: PLR0913
                 dates: pd.DatetimeIndex, codes: pd.Series | None, folder: Path,
-                profiles: ProfileCollector | None) -> Path:
+                profiles: ProfileCollector | None, events: _Events | None) -> Path:
     sales = store.load_sales(conn, sku_range=(skus[0], skus[-1]), end=dates[-1])
     if profiles is not None:
         profiles.add(sales)
@@ -136,8 +138,37 @@ def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *,  # noqa
     category = None if codes is None else codes.reindex(names).to_numpy()
     return save_chunk(Chunk(
         skus=np.asarray(names, dtype=object), actual=actual, last_index=last, category=category,
-        folder=folder, **covariates,
+        folder=folder, events=None if events is None else events.codes(names, dates),
+        **covariates,
     ))
+
+
+@dataclass(frozen=True)
+class _Events:
+    """The store's user events, coded per chunk as the whole panel codes them."""
+
+    frame: pd.DataFrame
+    products: pd.DataFrame | None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.frame["event"].unique()))
+
+    def codes(self, skus: pd.Index, dates: pd.DatetimeIndex) -> np.ndarray:
+        """(n, T + F) codes, zeros for a chunk no event names (every chunk spans the same)."""
+        coded = event_code_matrix(self.frame, pd.Index(skus), dates, DAILY, self.products)
+        if coded is not None:
+            return coded.codes
+        width = len(period_range(dates[0], max(period_start(self.frame["date"], DAILY).max(),
+                                               dates[-1]), DAILY))
+        return np.zeros((len(skus), width), dtype=np.int32)
+
+
+def _store_events(conn: duckdb.DuckDBPyConnection, products: pd.DataFrame) -> _Events | None:
+    frame = load_events(conn)
+    if frame.empty:
+        return None
+    return _Events(validate_events(frame), products if len(products) else None)
 
 
 def _cuts(dates: pd.DatetimeIndex, folds: int, horizon: int, grain: Grain) -> list[int]:
@@ -248,19 +279,22 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     codes = _codes(skus, products)
     cold = can_cold_start(products, options.model)
     profiles = ProfileCollector(seed=options.seed) if cold else None
+    events = _store_events(conn, products)
     with tempfile.TemporaryDirectory(prefix="invdash-chunks-") as tmp:
         groups = [skus[k:k + chunk_skus] for k in range(0, len(skus), chunk_skus)]
         folders = []
         for k, group in enumerate(groups):
             _report(progress, k, len(groups), "reading sales chunks")
             folders.append(_read_chunk(conn, group, dates=dates, codes=codes,
-                                       folder=Path(tmp) / f"chunk{k:05d}", profiles=profiles))
+                                       folder=Path(tmp) / f"chunk{k:05d}", profiles=profiles,
+                                       events=events))
         cold_model = profiles.fit(products) if profiles is not None else None
         unsold = unsold_skus(skus, products) if cold_model is not None else set()
         if after_reading is not None:
             after_reading()
         _report(progress, 0, 1, "pooled statistics")
-        shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY))
+        shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY),
+                         event_names=() if events is None else events.names)
         factories = _factories(options, folders, shop, skus)
         choices, spreads, table, errors = _choose(executor, folders, shop, factories, options,
                                                   horizon, progress, cold_start=cold)

@@ -17,14 +17,17 @@ from invdash.forecast.sampled import SAMPLE_SKUS, sample_positions
 from invdash.forecast.stored import forecast_and_store_chunked, load_latest_run
 from invdash.ingest import ingest_file
 from invdash.schema import QUANTILE_COLUMNS, ConfigError
+from invdash.store.events import load_events
 
 SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 COLUMNS = ["mean", *QUANTILE_COLUMNS]
 
 
 def _both(conn, chunk_skus: int):
+    events = load_events(conn)
     whole = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
-                         products=store.load_products(conn))
+                         products=store.load_products(conn),
+                         events=None if events.empty else events)
     parts: list[pd.DataFrame] = []
     run = forecast_store_chunked(conn, ForecastOptions(seed=0), on_forecasts=parts.append,
                                  chunk_skus=chunk_skus)
@@ -170,3 +173,32 @@ def test_with_reopen_the_file_is_free_while_chunks_are_forecast_and_the_run_land
     assert stored is not None and stored.run_id == run_id
     assert stored.forecasts["sku"].nunique() == run.n_skus == 60
     after.close()
+
+
+def test_user_events_reach_every_chunk_with_the_shops_pooled_lifts(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    # Three past flash sales lift five SKUs fourfold; one more is planned after the data.
+    days = ["2025-03-14", "2025-06-13", "2025-09-12"]
+    conn.execute(
+        "UPDATE sales SET qty = qty * 4 WHERE strftime(date, '%Y-%m-%d') IN (SELECT unnest(?)) "
+        "AND sku IN (SELECT sku FROM products ORDER BY sku LIMIT 5)", [days],
+    )
+    conn.execute(
+        "INSERT INTO events (date, event) SELECT CAST(d AS DATE), 'flash sale' "
+        "FROM unnest(?) AS t(d)", [[*days, "2025-11-14"]],
+    )
+    conn.execute(
+        "INSERT INTO events (date, event, category) VALUES (DATE '2025-11-20', 'garden show', "
+        "(SELECT min(category) FROM products))"
+    )
+    whole, run, chunked = _both(conn, chunk_skus=7)
+    assert run.chunks == 3
+    _assert_equal(whole, run, chunked)
+    # The planned sale moves the forecast on its day (the lift was learnt, not ignored).
+    plain = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
+                         products=store.load_products(conn))
+    on_sale = chunked[chunked["date"] == pd.Timestamp("2025-11-14")]["mean"].sum()
+    plain_day = plain.forecasts[plain.forecasts["date"] == pd.Timestamp("2025-11-14")]
+    assert on_sale > 1.2 * plain_day["mean"].sum()
+    conn.close()
