@@ -10,9 +10,12 @@ import pytest
 
 from invdash import store
 from invdash.demo import build_demo
-from invdash.forecast.chunked import forecast_store_chunked
+from invdash.forecast.backtest import backtest_panel
+from invdash.forecast.chunked import backtest_store_chunked, forecast_store_chunked
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
+from invdash.forecast.panel import to_panel
+from invdash.forecast.registry import auto_model_factories
 from invdash.forecast.sampled import SAMPLE_SKUS, sample_positions
 from invdash.forecast.stored import forecast_and_store_chunked, load_latest_run
 from invdash.ingest import ingest_file
@@ -201,4 +204,20 @@ def test_user_events_reach_every_chunk_with_the_shops_pooled_lifts(tmp_path):
     on_sale = chunked[chunked["date"] == pd.Timestamp("2025-11-14")]["mean"].sum()
     plain_day = plain.forecasts[plain.forecasts["date"] == pd.Timestamp("2025-11-14")]
     assert on_sale > 1.2 * plain_day["mean"].sum()
+    conn.close()
+
+
+def test_the_chunked_backtest_of_a_store_equals_the_whole_panels(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    conn.execute("INSERT INTO events (date, event) VALUES (DATE '2025-06-13', 'flash sale')")
+    options = ForecastOptions(seed=0, folds=2, horizon=14)
+    chunked = backtest_store_chunked(conn, options, chunk_skus=6)
+    panel = to_panel(store.load_sales(conn), products=store.load_products(conn),
+                     events=load_events(conn))
+    whole = backtest_panel(panel, auto_model_factories(seed=0), folds=2, horizon=14)
+    pd.testing.assert_frame_equal(chunked.summary, whole.summary, check_exact=False, atol=1e-9)
+    assert set(chunked.summary["model"]) >= {"ets", "lgbm"}
+    with pytest.raises(ConfigError, match="too few for 40 folds"):
+        backtest_store_chunked(conn, ForecastOptions(folds=40, horizon=14), chunk_skus=6)
     conn.close()
