@@ -185,11 +185,7 @@ def make_runner(engine: str, *, ray_address: str | None = None) -> PartitionRunn
     Raises:
         ConfigError: an unknown engine, or ``ray`` without the ``distributed`` extra.
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "local":
-        if ray_address:
-            raise ConfigError("--ray-address needs --engine ray.")
+    if not _on_ray(engine, ray_address):
         return None
     from invdash.distributed.ray_executor import RayExecutor
 
@@ -213,12 +209,21 @@ def make_executor(engine: str, *, ray_address: str | None = None) -> Executor | 
     Raises:
         ConfigError: an unknown engine, or ``ray`` without the ``distributed`` extra.
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "local":
-        if ray_address:
-            raise ConfigError("--ray-address needs --engine ray.")
+    if not _on_ray(engine, ray_address):
         return None
     from invdash.distributed.ray_executor import RayExecutor
 
     return RayExecutor(ray_address)
+
+
+def _on_ray(engine: str, ray_address: str | None) -> bool:
+    """True for ``--engine ray``; False for ``local`` (which takes no ``--ray-address``).
+
+    Raises:
+        ConfigError: an unknown engine, or ``--ray-address`` without ``--engine ray``.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    if engine == "local" and ray_address:
+        raise ConfigError("--ray-address needs --engine ray.")
+    return engine == "ray"
