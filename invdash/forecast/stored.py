@@ -298,6 +298,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
                 conn, options, on_forecasts=keep, chunk_skus=chunk_skus, executor=executor,
                 progress=progress, after_reading=None if reopen is None else conn.close,
             )
+        if progress is not None:
+            progress(0, 1, "storing the run")
         target = conn if reopen is None else reopen()
         try:
             run_id = forecast_store.save_run_in_parts(
