@@ -23,8 +23,8 @@ try:
             reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = reorder_views.policy_run(service_level)
-    reviewed = reorder_views.reviewed_lines(run)
+    run = reorder_views.stored_run(service_level)
+    overview = reorder_views.overview(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
@@ -46,24 +46,25 @@ with st.expander("Service-level overrides (per ABC class or SKU)"):
             else:
                 st.rerun()
 
-if reviewed.empty:
+if not overview.lines:
     st.success(f"Nothing to order on {run.as_of.date()}: every SKU's position covers its target.")
     st.stop()
 
 cols = st.columns(5)
-cols[0].metric("Lines to review", len(reviewed))
-cols[1].metric("Pending", int((reviewed["status"] == "pending").sum()))
-cols[2].metric("Approved or edited", int(reviewed["status"].isin(["approved", "edited"]).sum()))
-cols[3].metric("Re-confirm", int((reviewed["status"] == "reconfirm").sum()))
-cols[4].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
+cols[0].metric("Lines to review", overview.lines)
+cols[1].metric("Pending", overview.count("pending"))
+cols[2].metric("Approved or edited", overview.count("approved", "edited"))
+cols[3].metric("Re-confirm", overview.count("reconfirm"))
+cols[4].metric("Rejected", overview.count("rejected"))
 
-shown = review_views.selection(reviewed)
-if shown.empty:
+query = review_views.selection(overview)
+total = reorder_views.count_lines(run, query)
+if not total:
     st.info("No line matches these filters.")
     st.stop()
-page = review_views.render_lines(shown)
-review_views.render_budgets(reviewed)
-review_views.render_bulk(run.run_id, reviewed, shown)
+page = review_views.render_lines(run, query)
+review_views.render_budgets(overview.suppliers)
+review_views.render_bulk(run, query, total)
 
 st.subheader("Review a line")
 st.caption("Lines of the table's page; search or filter above to reach any other line.")
@@ -75,7 +76,7 @@ if not session.can("approve_orders"):
     )
 
 st.subheader("Purchase orders")
-files = reorder_views.export_files(reviewed, run.as_of)
+files = reorder_views.export_files(run)
 if not files:
     st.caption("Approve or edit lines to export purchase orders (one CSV per supplier).")
 for number, (name, data) in enumerate(files.items()):

@@ -1,6 +1,13 @@
 """The Reorder page's reads and writes: the stored policy run, its reviewed lines, decisions,
 service-level targets and purchase-order files.
 
+The page opens on a stored run without loading its lines: ``stored_run`` finds the run (id and
+day only), ``overview`` counts its lines per status in one aggregate, and ``line_page`` reads
+one sorted page of a selection (``reorder.worklist``, filtered, sorted and paged in DuckDB).
+Nothing on that path imports the policy maths or the forecast engine (``forecast_views`` is
+imported where a forecast or a policy is computed), so a server's first view of the page does
+not wait seconds for scipy.
+
 Every read is a ``ui.cache`` call of a core function; every write one short read-write
 connection around one core call. The policy run is derived data: the first view on new data
 computes and stores it, later views (and restarts) read the stored run and its decisions. The
@@ -15,14 +22,15 @@ from typing import Any
 import pandas as pd
 
 from invdash import reorder
-from invdash.policy import PolicyParams
+from invdash.policy.params import PolicyParams
 from invdash.store import reorder as reorder_store
-from invdash.ui import forecast_views, paging, session
+from invdash.ui import paging, session
 from invdash.ui.cache import cached_on_data, cached_read, write_connection
 
 __all__ = [
-    "has_forecast", "run_forecast", "policy_run", "reviewed_lines", "save_decisions",
-    "overrides", "save_override", "export_files", "PAGE_ROWS", "page_of",
+    "has_forecast", "run_forecast", "policy_run", "stored_run", "reviewed_lines", "overview",
+    "count_lines", "line_page", "save_decisions", "overrides", "save_override", "export_files",
+    "PAGE_ROWS", "page_of",
 ]
 
 #: Lines the Reorder table (and the line picker) shows at once.
@@ -36,6 +44,8 @@ def has_forecast() -> bool:
 
 def run_forecast(progress_bar: Any) -> None:
     """Forecast all SKUs (``auto``) and store the run, driving ``progress_bar``."""
+    from invdash.ui import forecast_views  # the forecast engine, only when forecasting
+
     forecast_views.run_all_forecasts(
         model="auto", horizon=28, use_neural=False,
         progress=forecast_views.progress_reporter(progress_bar),
@@ -56,6 +66,8 @@ def policy_run(
     )
     run = cached_read(reorder.current_policy_run, calibrated)
     if run is None and has_forecast():
+        from invdash.ui import forecast_views  # the progress reporter, only when computing
+
         with write_connection() as conn:
             progress = None if progress_bar is None else forecast_views.progress_reporter(
                 progress_bar
@@ -65,9 +77,41 @@ def policy_run(
     return run
 
 
+def stored_run(
+    service_level: float = 0.95, review_days: int = 7, progress_bar: Any = None
+) -> reorder.StoredRun | None:
+    """The stored run the Reorder page opens on (its id and day, not its lines): the one for
+    these targets, computed first (``policy_run``) only when none is stored; None without a
+    forecast."""
+    params = PolicyParams(service_level=float(service_level), review_period_days=int(review_days))
+    found = cached_read(reorder.run_for_targets, params)
+    if found is not None:
+        return found
+    run = policy_run(service_level, review_days, progress_bar=progress_bar)
+    return None if run is None else reorder.StoredRun(run_id=run.run_id, as_of=run.as_of)
+
+
 def reviewed_lines(run: reorder.PolicyRun) -> pd.DataFrame:
     """Lines needing an order with their latest decision (status, final quantity, who, when)."""
     return cached_read(reorder.reviewed_lines, run.run_id)
+
+
+def overview(run: reorder.StoredRun) -> reorder.LineOverview:
+    """The run's lines counted per status, and the suppliers and categories to filter on."""
+    return cached_read(reorder.line_overview, run.run_id)
+
+
+def count_lines(run: reorder.StoredRun, query: reorder.LineQuery) -> int:
+    """How many lines ``query`` selects."""
+    return cached_read(reorder.count_lines, run.run_id, query)
+
+
+def line_page(run: reorder.StoredRun, query: reorder.LineQuery, *, key: str) -> pd.DataFrame:
+    """One page of ``query``'s lines (page controls under ``key``), read from DuckDB: the
+    table and the line picker get ``PAGE_ROWS`` lines, never every line."""
+    total = count_lines(run, query)
+    limit, offset = paging.page_controls(total, key=key, rows=PAGE_ROWS, noun="Lines")
+    return cached_read(reorder.line_page, run.run_id, query, limit=limit, offset=offset)
 
 
 def save_decisions(
@@ -98,9 +142,12 @@ def save_override(scope: str, key: str, service_level: float) -> None:
         )
 
 
-def export_files(reviewed: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, bytes]:
-    """``{file name: CSV bytes}``: one neutralised purchase order per supplier."""
-    return reorder.purchase_order_files(reviewed, as_of=as_of)
+def export_files(run: reorder.StoredRun) -> dict[str, bytes]:
+    """``{file name: CSV bytes}``: one neutralised purchase order per supplier, from the run's
+    approved and edited lines only."""
+    decided = reorder.LineQuery(reorder.LineFilter(statuses=("approved", "edited")))
+    lines = cached_read(reorder.line_page, run.run_id, decided)
+    return reorder.purchase_order_files(lines, as_of=run.as_of)
 
 
 def page_of(lines: pd.DataFrame, *, key: str, rows: int | None = None) -> pd.DataFrame:
