@@ -58,9 +58,6 @@ _DECISION_NAMES = (
     "decision_run_id, proposal_id, decision_suggested_qty, decision_order_by, override_reason, "
     "valid_until"
 )
-_DERIVED = (
-    "qty_changed, date_changed, status, final_qty, final_value, order_value, days_to_order_by"
-)
 _DAYS = "floor(abs(epoch(order_by_date::TIMESTAMP) - epoch(decision_order_by::TIMESTAMP)) / 86400)"
 _REVIEWED = (
     "WITH cur AS (" + CURRENT_SQL + "), "
@@ -197,12 +194,14 @@ def page_rows(  # noqa: PLR0913 - a page is a selection, its day and its window
     ``proposals.review_rows`` (``is_new`` computed for these lines only)."""
     where, params = _where(chosen.criteria)
     order = _order(chosen.order)
+    # The page's SKUs first (only the columns it filters and sorts on are read), then their
+    # whole rows: half the time of sorting every line's full row at 5,000 lines.
     query = (
-        _REVIEWED + ", chosen AS (SELECT * EXCLUDE (" + _DERIVED + "), row_number() OVER ("
-        + order + ") AS rank_ FROM reviewed" + where + order + " LIMIT $limit OFFSET $offset), "
-        + _HIST + " SELECT chosen.* EXCLUDE (rank_, " + _DECISION_NAMES + "), " + _IS_NEW
-        + " AS is_new, " + _DECISION_NAMES + " FROM chosen LEFT JOIN hist h "
-        "ON h.sku = chosen.sku ORDER BY rank_"
+        _REVIEWED + ", chosen AS (SELECT sku, row_number() OVER (" + order + ") AS rank_ "
+        "FROM reviewed" + where + order + " LIMIT $limit OFFSET $offset), " + _HIST
+        + " SELECT lines.* EXCLUDE (" + _DECISION_NAMES + "), " + _IS_NEW + " AS is_new, "
+        + _DECISION_NAMES + " FROM chosen JOIN lines ON lines.sku = chosen.sku "
+        "LEFT JOIN hist h ON h.sku = chosen.sku ORDER BY chosen.rank_"
     )  # fmt: skip
     window = {"limit": None if limit is None else int(limit), "offset": int(offset)}
     day_params = {**_params(run_id, day), "new_after": pd.Timestamp(day.new_after).date()}
