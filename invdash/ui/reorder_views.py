@@ -28,9 +28,8 @@ from invdash.ui import paging, session
 from invdash.ui.cache import cached_on_data, cached_read, write_connection
 
 __all__ = [
-    "has_forecast", "run_forecast", "policy_run", "stored_run", "reviewed_lines", "overview",
-    "count_lines", "line_page", "save_decisions", "overrides", "save_override", "export_files",
-    "PAGE_ROWS", "page_of",
+    "has_forecast", "run_forecast", "policy_run", "stored_run", "overview", "count_lines",
+    "line_page", "save_decisions", "overrides", "save_override", "export_files", "PAGE_ROWS",
 ]
 
 #: Lines the Reorder table (and the line picker) shows at once.
@@ -91,11 +90,6 @@ def stored_run(
     return None if run is None else reorder.StoredRun(run_id=run.run_id, as_of=run.as_of)
 
 
-def reviewed_lines(run: reorder.PolicyRun) -> pd.DataFrame:
-    """Lines needing an order with their latest decision (status, final quantity, who, when)."""
-    return cached_read(reorder.reviewed_lines, run.run_id)
-
-
 def overview(run: reorder.StoredRun) -> reorder.LineOverview:
     """The run's lines counted per status, and the suppliers and categories to filter on."""
     return cached_read(reorder.line_overview, run.run_id)
@@ -149,9 +143,3 @@ def export_files(run: reorder.StoredRun) -> dict[str, bytes]:
     lines = cached_read(reorder.line_page, run.run_id, decided)
     return reorder.purchase_order_files(lines, as_of=run.as_of)
 
-
-def page_of(lines: pd.DataFrame, *, key: str, rows: int | None = None) -> pd.DataFrame:
-    """One page of the filtered, sorted ``lines`` (``paging.page_slice``): the table and the line
-    picker send one page to the browser, never every line (at 5,000 lines the whole table made
-    each rerun wait on the browser). ``rows`` defaults to ``PAGE_ROWS``."""
-    return paging.page_slice(lines, key=key, rows=rows or PAGE_ROWS, noun="Lines")
