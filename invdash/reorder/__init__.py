@@ -63,7 +63,8 @@ _EXPORTS = {
     "stored_run_for_targets": "stored",
     "LineOverview": "worklist", "LineQuery": "worklist", "count_lines": "worklist",
     "line_overview": "worklist", "line_page": "worklist", "review_day": "worklist",
-    "selection_summary": "worklist",
+    "selection_summary": "worklist", "RunView": "worklist", "LineWindow": "worklist",
+    "run_view": "worklist", "line_window": "worklist",
 }  # fmt: skip
 
 __all__ = sorted(_EXPORTS)

@@ -9,6 +9,10 @@ lines reads one aggregate and one page of rows:
 - ``count_lines`` / ``line_page``: the size of a ``LineQuery``'s selection and ``limit`` of its
   lines from ``offset``, equal to ``sort_lines(filter_lines(reviewed_run(...)))[offset:][:limit]``
   (the page's lines get their "why" and carried-over decision in pandas, as ``reviewed_run``).
+- ``run_view`` / ``line_window``: the same reads grouped for the Reorder page, one connection
+  each (opening a DuckDB file costs tens of milliseconds of CPU, more than most of these
+  queries): the stored run with its overview, approved lines, overrides and budget; a page of
+  a selection with the selection's size.
 - ``selection_summary``: ``bulk_summary`` of the whole selection from one aggregate per supplier
   (lines, units, value, lines left out, committed value for the budgets) plus the selected
   lines' ``sku`` and exclusion reason.
@@ -22,6 +26,8 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from invdash.policy.params import PolicyParams
+from invdash.reorder.budgets import stored_budget
 from invdash.reorder.carry import MATERIAL_ORDER_BY_DAYS, MATERIAL_QTY_SHARE, carry_over
 from invdash.reorder.lines import describe_lines
 from invdash.reorder.numbers import cents
@@ -36,12 +42,14 @@ from invdash.reorder.selection import (
     days_to_order_by,
     supplier_budget_warnings,
 )
+from invdash.reorder.stored import StoredRun, run_for_targets
 from invdash.schema import InvalidDataError
 from invdash.store import app_settings
 from invdash.store import line_selection as sql
+from invdash.store import reorder as reorder_store
 
-__all__ = ["LineQuery", "LineOverview", "review_day", "line_overview", "count_lines",
-           "line_page", "selection_summary"]  # fmt: skip
+__all__ = ["LineQuery", "LineOverview", "RunView", "LineWindow", "review_day", "line_overview",
+           "count_lines", "line_page", "run_view", "line_window", "selection_summary"]  # fmt: skip
 
 _DATES = ("order_by_date", "stockout_date", "decision_order_by", "valid_until")
 
@@ -73,6 +81,29 @@ class LineOverview:
     def count(self, *statuses: str) -> int:
         """Lines in any of ``statuses``."""
         return sum(int(self.statuses.get(status, 0)) for status in statuses)
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the Reorder page shows around a stored run's lines: the ``run``, its ``overview``,
+    its approved and edited lines (``decided``, for the purchase-order files), the service-level
+    ``overrides`` and the stored ``budget`` (None: none)."""
+
+    run: StoredRun
+    overview: LineOverview
+    decided: pd.DataFrame
+    overrides: pd.DataFrame
+    budget: Budget | None
+
+
+@dataclass(frozen=True)
+class LineWindow:
+    """One page of a selection: its ``lines``, where they start (``offset``) and how many lines
+    the whole selection holds (``total``)."""
+
+    total: int
+    offset: int
+    lines: pd.DataFrame
 
 
 def review_day(
@@ -141,6 +172,39 @@ def line_page(  # noqa: PLR0913 - a page is a query and its window, keyword-only
     rows["is_new"] = rows["is_new"].astype(bool)
     lines = carry_over(describe_lines(rows), as_of=day.as_of).reset_index(drop=True)
     return lines.assign(days_to_order_by=days_to_order_by(lines, as_of=day.as_of))
+
+
+def run_view(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, seed: int = 0
+) -> RunView | None:
+    """``RunView`` of the stored run for ``params`` (``run_for_targets``), or None."""
+    run = run_for_targets(conn, params, seed=seed)
+    if run is None:
+        return None
+    decided = LineQuery(LineFilter(statuses=("approved", "edited")))
+    return RunView(
+        run=run, overview=line_overview(conn, run.run_id),
+        decided=line_page(conn, run.run_id, decided),
+        overrides=reorder_store.load_service_level_overrides(conn), budget=stored_budget(conn),
+    )  # fmt: skip
+
+
+def line_window(  # noqa: PLR0913 - a window is a query, its page and size, keyword-only
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str,
+    query: LineQuery,
+    *,
+    page: int,
+    rows: int,
+    as_of: pd.Timestamp | None = None,
+) -> LineWindow:
+    """Page ``page`` (from 1; past the last page, the first, as ``ui.paging.page_controls``
+    resets it) of ``rows`` lines of ``query``'s selection, with its size."""
+    total = count_lines(conn, run_id, query, as_of=as_of)
+    pages = max(1, -(-total // rows))
+    offset = ((page if 1 <= page <= pages else 1) - 1) * rows
+    lines = line_page(conn, run_id, query, limit=rows, offset=offset, as_of=as_of)
+    return LineWindow(total=total, offset=offset, lines=lines)
 
 
 def selection_summary(  # noqa: PLR0913 - a summary is a query, its action and budget

@@ -1,9 +1,11 @@
 """The Reorder page's reads and writes: the stored policy run, its reviewed lines, decisions,
 service-level targets and purchase-order files.
 
-The page opens on a stored run without loading its lines: ``stored_run`` finds the run (id and
-day only), ``overview`` counts its lines per status in one aggregate, and ``line_page`` reads
-one sorted page of a selection (``reorder.worklist``, filtered, sorted and paged in DuckDB).
+The page opens on a stored run without loading its lines: ``run_view`` finds the run (id and
+day), counts its lines per status in one aggregate and reads its approved lines, overrides and
+budget; ``line_window`` reads one sorted page of a selection and the selection's size
+(``reorder.worklist``, filtered, sorted and paged in DuckDB). Each is one cached read on one
+connection: opening the DuckDB file costs more CPU than most of these queries.
 Nothing on that path imports the policy maths or the forecast engine (``forecast_views`` is
 imported where a forecast or a policy is computed), so a server's first view of the page does
 not wait seconds for scipy.
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from invdash import reorder
 from invdash.policy.params import PolicyParams
@@ -28,8 +31,8 @@ from invdash.ui import paging, session
 from invdash.ui.cache import cached_on_data, cached_read, write_connection
 
 __all__ = [
-    "has_forecast", "run_forecast", "policy_run", "stored_run", "overview", "count_lines",
-    "line_page", "save_decisions", "overrides", "save_override", "export_files", "PAGE_ROWS",
+    "has_forecast", "run_forecast", "policy_run", "run_view", "line_window", "save_decisions",
+    "overrides", "save_override", "export_files", "PAGE_ROWS",
 ]
 
 #: Lines the Reorder table (and the line picker) shows at once.
@@ -76,36 +79,32 @@ def policy_run(
     return run
 
 
-def stored_run(
+def run_view(
     service_level: float = 0.95, review_days: int = 7, progress_bar: Any = None
-) -> reorder.StoredRun | None:
-    """The stored run the Reorder page opens on (its id and day, not its lines): the one for
-    these targets, computed first (``policy_run``) only when none is stored; None without a
+) -> reorder.RunView | None:
+    """What the Reorder page shows around the stored run for these targets (``reorder.run_view``,
+    no lines), the run computed first (``policy_run``) only when none is stored; None without a
     forecast."""
     params = PolicyParams(service_level=float(service_level), review_period_days=int(review_days))
-    found = cached_read(reorder.run_for_targets, params)
-    if found is not None:
-        return found
-    run = policy_run(service_level, review_days, progress_bar=progress_bar)
-    return None if run is None else reorder.StoredRun(run_id=run.run_id, as_of=run.as_of)
+    view = cached_read(reorder.run_view, params)
+    if view is not None or not has_forecast():
+        return view
+    policy_run(service_level, review_days, progress_bar=progress_bar)
+    return cached_read(reorder.run_view, params)
 
 
-def overview(run: reorder.StoredRun) -> reorder.LineOverview:
-    """The run's lines counted per status, and the suppliers and categories to filter on."""
-    return cached_read(reorder.line_overview, run.run_id)
+def line_window(
+    run: reorder.StoredRun, query: reorder.LineQuery, *, key: str
+) -> reorder.LineWindow:
+    """The page of ``query``'s lines that the page controls under ``key`` show (``PAGE_ROWS``
+    lines, never every line) and the selection's size, in one read."""
+    page = int(st.session_state.get(key, 1) or 1)
+    return cached_read(reorder.line_window, run.run_id, query, page=page, rows=PAGE_ROWS)
 
 
-def count_lines(run: reorder.StoredRun, query: reorder.LineQuery) -> int:
-    """How many lines ``query`` selects."""
-    return cached_read(reorder.count_lines, run.run_id, query)
-
-
-def line_page(run: reorder.StoredRun, query: reorder.LineQuery, *, key: str) -> pd.DataFrame:
-    """One page of ``query``'s lines (page controls under ``key``), read from DuckDB: the
-    table and the line picker get ``PAGE_ROWS`` lines, never every line."""
-    total = count_lines(run, query)
-    limit, offset = paging.page_controls(total, key=key, rows=PAGE_ROWS, noun="Lines")
-    return cached_read(reorder.line_page, run.run_id, query, limit=limit, offset=offset)
+def render_page_controls(window: reorder.LineWindow, *, key: str) -> None:
+    """The page controls of ``window`` (they clamp a page past the end to 1, as the read did)."""
+    paging.page_controls(window.total, key=key, rows=PAGE_ROWS, noun="Lines")
 
 
 def save_decisions(
@@ -136,10 +135,8 @@ def save_override(scope: str, key: str, service_level: float) -> None:
         )
 
 
-def export_files(run: reorder.StoredRun) -> dict[str, bytes]:
+def export_files(view: reorder.RunView) -> dict[str, bytes]:
     """``{file name: CSV bytes}``: one neutralised purchase order per supplier, from the run's
-    approved and edited lines only."""
-    decided = reorder.LineQuery(reorder.LineFilter(statuses=("approved", "edited")))
-    lines = cached_read(reorder.line_page, run.run_id, decided)
-    return reorder.purchase_order_files(lines, as_of=run.as_of)
+    approved and edited lines."""
+    return reorder.purchase_order_files(view.decided, as_of=view.run.as_of)
 

@@ -81,9 +81,11 @@ def selection(overview: reorder.LineOverview) -> reorder.LineQuery:
     return reorder.LineQuery(line_filter, sort=sort)
 
 
-def render_lines(run: reorder.StoredRun, query: reorder.LineQuery) -> pd.DataFrame:
-    """One page of the selected lines (carry-over notes first, new SKUs flagged); returns it."""
-    page = reorder_views.line_page(run, query, key="reorder_page")
+def render_lines(window: reorder.LineWindow, *, key: str) -> pd.DataFrame:
+    """The page controls and one page of the selected lines (carry-over notes first, new SKUs
+    flagged); returns the page's lines."""
+    reorder_views.render_page_controls(window, key=key)
+    page = window.lines
     st.dataframe(
         relabel(page[_TABLE]),
         hide_index=True,
@@ -180,9 +182,8 @@ def _budget_text(budget: reorder.Budget | None) -> str:
     return "Stored budgets (bulk approvals warn before exceeding them): " + "; ".join(parts)
 
 
-def render_budgets(suppliers: Sequence[str]) -> None:
-    """The stored budgets (total and per supplier) and, for managers, their editor."""
-    budget = cached_read(reorder.stored_budget)
+def render_budgets(budget: reorder.Budget | None, suppliers: Sequence[str]) -> None:
+    """The stored ``budget`` (total and per supplier) and, for managers, its editor."""
     with st.expander("Budgets (in total and per supplier)"):
         st.caption(_budget_text(budget))
         if not session.can("approve_orders"):
@@ -205,17 +206,18 @@ def render_budgets(suppliers: Sequence[str]) -> None:
             _save_budget(supplier, limit)
 
 
-def render_bulk(run: reorder.StoredRun, query: reorder.LineQuery, total: int) -> None:
+def render_bulk(
+    run: reorder.StoredRun, query: reorder.LineQuery, total: int, budget: reorder.Budget | None
+) -> None:
     """Approve the ``total`` selected lines: a summary of the whole selection (lines, units,
-    value, left out, budget; one DuckDB aggregate) first, then the confirmation stores exactly
-    those lines."""
+    value, left out, warnings against ``budget``; one DuckDB aggregate) first, then the
+    confirmation stores exactly those lines."""
     if not session.can("approve_orders"):
         return
     if st.button(f"Approve the {total} selected lines ...", key="reorder_bulk_approve"):
         st.session_state[BULK_KEY] = True
     if not st.session_state.get(BULK_KEY):
         return
-    budget = cached_read(reorder.stored_budget)
     summary = cached_read(reorder.selection_summary, run.run_id, query, budget=budget)
     st.info(summary.describe())
     for warning in summary.warnings:

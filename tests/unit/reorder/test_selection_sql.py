@@ -180,3 +180,37 @@ def test_only_known_criteria_and_sort_columns_reach_the_sql(shop):
     quoted = reorder.LineQuery(reorder.LineFilter(text="'; DROP TABLE sales; --"))
     assert reorder.count_lines(conn, run_id, quoted) == 0
     assert conn.execute("SELECT count(*) FROM sales").fetchone()[0] > 0
+
+
+def test_a_line_window_is_a_page_and_the_size_of_its_selection(shop):
+    conn, run_id, _ = shop
+    query = reorder.LineQuery(reorder.LineFilter(statuses=("pending",)), sort="sku")
+    total = reorder.count_lines(conn, run_id, query)
+    second = reorder.line_window(conn, run_id, query, page=2, rows=5)
+    assert (second.total, second.offset) == (total, 5)
+    pd.testing.assert_frame_equal(
+        second.lines, reorder.line_page(conn, run_id, query, limit=5, offset=5)
+    )
+    past_the_end = reorder.line_window(conn, run_id, query, page=total, rows=5)
+    assert past_the_end.offset == 0 and past_the_end.lines["sku"].tolist() == (
+        reorder.line_page(conn, run_id, query, limit=5)["sku"].tolist()
+    )
+
+
+def test_the_run_view_holds_the_run_its_counts_approved_lines_overrides_and_budget(cycle_db):
+    from invdash.policy.params import PolicyParams
+
+    conn = store.connect(cycle_db.path)
+    try:
+        lines = reorder.reviewed_run(conn, cycle_db.run_id)
+        reorder.decide(conn, MANAGER, cycle_db.run_id, lines["sku"].iloc[:2].tolist(),
+                       action="approve")  # fmt: skip
+        reorder.save_budget(conn, MANAGER, supplier=None, limit=500.0)
+        view = reorder.run_view(conn, PolicyParams())
+        assert reorder.run_view(conn, PolicyParams(service_level=0.8)) is None
+    finally:
+        conn.close()
+    assert view.run.run_id == cycle_db.run_id
+    assert view.overview.lines == len(lines) and view.overview.count("approved") == 2
+    assert sorted(view.decided["sku"]) == sorted(lines["sku"].iloc[:2])
+    assert view.budget == reorder.Budget(total=500.0) and view.overrides.empty
