@@ -36,10 +36,20 @@ from page_fixture import build_large_shop  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+#: The pages timed by default (Reorder Suggestions has its own bench: ``bench_review.py --page``;
+#: pass ``--pages`` to add it). Policy Replay is only opened, no replay is run.
 PAGES = [
-    "Overview", "SKU Explorer", "Reorder Suggestions", "Purchase Orders", "Master Data",
-    "Alerts", "Recommendations", "Model Quality", "Upload & Forecast", "Data",
+    "Overview", "SKU Explorer", "Alerts", "Purchase Orders", "Master Data", "Model Quality",
+    "Recommendations", "Data", "Upload & Forecast", "Policy Replay",
 ]  # fmt: skip
+#: ``cold``: first navigation click after the server started (empty caches); ``warm``: the
+#: second click in the same browser session; ``reload``: the browser reloads the page (a new
+#: session on the same server: session state gone, the server's caches kept).
+ATTEMPTS = ("cold", "warm", "reload")
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _free_port() -> int:
@@ -76,10 +86,14 @@ _SETTLED = (
 )
 
 
-def _open(page, title: str, limit_s: float) -> float | None:
-    """Seconds from the navigation click until ``title``'s page has finished; None past limit."""
+def _open(page, title: str, limit_s: float, *, reload: bool = False) -> float | None:
+    """Seconds from the navigation click (or the browser's reload) until ``title``'s page has
+    finished; None past the limit."""
     started = time.perf_counter()
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    if reload:
+        page.reload(wait_until="domcontentloaded")
+    else:
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
     try:
         page.wait_for_function(_SETTLED, arg=title, timeout=limit_s * 1000)
     except Exception:  # Playwright's TimeoutError: report the page as too slow
@@ -98,9 +112,11 @@ def _time_tree(tree: Path, db: Path, pages: list[str], limit_s: float, log: Path
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url, wait_until="domcontentloaded")
             page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=limit_s * 1000)
-            for attempt in ("cold", "warm"):
+            for attempt in ATTEMPTS:
                 for title in pages:
-                    seconds = _open(page, title, limit_s)
+                    if attempt == "reload":
+                        _open(page, title, limit_s)  # go there first; the reload is timed
+                    seconds = _open(page, title, limit_s, reload=attempt == "reload")
                     errors = page.locator('[data-testid="stException"]').count()
                     results.setdefault(title, {})[attempt] = seconds
                     results[title][f"{attempt}_exceptions"] = errors
@@ -129,18 +145,16 @@ def _cell(value: float | None, limit_s: float) -> str:
 
 def _print_table(timings: dict[str, dict], pages: list[str], limit_s: float) -> None:
     names = list(timings)
-    print("| page | " + " | ".join(f"{n} cold s | {n} warm s" for n in names) + " |")
-    print("|---" * (1 + 2 * len(names)) + "|")
+    heads = [f"{n} {attempt} s" for n in names for attempt in ATTEMPTS]
+    print("| page | " + " | ".join(heads) + " |")
+    print("|---" * (1 + len(heads)) + "|")
     for title in pages:
         cells = []
         for name in names:
             row = timings[name].get(title, {})
-            if not row:
-                cells += ["skipped", "skipped"]
-                continue
             cells += [
                 _cell(row[attempt], limit_s) if attempt in row else "skipped"
-                for attempt in ("cold", "warm")
+                for attempt in ATTEMPTS
             ]
         print(f"| {title} | " + " | ".join(cells) + " |")
 
@@ -156,6 +170,7 @@ def main() -> None:
     parser.add_argument("--limit", type=float, default=60.0, help="seconds per page at most")
     parser.add_argument("--json", type=Path, help="write the timings here")
     args = parser.parse_args()
+    started_load = _load()
     with tempfile.TemporaryDirectory(prefix="bench_pages_") as tmp:
         folder = Path(tmp)
         db = args.db or folder / f"shop{args.skus}.duckdb"
@@ -170,7 +185,8 @@ def main() -> None:
             log = (folder / "server.log").read_text().splitlines()
             errors = [line for line in log if "Error" in line or "Traceback" in line]
             print(f"{name}: {json.dumps(timings[name])}; server log errors: {errors[:3]}")
-    print(f"\n{args.skus:,} SKUs x {args.days} days; load average {os.getloadavg()[0]:.1f}\n")
+    print(f"\n{args.skus:,} SKUs x {args.days} days; load average (1, 5, 15 min) at the start "
+          f"{started_load}, at the end {_load()}\n")
     _print_table(timings, args.pages, args.limit)
     if args.json:
         args.json.write_text(json.dumps(timings, indent=2))
