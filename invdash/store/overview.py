@@ -17,7 +17,7 @@ import pandas as pd
 
 __all__ = [
     "sales_windows", "stock_position", "kpi_summary", "weekly_sales", "stock_window",
-    "UNCATEGORISED",
+    "sales_span", "UNCATEGORISED",
 ]
 
 UNCATEGORISED = "Uncategorised"
@@ -183,3 +183,10 @@ def stock_window(conn: duckdb.DuckDBPyConnection, *, window_days: int = 90) -> d
         "LEFT JOIN products p ON p.sku = l.sku"
     ).fetchone()[0])
     return totals
+
+
+def sales_span(conn: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day with a sales row, or None without sales (one DuckDB aggregate:
+    the Policy Replay page's date bounds, which loaded every sales row before)."""
+    first, last = conn.execute("SELECT min(date), max(date) FROM sales").fetchone()
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
