@@ -17,6 +17,7 @@ from invdash import store
 from invdash.reorder import forecast_overrides, master_data
 from invdash.reorder import purchasing as po
 from invdash.store import master_data as md_store
+from invdash.store import purchase_orders as po_store
 from invdash.ui import session
 from invdash.ui.cache import cached_read, settings, write_connection
 from invdash.ui.labels import label
@@ -26,6 +27,7 @@ __all__ = [
     "PO_TABLE_NOTE",
     "po_table",
     "money_columns",
+    "po_status_counts",
     "purchase_orders",
     "po_lines",
     "approved",
@@ -46,9 +48,21 @@ __all__ = [
 ]
 
 
-def purchase_orders() -> pd.DataFrame:
-    """Every PO, newest first (``purchasing.PO_LIST_COLUMNS``)."""
-    return cached_read(po.list_purchase_orders, currency=settings().currency)
+def po_status_counts() -> dict[str, int]:
+    """How many POs have each status (one DuckDB aggregate)."""
+    return cached_read(po_store.po_status_counts)
+
+
+def purchase_orders(
+    *, status: str | None = None, page: tuple[int, int] | None = None,
+    po_ids: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """POs newest first (``purchasing.PO_LIST_COLUMNS``): those of ``status``, one ``page``
+    (``(limit, offset)``) or the given ``po_ids``, selected and paged in DuckDB."""
+    return cached_read(
+        po.list_purchase_orders, currency=settings().currency, status=status, page=page,
+        po_ids=po_ids,
+    )  # fmt: skip
 
 
 #: What a PO table shows where a PO has no value (never Python's "None").

@@ -53,3 +53,36 @@ def test_the_replay_page_opens_without_loading_the_sales(db, monkeypatch):
     assert calls == []  # it loaded every sales row to find the first and last day
     start = at.date_input(key="replay_start")
     assert (pd.Timestamp(start.min), pd.Timestamp(start.max)) == (first, last)
+
+
+def _full_po_list(db: Path):
+    from invdash.reorder import purchasing
+
+    conn = store.connect_read_only(db)
+    try:
+        return purchasing.list_purchase_orders(conn, currency="USD")
+    finally:
+        conn.close()
+
+
+def test_the_po_list_is_filtered_and_paged_in_duckdb(db, monkeypatch):
+    from invdash.store import purchase_orders as po_store
+
+    full = _full_po_list(db)  # the old page's read: every PO
+    assert len(full) > 100  # more than two pages, so paging is exercised
+    calls = _spy(monkeypatch, po_store, "po_summary")
+    at = _open("pages/purchase_orders.py")
+    assert all(kw.get("page") or kw.get("po_ids") for _, kw in calls)  # never the whole list
+    assert at.selectbox(key="po_selected").options == list(full["po_id"][:50])
+    assert max(len(frame.value) for frame in at.dataframe) <= 50  # one page to the browser
+
+    at.number_input(key="po_page").set_value(2).run()
+    page_two = at.selectbox(key="po_selected").options
+    assert page_two == list(full["po_id"][50:100])
+
+    status = full["status"].iloc[-1]
+    at.selectbox(key="po_status").set_value(status).run()
+    assert not at.exception
+    offset = 50 * (at.number_input(key="po_page").value - 1) if at.number_input else 0
+    expected = full.loc[full["status"] == status, "po_id"].tolist()[offset : offset + 50]
+    assert at.selectbox(key="po_selected").options == expected
