@@ -13,9 +13,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from invdash import store
 from invdash.reorder import forecast_overrides, master_data
 from invdash.reorder import purchasing as po
+from invdash.store import catalog
 from invdash.store import master_data as md_store
 from invdash.store import purchase_orders as po_store
 from invdash.ui import session
@@ -36,7 +36,6 @@ __all__ = [
     "receive",
     "document_csv",
     "combined_csv",
-    "products",
     "audit",
     "MASTER_LABELS",
     "master_values",
@@ -137,16 +136,6 @@ def combined_csv(po_ids: tuple[str, ...]) -> bytes:
     return cached_read(_combined_csv, tuple(po_ids))
 
 
-def _products_with_stock(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    stock = store.latest_on_hand(conn)[["sku", "on_hand"]]
-    return store.load_products(conn).merge(stock, on="sku", how="left")
-
-
-def products() -> pd.DataFrame:
-    """Products with their latest on hand."""
-    return cached_read(_products_with_stock)
-
-
 def audit(sku: str | None = None) -> pd.DataFrame:
     """Master-data changes (of one SKU), newest first."""
     return cached_read(md_store.load_audit, sku=sku)
@@ -161,8 +150,11 @@ MASTER_LABELS = {
 
 def master_values(sku: str) -> dict[str, object]:
     """The form's starting values: the SKU's current master data (a missing number as 0, a
-    missing pack size as 1, a missing supplier as empty text)."""
-    row = products().set_index("sku").loc[sku]
+    missing pack size as 1, a missing supplier as empty text). Reads the SKU's ``products`` row
+    and its latest stock snapshot only (it read every product and every SKU's latest stock)."""
+    row = dict(cached_read(catalog.product, str(sku)) or {})
+    stock = cached_read(catalog.sku_on_hand, str(sku))
+    row["on_hand"] = None if stock.empty else stock["on_hand"].iloc[0]
     values: dict[str, object] = {}
     for field in MASTER_LABELS:
         value = row.get(field)

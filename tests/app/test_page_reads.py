@@ -86,3 +86,22 @@ def test_the_po_list_is_filtered_and_paged_in_duckdb(db, monkeypatch):
     offset = 50 * (at.number_input(key="po_page").value - 1) if at.number_input else 0
     expected = full.loc[full["status"] == status, "po_id"].tolist()[offset : offset + 50]
     assert at.selectbox(key="po_selected").options == expected
+
+
+def test_master_data_reads_one_sku_and_shows_the_same_values(db, monkeypatch):
+    conn = store.connect_read_only(db)
+    try:
+        products = store.load_products(conn).set_index("sku")
+        stock = store.latest_on_hand(conn).set_index("sku")["on_hand"]
+    finally:
+        conn.close()
+    loads = _spy(monkeypatch, store, "load_products")
+    stocks = _spy(monkeypatch, store, "latest_on_hand")
+    at = _open("pages/master_data.py")
+    sku = at.selectbox(key="master_sku").value
+    assert loads == [] and stocks == []  # it read every product and every SKU's stock
+    row = products.loc[sku]
+    assert at.number_input(key=f"master_lead_time_days_{sku}").value == row["lead_time_days"]
+    assert at.number_input(key=f"master_unit_cost_{sku}").value == row["unit_cost"]
+    assert at.number_input(key=f"master_on_hand_{sku}").value == stock.loc[sku]
+    assert at.text_input(key=f"master_supplier_{sku}").value == row["supplier"]
