@@ -1,19 +1,22 @@
 """Page open times at 100,000 SKUs in a real server and browser, before and after, in one run.
 
 A large shop with stored forecast, policy and recommendation runs is built by
-``page_fixture.build_large_shop`` (a real 200-SKU demo shop and its real runs, copied in DuckDB
-SQL; nothing is forecast at 100,000 SKUs). Then, for each code tree (the baseline commit, from
-``git archive``, and the working tree), one ``streamlit run app.py`` serves that file on
+``page_fixture.build_large_shop`` (a real 200-SKU demo shop and its real runs, tiled in bulk
+DuckDB SQL; nothing is forecast at 100,000 SKUs). Then, for each code tree (the baseline commit,
+from ``git archive``, and the working tree), one ``streamlit run app.py`` serves that file on
 127.0.0.1 and Debian's chromium (Playwright, ``executable_path``; never ``playwright install``)
-opens every page twice in one session: ``cold`` is the first open after the server started
-(empty caches), ``warm`` the second. A page's time runs from the navigation click until its
-heading is drawn and the script run has finished; a page that takes longer than ``--limit``
-seconds is reported as ``>limit`` and the tree's remaining pages are skipped (its server is still
-busy). The two trees run one after the other on the same file, so their ratio is fair even on a
-loaded machine; ``load`` is the 1-minute load average at the end.
+opens every page (``PAGES``) three times: ``cold`` is the first open after the server started
+(empty caches; the first page also waits for the app's first run), ``warm`` the second click in
+the same session, ``reload`` a browser reload of the page (a new session, the server's caches
+kept). A page's time runs from the click (or reload) until its heading is drawn and the script
+run has finished; a page that takes longer than ``--limit`` seconds is reported as ``>limit``
+and the tree's remaining pages are skipped (its server is still busy). The two trees run one
+after the other on the same file, so their ratio is fair even on a loaded machine; the load
+averages at the start and the end are printed with the table.
 
     .venv/bin/python benchmarks/bench_pages.py --skus 100000 --db /tmp/shop100k.duckdb
-    .venv/bin/python benchmarks/bench_pages.py --skus 2000 --baseline 67cea42 --limit 60
+    .venv/bin/python benchmarks/bench_pages.py --db /tmp/shop100k.duckdb --no-baseline
+    .venv/bin/python benchmarks/bench_pages.py --skus 2000 --baseline 833489c --limit 60
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pandas as pd
 
 __all__ = [
     "sales_windows", "stock_position", "kpi_summary", "weekly_sales", "stock_window",
-    "sales_span", "UNCATEGORISED",
+    "sales_span", "summary_version", "load_summary", "save_summary", "UNCATEGORISED",
 ]
 
 UNCATEGORISED = "Uncategorised"
@@ -201,3 +201,36 @@ def sales_span(conn: duckdb.DuckDBPyConnection) -> tuple[pd.Timestamp, pd.Timest
     the Policy Replay page's date bounds, which loaded every sales row before)."""
     first, last = conn.execute("SELECT min(date), max(date) FROM sales").fetchone()
     return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
+
+
+def summary_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of everything the Overview's aggregates read: sales, stock snapshots,
+    products and ingested files (one scan of each; a stored summary of another version is
+    never read)."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM sales), (SELECT coalesce(sum(qty), 0) FROM sales), "
+        "(SELECT coalesce(sum(qty * coalesce(price, -1)), 0) FROM sales), "
+        "(SELECT max(date) FROM sales), (SELECT count(*) FROM inventory), "
+        "(SELECT coalesce(sum(on_hand), 0) FROM inventory), (SELECT max(as_of) FROM inventory), "
+        "(SELECT count(*) FROM products), "
+        "(SELECT coalesce(sum(hash(sku, category, unit_cost, unit_price)), 0) FROM products), "
+        "(SELECT max(ingested_at) FROM ingest_log)"
+    ).fetchone()
+    return "|".join(str(v) for v in row)
+
+
+def load_summary(conn: duckdb.DuckDBPyConnection, name: str, version: str) -> str | None:
+    """The stored summary ``name`` of data version ``version`` (JSON text), or None."""
+    row = conn.execute(
+        "SELECT value FROM page_summaries WHERE name = ? AND version = ?", [name, version]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def save_summary(conn: duckdb.DuckDBPyConnection, name: str, version: str, value: str) -> None:
+    """Store summary ``name`` of ``version``, dropping its other versions."""
+    conn.execute("DELETE FROM page_summaries WHERE name = ? AND version <> ?", [name, version])
+    conn.execute(
+        "INSERT OR REPLACE INTO page_summaries VALUES (?, ?, ?, ?)",
+        [name, version, value, pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()],
+    )

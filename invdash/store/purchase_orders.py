@@ -66,6 +66,12 @@ _SUMMARY_SQL = (
 )
 
 
+_STATUS_COUNTS_SQL = (
+    f"SELECT status, count(*) FROM (SELECT {_STATUS_SQL} AS status FROM purchase_orders l "
+    "GROUP BY l.po_id) GROUP BY status ORDER BY status"
+)
+
+
 def _now() -> object:
     return pd.Timestamp.now(tz="UTC").tz_localize(None).to_pydatetime()
 
@@ -176,10 +182,7 @@ def po_summary(
 
 def po_status_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many POs have each status (the PO list's filter and page count)."""
-    rows = conn.execute(
-        f"SELECT status, count(*) FROM (SELECT {_STATUS_SQL} AS status FROM purchase_orders l "
-        "GROUP BY l.po_id) GROUP BY status ORDER BY status"
-    ).fetchall()
+    rows = conn.execute(_STATUS_COUNTS_SQL).fetchall()
     return {str(status): int(n) for status, n in rows}
 
 

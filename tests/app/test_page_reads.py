@@ -105,3 +105,18 @@ def test_master_data_reads_one_sku_and_shows_the_same_values(db, monkeypatch):
     assert at.number_input(key=f"master_unit_cost_{sku}").value == row["unit_cost"]
     assert at.number_input(key=f"master_on_hand_{sku}").value == stock.loc[sku]
     assert at.text_input(key=f"master_supplier_{sku}").value == row["supplier"]
+
+
+def test_the_overview_reads_its_stored_summary_after_the_first_open(db, monkeypatch):
+    import streamlit as st
+
+    from invdash.store import overview as overview_store
+
+    first = _open("pages/overview.py")
+    cards = [m.value for m in first.metric]
+    st.cache_data.clear()  # a new server process: only the stored summary is left
+    weekly = _spy(monkeypatch, overview_store, "weekly_sales")
+    window = _spy(monkeypatch, overview_store, "stock_window")
+    again = _open("pages/overview.py")
+    assert weekly == [] and window == []  # it scanned every sales row on each server start
+    assert [m.value for m in again.metric] == cards

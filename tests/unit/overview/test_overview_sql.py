@@ -59,3 +59,19 @@ def test_stock_position_and_sku_count_equal_the_window_function_query(conn):
     assert position["as_of"] == pd.Timestamp(latest["as_of"].max())
     windows = overview.sales_windows(conn, window_days=28)
     assert windows["skus"] == conn.execute(OLD_SKUS).fetchone()[0]
+
+
+def test_the_stored_overview_equals_the_computed_one_until_the_data_change(conn):
+    from invdash.overview import compute_overview, store_overview, stored_overview
+
+    assert stored_overview(conn, 28) is None
+    fresh = compute_overview(conn, 28)
+    stored = store_overview(conn, 28)
+    again = stored_overview(conn, 28)
+    for figures in (stored, again):
+        assert figures["kpis"] == fresh["kpis"]
+        assert figures["stock"] == fresh["stock"]
+        pd.testing.assert_frame_equal(figures["weekly"], fresh["weekly"], check_dtype=False)
+    conn.execute("UPDATE inventory SET on_hand = on_hand + 1 WHERE as_of = (SELECT max(as_of) "
+                 "FROM inventory)")  # a stock count: the stock figures change
+    assert stored_overview(conn, 28) is None
