@@ -27,7 +27,9 @@ backtest fold errors, the policy run's suggestions, the recommendation run's lis
 (a run on the 100,000-SKU shop would hold one row per SKU or customer the same way; its numbers
 are the base SKUs' numbers repeated). The run rows (``forecast_runs``, ``policy_runs``,
 ``rec_runs``) get the large file's own data versions, so the dashboard finds them current and
-computes nothing. Not tiled: ``text_embeddings`` (no page reads them; the titles changed).
+computes nothing. Not tiled: ``text_embeddings`` (no page reads them; the titles changed). Last,
+the Overview's summary is stored (``overview.store_overview``), as the dashboard's first open
+after the data change stores it.
 
     build_large_shop(path, skus=100_000)      # 200 real SKUs x 500 copies, 730 days
 """
@@ -43,6 +45,7 @@ from invdash.demo import build_demo
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import save_run
+from invdash.overview import store_overview
 from invdash.policy import PolicyParams
 from invdash.recommend.runs import build_rec_run
 from invdash.reorder import runs as reorder_runs
@@ -66,6 +69,8 @@ _PER_COPY = {
 _NO_KEY = ("sales", "inventory", "order_lines", "rec_lists")
 #: One row per run, copied as they are.
 _RUN_TABLES = ("forecast_runs", "backtest_metrics", "policy_runs", "rec_runs")
+#: The Overview's KPI window (``ui.overview_views.WINDOW_DAYS``).
+OVERVIEW_WINDOW_DAYS = 28
 #: DuckDB's buffer pool while the large file is written (spills to its temp directory above).
 _MEMORY_LIMIT = "2GB"
 
@@ -220,6 +225,9 @@ def build_large_shop(
         _tile_per_copy(conn, copies, max(1, copies // 5))
         _copy_runs(conn, copies)
         conn.execute("DETACH base")
+        started_summary = time.perf_counter()
+        store_overview(conn, OVERVIEW_WINDOW_DAYS)  # what the Overview's first open stores
+        times["overview_summary_s"] = time.perf_counter() - started_summary
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
