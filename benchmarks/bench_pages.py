@@ -93,12 +93,14 @@ def _open(page, title: str, limit_s: float, *, reload: bool = False) -> float | 
     """Seconds from the navigation click (or the browser's reload) until ``title``'s page has
     finished; None past the limit."""
     started = time.perf_counter()
-    if reload:
-        page.reload(wait_until="domcontentloaded")
-    else:
-        page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
     try:
-        page.wait_for_function(_SETTLED, arg=title, timeout=limit_s * 1000)
+        if reload:
+            page.reload(wait_until="domcontentloaded", timeout=limit_s * 1000)
+        else:
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            nav.get_by_text(title, exact=True).click(timeout=limit_s * 1000)
+        left_s = limit_s - (time.perf_counter() - started)
+        page.wait_for_function(_SETTLED, arg=title, timeout=max(left_s, 0.001) * 1000)
     except Exception:  # Playwright's TimeoutError: report the page as too slow
         return None
     return time.perf_counter() - started

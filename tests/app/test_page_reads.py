@@ -107,7 +107,7 @@ def test_master_data_reads_one_sku_and_shows_the_same_values(db, monkeypatch):
     assert at.text_input(key=f"master_supplier_{sku}").value == row["supplier"]
 
 
-def test_the_overview_reads_its_stored_summary_after_the_first_open(db, monkeypatch):
+def test_the_overview_reads_its_stored_summary_after_the_first_open(db, monkeypatch):  # noqa: ARG001
     import streamlit as st
 
     from invdash.store import overview as overview_store
