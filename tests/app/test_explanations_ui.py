@@ -67,3 +67,30 @@ def test_a_global_model_forecast_also_shows_its_own_inputs(db):  # noqa: ARG001
     _, total_chart = _waterfalls(at)
     base, *contributions, forecast = total_chart["data"][0]["y"]
     assert base + sum(contributions) == pytest.approx(forecast, abs=1e-3 * max(1, forecast))
+
+
+def test_a_stored_run_opens_without_explaining_and_explains_on_the_toggle(
+    forecast_db_copy, use_database, monkeypatch
+):
+    """The first open shows the stored forecast at once and builds no explainer (that took 24 of
+    the 25 s of the page's first open on a 200-SKU shop); the toggle explains it."""
+    from invdash.ui import explain_views
+
+    built = []
+    real = explain_views.explainer_for_run
+
+    def spy(conn, run_key, scope_sku, *, run):
+        built.append(run_key)
+        return real(conn, run_key, scope_sku, run=run)
+
+    monkeypatch.setattr(explain_views, "explainer_for_run", spy)
+    use_database(forecast_db_copy)
+    at = _open("pages/sku_explorer.py")
+    assert _waterfalls(at) == [] and built == []
+    assert not any(h.value == "Why this forecast" for h in at.subheader)
+    assert any(h.value == "Model" for h in at.subheader)  # the stored forecast is shown
+
+    at.toggle(key="sku_explorer_explain").set_value(True).run()
+    assert not at.exception
+    assert len(built) == 1 and any(h.value == "Why this forecast" for h in at.subheader)
+    assert len(_waterfalls(at)) == 2
