@@ -57,16 +57,25 @@ def bounded_memory(conn: duckdb.DuckDBPyConnection, memory_limit: str) -> Iterat
         conn: the ingest connection.
         memory_limit: a DuckDB size, e.g. ``"2GB"`` (``config.Settings.ingest_memory_limit``).
     """
-    limit, spill = conn.execute(
-        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
-    ).fetchone()
+    limit, spill = _settings(conn)
+    conn.execute("RESET memory_limit")
+    default = limit == _settings(conn)[0]
     conn.execute("SET memory_limit = ?", [memory_limit])
     if not spill or spill == ".tmp":  # in-memory databases spill into the working folder
         conn.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "invdash-spill")])
     try:
         yield
     finally:
-        conn.execute("SET memory_limit = ?", [limit])
+        # DuckDB shows a limit rounded (e.g. "2.7 GiB"): the default comes back exactly, a
+        # limit the caller set comes back to that precision.
+        conn.execute("RESET memory_limit" if default else "SET memory_limit = ?",
+                     [] if default else [limit])
+
+
+def _settings(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    return conn.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
 
 
 def staged_name(table: str) -> str:
