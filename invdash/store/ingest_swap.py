@@ -98,7 +98,8 @@ def _ddl(table: str) -> list[str]:
 def create_staged(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Create the empty, committed staging copy of ``table``; returns the columns to write."""
     with store.transaction(conn):
-        conn.execute(f"DROP TABLE IF EXISTS {staged_name(table)}")
+        t = staged_name(table)
+        conn.execute(f"DROP TABLE IF EXISTS {t}")
         for statement in _ddl(table):
             conn.execute(statement)
     return store.table_columns(conn, table)
@@ -144,11 +145,12 @@ def copy_kept(conn: duckdb.DuckDBPyConnection, table: str, *, replaced_by: str,
 def swap_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Replace each core table by its staging copy; run inside the caller's transaction."""
     for table in tables:
-        conn.execute(f"DROP TABLE {staged_name(table)[: -len(SUFFIX)]}")
-        conn.execute(f"ALTER TABLE {staged_name(table)} RENAME TO {table}")
+        t = staged_name(table)
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {t} RENAME TO {table}")
 
 
 def drop_staged(conn: duckdb.DuckDBPyConnection) -> None:
     """Drop every staging copy (safe at any time; a killed ingest leaves them behind)."""
-    for table in SWAPPABLE:
-        conn.execute(f"DROP TABLE IF EXISTS {staged_name(table)}")
+    for t in map(staged_name, SWAPPABLE):
+        conn.execute(f"DROP TABLE IF EXISTS {t}")

@@ -39,7 +39,8 @@ def store_kind(conn: duckdb.DuckDBPyConnection, kind: str) -> int:
     """Replace the keys in the staged file of ``kind`` (``sales``, ``inventory`` or
     ``purchase_orders``) with its rows, in the caller's transaction; returns rows written."""
     keys = _KEYS[kind]
-    conn.execute(f"DELETE FROM {kind} WHERE {keys} IN (SELECT {keys} FROM _ingest_typed)")
+    query = f"DELETE FROM {kind} WHERE {keys} IN (SELECT {keys} FROM _ingest_typed)"
+    conn.execute(query)
     return int(conn.execute(_INSERTS[kind].format(t=kind)).fetchone()[0])
 
 
