@@ -11,8 +11,8 @@ in one run, and prints a table with each time as a ratio to DuckDB and to pandas
 
 On a shared machine single timings swing by 2x, so DuckDB and invdash run ``--repeat`` times,
 alternating, and the table shows the fastest of each (pandas runs once); the headline ratio is
-the median over the repeats of invdash / DuckDB within each pair (run back to back). invdash's own stages
-(hash, read + cast, checks, store + commit) are timed from its progress messages.
+the median over the repeats of invdash / DuckDB within each pair (run back to back). invdash's
+own stages (hash, read + cast, checks, store + commit) are timed from its progress messages.
 
 The generated export looks like UCI Online Retail: ~20 lines per invoice, 4,000 SKUs plus
 postage lines, ~2 % cancellation invoices (negative qty), timestamps over two years.
