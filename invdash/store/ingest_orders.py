@@ -124,14 +124,16 @@ def stage_day_sales(conn: duckdb.DuckDBPyConnection) -> int:
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_days AS SELECT sku, CAST(ts AS DATE) AS date, "
         f"sum(qty) FILTER (WHERE demand) AS qty, sum({_VALUE}) FILTER (WHERE demand) AS value "
-        "FROM (SELECT sku, ts, qty, price, qty > 0 AND price > 0 AND NOT " + _CANCELLED + " AND "
-        + _PRODUCT + " AS demand FROM _ingest_typed) GROUP BY sku, CAST(ts AS DATE)"
+        # the product filter runs once per (sku, day) below, not once per line
+        "FROM (SELECT sku, ts, qty, price, qty > 0 AND price > 0 AND NOT " + _CANCELLED
+        + " AS demand FROM _ingest_typed) GROUP BY sku, CAST(ts AS DATE)"
     )
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_sales AS "
         "SELECT sku, date, sum(qty) AS qty, CAST(sum(value) AS DOUBLE) / sum(qty) AS price, "
         "0.0 AS promo FROM (SELECT sku, date, qty, value FROM _ingest_days WHERE qty IS NOT NULL "
-        "UNION ALL SELECT o.sku, CAST(o.ts AS DATE), o.qty, " + _VALUE + " FROM ("
+        "AND " + _PRODUCT + " UNION ALL "
+        "SELECT o.sku, CAST(o.ts AS DATE), o.qty, " + _VALUE + " FROM ("
         "SELECT *, " + _CANCELLED + " AS cancelled FROM order_lines o "
         "SEMI JOIN _ingest_days d ON o.sku = d.sku AND CAST(o.ts AS DATE) = d.date "
         "ANTI JOIN _ingest_orders f ON o.order_id = f.order_id) o WHERE " + _DEMAND + ") "
