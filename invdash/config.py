@@ -13,7 +13,7 @@
 - ``INVDASH_CURRENCY``: ISO 4217 code printed on purchase orders (default ``USD``).
 - ``INVDASH_AS_OF``: the day treated as today everywhere (``2025-10-31`` or ``today``); unset,
   the stored ``as_of`` setting or else the data's last date (``invdash.store.app_settings.as_of``).
-- ``INVDASH_INGEST_MEMORY``: DuckDB's memory limit while a file is ingested (default ``2GB``);
+- ``INVDASH_INGEST_MEMORY``: DuckDB's memory limit while a file is ingested (default ``4GB``);
   larger sorts and joins spill to disk (``invdash.store.ingest_swap.bounded_memory``).
 """
 
@@ -33,7 +33,7 @@ __all__ = [
 
 DEFAULT_DB = Path("data/invdash.duckdb")
 DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
-DEFAULT_INGEST_MEMORY = "2GB"
+DEFAULT_INGEST_MEMORY = "4GB"
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$")
 
 
