@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from invdash.policy import calibration
-from invdash.replay import forecasts as replay_forecasts
 from invdash.replay import (
     InvdashPolicyOptions,
     ReplayParams,
@@ -18,6 +17,7 @@ from invdash.replay import (
     fill_rate_curve,
     replay_forecast_cache,
 )
+from invdash.replay import forecasts as replay_forecasts
 
 START = pd.Timestamp("2024-03-01")
 OPTIONS = InvdashPolicyOptions(model="ma", calibration_origins=2)
