@@ -27,6 +27,9 @@ Design:
 - ``replay_origins`` lists the origins a replay forecasts at (the review days and their
   calibration origins, as ``estimate_level_uncertainty_cv`` walks them), so ``prepare`` runs them
   in date order with a progress message per forecast before the day-by-day replay starts.
+- New SKUs take the similar-products model, which embeds the product titles: a replay keeps
+  the vectors in an in-memory store (``runtime.embeddings.embeddings_stored_in``), so the
+  titles are encoded once per replay rather than at every origin (the same vectors).
 - Weekly or monthly panels (rare in a replay, which fills every day) take ``ForecastCache``'s
   whole-engine path.
 """
@@ -38,8 +41,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+import duckdb
 import pandas as pd
 
+from invdash import store
 from invdash.forecast.backtest import backtest_panel
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.engine import choose_for_classes, fit_and_assemble, spreads_for
@@ -49,6 +54,7 @@ from invdash.forecast.panel import Panel, to_panel
 from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.policy.calibration import ForecastCache
 from invdash.replay.params import CHOOSE_EVERY_DAYS, Progress, ReplayParams
+from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import DATE, SKU
 
 __all__ = ["CHOOSE_EVERY_DAYS", "ModelChoice", "ReplayForecasts", "choice_run", "replay_origins"]
@@ -182,6 +188,15 @@ class ReplayForecasts(ForecastCache):
         self.choose_every_days = int(choose_every_days)
         self.counts = {"choice": 0, "refit": 0}
         self._choices: dict[pd.Timestamp, ModelChoice] = {}
+        self._titles: duckdb.DuckDBPyConnection | None = None
+
+    def _title_store(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory store of title embeddings for this replay: the similar-products model
+        of new SKUs encodes the product titles once, not at every origin."""
+        if self._titles is None:
+            self._titles = duckdb.connect(":memory:")
+            store.migrate(self._titles)
+        return self._titles.cursor()
 
     def choice_point(self, origin: pd.Timestamp) -> pd.Timestamp:
         """The choice point whose models ``origin`` refits: the last grid day on or before it."""
@@ -203,17 +218,18 @@ class ReplayForecasts(ForecastCache):
         if resolve_grain(history, "auto").kind != "D":
             return super().forecasts(history, key)
         point = self.choice_point(key)
-        if point not in self._choices:
-            past = history[history[DATE] < point]
-            frame, self._choices[point] = choice_run(
-                past, self.products, point, model=self.model, horizon=self.horizon,
-                seed=self.seed, folds=self.folds,
-            )  # fmt: skip
-            self._forecasts[point] = frame
-            self.counts["choice"] += 1
-        if key not in self._forecasts:
-            self._forecasts[key] = self._refit(history, self._choices[point])
-            self.counts["refit"] += 1
+        with embeddings_stored_in(self._title_store()):
+            if point not in self._choices:
+                past = history[history[DATE] < point]
+                frame, self._choices[point] = choice_run(
+                    past, self.products, point, model=self.model, horizon=self.horizon,
+                    seed=self.seed, folds=self.folds,
+                )  # fmt: skip
+                self._forecasts[point] = frame
+                self.counts["choice"] += 1
+            if key not in self._forecasts:
+                self._forecasts[key] = self._refit(history, self._choices[point])
+                self.counts["refit"] += 1
         return self._forecasts[key]
 
     def _refit(self, history: pd.DataFrame, choice: ModelChoice) -> pd.DataFrame:
