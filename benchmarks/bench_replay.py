@@ -122,10 +122,7 @@ def main() -> int:
     parser.add_argument("--curve-out", help="write the curve as CSV here")
     parser.add_argument("--page-flow", action="store_true",
                         help="time the page's replay + curve before/after the shared cache")
-    parser.add_argument("--first", action="store_true",
-                        help="time the first replay: models chosen every 28 days vs every origin")
-    parser.add_argument("--demo", action="store_true",
-                        help="with --first: the demo shop (own lead times) instead of the file")
+    add_first_replay_args(parser)
     args = parser.parse_args()
     if args.first:
         return first_replay_main(args)
@@ -213,13 +210,22 @@ def first_replay(
               f"{was['stockout_days']} -> {now['stockout_days']}")
 
 
+def add_first_replay_args(parser: argparse.ArgumentParser) -> None:
+    """The ``--first`` flags."""
+    parser.add_argument("--first", action="store_true",
+                        help="time the first replay: models chosen every 28 days vs every origin")
+    parser.add_argument("--demo", action="store_true",
+                        help="with --first: the demo shop (own lead times) instead of the file")
+    parser.add_argument("--demo-skus", type=int, default=500, help="SKUs of the --demo shop")
+
+
 def first_replay_main(args: argparse.Namespace) -> int:
     """``--first``: the demo shop (``--demo``) or the file's top ``--skus``."""
     options = InvdashPolicyOptions(model=args.model, calibration_origins=args.calibration_origins)
     if args.demo:
         from invdash.demo import make_shop
 
-        shop = make_shop()
+        shop = make_shop(n_skus=args.demo_skus)
         sales, products = shop.sales, shop.products
         start = sales["date"].max() - pd.Timedelta(days=args.days - 1)
         params = ReplayParams(start=start, days=args.days, review_period_days=args.review_days)
