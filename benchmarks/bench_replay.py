@@ -217,11 +217,14 @@ def add_first_replay_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true",
                         help="with --first: the demo shop (own lead times) instead of the file")
     parser.add_argument("--demo-skus", type=int, default=500, help="SKUs of the --demo shop")
+    parser.add_argument("--choose-every-days", type=int, default=28,
+                        help="with --first: days between model choices after")
 
 
 def first_replay_main(args: argparse.Namespace) -> int:
     """``--first``: the demo shop (``--demo``) or the file's top ``--skus``."""
-    options = InvdashPolicyOptions(model=args.model, calibration_origins=args.calibration_origins)
+    options = InvdashPolicyOptions(model=args.model, calibration_origins=args.calibration_origins,
+                                   choose_every_days=args.choose_every_days)
     if args.demo:
         from invdash.demo import make_shop
 
