@@ -3,11 +3,13 @@
 Design:
 - The page reads its form and calls ``run_replay`` (and ``run_curve`` when asked); both go through
   ``invdash.replay`` (the same functions the ``invdash simulate`` CLI uses), with an
-  ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
-- A replay is heavy (one forecast per review day and calibration origin), so it runs only
-  behind the form's submit and its result is kept in the page's session state, not recomputed
-  on every rerun. Its forecasts do not depend on the service target, so they are kept per data
-  version and window (``replay.replay_forecast_cache`` in ``ui.cache.cached_model``, shared by
+  ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback: one step
+  per forecast origin (most of a first replay), then the review days.
+- A replay is heavy (one forecast per review day and calibration origin; models chosen every
+  28 days and refitted between, ``replay.forecasts``), so it runs only behind the form's
+  submit and its result is kept in the page's session state, not recomputed on every rerun.
+  Its forecasts do not depend on the service target, so they are kept per data version and
+  window (``replay.replay_forecast_cache`` in ``ui.cache.cached_model``, shared by
   sessions): the curve after a replay, or a replay at another target, reuses them.
 - Sales and products are read once per data version (``ui.cache.cached_on_data``), when a
   replay runs; opening the page reads only the sales' first and last day.
