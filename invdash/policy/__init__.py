@@ -21,7 +21,7 @@ import PolicyParams`` does not import scipy (about two seconds on a server's fir
 
 from __future__ import annotations
 
-import importlib
+from invdash.lazy import lazy_exports
 
 #: Exported name -> the module of this package that defines it.
 _EXPORTS = {
@@ -67,15 +67,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import the module defining ``name`` on first use and keep the value (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'invdash.policy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"invdash.policy.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

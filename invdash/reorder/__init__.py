@@ -27,7 +27,7 @@ engine or scipy (seconds on a server's first view).
 
 from __future__ import annotations
 
-import importlib
+from invdash.lazy import lazy_exports
 
 #: Exported name -> the module of this package that defines it.
 _EXPORTS = {
@@ -70,15 +70,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    """Import the module defining ``name`` on first use and keep the value (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'invdash.reorder' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"invdash.reorder.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
