@@ -187,9 +187,9 @@ def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> 
     return out
 
 
-def event_code_matrix(
+def event_code_matrix(  # noqa: PLR0913 - a panel's shape and how to code it
     events: pd.DataFrame | None, skus: pd.Index, dates: pd.DatetimeIndex, grain: Grain,
-    products: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None, *, keep_empty: bool = False,
 ) -> EventCodes | None:
     """The ``EventCodes`` of ``events`` (``validate_events`` output) for a panel's SKUs and
     periods, extended past ``dates`` to the last planned event; None without events.
@@ -198,6 +198,8 @@ def event_code_matrix(
         events: user events; rows before ``dates`` or naming unknown SKUs are left out.
         skus, dates, grain: the panel's SKUs, periods and grain.
         products: ``sku, category`` for events that name a category.
+        keep_empty: all-zero codes rather than None when no event names these SKUs (a chunk
+            of a shop whose other chunks have events keeps the shop's shape).
     """
     if events is None or events.empty:
         return None
@@ -215,7 +217,7 @@ def event_code_matrix(
     for rows, at, k in zip(_event_rows(events, skus, categories), column, code, strict=True):
         if at >= 0 and len(rows):
             codes[rows, at] = k
-    return EventCodes(codes=codes, names=names) if codes.any() else None
+    return EventCodes(codes=codes, names=names) if codes.any() or keep_empty else None
 
 
 def _trailing_baseline(values: np.ndarray, window: int) -> np.ndarray:

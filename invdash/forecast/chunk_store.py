@@ -28,7 +28,7 @@ import pandas as pd
 from invdash import store
 from invdash.forecast.calendar import event_code_matrix, validate_events
 from invdash.forecast.covariates import category_codes, covariate_matrices
-from invdash.forecast.grain import DAILY, period_range, period_start
+from invdash.forecast.grain import DAILY, period_range
 from invdash.forecast.models.coldstart import SimilarProductForecaster
 from invdash.forecast.newskus import ProfileCollector, unsold_skus
 from invdash.forecast.panel import actual_matrix
@@ -130,12 +130,8 @@ class _Events:
 
     def codes(self, skus: pd.Index, dates: pd.DatetimeIndex) -> np.ndarray:
         """(n, T + F) codes, zeros for a chunk no event names (every chunk spans the same)."""
-        coded = event_code_matrix(self.frame, pd.Index(skus), dates, DAILY, self.products)
-        if coded is not None:
-            return coded.codes
-        width = len(period_range(dates[0], max(period_start(self.frame["date"], DAILY).max(),
-                                               dates[-1]), DAILY))
-        return np.zeros((len(skus), width), dtype=np.int32)
+        return event_code_matrix(self.frame, pd.Index(skus), dates, DAILY, self.products,
+                                 keep_empty=True).codes
 
 
 def _store_events(conn: duckdb.DuckDBPyConnection, products: pd.DataFrame) -> _Events | None:
