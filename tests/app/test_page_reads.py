@@ -9,11 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
+from app_session import open_app_page
 
 from invdash import store
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def _spy(monkeypatch, module, name: str) -> list[tuple]:
@@ -29,14 +27,6 @@ def _spy(monkeypatch, module, name: str) -> list[tuple]:
     return calls
 
 
-def _open(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
-
-
 def _sales_bounds(db: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
     conn = store.connect_read_only(db)
     try:
@@ -49,7 +39,7 @@ def _sales_bounds(db: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
 def test_the_replay_page_opens_without_loading_the_sales(db, monkeypatch):
     first, last = _sales_bounds(db)
     calls = _spy(monkeypatch, store, "load_sales")
-    at = _open("pages/replay.py")
+    at = open_app_page("pages/replay.py")
     assert calls == []  # it loaded every sales row to find the first and last day
     start = at.date_input(key="replay_start")
     assert (pd.Timestamp(start.min), pd.Timestamp(start.max)) == (first, last)
@@ -71,7 +61,7 @@ def test_the_po_list_is_filtered_and_paged_in_duckdb(db, monkeypatch):
     full = _full_po_list(db)  # the old page's read: every PO
     assert len(full) > 100  # more than two pages, so paging is exercised
     calls = _spy(monkeypatch, po_store, "po_summary")
-    at = _open("pages/purchase_orders.py")
+    at = open_app_page("pages/purchase_orders.py")
     assert all(kw.get("page") or kw.get("po_ids") for _, kw in calls)  # never the whole list
     assert at.selectbox(key="po_selected").options == list(full["po_id"][:50])
     assert max(len(frame.value) for frame in at.dataframe) <= 50  # one page to the browser
@@ -97,7 +87,7 @@ def test_master_data_reads_one_sku_and_shows_the_same_values(db, monkeypatch):
         conn.close()
     loads = _spy(monkeypatch, store, "load_products")
     stocks = _spy(monkeypatch, store, "latest_on_hand")
-    at = _open("pages/master_data.py")
+    at = open_app_page("pages/master_data.py")
     sku = at.selectbox(key="master_sku").value
     assert loads == [] and stocks == []  # it read every product and every SKU's stock
     row = products.loc[sku]
@@ -107,16 +97,16 @@ def test_master_data_reads_one_sku_and_shows_the_same_values(db, monkeypatch):
     assert at.text_input(key=f"master_supplier_{sku}").value == row["supplier"]
 
 
-def test_the_overview_reads_its_stored_summary_after_the_first_open(db, monkeypatch):  # noqa: ARG001
+def test_the_overview_reads_its_stored_summary_after_the_firstopen_app_page(db, monkeypatch):  # noqa: ARG001
     import streamlit as st
 
     from invdash.store import overview as overview_store
 
-    first = _open("pages/overview.py")
+    first = open_app_page("pages/overview.py")
     cards = [m.value for m in first.metric]
     st.cache_data.clear()  # a new server process: only the stored summary is left
     weekly = _spy(monkeypatch, overview_store, "weekly_sales")
     window = _spy(monkeypatch, overview_store, "stock_window")
-    again = _open("pages/overview.py")
+    again = open_app_page("pages/overview.py")
     assert weekly == [] and window == []  # it scanned every sales row on each server start
     assert [m.value for m in again.metric] == cards
