@@ -26,9 +26,9 @@ on Australian retail and orange juice). So after ``k`` and ``g``, each class and
 gets a map of quantile levels from the PITs of its backtest actuals (``levels.py``: the level
 at which the gamma is read so that a share tau of actuals falls below the tau-quantile); the
 forecast's quantiles are the gamma's at the mapped levels (``calibrated_quantiles``). Whole
-units are handled there with the non-randomised PIT (see ``levels.py``). Everything is fitted
-on the run's own rolling-origin folds, all before the forecast origin; the held-out check is
-``benchmarks/bench_accuracy.py --coverage``.
+units are handled there with their interval ends counted as inside (see ``levels.py``).
+Everything is fitted on the run's own rolling-origin folds, all before the forecast origin; the
+held-out check is ``benchmarks/bench_accuracy.py --coverage``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from invdash.forecast.levels import (
     LEVEL_BUCKETS,
     gamma_quantiles_at,
     horizon_buckets,
-    level_map,
+    inclusive_level_map,
     pit_bounds,
     shrink_levels,
 )
@@ -221,7 +221,7 @@ def _pit_cells(
 
 
 def _shrunk_map(cells: pd.DataFrame, parent: np.ndarray) -> np.ndarray:
-    fitted = level_map(cells["lower"].to_numpy(float), cells["upper"].to_numpy(float),
+    fitted = inclusive_level_map(cells["lower"].to_numpy(float), cells["upper"].to_numpy(float),
                        cells["weight"].to_numpy(float))
     return shrink_levels(fitted, len(cells), parent)
 

@@ -190,6 +190,11 @@ class ProtectionDemand:
         lead_mean, lead_var: mean and variance of demand over the lead time L (n,), in units
             and units^2.
         protection_mean, protection_var: the same over the protection period L + R.
+        review_period_days: R.
+        level_cv: the level factor's coefficient of variation (``level_uncertainty_cv``).
+        lead_var_base, review_mean, review_var_base: the variance of D_L, and the mean and
+            variance of the demand over the R days after L, for a level factor of 1 (what the
+            lost-sales cycle of ``lost_sales`` conditions on).
     """
 
     daily: DailyDemand
@@ -199,6 +204,11 @@ class ProtectionDemand:
     lead_var: np.ndarray
     protection_mean: np.ndarray
     protection_var: np.ndarray
+    review_period_days: int = 7
+    level_cv: float = 0.0
+    lead_var_base: np.ndarray | None = None
+    review_mean: np.ndarray | None = None
+    review_var_base: np.ndarray | None = None
 
 
 def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> np.ndarray:
@@ -261,10 +271,11 @@ def protection_demand(
     cum_mean = np.hstack([zero, np.cumsum(_extend(daily.mean, daily.horizon, n_days), axis=1)])
     cum_var = np.hstack([zero, np.cumsum(_extend(daily.var, daily.horizon, n_days), axis=1)])
     level = 1.0 + params.level_uncertainty_cv**2
-    moments = []
+    moments, base = [], []
     for offset in (1, 1 + review):
         mean, second = _mixed_moments(weights, cum_mean, cum_var, offset)
         moments.append((mean, np.maximum(level * second - mean**2, 0.0)))
+        base.append(np.maximum(second - mean**2, 0.0))
     (lead_mean, lead_var), (protection_mean, protection_var) = moments
     return ProtectionDemand(
         daily=daily,
@@ -274,6 +285,11 @@ def protection_demand(
         lead_var=lead_var,
         protection_mean=protection_mean,
         protection_var=protection_var,
+        review_period_days=review,
+        level_cv=float(params.level_uncertainty_cv),
+        lead_var_base=base[0],
+        review_mean=np.maximum(protection_mean - lead_mean, 0.0),
+        review_var_base=np.maximum(base[1] - base[0], 0.0),
     )
 
 
