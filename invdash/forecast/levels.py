@@ -42,7 +42,7 @@ __all__ = [
 
 LEVEL_BUCKETS = 1
 PRIOR_CELLS = 300.0
-_LEVEL_RANGE = (5e-4, 1 - 5e-4)
+_LEVEL_RANGE = (1e-5, 1 - 1e-5)
 _BISECTION_STEPS = 30
 
 
@@ -139,7 +139,7 @@ def _unit_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     global _TABLE
     if _TABLE is None:
         log_shape = np.linspace(np.log(1e-6), np.log(1e4), 1500)
-        z = np.linspace(special.ndtri(_LEVEL_RANGE[0]), special.ndtri(_LEVEL_RANGE[1]), 97)
+        z = np.linspace(special.ndtri(_LEVEL_RANGE[0]), special.ndtri(_LEVEL_RANGE[1]), 121)
         values = special.gammaincinv(np.exp(log_shape)[:, None], special.ndtr(z)[None, :])
         _TABLE = (log_shape, z, np.log(np.clip(values, 1e-300, None)))
     return _TABLE
@@ -169,7 +169,8 @@ def gamma_quantiles_at(mean: np.ndarray, index: np.ndarray, levels: np.ndarray) 
              + (1 - fx) * fz * log_values[xi, zi + 1] + fx * fz * log_values[xi + 1, zi + 1])
     unit = np.exp(log_q)
     big = shape > np.exp(log_grid[-1])
-    wilson = shape * np.clip(1 - 1 / (9 * shape) + z / (3 * np.sqrt(shape)), 0, None) ** 3
+    safe = np.where(big, shape, 1.0)
+    wilson = safe * np.clip(1 - 1 / (9 * safe) + z / (3 * np.sqrt(safe)), 0, None) ** 3
     unit = np.where(big, wilson, unit)
     out = np.where(shape > 1e-6, unit * scale[..., None], 0.0)
     return np.maximum.accumulate(out, axis=-1)

@@ -32,29 +32,39 @@ Checked by simulation in ``tests/unit/policy/test_lost_sales.py``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import signal, special
 
 from invdash.policy.demand import ProtectionDemand
 
 __all__ = [
-    "GRID_POINTS", "LEVEL_NODES", "level_nodes", "lost_sales_shortage", "solve_lost_sales",
-    "lost_sales_order_up_to",
+    "GRID_POINTS", "LEVEL_STRATA", "level_nodes", "lost_sales_shortage", "solve_lost_sales",
+    "lost_sales_order_up_to", "REPRESENTATIVES", "gamma_loss",
 ]
 
 GRID_POINTS = 48
-LEVEL_NODES = 5
-_ITERATIONS = 8
+#: Probabilities bounding the level factor's strata (``level_nodes``).
+LEVEL_STRATA = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.96, 0.99, 0.998, 1.0)
+_ITERATIONS = 6
 _BISECTION_STEPS = 22
+REPRESENTATIVES = 24
+_SHAPE_RANGE = (1e-2, 300.0)
 
 
-def level_nodes(level_cv: float, nodes: int = LEVEL_NODES) -> np.ndarray:
-    """Equal-probability nodes of the mean-1 gamma level factor with coefficient of variation
-    ``level_cv`` (its quantiles at (i + 0.5) / nodes, rescaled to mean exactly 1); [1.0] at 0."""
+def level_nodes(level_cv: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of the mean-1 gamma level factor with coefficient of variation
+    ``level_cv``: the conditional means of the strata between the probabilities
+    ``LEVEL_STRATA`` (finer in the right tail, where a high fill-rate target's shortage comes
+    from), weighted by their probabilities; so the nodes' mean is exactly 1. ([1], [1]) at 0.
+    """
     if level_cv <= 0:
-        return np.ones(1)
+        return np.ones(1), np.ones(1)
     shape = 1.0 / level_cv**2
-    values = special.gammaincinv(shape, (np.arange(nodes) + 0.5) / nodes) / shape
-    return values / values.mean()
+    edges = special.gammaincinv(shape, np.asarray(LEVEL_STRATA)) / shape
+    edges[-1] = np.inf
+    # E[X; a < X < b] for X ~ Gamma(k, 1/k) is P_{k+1}(k b) - P_{k+1}(k a) (mean 1)
+    upper_mass = special.gammainc(shape + 1, edges * shape)
+    weights = np.diff(np.asarray(LEVEL_STRATA))
+    return np.diff(upper_mass) / weights, weights
 
 
 def _gamma_sf(x: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -66,7 +76,7 @@ def _gamma_sf(x: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
     return np.where(positive, sf, (x <= mean).astype(float))
 
 
-def _gamma_loss(level: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+def gamma_loss(level: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
     """E[(X - level)^+] of that gamma (mean - level where it is a point mass)."""
     positive = (mean > 0) & (var > 1e-12)
     shape = np.where(positive, mean**2 / np.where(positive, var, 1), 1.0)
@@ -84,13 +94,14 @@ def _sold_in_lead_time(s: np.ndarray, lead: tuple, first: tuple) -> np.ndarray:
     sf_lead = _gamma_sf(grid, lead[0][:, None], lead[1][:, None])
     cdf_first = 1.0 - _gamma_sf(grid, first[0][:, None], first[1][:, None])
     cdf_first[:, 0] = np.where(first[0] > 0, cdf_first[:, 0], 1.0)  # no first days: D = 0
-    offsets = np.arange(k)[:, None] - np.arange(k)[None, :]  # m - j
-    toeplitz = np.where(offsets >= 0, cdf_first[:, np.clip(offsets, 0, None)], 0.0)
+    no_first = bool((first[0] <= 0).all())
     sf = sf_lead.copy()
     for _ in range(_ITERATIONS):
         mass = sf - np.hstack([sf[:, 1:], np.zeros((len(s), 1))])
-        below = np.einsum("nmj,nj->nm", toeplitz, mass)  # P(T' + D_first <= b_m)
-        sf = sf_lead * below[:, ::-1]
+        # P(T' + D_first <= b_m) = sum_j P(T' = b_j) P(D_first <= b_{m - j}): a convolution
+        below = np.cumsum(mass, axis=1) if no_first else signal.fftconvolve(
+            mass, cdf_first, axes=1)[:, :k]
+        sf = sf_lead * np.clip(below[:, ::-1], 0.0, 1.0)
         sf[:, 0] = 1.0
     return sf - np.hstack([sf[:, 1:], np.zeros((len(s), 1))])
 
@@ -102,18 +113,20 @@ def lost_sales_shortage(
 
     ``lead``, ``first``, ``review``: (mean, variance) arrays (n,) of the demand over the lead
     time, over the first R - L days of a protection window and over the review period R, for a
-    level factor of 1; ``levels``: the level nodes (``level_nodes``), each equally likely.
+    level factor of 1; ``levels``: the level factor's nodes and weights (``level_nodes``).
     """
     k = GRID_POINTS
     total = np.zeros(len(s))
-    for level in levels:
+    nodes, weights = levels
+    for level, weight in zip(nodes, weights, strict=True):
         def scaled(moments: tuple, level: float = level) -> tuple:
             return moments[0] * level, moments[1] * level**2
         mass = _sold_in_lead_time(s, scaled(lead), scaled(first))
         sold = s[:, None] * np.minimum(np.arange(k) + 0.5, k - 1)[None, :] / (k - 1)
         mean, var = scaled(review)
-        total += (mass * _gamma_loss(s[:, None] - sold, mean[:, None], var[:, None])).sum(axis=1)
-    return total / len(levels)
+        short = (mass * gamma_loss(s[:, None] - sold, mean[:, None], var[:, None])).sum(axis=1)
+        total += weight * short
+    return total
 
 
 def solve_lost_sales(  # noqa: PLR0913 - the moments of the three demand periods
@@ -121,12 +134,12 @@ def solve_lost_sales(  # noqa: PLR0913 - the moments of the three demand periods
     levels: np.ndarray,
 ) -> np.ndarray:
     """The smallest S in [0, ``upper``] with ``lost_sales_shortage(S) <= (1 - beta) E[D_R]``
-    (bisection; ``upper`` is the backorder S, which a lost-sales system never needs to exceed).
+    (bisection; ``upper`` must be a level that meets it).
 
     Example: Poisson-like demand of 10 a day, L = R = 7, beta = 0.95: S of about 150 (the
     backorder equation asks about 156); simulated lost-sales fill rate 95 %.
     """
-    allowed = (1 - np.asarray(service_level, float)) * review[0] * float(np.mean(levels))
+    allowed = (1 - np.asarray(service_level, float)) * review[0]
     low, high = np.zeros_like(upper), np.asarray(upper, float).copy()
     for _ in range(_BISECTION_STEPS):
         mid = (low + high) / 2
@@ -136,22 +149,68 @@ def solve_lost_sales(  # noqa: PLR0913 - the moments of the three demand periods
     return high
 
 
+def _backorder_level(service_level: np.ndarray, lead: tuple, review: tuple,
+                     level_cv: float) -> np.ndarray:
+    """The backorder fill-rate S of the representative SKUs (gammas on level-inflated moments)."""
+    def inflate(moments: tuple) -> tuple:
+        mean, var = moments
+        return mean, (1 + level_cv**2) * (var + mean**2) - mean**2
+    lead_m, lead_v = inflate(lead)
+    total_m, total_v = inflate((lead[0] + review[0], lead[1] + review[1]))
+    allowed = (1 - service_level) * review[0]
+    low, high = np.zeros_like(total_m), total_m + 20 * np.sqrt(total_v) + 1.0
+    for _ in range(40):
+        mid = (low + high) / 2
+        ok = gamma_loss(mid, total_m, total_v) - gamma_loss(mid, lead_m, lead_v) <= allowed
+        high, low = np.where(ok, mid, high), np.where(ok, low, mid)
+    return high
+
+
+def _shrink_ratio(service_level: float, lead_share: float, shapes: np.ndarray,
+                  level_cv: float) -> np.ndarray:
+    """Lost-sales S over backorder S of representative SKUs: demand over R of mean 1 and gamma
+    shape ``shapes``, lead-time demand ``lead_share`` times it (days alike)."""
+    ones = np.ones_like(shapes)
+    review = (ones, 1.0 / shapes)
+    lead = (ones * lead_share, lead_share / shapes)
+    first = (ones * (1 - lead_share), (1 - lead_share) / shapes)
+    beta = np.full_like(shapes, service_level)
+    backorder = _backorder_level(beta, lead, review, level_cv)
+    total_sd = np.sqrt((1 + level_cv**2) * (lead[1] + review[1] + (1 + lead_share) ** 2)
+                       - (1 + lead_share) ** 2)
+    upper = 1 + lead_share + 30 * total_sd + 1.0  # far beyond any target's S
+    lost = solve_lost_sales(beta, upper, lead=lead, first=first, review=review,
+                            levels=level_nodes(level_cv))
+    return lost / np.maximum(backorder, 1e-12)
+
+
 def lost_sales_order_up_to(
     demand: ProtectionDemand, service_level: np.ndarray, backorder: np.ndarray
 ) -> np.ndarray:
-    """The lost-sales S where L <= R (and demand is positive), else the backorder S."""
+    """The lost-sales S where L <= R (and demand is positive), else the backorder S.
+
+    The cycle is solved for representative SKUs only (``REPRESENTATIVES`` gamma shapes of the
+    review-period demand, log-spaced over the SKUs' range, per target and lead-time share): the
+    ratio lost-sales S / backorder S depends on the shape, the target, L / R and the level
+    uncertainty, not on the scale. Each SKU's backorder S is scaled by the ratio interpolated at
+    its own shape, so thousands of SKUs cost a few dozen solves.
+    """
     review = float(demand.review_period_days)
-    rows = (demand.lead_time_days <= review + 1e-9) & (demand.review_mean > 0)
-    if not rows.any():
-        return backorder
-    share = np.clip((review - demand.lead_time_days[rows]) / review, 0.0, 1.0)
-    review_moments = (demand.review_mean[rows], demand.review_var_base[rows])
-    lead_mean = demand.lead_mean[rows]
-    out = backorder.copy()
-    out[rows] = solve_lost_sales(
-        np.broadcast_to(service_level, backorder.shape)[rows], backorder[rows],
-        lead=(lead_mean, demand.lead_var_base[rows]),
-        first=(review_moments[0] * share, review_moments[1] * share), review=review_moments,
-        levels=level_nodes(demand.level_cv),
-    )
+    rows = np.flatnonzero((demand.lead_time_days <= review + 1e-9) & (demand.review_mean > 0)
+                          & (backorder > 0))
+    out = np.asarray(backorder, float).copy()
+    if not len(rows):
+        return out
+    shape = demand.review_mean[rows] ** 2 / np.maximum(demand.review_var_base[rows], 1e-12)
+    share = np.round(np.clip(demand.lead_time_days[rows] / review, 0.0, 1.0), 2)
+    beta = np.broadcast_to(np.asarray(service_level, float), out.shape)[rows]
+    # Past a shape of a few hundred the demand is close to normal and the ratio flat: SKUs
+    # beyond the grid's ends take its end values (np.interp).
+    low, high = np.clip([shape.min(), shape.max()], *_SHAPE_RANGE)
+    grid = np.geomspace(low, max(high, low * 1.001), REPRESENTATIVES)
+    for key in {(b, s) for b, s in zip(beta, share, strict=True)}:
+        chosen = (beta == key[0]) & (share == key[1])
+        ratio = _shrink_ratio(key[0], key[1], grid, demand.level_cv)
+        factor = np.interp(np.log(shape[chosen]), np.log(grid), ratio)
+        out[rows[chosen]] = out[rows[chosen]] * np.clip(factor, 0.0, None)
     return out
