@@ -61,15 +61,9 @@ _CELLS_PER_CHUNK = 4_000_000
 
 @dataclass(frozen=True)
 class DailyDemand:
-    """Per-SKU daily demand distributions from a forecast.
-
-    Attributes:
-        skus: SKU ids, sorted (n,).
-        start: first forecast date per SKU (n,).
-        mean: daily means, shape (n, H); H is the longest horizon, shorter ones padded.
-        var: daily variances, shape (n, H).
-        horizon: forecast days per SKU (n,).
-    """
+    """Per-SKU daily demand distributions from a forecast: sorted ``skus`` (n,), the first
+    forecast date per SKU, daily ``mean`` and ``var`` of shape (n, H) (H the longest horizon,
+    shorter ones padded) and the forecast days per SKU (``horizon``)."""
 
     skus: np.ndarray
     start: np.ndarray
@@ -80,15 +74,9 @@ class DailyDemand:
 
 @dataclass(frozen=True)
 class DemandSamples:
-    """Monte Carlo demand over the protection period.
-
-    Attributes:
-        daily: the fitted daily distributions.
-        lead_time_days: mean lead time L per SKU (n,).
-        lead_time_sd_days: lead-time standard deviation per SKU (n,).
-        demand_l: demand over the lead time, shape (n_samples, n).
-        demand_lr: demand over lead time + review period, shape (n_samples, n).
-    """
+    """Monte Carlo demand over the protection period: the fitted ``daily`` distributions, the
+    lead time's mean and sd per SKU (n,), and the demand over L (``demand_l``) and over L + R
+    (``demand_lr``), shape (n_samples, n)."""
 
     daily: DailyDemand
     lead_time_days: np.ndarray
@@ -190,11 +178,9 @@ class ProtectionDemand:
         lead_mean, lead_var: mean and variance of demand over the lead time L (n,), in units
             and units^2.
         protection_mean, protection_var: the same over the protection period L + R.
-        review_period_days: R.
-        level_cv: the level factor's coefficient of variation (``level_uncertainty_cv``).
-        lead_var_base, review_mean, review_var_base: the variance of D_L, and the mean and
-            variance of the demand over the R days after L, for a level factor of 1 (what the
-            lost-sales cycle of ``lost_sales`` conditions on).
+        review_period_days, level_cv: R and ``level_uncertainty_cv``.
+        lead_var_base, review_mean, review_var_base: Var D_L, and mean and variance of the
+            demand over the R days after L, at level factor 1 (for ``lost_sales``).
     """
 
     daily: DailyDemand
@@ -271,20 +257,15 @@ def protection_demand(
     cum_mean = np.hstack([zero, np.cumsum(_extend(daily.mean, daily.horizon, n_days), axis=1)])
     cum_var = np.hstack([zero, np.cumsum(_extend(daily.var, daily.horizon, n_days), axis=1)])
     level = 1.0 + params.level_uncertainty_cv**2
-    moments, base = [], []
+    moments, base = [], []  # base: the variances at level factor 1
     for offset in (1, 1 + review):
         mean, second = _mixed_moments(weights, cum_mean, cum_var, offset)
         moments.append((mean, np.maximum(level * second - mean**2, 0.0)))
         base.append(np.maximum(second - mean**2, 0.0))
     (lead_mean, lead_var), (protection_mean, protection_var) = moments
     return ProtectionDemand(
-        daily=daily,
-        lead_time_days=lead,
-        lead_time_sd_days=lead_sd,
-        lead_mean=lead_mean,
-        lead_var=lead_var,
-        protection_mean=protection_mean,
-        protection_var=protection_var,
+        daily=daily, lead_time_days=lead, lead_time_sd_days=lead_sd, lead_mean=lead_mean,
+        lead_var=lead_var, protection_mean=protection_mean, protection_var=protection_var,
         review_period_days=review,
         level_cv=float(params.level_uncertainty_cv),
         lead_var_base=base[0],
