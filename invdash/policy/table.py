@@ -7,9 +7,10 @@ Design (a periodic-review (R, S) policy with MOQ and pack rounding):
   quantile; for ``fill_rate`` service, the smallest S whose expected units short per cycle,
   E[(D_{L+R} - S)^+] - E[(D_L - S)^+], is at most (1 - beta) E[D_R] (the standard
   periodic-review fill-rate equation, exact for backorders; a simulated check is in the tests).
-  With lost sales instead, a stockout leaves the next cycle more stock than with backorders, so
-  the fill rate reached is 1 to 2.5 points above the target (measured on simulated gamma demand
-  with a correct forecast: target 95 % -> 96.6-97.4 %).
+  With lost sales (``PolicyParams.unmet_demand="lost"``, the default) a stockout leaves the next
+  cycle more stock than with backorders, and that S overshoots (target 0.90 -> 0.93-0.95 on
+  simulated gamma demand); where L <= R, S is then solved on the lost-sales cycle instead
+  (``lost_sales.py``, within a point of the target in simulation).
 - safety stock = max(0, S - E[D_{L+R}]) (never negative); order_up_to = ceil(E[D_{L+R}] + SS).
 - reorder_point is the review trigger: a review orders when the inventory position is at or below
   it. In a periodic review without a fixed ordering cost, skipping an order means the next one
