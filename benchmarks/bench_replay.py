@@ -29,6 +29,7 @@ the wall times, the ratio and whether the numbers are equal.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -148,7 +149,10 @@ def main() -> int:
     parser.add_argument("--curve-out", help="write the curve as CSV here")
     parser.add_argument("--page-flow", action="store_true",
                         help="time the page's replay + curve before/after the shared cache")
+    add_first_replay_args(parser)
     args = parser.parse_args()
+    if args.first:
+        return first_replay_main(args)
 
     began = time.perf_counter()
     start = pd.Timestamp(args.start)
@@ -200,6 +204,71 @@ def main() -> int:
         print(f"textbook's nearest measured point: fill rate {edge['fill_rate']:.2%} at mean "
               f"on-hand {edge['mean_on_hand']:.2f} (target {edge['service_level']:g})")
     print(f"MUST-SHOW {'PASS' if within and leaner else 'FAIL'}")
+    return 0
+
+
+def first_replay(
+    sales: pd.DataFrame, products: pd.DataFrame | None, params: ReplayParams,
+    options: InvdashPolicyOptions,
+) -> None:
+    """The first replay at 95 % (nothing kept): after (models chosen every 28 days) then before
+    (the whole engine at every origin), on the same data; wall times, ratio, both summaries."""
+    from invdash.replay.forecasts import ReplayForecasts
+
+    runs = {}
+    for name, opts in (("after", options),
+                       ("before", dataclasses.replace(options, choose_every_days=None))):
+        began = time.perf_counter()
+        cache = replay_forecast_cache(sales, products, params=params, options=opts)
+        result = compare_policies(sales, params=params, service_level=0.95, products=products,
+                                  options=opts, cache=cache)
+        runs[name] = (time.perf_counter() - began, result.summary.set_index("policy"))
+        counts = cache.counts if isinstance(cache, ReplayForecasts) else {
+            "whole engine": len(cache._forecasts)}
+        print(f"{name}: {runs[name][0]:.1f} s, forecasts {counts}", flush=True)
+    (before, old), (after, new) = runs["before"], runs["after"]
+    print(f"first replay at 95 %: before {before:.1f} s, after {after:.1f} s "
+          f"(ratio {before / after:.2f}x)")
+    for policy in old.index:
+        was, now = old.loc[policy], new.loc[policy]
+        print(f"  {policy:<9} fill rate {was['fill_rate']:.4f} -> {now['fill_rate']:.4f} "
+              f"({now['fill_rate'] - was['fill_rate']:+.4f}), mean on-hand "
+              f"{was['mean_on_hand']:.2f} -> {now['mean_on_hand']:.2f} "
+              f"({now['mean_on_hand'] / was['mean_on_hand'] - 1:+.1%}), stockout days "
+              f"{was['stockout_days']} -> {now['stockout_days']}")
+
+
+def add_first_replay_args(parser: argparse.ArgumentParser) -> None:
+    """The ``--first`` flags."""
+    parser.add_argument("--first", action="store_true",
+                        help="time the first replay: models chosen every 28 days vs every origin")
+    parser.add_argument("--demo", action="store_true",
+                        help="with --first: the demo shop (own lead times) instead of the file")
+    parser.add_argument("--demo-skus", type=int, default=500, help="SKUs of the --demo shop")
+    parser.add_argument("--choose-every-days", type=int, default=28,
+                        help="with --first: days between model choices after")
+
+
+def first_replay_main(args: argparse.Namespace) -> int:
+    """``--first``: the demo shop (``--demo``) or the file's top ``--skus``."""
+    options = InvdashPolicyOptions(model=args.model, calibration_origins=args.calibration_origins,
+                                   choose_every_days=args.choose_every_days)
+    if args.demo:
+        from invdash.demo import make_shop
+
+        shop = make_shop(n_skus=args.demo_skus)
+        sales, products = shop.sales, shop.products
+        start = sales["date"].max() - pd.Timedelta(days=args.days - 1)
+        params = ReplayParams(start=start, days=args.days, review_period_days=args.review_days)
+        label = f"demo shop {sales['sku'].nunique()} SKUs, own lead times"
+    else:
+        start = pd.Timestamp(args.start)
+        sales, products = top_skus(load_daily_panel(Path(args.data)), start, args.skus), None
+        params = ReplayParams(start=start, days=args.days, review_period_days=args.review_days,
+                              lead_time_days=args.lead_time_days)
+        label = f"online_retail top {sales['sku'].nunique()} SKUs, lead time {args.lead_time_days}"
+    print(f"{label}, {args.days} days from {start.date()}, model={args.model}", flush=True)
+    first_replay(sales, products, params, options)
     return 0
 
 

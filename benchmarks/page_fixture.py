@@ -1,20 +1,42 @@
-"""A large shop with stored runs, built in about a minute: the fixture of ``bench_pages.py``.
+"""A large shop with stored runs, built in minutes: the fixture of ``bench_pages.py``.
 
 Forecasting and the policy on 100,000 SKUs take many minutes (``bench_scale.py`` measures them);
 page timing needs only what the pages read: products, sales, stock, orders and *stored* forecast,
 policy and recommendation runs. So a real demo shop of ``base`` SKUs is built, forecast (a fast
 moving average with one backtest fold), given its real policy table and its real recommendation
-run, and then copied ``copies`` times in DuckDB SQL: copy ``k`` of SKU ``S`` is ``S-k`` (its name
-gets `` #k``), order ids and customers get the same suffix. The stored runs are tiled the same way
-and written with the store's own write functions (``forecast.stored.save_run``,
-``store.reorder.save_policy_run``, ``store.recs.save_rec_run`` / ``save_run_lists``) under the big
-file's own data versions, so the dashboard finds them current and computes nothing.
+run, each stored by the function the CLI uses. That base is then tiled ``copies`` times: copy
+``k`` of SKU ``S`` is ``S-k`` (``k`` zero-padded), its name gets `` #k``, order, PO and customer
+ids the same suffix.
+
+Speed (the old fixture inserted one copy at a time into the primary-keyed tables and did not
+finish in 34 minutes): every table is written by a few bulk ``INSERT INTO t SELECT ... FROM
+base.t, range(copies)`` statements, one per block of base SKUs, each committed and
+checkpointed. The big tables that only an ingest or a run writes (``_NO_KEY``: sales, inventory,
+order lines, recommendation lists) are created without their primary key: inserting into the
+keyed table took 42 s per 6.8 M sales rows under load (DuckDB's ART index), unkeyed 4 s. No page
+reads through those keys (DuckDB scans ``WHERE sku = ?`` on a two-column key sequentially;
+``EXPLAIN`` shows a ``Seq Scan``) and no page writes those tables, so page times are the same;
+every other table keeps the store's own layout, keys included. A block of the per-SKU
+tables holds ``block_skus`` base SKUs times every copy, and a copy's SKU name starts with its
+base SKU's, so each row group spans a narrow SKU range (a block, 10,000 SKUs at 100,000) and a
+page's ``WHERE sku = ?`` can skip the others. Within a block rows are not sorted (an
+``ORDER BY`` tripled the time).
+
+The stored runs are the base's *real* rows replicated: the forecast run's forecasts, choices and
+backtest fold errors, the policy run's suggestions, the recommendation run's lists and customers
+(a run on the 100,000-SKU shop would hold one row per SKU or customer the same way; its numbers
+are the base SKUs' numbers repeated). The run rows (``forecast_runs``, ``policy_runs``,
+``rec_runs``) get the large file's own data versions, so the dashboard finds them current and
+computes nothing. Not tiled: ``text_embeddings`` (no page reads them; the titles changed). Last,
+the Overview's summary is stored (``overview.store_overview``), as the dashboard's first open
+after the data change stores it.
 
     build_large_shop(path, skus=100_000)      # 200 real SKUs x 500 copies, 730 days
 """
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -23,51 +45,87 @@ from invdash.demo import build_demo
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import save_run
+from invdash.overview import store_overview
 from invdash.policy import PolicyParams
 from invdash.recommend.runs import build_rec_run
 from invdash.reorder import runs as reorder_runs
 from invdash.store import recs as recs_store
 
-__all__ = ["build_large_shop"]
+__all__ = ["build_large_shop", "base_path"]
 
-#: Core tables copied with a SKU suffix; ``order_lines`` also suffixes order and customer ids.
-_COPIED = ("products", "sales", "inventory", "purchase_orders")
+#: Tables tiled per SKU: ``{table: suffixed id columns}``.
+_PER_SKU = {
+    "products": ("sku",), "sales": ("sku",), "inventory": ("sku",),
+    "purchase_orders": ("sku", "po_id"), "forecasts": ("sku",), "forecast_choices": ("sku",),
+    "backtest_fold_errors": ("sku",), "suggestions": ("sku",),
+}  # fmt: skip
+#: Tables tiled per copy (no SKU order): ``{table: suffixed id columns}``.
+_PER_COPY = {
+    "order_lines": ("order_id", "customer_id", "sku"),
+    "rec_lists": ("query", "sku"),
+    "rec_customers": ("customer_id",),
+}  # fmt: skip
+#: Tables created without their primary key (see the module docstring).
+_NO_KEY = ("sales", "inventory", "order_lines", "rec_lists")
+#: One row per run, copied as they are.
+_RUN_TABLES = ("forecast_runs", "backtest_metrics", "policy_runs", "rec_runs")
+#: The Overview's KPI window (``ui.overview_views.WINDOW_DAYS``).
+OVERVIEW_WINDOW_DAYS = 28
+#: DuckDB's buffer pool while the large file is written (spills to its temp directory above).
+_MEMORY_LIMIT = "2GB"
 
 
 def _suffix(column: str) -> str:
-    return f"{column} || '-' || lpad(CAST(k AS VARCHAR), 3, '0')"
+    return f"{column} || '-' || lpad(CAST(k.range AS VARCHAR), 3, '0')"
 
 
-def _copy_core(conn, base: Path, copies: int) -> None:
-    """Copy the attached base shop ``copies`` times, one copy after the other (so each SKU's
-    rows stay together in the file, as an ingest writes them)."""
-    conn.execute("ATTACH ? AS base (READ_ONLY)", [str(base)])
-    conn.execute("CREATE TEMP TABLE copies AS SELECT range AS k FROM range(?)", [copies])
-    statements = []
-    for table in _COPIED:
-        replaced = f"{_suffix('t.sku')} AS sku"
-        if table == "products":
-            replaced += ", t.name || ' #' || CAST(k AS VARCHAR) AS name"
-        if table == "purchase_orders":
-            replaced += f", {_suffix('t.po_id')} AS po_id"
-        statements.append(f"INSERT INTO {table} SELECT t.* REPLACE ({replaced}) "
-                          f"FROM base.{table} t, (SELECT ? AS k) ORDER BY t.sku")
-    statements.append(
-        "INSERT INTO order_lines SELECT t.* REPLACE ("
-        f"{_suffix('t.order_id')} AS order_id, {_suffix('t.customer_id')} AS customer_id, "
-        f"{_suffix('t.sku')} AS sku) FROM base.order_lines t, (SELECT ? AS k)"
-    )
-    for k in range(copies):
-        for statement in statements:
-            conn.execute(statement, [k])
+def _replaced(table: str, columns: tuple[str, ...]) -> str:
+    replaced = ", ".join(f"{_suffix('t.' + c)} AS {c}" for c in columns)
+    if table == "products":
+        replaced += ", t.name || ' #' || CAST(k.range AS VARCHAR) AS name"
+    return replaced
 
 
-#: Derived tables of the base runs and the id columns each copy suffixes.
-_TILED = {
-    "forecasts": ("sku",), "forecast_choices": ("sku",), "suggestions": ("sku",),
-    "rec_lists": ("query", "sku"), "rec_customers": ("customer_id",),
-}  # fmt: skip
-_RUN_TABLES = ("forecast_runs", "backtest_metrics", "policy_runs", "rec_runs")
+def _drop_primary_key(conn, table: str) -> None:
+    """Recreate the empty ``table`` from its own DDL without its ``PRIMARY KEY`` clause."""
+    ddl = conn.execute(
+        "SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = ?", [table]
+    ).fetchone()[0]
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(re.sub(r", PRIMARY KEY\([^)]*\)", "", ddl))
+
+
+def _checkpointed(conn, statement: str, params: list) -> None:
+    conn.execute(statement, params)  # autocommit: one committed block
+    conn.execute("CHECKPOINT")
+
+
+def _tile_per_sku(conn, copies: int, block_skus: int) -> None:
+    """Each per-SKU table in blocks of ``block_skus`` base SKUs (times ``copies``)."""
+    rows = conn.execute("SELECT sku FROM base.products ORDER BY sku").fetchall()
+    base_skus = [sku for (sku,) in rows]
+    bounds = [base_skus[i] for i in range(0, len(base_skus), block_skus)] + [None]
+    for table, columns in _PER_SKU.items():
+        for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+            upper = "" if high is None else "AND t.sku < ?"
+            _checkpointed(
+                conn,
+                f"INSERT INTO {table} SELECT t.* REPLACE ({_replaced(table, columns)}) "
+                f"FROM base.{table} t, range(?) k WHERE t.sku >= ? {upper}",
+                [copies, low] + ([] if high is None else [high]),
+            )
+
+
+def _tile_per_copy(conn, copies: int, block_copies: int) -> None:
+    for table, columns in _PER_COPY.items():
+        for first in range(0, copies, block_copies):
+            _checkpointed(
+                conn,
+                f"INSERT INTO {table} SELECT t.* REPLACE ({_replaced(table, columns)}) "
+                f"FROM base.{table} t, range(?, ?) k",
+                [first, min(first + block_copies, copies)],
+            )
 
 
 def _store_base_runs(base: Path) -> None:
@@ -91,65 +149,85 @@ def _has_base_runs(base: Path) -> bool:
         return False
     conn = store.connect(base)
     try:
-        return all(store.table_counts(conn).get(t, 1) for t in ("sales",)) and bool(
-            conn.execute("SELECT count(*) FROM rec_customers").fetchone()[0]
-        )
+        counts = store.table_counts(conn)
+        runs = conn.execute(
+            "SELECT (SELECT count(*) FROM rec_customers) * (SELECT count(*) FROM suggestions)"
+        ).fetchone()[0]
+        return bool(counts.get("sales")) and bool(runs)
     finally:
         conn.close()
 
 
 def _copy_runs(conn, copies: int) -> None:
-    """Tile the attached base's stored runs over the copies; set the big file's data versions."""
+    """The base's run rows, with the large file's SKU counts and data versions."""
     for table in _RUN_TABLES:
         conn.execute(f"INSERT INTO {table} SELECT * FROM base.{table}")
-    for table, columns in _TILED.items():
-        replaced = ", ".join(f"{_suffix('t.' + c)} AS {c}" for c in columns)
-        conn.execute(
-            f"INSERT INTO {table} SELECT t.* REPLACE ({replaced}) "
-            f"FROM base.{table} t, copies"
-        )
     conn.execute("UPDATE forecast_runs SET n_skus = n_skus * ?", [copies])
     conn.execute("UPDATE backtest_metrics SET n_skus = n_skus * ?", [copies])
+    conn.execute("UPDATE rec_runs SET n_customers = n_customers * ?, n_items = n_items * ?",
+                 [copies, copies])
     conn.execute("UPDATE forecast_runs SET data_version = ?", [store.data_version(conn)])
     conn.execute("UPDATE policy_runs SET data_version = ?", [reorder_runs.inputs_version(conn)])
     conn.execute("UPDATE rec_runs SET data_version = ?", [recs_store.rec_data_version(conn)])
 
 
+def base_path(path: Path, *, base_skus: int = 200, days: int = 730) -> Path:
+    """Where the base shop of the large shop at ``path`` is kept (and reused)."""
+    return Path(path).with_name(f"page-base-{base_skus}x{days}.duckdb")
+
+
+def _build_base(base: Path, base_skus: int, days: int) -> None:
+    if _has_base_runs(base):
+        return
+    base.unlink(missing_ok=True)
+    conn = store.connect(base)
+    try:
+        build_demo(conn, n_skus=base_skus, n_days=days, seed=7)
+    finally:
+        conn.close()
+    _store_base_runs(base)
+
+
 def build_large_shop(
-    path: Path, *, skus: int = 100_000, days: int = 730, base_skus: int = 200
+    path: Path, *, skus: int = 100_000, days: int = 730, base_skus: int = 200,
+    block_skus: int = 20,
 ) -> dict[str, float]:
     """Build the large shop at ``path`` (replaced); returns the seconds of each step.
 
-    The base shop with its runs is kept beside ``path`` (``page-base-<skus>x<days>.duckdb``) and
-    reused: its recommendation run alone takes minutes.
+    The base shop with its runs is kept beside ``path`` (``base_path``) and reused: its
+    recommendation run alone takes most of a minute.
 
     Args:
         path: the database file to write.
         skus: SKUs in the large shop (a multiple of ``base_skus``).
         days: days of sales history.
-        base_skus: SKUs of the real demo shop that is copied.
+        base_skus: SKUs of the real demo shop that is tiled.
+        block_skus: base SKUs per committed block (times the copies: 10,000 SKUs at 100,000).
     """
     if skus % base_skus:
         raise ValueError(f"skus ({skus}) must be a multiple of base_skus ({base_skus}).")
-    path = Path(path)
-    base = path.with_name(f"page-base-{base_skus}x{days}.duckdb")
+    path, copies = Path(path), skus // base_skus
+    base = base_path(path, base_skus=base_skus, days=days)
     times, started = {}, time.perf_counter()
-    if not _has_base_runs(base):
-        base.unlink(missing_ok=True)
-        conn = store.connect(base)
-        try:
-            build_demo(conn, n_skus=base_skus, n_days=days, seed=7)
-        finally:
-            conn.close()
-        _store_base_runs(base)
+    _build_base(base, base_skus, days)
     times["base_s"] = time.perf_counter() - started
     for old in (path, path.with_name(path.name + ".wal")):
         old.unlink(missing_ok=True)
     conn = store.connect(path)
     try:
-        _copy_core(conn, base, skus // base_skus)
-        _copy_runs(conn, skus // base_skus)
+        conn.execute("SET enable_progress_bar = false")
+        conn.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
+        for table in _NO_KEY:
+            _drop_primary_key(conn, table)
+        conn.execute("ATTACH ? AS base (READ_ONLY)", [str(base)])
+        _tile_per_sku(conn, copies, block_skus)
+        times["per_sku_s"] = time.perf_counter() - started - times["base_s"]
+        _tile_per_copy(conn, copies, max(1, copies // 5))
+        _copy_runs(conn, copies)
         conn.execute("DETACH base")
+        started_summary = time.perf_counter()
+        store_overview(conn, OVERVIEW_WINDOW_DAYS)  # what the Overview's first open stores
+        times["overview_summary_s"] = time.perf_counter() - started_summary
         conn.execute("CHECKPOINT")
     finally:
         conn.close()

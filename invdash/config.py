@@ -13,12 +13,15 @@
 - ``INVDASH_CURRENCY``: ISO 4217 code printed on purchase orders (default ``USD``).
 - ``INVDASH_AS_OF``: the day treated as today everywhere (``2025-10-31`` or ``today``); unset,
   the stored ``as_of`` setting or else the data's last date (``invdash.store.app_settings.as_of``).
+- ``INVDASH_INGEST_MEMORY``: DuckDB's memory limit while a file is ingested (default ``4GB``);
+  larger sorts and joins spill to disk (``invdash.store.ingest_swap.bounded_memory``).
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,8 @@ __all__ = [
 
 DEFAULT_DB = Path("data/invdash.duckdb")
 DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
+DEFAULT_INGEST_MEMORY = "4GB"
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Settings:
         country: ISO 3166 code whose public holidays the forecasts know (``holidays`` package).
         currency: ISO 4217 code of purchase-order values, e.g. ``EUR``.
         as_of: the pinned "as of" day as text (None: stored setting or the data's last date).
+        ingest_memory_limit: DuckDB's memory limit during an ingest, a size such as ``2GB``.
     """
 
     db_path: Path = DEFAULT_DB
@@ -56,6 +62,7 @@ class Settings:
     country: str = "GB"
     currency: str = "USD"
     as_of: str | None = None
+    ingest_memory_limit: str = DEFAULT_INGEST_MEMORY
 
 
 def _default_user() -> str:
@@ -80,7 +87,17 @@ def load_settings(db: str | os.PathLike[str] | None = None) -> Settings:
         session_idle_minutes=_idle_minutes(os.environ.get("INVDASH_SESSION_IDLE_MINUTES")),
         country=(os.environ.get("INVDASH_COUNTRY") or "GB").strip().upper(), currency=currency,
         as_of=os.environ.get("INVDASH_AS_OF") or None,
+        ingest_memory_limit=_memory_size(os.environ.get("INVDASH_INGEST_MEMORY")),
     )  # fmt: skip
+
+
+def _memory_size(text: str | None) -> str:
+    if not text:
+        return DEFAULT_INGEST_MEMORY
+    if not _SIZE.match(text.strip().upper()):
+        raise ConfigError(f"INVDASH_INGEST_MEMORY must be a size such as 2GB or 512MB, "
+                          f"got {text!r}.")
+    return text.strip()
 
 
 def _idle_minutes(text: str | None) -> float:

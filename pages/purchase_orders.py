@@ -3,7 +3,7 @@
 import streamlit as st
 
 from invdash.schema import InvdashError
-from invdash.ui import auth_views, purchasing_views, session
+from invdash.ui import auth_views, paging, purchasing_views, session
 from invdash.ui.labels import relabel
 
 auth_views.gate()  # sign-in, local single-user mode or refusal; stops if needed
@@ -26,7 +26,7 @@ def _act(action, *args, done: str, **kwargs) -> None:
 
 try:
     approved = purchasing_views.approved()
-    orders = purchasing_views.purchase_orders()
+    counts = purchasing_views.po_status_counts()  # the list is filtered and paged in DuckDB
 except InvdashError as err:
     st.error(str(err))
     st.stop()
@@ -47,19 +47,25 @@ else:
             st.rerun()
 
 st.subheader("Purchase orders")
-if orders.empty:
+if not counts:
     st.info("No purchase orders yet.")
     st.stop()
-statuses = ["all", *sorted(orders["status"].unique())]
-status = st.selectbox("Status", statuses, key="po_status")
-shown = orders if status == "all" else orders[orders["status"] == status]
+statuses = ["all", *counts]
+status = st.selectbox(
+    "Status", statuses, key="po_status",
+    format_func=lambda s: f"{s} ({sum(counts.values()) if s == 'all' else counts[s]:,})",
+)  # fmt: skip
+chosen_status = None if status == "all" else status
+total = sum(counts.values()) if chosen_status is None else counts[chosen_status]
+page = paging.page_controls(total, key="po_page", noun="Purchase orders")
+shown = purchasing_views.purchase_orders(status=chosen_status, page=page)
 st.dataframe(
     relabel(purchasing_views.po_table(shown)), hide_index=True,
     column_config=purchasing_views.money_columns(),
 )
 st.caption(purchasing_views.PO_TABLE_NOTE)
 st.download_button(
-    f"Download {len(shown)} purchase orders as one CSV",
+    f"Download these {len(shown)} purchase orders as one CSV",
     data=purchasing_views.combined_csv(tuple(shown["po_id"])),
     file_name="purchase_orders.csv",
     mime="text/csv",
@@ -69,8 +75,13 @@ st.download_button(
 
 if shown.empty:
     st.stop()
-po_id = st.selectbox("Purchase order", shown["po_id"].tolist(), key="po_selected")
-header = purchasing_views.po_table(shown).set_index("po_id").loc[po_id]
+options = shown["po_id"].tolist()
+if st.session_state.get("po_selected") not in options:
+    st.session_state["po_selected"] = options[0]  # a PO of another page or status
+po_id = st.selectbox("Purchase order", options, key="po_selected")
+header = purchasing_views.po_table(
+    purchasing_views.purchase_orders(po_ids=(po_id,))
+).set_index("po_id").loc[po_id]
 lines = purchasing_views.po_lines(po_id)
 st.markdown(
     f"**{po_id}** for {header['supplier']}: {header['status']}, {header['lines']} lines, "

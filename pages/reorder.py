@@ -17,20 +17,20 @@ service_level = st.select_slider(
     "Target fill rate", LEVELS, value=0.95, key="reorder_service_level", format_func="{:.0%}".format
 )
 try:
-    if not reorder_views.has_forecast():
+    view = reorder_views.run_view(service_level)
+    if view is None:
         st.info("There is no forecast for the current data yet. The suggestions need one.")
         if st.button("Run the forecast now", key="reorder_run_forecast"):
             reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = reorder_views.policy_run(service_level)
-    reviewed = reorder_views.reviewed_lines(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
+run, overview = view.run, view.overview
 
 with st.expander("Service-level overrides (per ABC class or SKU)"):
-    st.dataframe(reorder_views.overrides(), hide_index=True)
+    st.dataframe(view.overrides, hide_index=True)
     if not session.can("set_service_levels"):
         st.caption("Only a manager changes service-level targets.")
     else:
@@ -46,24 +46,25 @@ with st.expander("Service-level overrides (per ABC class or SKU)"):
             else:
                 st.rerun()
 
-if reviewed.empty:
+if not overview.lines:
     st.success(f"Nothing to order on {run.as_of.date()}: every SKU's position covers its target.")
     st.stop()
 
 cols = st.columns(5)
-cols[0].metric("Lines to review", len(reviewed))
-cols[1].metric("Pending", int((reviewed["status"] == "pending").sum()))
-cols[2].metric("Approved or edited", int(reviewed["status"].isin(["approved", "edited"]).sum()))
-cols[3].metric("Re-confirm", int((reviewed["status"] == "reconfirm").sum()))
-cols[4].metric("Rejected", int((reviewed["status"] == "rejected").sum()))
+cols[0].metric("Lines to review", overview.lines)
+cols[1].metric("Pending", overview.count("pending"))
+cols[2].metric("Approved or edited", overview.count("approved", "edited"))
+cols[3].metric("Re-confirm", overview.count("reconfirm"))
+cols[4].metric("Rejected", overview.count("rejected"))
 
-shown = review_views.selection(reviewed)
-if shown.empty:
+query = review_views.selection(overview)
+window = reorder_views.line_window(run, query, key="reorder_page")
+if not window.total:
     st.info("No line matches these filters.")
     st.stop()
-page = review_views.render_lines(shown)
-review_views.render_budgets(reviewed)
-review_views.render_bulk(run.run_id, reviewed, shown)
+page = review_views.render_lines(window, key="reorder_page")
+review_views.render_budgets(view.budget, overview.suppliers)
+review_views.render_bulk(run, query, window.total, view.budget)
 
 st.subheader("Review a line")
 st.caption("Lines of the table's page; search or filter above to reach any other line.")
@@ -75,7 +76,7 @@ if not session.can("approve_orders"):
     )
 
 st.subheader("Purchase orders")
-files = reorder_views.export_files(reviewed, run.as_of)
+files = reorder_views.export_files(view)
 if not files:
     st.caption("Approve or edit lines to export purchase orders (one CSV per supplier).")
 for number, (name, data) in enumerate(files.items()):

@@ -33,9 +33,9 @@ with st.form("sku_explorer_form", border=False):
         help="auto: per SKU, the model that wins the rolling backtest.",
     )
     horizon = right.number_input("Horizon (days)", 7, 180, 28, step=7, key="sku_explorer_horizon")
-    neural = st.checkbox(
-        f"Include the global neural model in auto (runs on "
-        f"{views.compute_device()}; minutes without a GPU)",
+    neural = st.checkbox(  # no device in the label: naming it imports torch (6 s under load)
+        "Include the global neural model in auto (on the GPU when there is one; minutes "
+        "without)",
         key="sku_explorer_neural",
     )
     one, every, _ = st.columns([1, 1.2, 1.8])

@@ -1,5 +1,10 @@
 """`invdash backtest`: rolling-origin accuracy per model and demand class.
 
+A daily store on panel models is backtested in SKU chunks (``forecast.chunked.
+backtest_store_chunked``: bounded memory, and the backtest the forecast run makes, with the
+product categories' season and the stored events); ``--csv``, ``--sku``, weekly or monthly
+data and ``--neural`` take the whole-panel backtest.
+
 ``invdash backtest (--db PATH | --csv FILE) [--folds 3] [--horizon 28] [--model auto|NAME]
 [--out FILE]
 [--engine local|ray [--ray-address HOST:PORT]]`` writes ``model, demand_class, n_skus, mase,
@@ -12,7 +17,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from invdash.commands._common import write_frame
+from invdash.commands._common import db_path, write_frame
 from invdash.commands.forecast import ProgressBar, add_source_arguments, read_source
 from invdash.schema import ConfigError
 
@@ -37,6 +42,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"unknown model {args.model!r}; choose one of: {', '.join(available_models())}."
         )
+    if _can_chunk(args):
+        from invdash import store
+        from invdash.forecast.stored import is_daily_store
+
+        conn = store.connect_read_only(store.require_database(db_path(args)))
+        try:
+            if is_daily_store(conn, args.freq):
+                return _backtest_chunked(args, conn)
+        finally:
+            conn.close()
     sales, products = read_source(args)
     if args.sku:
         sales = sales[sales["sku"].isin(set(args.sku))]
@@ -56,5 +71,28 @@ def run(args: argparse.Namespace) -> int:
     else:  # the same backtest_panel per SKU partition (daily panels)
         result = runner.backtest(to_panel(validate_sales(sales)), models, folds=args.folds,
                                  horizon=horizon, progress=progress)
+    write_frame(result.summary.round(4), args.out)
+    return 0
+
+
+def _can_chunk(args: argparse.Namespace) -> bool:
+    """A whole daily store on panel models streams SKU chunks (as ``forecast --db`` does)."""
+    from invdash.commands.forecast import _can_chunk as forecast_can_chunk
+
+    return forecast_can_chunk(args)
+
+
+def _backtest_chunked(args: argparse.Namespace, conn) -> int:
+    from invdash.distributed import make_executor
+    from invdash.forecast.chunked import CHUNK_SKUS, backtest_store_chunked
+    from invdash.forecast.options import ForecastOptions
+
+    options = ForecastOptions(horizon=args.horizon, model=args.model, seed=args.seed,
+                              folds=args.folds, freq=args.freq)
+    result = backtest_store_chunked(
+        conn, options, chunk_skus=getattr(args, "chunk_skus", None) or CHUNK_SKUS,
+        executor=make_executor(args.engine, ray_address=args.ray_address),
+        progress=ProgressBar(enabled=not args.quiet),
+    )
     write_frame(result.summary.round(4), args.out)
     return 0

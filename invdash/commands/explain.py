@@ -60,7 +60,8 @@ def _forecast_run(args: argparse.Namespace, sales: pd.DataFrame, products):
     from invdash.forecast.engine import run_forecast
     from invdash.forecast.options import ForecastOptions
 
-    run = None if args.csv else _stored_run(args, sales)
+    # A stored run never saw this --future file: planned prices take a fresh run.
+    run = None if args.csv or args.future else _stored_run(args, sales)
     if run is not None:
         return run
     return run_forecast(
@@ -101,8 +102,14 @@ def run(args: argparse.Namespace) -> int:
             f"SKU {args.sku!r} is not in the sales data; pick one of its SKUs "
             f"(e.g. {sales['sku'].astype(str).iloc[0]})."
         )
+    from invdash.commands.forecast import _read_future, stored_events
+
     forecast_run = _forecast_run(args, sales, products)
-    explanation = explain_run(sales, forecast_run, sku=args.sku, seed=args.seed)
+    # The explanation refits on what the forecast saw: titles and categories, the stored
+    # events and the planned prices (without them an explanation cannot add up to it).
+    explanation = explain_run(sales, forecast_run, sku=args.sku, seed=args.seed,
+                              products=products, events=stored_events(args),
+                              future=_read_future(args.future))
     if args.json:
         json.dump(explanation.to_records(), sys.stdout, indent=2)
         sys.stdout.write("\n")

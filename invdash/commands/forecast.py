@@ -193,10 +193,6 @@ def _can_chunk(args: argparse.Namespace) -> bool:
     )
 
 
-def _has_events(conn) -> bool:
-    return conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
-
-
 class _CsvChunks:
     """Writes each chunk's forecasts to ``--out`` (or stdout), the header once."""
 
@@ -214,7 +210,8 @@ class _CsvChunks:
         self.rows += len(frame)
 
 
-def _run_chunked(args: argparse.Namespace, conn) -> int:
+def _run_chunked(args: argparse.Namespace, conn, path: Path) -> int:
+    from invdash import store
     from invdash.distributed import make_executor
     from invdash.forecast.chunked import CHUNK_SKUS
     from invdash.forecast.options import ForecastOptions
@@ -227,6 +224,8 @@ def _run_chunked(args: argparse.Namespace, conn) -> int:
         conn, options, on_forecasts=csv, chunk_skus=args.chunk_skus or CHUNK_SKUS,
         executor=make_executor(args.engine, ray_address=args.ray_address),
         progress=ProgressBar(enabled=not args.quiet),
+        # The file is free for the dashboard while the chunks are forecast (minutes to hours).
+        reopen=lambda: store.connect(path),
     )
     if csv.rows == 0:
         write_frame(pd.DataFrame(columns=list(OUTPUT_COLUMNS)), args.out)
@@ -242,11 +241,11 @@ def run(args: argparse.Namespace) -> int:
         from invdash import store
         from invdash.forecast.stored import is_daily_store
 
-        conn = store.connect(store.require_database(db_path(args)))
+        path = store.require_database(db_path(args))
+        conn = store.connect(path)
         try:
-            # User events reach only the whole-panel run's panel (calendar.event_code_matrix).
-            if is_daily_store(conn, args.freq) and not _has_events(conn):
-                return _run_chunked(args, conn)
+            if is_daily_store(conn, args.freq):
+                return _run_chunked(args, conn, path)
         finally:
             conn.close()
     return _run_whole(args)

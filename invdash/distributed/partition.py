@@ -23,10 +23,12 @@ import pandas as pd
 
 # _origins is backtest_panel's own rule for where it cuts: reusing it keeps the two in step.
 from invdash.forecast.backtest import _origins, summarise
-from invdash.forecast.calendar import select_event_rows
+from invdash.forecast.calendar import select_event_rows, with_pooled_lifts
+from invdash.forecast.models.baseline import shop_event_lifts
 from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
 from invdash.forecast.parts import merge_backtests, merge_forecasts
 from invdash.forecast.results import BacktestFold, BacktestResult
+from invdash.forecast.shop import ShopDays
 
 __all__ = [
     "join_backtests","split_panel", "backtest_origins", "merge_backtests", "merge_forecasts"]
@@ -49,8 +51,9 @@ def split_panel(
         origins: backtest origins (``backtest_origins``); empty for the final fits.
         rows: boolean mask of the SKUs to partition (default: all).
     """
-    shop_at = {int(o): shop_days(truncate_panel(panel, int(o))) for o in origins}
+    shop_at = {int(o): _shop_at(truncate_panel(panel, int(o))) for o in origins}
     share = shop_weekday_share(panel)
+    events = with_pooled_lifts(panel.events, shop_event_lifts(panel))
     index = np.flatnonzero(np.ones(len(panel.skus), dtype=bool) if rows is None else rows)
     if len(index) == 0:
         return []
@@ -62,17 +65,23 @@ def split_panel(
             panel, skus=panel.skus[take], actual=panel.actual[take],
             fit_values=panel.fit_values[take], last_index=panel.last_index[take],
             weekday_share=share, shop_at=shop_at, **_rows(panel, take),
+            events=select_event_rows(events, take),
         ))
     return parts
 
 
+def _shop_at(truncated: Panel) -> ShopDays:
+    """The whole panel's pooled calendar at one cut-off, with its pooled event lifts."""
+    return replace(shop_days(truncated), event_lifts=shop_event_lifts(truncated))
+
+
 def _rows(panel: Panel, take: np.ndarray) -> dict[str, np.ndarray | None]:
     """The per-SKU covariates and yearly profiles of rows ``take`` (None stays None): the
-    profiles were pooled over the whole panel, so a part keeps the whole shop's season."""
+    profiles were pooled over the whole panel, so a part keeps the whole shop's season (and
+    its events carry the whole panel's pooled lifts, ``split_panel``)."""
     fields = {"category": panel.category, "price": panel.price, "promo": panel.promo,
               "yearly": panel.yearly}
-    rows = {k: None if v is None else v[take] for k, v in fields.items()}
-    return {**rows, "events": select_event_rows(panel.events, take)}
+    return {k: None if v is None else v[take] for k, v in fields.items()}
 
 
 def join_backtests(

@@ -18,9 +18,28 @@ from typing import Any
 
 from invdash.schema import ConfigError
 
-__all__ = ["RayExecutor"]
+__all__ = ["RayExecutor", "join_cluster"]
 
 Progress = Callable[[int, int, str], None]
+
+
+def join_cluster(ray: Any, address: str | None) -> None:
+    """Connect this process to the cluster at ``address`` once (Ray's logs off stderr).
+
+    Raises:
+        ConfigError: the cluster cannot be reached, with how to start one.
+    """
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING,
+                 include_dashboard=False)
+    except (ConnectionError, ValueError, RuntimeError) as err:
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address or 'the default address'} "
+            f"({str(err).splitlines()[0][:200]}); start one with `ray start --head` "
+            "or pass --ray-address HOST:PORT of its head."
+        ) from err
 
 
 def _on_node(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, str]:
@@ -48,16 +67,7 @@ class RayExecutor:
         self._ray = ray
         self.cpus_per_task = cpus_per_task
         self.nodes_used: set[str] = set()
-        if not ray.is_initialized():
-            try:
-                ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING,
-                         include_dashboard=False)
-            except (ConnectionError, ValueError, RuntimeError) as err:
-                raise ConfigError(
-                    f"cannot reach the Ray cluster at {address or 'the default address'} "
-                    f"({str(err).splitlines()[0][:200]}); start one with `ray start --head` "
-                    "or pass --ray-address HOST:PORT of its head."
-                ) from err
+        join_cluster(ray, address)
         self._remote = ray.remote(num_cpus=cpus_per_task, scheduling_strategy="SPREAD")(_on_node)
 
     def workers(self) -> int:

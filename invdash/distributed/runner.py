@@ -9,6 +9,10 @@ two per-SKU steps to the runner:
 - ``forecast``: ``fit_and_assemble`` on each partition. SKUs whose chosen model is not a panel
   model (similar-products for new SKUs, the neural model) need every SKU's sales, so they are
   fitted here, on the driver, with the same function.
+- ``trainers``: models the cluster trains rather than the driver. ``make_runner("ray")`` sets
+  ``neural`` to ``ray_train.RayTrainedNeural`` (Ray Train: data-parallel on the cluster's
+  GPUs, else two CPU workers); its backtest folds and final fit run on the driver's whole
+  panel, each training on the cluster.
 
 The executor decides where a partition runs: ``LocalExecutor`` (here, in turn; the reference
 the tests compare with) or ``ray_executor.RayExecutor`` (one Ray task per partition).
@@ -17,6 +21,7 @@ the tests compare with) or ``ray_executor.RayExecutor`` (one Ray task per partit
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -102,9 +107,11 @@ class PartitionRunner:
         parts_per_worker: partitions per executor worker (more: better balance, more overhead).
     """
 
-    def __init__(self, executor: Executor, *, parts_per_worker: int = 2) -> None:
+    def __init__(self, executor: Executor, *, parts_per_worker: int = 2,
+                 trainers: Mapping[str, Callable[[Callable], Any]] | None = None) -> None:
         self.executor = executor
         self.parts_per_worker = parts_per_worker
+        self.trainers = dict(trainers or {})
 
     def _n_parts(self) -> int:
         return max(1, self.executor.workers() * self.parts_per_worker)
@@ -115,15 +122,19 @@ class PartitionRunner:
         """``backtest_panel`` over partitions (the sales frames are not needed: panel models);
         models that learn across SKUs (``pools_skus``, the global booster) are backtested here on
         the whole panel, so every model sees what it would see locally."""
+        factories = {**factories, **self._trained_on_cluster(factories)}
         others = [name for name, factory in factories.items()
-                  if not isinstance(factory(), PanelForecaster)]
+                  if not isinstance(factory(), PanelForecaster) and name not in self.trainers]
         if others:
             raise ConfigError(
                 f"the distributed engine backtests panel models only, not {', '.join(others)}; "
                 "run this model with --engine local."
             )
-        pooled = {n: f for n, f in factories.items() if getattr(f(), "pools_skus", False)}
+        pooled = {n: f for n, f in factories.items()
+                  if getattr(f(), "pools_skus", False) or n in self.trainers}
         per_sku = {n: f for n, f in factories.items() if n not in pooled}
+        if not per_sku:  # e.g. --model neural: nothing to partition
+            return backtest_panel(panel, pooled, folds=folds, horizon=horizon, **_frames)
         origins = backtest_origins(panel, folds=folds, horizon=horizon)
         parts = split_panel(panel, self._n_parts(), origins=origins)
         calls = [((part, per_sku), {"folds": folds, "horizon": horizon}) for part in parts]
@@ -131,18 +142,27 @@ class PartitionRunner:
         merged = merge_backtests(results, list(per_sku))
         if not pooled:
             return merged
-        whole = backtest_panel(panel, pooled, folds=folds, horizon=horizon)
+        whole = backtest_panel(panel, pooled, folds=folds, horizon=horizon, **_frames)
         return join_backtests(merged, whole, list(factories))
+
+    def _trained_on_cluster(self, factories: Mapping[str, Callable]) -> dict[str, Callable]:
+        """The factories of models the cluster trains (``trainers``), wrapping the run's own."""
+        return {name: partial(self.trainers[name], factories[name])
+                for name in factories if name in self.trainers}
 
     def forecast(self, panel: Panel, choices: pd.DataFrame, *, spreads: pd.Series,  # noqa: PLR0913
                  horizon: int, seed: int, sales: pd.DataFrame, products: pd.DataFrame | None,
                  future: pd.DataFrame | None) -> pd.DataFrame:
-        """``fit_and_assemble`` over partitions; non-panel models on the driver. When a SKU's
-        forecast uses a model that learns across SKUs, the final fit runs here on the whole
-        panel (it is fitted on every SKU anyway)."""
+        """``fit_and_assemble`` over partitions; non-panel models on the driver (the neural
+        model trained on the cluster by its ``trainers`` entry). When a SKU's forecast uses a
+        model that learns across SKUs, the final fit runs here on the whole panel (it is
+        fitted on every SKU anyway)."""
+        trained = {name: partial(trainer, partial(MODELS[name], seed=seed))
+                   for name, trainer in self.trainers.items()}
         if any(getattr(MODELS[m], "pools_skus", False) for ms in choices["members"] for m in ms):
             return fit_and_assemble(panel, choices, spreads=spreads, horizon=horizon, seed=seed,
-                                    sales=sales, products=products, future=future)
+                                    sales=sales, products=products, future=future,
+                                    models=trained)
         by_sku = choices.set_index(SKU).reindex(panel.skus)
         on_panel = np.array([all(_is_panel_model(m) for m in members)
                              for members in by_sku["members"]])
@@ -153,7 +173,7 @@ class PartitionRunner:
         for part in split_panel(panel, 1, rows=~on_panel):
             frames.append(fit_and_assemble(part, choices, spreads=spreads, horizon=horizon,
                                            seed=seed, sales=sales, products=products,
-                                           future=future))
+                                           future=future, models=trained))
         return merge_forecasts(frames, panel.skus)
 
 
@@ -165,15 +185,19 @@ def make_runner(engine: str, *, ray_address: str | None = None) -> PartitionRunn
     Raises:
         ConfigError: an unknown engine, or ``ray`` without the ``distributed`` extra.
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "local":
-        if ray_address:
-            raise ConfigError("--ray-address needs --engine ray.")
+    if not _on_ray(engine, ray_address):
         return None
     from invdash.distributed.ray_executor import RayExecutor
 
-    return PartitionRunner(RayExecutor(ray_address))
+    return PartitionRunner(RayExecutor(ray_address),
+                           trainers={"neural": partial(_ray_trained, address=ray_address)})
+
+
+def _ray_trained(factory: Callable, *, address: str | None) -> Any:
+    """The neural model of ``factory`` trained with Ray Train (``distributed.ray_train``)."""
+    from invdash.distributed.ray_train import RayTrainedNeural
+
+    return RayTrainedNeural(factory(), address=address)
 
 
 def make_executor(engine: str, *, ray_address: str | None = None) -> Executor | None:
@@ -185,12 +209,21 @@ def make_executor(engine: str, *, ray_address: str | None = None) -> Executor | 
     Raises:
         ConfigError: an unknown engine, or ``ray`` without the ``distributed`` extra.
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "local":
-        if ray_address:
-            raise ConfigError("--ray-address needs --engine ray.")
+    if not _on_ray(engine, ray_address):
         return None
     from invdash.distributed.ray_executor import RayExecutor
 
     return RayExecutor(ray_address)
+
+
+def _on_ray(engine: str, ray_address: str | None) -> bool:
+    """True for ``--engine ray``; False for ``local`` (which takes no ``--ray-address``).
+
+    Raises:
+        ConfigError: an unknown engine, or ``--ray-address`` without ``--engine ray``.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
+    if engine == "local" and ray_address:
+        raise ConfigError("--ray-address needs --engine ray.")
+    return engine == "ray"

@@ -141,17 +141,21 @@ class ForecastExplainer:
         seed: the run's seed.
         products: the run's product table (categories pool the yearly season and scope events).
         events: the run's user events (``date, event[, sku | category]``).
+        future: the run's known future prices and promotions (``--future``): the models that
+            read them (the global booster) are refitted with them, so the explanation adds
+            up to the forecast they moved.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the run and its inputs
         self, sales: pd.DataFrame, run: ForecastRun, *, seed: int = 0,
         products: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+        future: pd.DataFrame | None = None,
     ) -> None:
         self.run = run
         self.seed = seed
-        self.panel = _with_pooled_events(
-            to_panel(sales, grain=Grain(run.freq), products=products, events=events)
-        )
+        self.panel = _with_pooled_events(to_panel(
+            sales, grain=Grain(run.freq), products=products, events=events, future=future,
+        ))
         flags = promo_matrix(sales, self.panel)
         prices = self.panel.price
         cuts = np.zeros_like(flags) if prices is None else np.stack(
@@ -210,9 +214,11 @@ class ForecastExplainer:
 def explain_run(  # noqa: PLR0913 - the run and its inputs
     sales: pd.DataFrame, run: ForecastRun, *, sku: str, seed: int = 0,
     products: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+    future: pd.DataFrame | None = None,
 ) -> Explanation:
     """Explain SKU ``sku`` of a forecast ``run`` made on ``sales`` (see ``ForecastExplainer``)."""
-    return ForecastExplainer(sales, run, seed=seed, products=products, events=events).explain(sku)
+    return ForecastExplainer(sales, run, seed=seed, products=products, events=events,
+                             future=future).explain(sku)
 
 
 def _similar_products_explanation(

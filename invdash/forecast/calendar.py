@@ -36,6 +36,7 @@ __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
     "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
     "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
+    "with_pooled_lifts", "event_lift_sums", "lifts_from_sums",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -165,6 +166,12 @@ def select_event_rows(events: EventCodes | None, rows: np.ndarray) -> EventCodes
     return None if events is None else replace(events, codes=events.codes[rows])
 
 
+def with_pooled_lifts(events: EventCodes | None, lifts: tuple[float, ...] | None
+                      ) -> EventCodes | None:
+    """``events`` whose pooled lifts come from a larger panel (``lifts``; None: unchanged)."""
+    return events if events is None or lifts is None else replace(events, pooled=lifts)
+
+
 def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> list[np.ndarray]:
     """For each event row, the panel rows it applies to."""
     everyone = np.arange(len(skus))
@@ -180,9 +187,9 @@ def _event_rows(events: pd.DataFrame, skus: pd.Index, categories: pd.Series) -> 
     return out
 
 
-def event_code_matrix(
+def event_code_matrix(  # noqa: PLR0913 - a panel's shape and how to code it
     events: pd.DataFrame | None, skus: pd.Index, dates: pd.DatetimeIndex, grain: Grain,
-    products: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None, *, keep_empty: bool = False,
 ) -> EventCodes | None:
     """The ``EventCodes`` of ``events`` (``validate_events`` output) for a panel's SKUs and
     periods, extended past ``dates`` to the last planned event; None without events.
@@ -191,6 +198,8 @@ def event_code_matrix(
         events: user events; rows before ``dates`` or naming unknown SKUs are left out.
         skus, dates, grain: the panel's SKUs, periods and grain.
         products: ``sku, category`` for events that name a category.
+        keep_empty: all-zero codes rather than None when no event names these SKUs (a chunk
+            of a shop whose other chunks have events keeps the shop's shape).
     """
     if events is None or events.empty:
         return None
@@ -208,7 +217,7 @@ def event_code_matrix(
     for rows, at, k in zip(_event_rows(events, skus, categories), column, code, strict=True):
         if at >= 0 and len(rows):
             codes[rows, at] = k
-    return EventCodes(codes=codes, names=names) if codes.any() else None
+    return EventCodes(codes=codes, names=names) if codes.any() or keep_empty else None
 
 
 def _trailing_baseline(values: np.ndarray, window: int) -> np.ndarray:
@@ -226,12 +235,18 @@ def _ok_cells(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> np.
     return mask & np.isfinite(demand) & np.isfinite(baseline) & (baseline > 0)
 
 
-def _pooled(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray) -> float:
-    """The shrunk log-lift of one event over every row it applies to."""
+def _pooled_sums(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray
+                 ) -> tuple[float, float, int]:
+    """Demand and baseline summed over the cells of one event, and their count (additive
+    over SKUs, so chunks of SKUs add up to the whole shop's, ``lifts_from_sums``)."""
     ok = _ok_cells(demand, baseline, mask)
-    total = max(float(baseline[ok].sum()), 1e-9)
-    count = int(ok.sum())
-    return float(np.log(max(float(demand[ok].sum()) / total, 1e-3)) * count / (count + 2))
+    return float(demand[ok].sum()), float(baseline[ok].sum()), int(ok.sum())
+
+
+def _pooled_lift(demand_sum: float, baseline_sum: float, count: int) -> float:
+    """The shrunk log-lift of one event over every row it applies to."""
+    total = max(baseline_sum, 1e-9)
+    return float(np.log(max(demand_sum / total, 1e-3)) * count / (count + 2))
 
 
 def _lift(demand: np.ndarray, baseline: np.ndarray, mask: np.ndarray, pooled: float) -> np.ndarray:
@@ -255,10 +270,21 @@ def pooled_event_lifts(
     adjusted: np.ndarray, events: EventCodes, grain: Grain
 ) -> tuple[float, ...]:
     """The pooled, shrunk log-lift of every code of ``events`` (0 for codes without a past)."""
+    return lifts_from_sums(event_lift_sums(adjusted, events, grain))
+
+
+def event_lift_sums(adjusted: np.ndarray, events: EventCodes, grain: Grain) -> np.ndarray:
+    """Per code, ``(demand, baseline, cells)`` summed over this panel's SKUs, shape (K, 3):
+    the additive part of ``pooled_event_lifts``, for chunks of a shop."""
     past = events.codes[:, :adjusted.shape[1]]
     baseline = _baseline(adjusted, past, grain)
-    return tuple(_pooled(adjusted, baseline, past == k) if (past == k).any() else 0.0
-                 for k in range(1, len(events.names) + 1))
+    return np.array([_pooled_sums(adjusted, baseline, past == k) if (past == k).any()
+                     else (0.0, 0.0, 0) for k in range(1, len(events.names) + 1)], dtype=float)
+
+
+def lifts_from_sums(sums: np.ndarray) -> tuple[float, ...]:
+    """The pooled log-lift per code from ``event_lift_sums`` (added up over chunks)."""
+    return tuple(_pooled_lift(float(d), float(b), int(c)) for d, b, c in sums)
 
 
 def event_factors(

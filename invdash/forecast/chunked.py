@@ -2,9 +2,8 @@
 
 Flow of ``forecast_store_chunked(conn, options, chunk_skus=...)``:
 
-0. The shop's SKUs and dates come from SQL; each chunk's sales are read once
-   (``store.load_sales(skus=..., end=<the shop's last date>)``), pivoted into a ``pooled.Chunk``
-   and kept in a temporary folder (about 3 x 8 bytes per SKU-day on disk).
+0. The store is read into chunk folders once (``chunk_store.read_store_chunks``: each chunk's
+   sales, event codes and, for ``auto``, the cold start's donor profiles).
 1. The pooled statistics (calendar, weekday share, yearly season, at the end and at each backtest
    origin) in passes over the chunks (``pooled.pool_shop``).
 2. The global booster's sample panel (``sampled.py``) is gathered from the chunks.
@@ -17,9 +16,12 @@ Flow of ``forecast_store_chunked(conn, options, chunk_skus=...)``:
 
 The chunked run equals ``run_forecast`` on the whole panel (every forecast column to 1e-6 and
 the same chosen models, tested) when the shop has at most ``sampled.SAMPLE_SKUS`` SKUs; above, the
-global booster learns from that sample. Differences by design: SKUs whose model is not a panel
-model (the similar-products cold start of new SKUs) are fitted once at the end with the sample's
-SKUs as donors, and ``use_neural`` and weekly or monthly sales take the whole-panel run.
+global booster learns from that sample. New SKUs (under 28 days) and catalogue SKUs that never
+sold get the whole run's similar-products cold start: each SKU's donor profile is taken as its
+chunk is read, and one cold start is fitted from all of them at the end (``forecast.newskus``).
+``use_neural`` and weekly or monthly sales take the whole-panel run.
+
+``backtest_store_chunked`` is steps 0-3 alone: ``invdash backtest --db`` in bounded memory.
 
 ``executor`` runs the per-chunk backtests and final fits: anything with ``map(fn, calls,
 label=, progress=)`` and ``workers()``, such as ``invdash.distributed.LocalExecutor`` or
@@ -30,7 +32,6 @@ store), ``workers()`` chunks at a time; the pooled passes run on the driver.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,8 @@ import pandas as pd
 
 from invdash import store
 from invdash.forecast.backtest import _origins, backtest_panel
+from invdash.forecast.chunk_store import read_store_chunks
 from invdash.forecast.classify import classify_panel
-from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.engine import (
     backtest_table,
     choose_for_classes,
@@ -53,20 +54,26 @@ from invdash.forecast.engine import (
     spreads_for,
 )
 from invdash.forecast.fold_errors import fold_errors
-from invdash.forecast.grain import DAILY, Grain, min_history_periods, period_range
+from invdash.forecast.grain import DAILY, Grain, min_history_periods
 from invdash.forecast.models.baseline import PanelForecaster
+from invdash.forecast.models.coldstart import SimilarProductForecaster
+from invdash.forecast.newskus import (
+    can_cold_start,
+    prefitted,
+    unsold_forecasts,
+)
 from invdash.forecast.options import ForecastOptions
-from invdash.forecast.panel import Panel, actual_matrix
+from invdash.forecast.panel import Panel
 from invdash.forecast.parts import merge_backtests
-from invdash.forecast.pooled import Chunk, ShopStats, chunk_panel, load_chunk, pool_shop, save_chunk
+from invdash.forecast.pooled import ShopStats, chunk_panel, load_chunk
 from invdash.forecast.registry import MODELS, auto_model_factories
-from invdash.forecast.results import FoldErrors
+from invdash.forecast.results import BacktestResult, FoldErrors
 from invdash.forecast.sampled import BoosterSample, SampledBoostForecaster, sample_positions
 from invdash.forecast.stack import stack_panels
 from invdash.schema import SKU, ConfigError
-from invdash.store import forecasts as forecast_sql
 
-__all__ = ["CHUNK_SKUS", "ChunkedRun", "forecast_store_chunked", "LocalMap"]
+__all__ = ["CHUNK_SKUS", "ChunkedRun", "forecast_store_chunked", "backtest_store_chunked",
+           "LocalMap"]
 
 #: SKUs per chunk (about 30 MB per SKU x day matrix at 730 days).
 CHUNK_SKUS = 5_000
@@ -109,23 +116,6 @@ class LocalMap:
     def workers(self) -> int:
         """One: this process."""
         return 1
-
-
-def _shop_dates(conn: duckdb.DuckDBPyConnection) -> pd.DatetimeIndex:
-    totals = forecast_sql.daily_totals(conn)
-    return period_range(totals["date"].min(), totals["date"].max(), DAILY)
-
-
-def _read_chunk(conn: duckdb.DuckDBPyConnection, skus: Sequence[str], *, dates: pd.DatetimeIndex,
-                codes: pd.Series | None, folder: Path) -> Path:
-    sales = store.load_sales(conn, sku_range=(skus[0], skus[-1]), end=dates[-1])
-    names, actual, last = actual_matrix(sales, dates, DAILY)
-    covariates = covariate_matrices(sales, None, names, dates, DAILY)
-    category = None if codes is None else codes.reindex(names).to_numpy()
-    return save_chunk(Chunk(
-        skus=np.asarray(names, dtype=object), actual=actual, last_index=last, category=category,
-        folder=folder, **covariates,
-    ))
 
 
 def _cuts(dates: pd.DatetimeIndex, folds: int, horizon: int, grain: Grain) -> list[int]:
@@ -209,6 +199,7 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     conn: duckdb.DuckDBPyConnection, options: ForecastOptions | None = None, *,
     on_forecasts: Callable[[pd.DataFrame], None], chunk_skus: int = CHUNK_SKUS,
     executor: Any = None, progress: Progress | None = None,
+    after_reading: Callable[[], None] | None = None,
 ) -> ChunkedRun:
     """Forecast every SKU of the store chunk by chunk (see the module docstring).
 
@@ -220,6 +211,8 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
         chunk_skus: SKUs per chunk.
         executor: runs the per-chunk steps (module docstring); None: here, in turn.
         progress: optional ``callable(done, total, message)``.
+        after_reading: called once every read of ``conn`` is done (the sales are in the chunk
+            folders, the cold start is fitted), e.g. to close it during the long part.
 
     Raises:
         ConfigError: options the chunked run does not take, or ``chunk_skus`` below 1.
@@ -228,29 +221,60 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     options = _check(options or ForecastOptions(), chunk_skus)
     executor = executor or LocalMap()
     horizon = options.horizon or 28
-    skus, dates = forecast_sql.sales_skus(conn), _shop_dates(conn)
-    products = store.load_products(conn)
-    codes = _codes(skus, products)
-    with tempfile.TemporaryDirectory(prefix="invdash-chunks-") as tmp:
-        groups = [skus[k:k + chunk_skus] for k in range(0, len(skus), chunk_skus)]
-        folders = []
-        for k, group in enumerate(groups):
-            _report(progress, k, len(groups), "reading sales chunks")
-            folders.append(_read_chunk(conn, group, dates=dates, codes=codes,
-                                       folder=Path(tmp) / f"chunk{k:05d}"))
-        _report(progress, 0, 1, "pooled statistics")
-        shop = pool_shop(folders, dates, DAILY, _cuts(dates, options.folds, horizon, DAILY))
+    cold = can_cold_start(store.load_products(conn), options.model)
+    with read_store_chunks(conn, chunk_skus=chunk_skus, cold_start=cold, seed=options.seed,
+                           progress=progress) as data:
+        if after_reading is not None:
+            after_reading()
+        folders, skus = data.folders, data.skus
+        shop = data.pool(_cuts(data.dates, options.folds, horizon, DAILY), progress)
         factories = _factories(options, folders, shop, skus)
         choices, spreads, table, errors = _choose(executor, folders, shop, factories, options,
-                                                  horizon, progress)
+                                                  horizon, progress, cold_start=cold)
         _final(executor, folders, shop, choices, spreads, factories, options, horizon,
                on_forecasts, progress)
+        if data.cold_model is not None:
+            choices = _cold_start(folders, shop, choices, spreads, data.cold_model, data.unsold,
+                                  horizon, on_forecasts)
     return ChunkedRun(choices=choices, backtest=table, n_skus=len(skus), horizon=horizon,
                       duration_s=time.perf_counter() - started, chunks=len(folders),
                       fold_errors=errors)
 
 
-def _choose(executor, folders, shop, factories, options, horizon, progress):  # noqa: PLR0913
+def backtest_store_chunked(
+    conn: duckdb.DuckDBPyConnection, options: ForecastOptions | None = None, *,
+    chunk_skus: int = CHUNK_SKUS, executor: Any = None, progress: Progress | None = None,
+) -> BacktestResult:
+    """``invdash backtest --db``: the rolling-origin backtest of ``options.model`` (``auto``:
+    the auto set) over the store's SKUs in chunks, as the chunked forecast run backtests them
+    (the same pooled calendar, season and events; the same booster sample). Bounded memory;
+    equals ``backtest_panel`` on the whole panel (tested).
+
+    Raises:
+        ConfigError: as ``forecast_store_chunked``, or too little history for the folds.
+    """
+    options = _check(options or ForecastOptions(), chunk_skus)
+    executor = executor or LocalMap()
+    horizon = options.horizon or 28
+    with read_store_chunks(conn, chunk_skus=chunk_skus, cold_start=False, seed=options.seed,
+                           progress=progress) as data:
+        cuts = _cuts(data.dates, options.folds, horizon, DAILY)
+        if len(cuts) == 1:
+            raise ConfigError(
+                f"{len(data.dates)} days of sales are too few for {options.folds} folds of "
+                f"{horizon} days (need {min_history_periods(DAILY)} days of history before the "
+                "first origin); lower --folds or --horizon."
+            )
+        shop = data.pool(cuts, progress)
+        factories = _factories(options, data.folders, shop, data.skus)
+        results = list(_in_waves(executor, data.folders, shop, _backtest_part, (factories,),
+                                 {"folds": options.folds, "horizon": horizon}, "backtest",
+                                 progress))
+    return merge_backtests([r[0] for r in results], list(factories))
+
+
+def _choose(executor, folders, shop, factories, options, horizon, progress, *,  # noqa: PLR0913
+            cold_start: bool):
     results = list(_in_waves(executor, folders, shop, _backtest_part, (factories,),
                              {"folds": options.folds, "horizon": horizon}, "backtest", progress))
     classes = pd.concat([r[1] for r in results], ignore_index=True)
@@ -258,7 +282,7 @@ def _choose(executor, folders, shop, factories, options, horizon, progress):  # 
         [r[0] for r in results], list(factories)
     )
     del results
-    choices = choose_for_classes(classes, backtest, options.model, cold_start=False)
+    choices = choose_for_classes(classes, backtest, options.model, cold_start=cold_start)
     spreads = spreads_for(backtest, choices, options.seed)
     # The folds the reorder calibration reads (``forecast.fold_errors``), as a whole run keeps.
     errors = fold_errors(backtest, choices, spreads, model=options.model)
@@ -276,14 +300,30 @@ def _final(executor, folders, shop, choices, spreads, factories, options, horizo
     _report(progress, len(folders), len(folders), "forecast done")
 
 
+def _cold_start(  # noqa: PLR0913 - the run's state at its end
+    folders: Sequence[Path], shop: ShopStats, choices: pd.DataFrame, spreads: pd.DataFrame,
+    model: SimilarProductForecaster, unsold: set[str], horizon: int,
+    on_forecasts: Callable[[pd.DataFrame], None],
+) -> pd.DataFrame:
+    """The new SKUs' and never-sold SKUs' forecasts from the cold start (``forecast.newskus``),
+    assembled as the whole run assembles them; returns the choices with the never-sold rows."""
+    new = set(choices.loc[choices["model"] == "coldstart", SKU].astype(str))
+    parts = [p for p in (_rows_of(f, shop, new) for f in folders) if p is not None] if new else []
+    if parts:
+        on_forecasts(fit_and_assemble(
+            stack_panels(parts), choices, spreads=spreads, horizon=horizon, seed=model.seed,
+            sales=None, products=None, future=None, models={"coldstart": prefitted(model)},
+        ))
+    if not unsold:
+        return choices
+    frame, rows = unsold_forecasts(model, horizon, unsold)
+    on_forecasts(frame)
+    return pd.concat([choices, rows], ignore_index=True)
+
+
 def _report(progress: Progress | None, done: int, total: int, message: str) -> None:
     if progress is not None:
         progress(done, total, message)
-
-
-def _codes(skus: list[str], products: pd.DataFrame) -> pd.Series | None:
-    codes = category_codes(pd.Index(skus), products if len(products) else None)
-    return None if codes is None else pd.Series(codes, index=pd.Index(skus))
 
 
 def _check(options: ForecastOptions, chunk_skus: int) -> ForecastOptions:

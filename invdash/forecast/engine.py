@@ -47,6 +47,7 @@ from invdash.forecast.models.base import Forecaster, finalize_forecasts
 from invdash.forecast.models.baseline import (
     PanelForecaster,
 )
+from invdash.forecast.newskus import can_cold_start, unsold_forecasts, unsold_skus
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import (
     Panel,
@@ -113,8 +114,8 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
     grain, horizon = resolve_run_grain(
         validate_sales(sales), options.freq, options.horizon, model=model, use_neural=use_neural
     )
-    cold_start = _can_cold_start(products) and model == "auto" and grain.kind == "D"
-    unsold = _unsold_skus(sales, products) if cold_start else set()
+    cold_start = "coldstart" in MODELS and can_cold_start(products, model, grain.kind)
+    unsold = unsold_skus(sales[SKU].unique(), products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
     panel = to_panel(sales, grain=grain, products=products, future=future, events=events)
     names = list(auto_model_factories(
@@ -173,18 +174,6 @@ def _try_backtest(  # noqa: PLR0913 - run_forecast's inputs
     )
 
 
-def _can_cold_start(products: pd.DataFrame | None) -> bool:
-    return (
-        "coldstart" in MODELS and products is not None and "name" in products.columns
-        and products["name"].notna().any()
-    )
-
-
-def _unsold_skus(sales: pd.DataFrame, products: pd.DataFrame) -> set[str]:
-    """Catalogue SKUs without any sales row (forecast from similar products)."""
-    return set(products[SKU].astype(str)) - set(sales[SKU].astype(str))
-
-
 def _add_unsold(  # noqa: PLR0913 - run_forecast's inputs
     forecasts: pd.DataFrame, choices: pd.DataFrame, sales: pd.DataFrame,
     products: pd.DataFrame, horizon: int, seed: int, unsold: set[str],
@@ -193,14 +182,7 @@ def _add_unsold(  # noqa: PLR0913 - run_forecast's inputs
     if not unsold:
         return forecasts, choices
     model = MODELS["coldstart"](seed=seed).fit(sales, products=products)
-    extra = model.predict(horizon)
-    extra = finalize_forecasts(extra[extra[SKU].astype(str).isin(unsold)], "coldstart")
-    extra["model"] = "coldstart"
-    rows = pd.DataFrame({
-        SKU: sorted(unsold), "model": "coldstart", "members": [("coldstart",)] * len(unsold),
-        "demand_class": "new", "reason": "no sales yet: demand of products with similar names",
-        "score": np.nan,
-    })
+    extra, rows = unsold_forecasts(model, horizon, unsold)
     return (
         pd.concat([forecasts, extra], ignore_index=True),
         pd.concat([choices, rows], ignore_index=True),

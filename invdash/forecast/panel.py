@@ -23,7 +23,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.calendar import EventCodes, event_code_matrix, select_event_rows
+from invdash.forecast.calendar import (
+    EventCodes,
+    event_code_matrix,
+    select_event_rows,
+    with_pooled_lifts,
+)
 from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.gamma import count_quantiles, gamma_quantiles
 from invdash.forecast.grain import (
@@ -236,7 +241,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
             category=None if panel.category is None else panel.category[keep],
             price=None if panel.price is None else panel.price[keep],
             promo=None if panel.promo is None else panel.promo[keep], yearly=yearly,
-            events=select_event_rows(panel.events, keep),
+            events=with_pooled_lifts(select_event_rows(panel.events, keep), shop.event_lifts),
         )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
     open_weekdays = _closed_weekdays(actual, dates, panel.grain)

@@ -10,7 +10,10 @@ chunks of SKUs add them up in passes, each pass reading the chunks again:
 2. weekday share: the sum over SKUs of their mean demand per weekday (``weekday_share_from``);
 3. yearly season, first round: slot sums per category (``season.yearly_profiles``' ratio to a
    moving average, whose pooled part is sums of ``num`` and ``den`` by category);
-4. yearly season, second round: the same on the series adjusted by the first round's profiles.
+4. yearly season, second round: the same on the series adjusted by the first round's profiles;
+5. with user events: per event code, demand and baseline summed over its cells and their count
+   on the weekday- and season-adjusted history (``calendar.event_lift_sums``), so each chunk's
+   SKUs shrink their own lifts to the shop's pooled lift as in the whole panel.
 
 Each chunk keeps its own per-SKU slot sums of both rounds (small, (n, 52)) in its folder, so
 its final yearly profiles are the pooled profiles shrunk towards its own sums, as
@@ -24,14 +27,16 @@ SKUs. Sums are added in another order than the whole panel's, so results agree t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from invdash.forecast.calendar import EventCodes, event_lift_sums, lifts_from_sums
 from invdash.forecast.grain import Grain, periods_per_year
+from invdash.forecast.models.baseline import adjusted_history
 from invdash.forecast.panel import Panel, weekday_profile
 from invdash.forecast.season import (  # the estimator's own steps, so the two stay in step
     _K_CATEGORY,
@@ -66,6 +71,7 @@ class Chunk:
         last_index: each SKU's last period. category: global category code per SKU or None.
         price, promo: ``Panel.price`` / ``Panel.promo`` or None.
         folder: where the chunk and its own slot sums are kept.
+        events: see below.
     """
 
     skus: np.ndarray
@@ -75,6 +81,8 @@ class Chunk:
     price: np.ndarray | None
     promo: np.ndarray | None
     folder: Path
+    #: User event codes per SKU and period, (n, T + F) (``calendar.EventCodes.codes``) or None.
+    events: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ class CutStats:
     closed_days: np.ndarray
     weekday_share: np.ndarray | None = None
     categories: tuple[dict[int, np.ndarray], ...] = ()
+    #: The shop's pooled log-lift per user event code (``calendar.lifts_from_sums``) or None.
+    event_lifts: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ class ShopStats:
     dates: pd.DatetimeIndex
     grain: Grain
     cuts: dict[int, CutStats]
+    #: The user events' names (code k is ``event_names[k - 1]``); empty without events.
+    event_names: tuple[str, ...] = ()
 
 
 def save_chunk(chunk: Chunk) -> Path:
@@ -109,7 +121,7 @@ def save_chunk(chunk: Chunk) -> Path:
     chunk.folder.mkdir(parents=True, exist_ok=True)
     arrays = {"skus": chunk.skus.astype(str), "actual": chunk.actual,
               "last_index": chunk.last_index}
-    for name in ("category", "price", "promo"):
+    for name in ("category", "price", "promo", "events"):
         if getattr(chunk, name) is not None:
             arrays[name] = getattr(chunk, name)
     np.savez(chunk.folder / "chunk.npz", **arrays)
@@ -120,7 +132,7 @@ def load_chunk(folder: Path) -> Chunk:
     """The chunk saved in ``folder``."""
     with np.load(Path(folder) / "chunk.npz") as data:
         fields = {name: (data[name] if name in data else None)
-                  for name in ("category", "price", "promo")}
+                  for name in ("category", "price", "promo", "events")}
         return Chunk(skus=data["skus"].astype(object), actual=data["actual"],
                      last_index=data["last_index"], folder=Path(folder), **fields)
 
@@ -276,21 +288,22 @@ def _with(shop: ShopStats, **changes_by_cut: dict) -> ShopStats:
     for cut, stats in shop.cuts.items():
         fields = {name: values[cut] for name, values in changes_by_cut.items() if cut in values}
         cuts[cut] = CutStats(**{**stats.__dict__, **fields})
-    return ShopStats(shop.dates, shop.grain, cuts)
+    return ShopStats(shop.dates, shop.grain, cuts, shop.event_names)
 
 
 def pool_shop(folders: Sequence[Path], dates: pd.DatetimeIndex, grain: Grain,
-              cuts: Sequence[int]) -> ShopStats:
+              cuts: Sequence[int], event_names: tuple[str, ...] = ()) -> ShopStats:
     """The shop's statistics at every cut, from the chunks saved in ``folders`` (four passes,
-    see the module docstring).
+    and a fifth with user events; see the module docstring).
 
     Args:
         folders: the chunks (``save_chunk``), in SKU order.
         dates: the shop's periods (every chunk's matrices span them).
         grain: their grain.
         cuts: the backtest origins and ``len(dates)``.
+        event_names: the user events' names when the chunks carry event codes.
     """
-    shop = ShopStats(dates, grain, _calendar(folders, dates, grain, cuts))
+    shop = ShopStats(dates, grain, _calendar(folders, dates, grain, cuts), event_names)
     means = _pooled_pass(folders, shop, partial(_add_weekday_means, shop=shop))
     shop = _with(shop, weekday_share={
         cut: weekday_share_from(_total(sums), shop.cuts[cut].open_weekdays)
@@ -304,7 +317,29 @@ def pool_shop(folders: Sequence[Path], dates: pd.DatetimeIndex, grain: Grain,
             cut: (*shop.cuts[cut].categories, _pool_categories(cut_sums))
             for cut, cut_sums in sums.items()
         })
+    if event_names:
+        lifts = _pooled_pass(folders, shop, partial(_add_event_sums, shop=shop))
+        shop = _with(shop, event_lifts={cut: lifts_from_sums(sums["events"])
+                                        for cut, sums in lifts.items()})
     return shop
+
+
+def _add_event_sums(chunk: Chunk, stats: CutStats, sums: dict, *, shop: ShopStats) -> None:
+    """The chunk's additive part of the pooled event lifts at one cut (fifth pass)."""
+    panel = _panel_at(chunk, stats, shop)
+    panel = replace(panel, yearly=_yearly(chunk, stats))
+    if chunk.events is None:
+        return
+    codes = EventCodes(codes=chunk.events, names=shop.event_names)
+    part = event_lift_sums(adjusted_history(panel, weekday_profile(panel)), codes, shop.grain)
+    sums["events"] = part if "events" not in sums else sums["events"] + part
+
+
+def _events(chunk: Chunk, shop: ShopStats, lifts: tuple[float, ...] | None
+            ) -> EventCodes | None:
+    if chunk.events is None or not shop.event_names:
+        return None
+    return EventCodes(codes=chunk.events, names=shop.event_names, pooled=lifts)
 
 
 def _total(sums: dict) -> np.ndarray:
@@ -313,7 +348,7 @@ def _total(sums: dict) -> np.ndarray:
 
 
 def _only(shop: ShopStats, cuts: Sequence[int]) -> ShopStats:
-    return ShopStats(shop.dates, shop.grain, {c: shop.cuts[c] for c in cuts})
+    return ShopStats(shop.dates, shop.grain, {c: shop.cuts[c] for c in cuts}, shop.event_names)
 
 
 def _yearly(chunk: Chunk, stats: CutStats) -> np.ndarray | None:
@@ -330,7 +365,7 @@ def chunk_panel(chunk: Chunk, shop: ShopStats) -> Panel:
     shop_at = {
         cut: ShopDays(open_weekdays=stats.open_weekdays, closed_days=stats.closed_days,
                       weekday_share=stats.weekday_share, yearly=_yearly(chunk, stats),
-                      yearly_skus=chunk.skus)
+                      yearly_skus=chunk.skus, event_lifts=stats.event_lifts)
         for cut, stats in shop.cuts.items() if cut != end
     }
     whole = shop.cuts[end]
@@ -340,5 +375,5 @@ def chunk_panel(chunk: Chunk, shop: ShopStats) -> Panel:
         last_index=chunk.last_index, open_weekdays=whole.open_weekdays,
         weekday_share=whole.weekday_share, shop_at=shop_at, grain=shop.grain,
         category=chunk.category, price=chunk.price, promo=chunk.promo,
-        yearly=_yearly(chunk, whole),
+        yearly=_yearly(chunk, whole), events=_events(chunk, shop, whole.event_lifts),
     )

@@ -45,6 +45,10 @@ class ShopDays:
     #: without a yearly season), so a part's SKUs keep the season pooled over the whole shop.
     yearly: np.ndarray | None = None
     yearly_skus: np.ndarray | None = None
+    #: The whole panel's pooled log-lift per user event code at this cut-off
+    #: (``calendar.pooled_event_lifts``; None without events), so a part's SKUs shrink their
+    #: own event lifts to the whole shop's, as in the whole-panel run.
+    event_lifts: tuple[float, ...] | None = None
 
 
 def closed_weekdays_from(

@@ -27,7 +27,7 @@ def _stack(values: list) -> np.ndarray | None:
 
 
 def _stack_shop(days: list[ShopDays], rows: list[np.ndarray]) -> ShopDays:
-    first = days[0]
+    first = days[0]  # the event lifts, like the calendar, are the whole shop's
     if first.yearly is None:
         return first
     return replace(
@@ -53,4 +53,7 @@ def stack_panels(panels: Sequence[Panel], rows: Sequence[np.ndarray] | None = No
     shop_at = None if first.shop_at is None else {
         cut: _stack_shop([p.shop_at[cut] for p in panels], rows) for cut in first.shop_at
     }
-    return replace(first, shop_at=shop_at, **fields)
+    events = None if first.events is None else replace(first.events, codes=np.concatenate(
+        [p.events.codes[r] for p, r in zip(panels, rows, strict=True)]
+    ))
+    return replace(first, shop_at=shop_at, events=events, **fields)

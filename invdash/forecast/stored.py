@@ -7,8 +7,10 @@ in ``invdash.store.forecasts``; this module turns its rows and frames into ``For
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -250,18 +252,25 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
     conn: duckdb.DuckDBPyConnection, options: ForecastOptions, *,
     on_forecasts: Callable[[pd.DataFrame], None] | None = None, chunk_skus: int = CHUNK_SKUS,
     executor: object = None, progress: Progress | None = None,
+    reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None,
 ) -> tuple[str, ChunkedRun]:
-    """Forecast every SKU chunk by chunk (``forecast.chunked``) and store the run as it goes:
-    each chunk's forecasts are appended to the open run, the choices and backtest table follow,
-    and only then is the run ``done`` (a failed run is deleted). Read-write ``conn``.
+    """Forecast every SKU chunk by chunk (``forecast.chunked``) and store the run.
+
+    Each chunk's forecasts are spooled to a Parquet file in a temporary folder as they come;
+    at the end the whole run (forecasts part by part, choices, backtest table, folds) is
+    written in one transaction, so a failed run leaves nothing and no reader ever sees half a
+    run. With ``reopen``, ``conn`` is closed as soon as the sales are read and the run is
+    written through ``reopen()`` (closed after): the file is free for other processes (the
+    dashboard, another CLI job) during the long part of the run, which is what the CLI does.
 
     Args:
-        conn: the store.
+        conn: the store, read-write (titles of new SKUs are encoded once and stored).
         options: as for ``forecast.chunked.forecast_store_chunked``.
         on_forecasts: also receives each chunk's forecasts (e.g. the CLI's CSV).
         chunk_skus: SKUs per chunk.
         executor: runs the per-chunk steps (None: here).
         progress: optional ``callable(done, total, message)``.
+        reopen: opens a read-write connection for the final write (None: ``conn`` stays open).
 
     Returns:
         The new ``run_id`` and the ``ChunkedRun``.
@@ -274,23 +283,32 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
             "the database has no sales; load a sales file (`invdash ingest`) or build the demo "
             "shop (`invdash demo`) first."
         )
-    run_id = forecast_store.begin_run(
-        conn, horizon=options.horizon or 28, model_param=options.model,
-        data_version=store.data_version(conn),
-    )
+    data_version = store.data_version(conn)
+    with tempfile.TemporaryDirectory(prefix="invdash-run-") as tmp:
+        spool: list[Path] = []
 
-    def keep(frame: pd.DataFrame) -> None:
-        forecast_store.append_forecasts(conn, run_id, frame)
-        if on_forecasts is not None:
-            on_forecasts(frame)
+        def keep(frame: pd.DataFrame) -> None:
+            spool.append(Path(tmp) / f"part{len(spool):05d}.parquet")
+            frame.to_parquet(spool[-1], index=False)
+            if on_forecasts is not None:
+                on_forecasts(frame)
 
-    try:
-        run = forecast_store_chunked(conn, options, on_forecasts=keep, chunk_skus=chunk_skus,
-                                     executor=executor, progress=progress)
-        forecast_store.finish_run(conn, run_id, choices=run.choices.drop(columns="members"),
-                                  backtest=run.backtest, device="cpu",
-                                  duration_s=run.duration_s, fold_errors=run.fold_errors)
-    except BaseException:
-        forecast_store.discard_run(conn, run_id)
-        raise
+        with embeddings_stored_in(conn):  # the cold start's titles, encoded once
+            run = forecast_store_chunked(
+                conn, options, on_forecasts=keep, chunk_skus=chunk_skus, executor=executor,
+                progress=progress, after_reading=None if reopen is None else conn.close,
+            )
+        if progress is not None:
+            progress(0, 1, "storing the run")
+        target = conn if reopen is None else reopen()
+        try:
+            run_id = forecast_store.save_run_in_parts(
+                target, (pd.read_parquet(path) for path in spool), horizon=run.horizon,
+                model_param=options.model, data_version=data_version,
+                choices=run.choices.drop(columns="members"), backtest=run.backtest,
+                device="cpu", duration_s=run.duration_s, fold_errors=run.fold_errors,
+            )
+        finally:
+            if reopen is not None:
+                target.close()
     return run_id, run

@@ -7,8 +7,11 @@ Design (one module per step):
   header aliases and the auto-detection of the kind.
 - ``checks``: DuckDB reads the whole file as text; typed casting with ``TRY_CAST`` and one-scan
   checks name the column, the first offending lines (header = line 1) and the fix.
-- ``pipeline``: ``ingest_file`` ties it together and writes everything in one transaction, keyed
-  by primary keys and logged by the file's SHA-256, so a re-ingest changes nothing.
+- ``pipeline``: ``ingest_file`` ties it together, logged by the file's SHA-256, so a re-ingest
+  changes nothing.
+- ``write``: the store phase, all or nothing: one transaction for a small file; for a large one
+  committed staging copies of the keyed tables, swapped in by one short transaction, so memory
+  stays bounded (``IngestLimits``: DuckDB's memory limit, block sizes).
 - ``report``: ``IngestReport``, the named result with a short human summary.
 
 All SQL lives in ``invdash.store.ingest``; the heavy work (parsing, casting, checks, the daily
@@ -27,6 +30,7 @@ from invdash.ingest.pipeline import (
     KIND_CHOICES,
     NON_PRODUCT_CODES,
     FilePreview,
+    IngestLimits,
     ingest_file,
     inspect_file,
 )
@@ -34,5 +38,5 @@ from invdash.ingest.report import IngestReport
 
 __all__ = [
     "ingest_file", "inspect_file", "IngestReport", "FilePreview", "KIND_NAMES", "KIND_CHOICES",
-    "NON_PRODUCT_CODES", "MAX_ABS_QTY",
+    "NON_PRODUCT_CODES", "MAX_ABS_QTY", "IngestLimits",
 ]

@@ -1,9 +1,11 @@
 """``ingest_file``: one file into the store, completely or not at all.
 
 Steps: sniff the file (``detect``) -> map its header onto a kind (``columns``) -> hash it; if this
-content was ingested as this kind before, stop (nothing changes) -> DuckDB reads it into a
-text-only staging table -> cast and check every column (``checks``) -> inside one
-``store.transaction``: write the kind's tables and the ``ingest_log`` row. Any error before or
+content was ingested as this kind before, stop (nothing changes) -> DuckDB reads it once into a
+typed staging table (``_ingest_typed``) -> check every column in one scan (``checks``) -> write
+the kind's tables and the ``ingest_log`` row (``write``: in one transaction, or for a large file
+through committed staging copies swapped in by one short transaction). Everything runs under
+DuckDB's ``memory_limit`` (``IngestLimits``, ``INVDASH_INGEST_MEMORY``). Any error before or
 during the writes leaves the database as it was.
 
 Order-line exports (e.g. UCI Online Retail) are stored in ``order_lines`` and aggregated into
@@ -14,33 +16,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from invdash import store
+from invdash.config import load_settings
 from invdash.ingest.checks import check_unique, run_checks, typed_columns
 from invdash.ingest.columns import KIND_NAMES, ColumnMapping, detect_kind, map_columns
 from invdash.ingest.detect import FileFormat, file_sha256, sniff_file
 from invdash.ingest.report import IngestReport
-from invdash.schema import InvalidDataError
-from invdash.store import events as event_sql
-from invdash.store import ingest as sql
-
-__all__ = ["ingest_file", "inspect_file", "FilePreview", "NON_PRODUCT_CODES", "KIND_CHOICES"]
-
-#: StockCodes that are charges or adjustments, not products (upper case; ``GIFT_*`` too).
-NON_PRODUCT_CODES = (
-    "POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B",
-    "CARRIAGE", "ADJUST", "ADJUST2",
+from invdash.ingest.write import (
+    NON_PRODUCT_CODES,
+    UNIQUE_KEYS,
+    IngestLimits,
+    StoreJob,
+    store_file,
 )
+from invdash.schema import InvalidDataError
+from invdash.store import ingest as sql
+from invdash.store.ingest_swap import bounded_memory
+
+__all__ = [
+    "ingest_file", "inspect_file", "FilePreview", "NON_PRODUCT_CODES", "KIND_CHOICES",
+    "IngestLimits",
+]
+
 KIND_CHOICES = ("auto", *KIND_NAMES)
-_UNIQUE = {
-    "sales": (("sku", "date"), "aggregate to one row per sku and day (sum the units)"),
-    "inventory": (("sku", "as_of"), "keep one stock snapshot per sku and day"),
-    "purchase_orders": (("po_id", "sku"), "write one line per PO and SKU (sum the quantities)"),
-    "products": (("sku",), "keep one row per SKU"),
-}
 _READ_FIX = "check that it is a complete CSV or Parquet file, or export it again"
 
 Progress = Callable[[str], None]
@@ -166,8 +168,8 @@ def _stage(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
 def _check(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping) -> None:
     where = ("line", 2) if fmt.format == "csv" else ("row", 1)
     run_checks(conn, mapping, file=fmt.path.name, where=where)
-    if mapping.kind in _UNIQUE:
-        keys, fix = _UNIQUE[mapping.kind]
+    if mapping.kind == "products":  # an upsert: no primary key refuses a repeated SKU
+        keys, fix = UNIQUE_KEYS["products"]
         check_unique(conn, keys, file=fmt.path.name, where=where, fix=fix)
     if mapping.kind == "events" and {"sku", "category"} <= set(mapping.columns):
         _check_event_scope(conn, fmt.path.name, where)
@@ -203,38 +205,6 @@ def _checked(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMa
     return rows, warnings
 
 
-def _store_order_lines(conn: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, object]]:
-    sql.stage_codes(conn, NON_PRODUCT_CODES)
-    stats = sql.order_line_stats(conn)
-    extra: dict[str, object] = {
-        "cancellations": stats["cancelled_lines"], "cancelled_orders": stats["cancelled_orders"],
-        "returns": stats["return_lines"],
-        "nonpositive_price_lines": stats["nonpositive_price_lines"],
-        "excluded_codes": sql.excluded_code_counts(conn),
-    }
-    lines, days = sql.store_order_lines(conn)
-    stored = {"order_lines": lines, "sales": days}
-    stored["products"] = sql.store_product_names(conn)
-    return stored, extra
-
-
-def _store(
-    conn: duckdb.DuckDBPyConnection, mapping: ColumnMapping
-) -> tuple[dict[str, int], dict[str, object]]:
-    kind = mapping.kind
-    if kind == "order_lines":
-        return _store_order_lines(conn)
-    if kind == "sales":
-        return {"sales": sql.store_sales(conn)}, {}
-    if kind == "products":
-        return {"products": sql.store_products(conn, tuple(mapping.columns))}, {}
-    if kind == "inventory":
-        return {"inventory": sql.store_inventory(conn)}, {}
-    if kind == "events":
-        return {"events": event_sql.store_events(conn)}, {}
-    return {"purchase_orders": sql.store_purchase_orders(conn)}, {}
-
-
 def _extra_warnings(conn: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
     if kind != "inventory":
         return []
@@ -244,12 +214,44 @@ def _extra_warnings(conn: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class _Run:
+    limits: IngestLimits
+    say: Progress
+    started: float
+
+
+def _write(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
+           base: dict[str, object], run: _Run) -> IngestReport:
+    """Stage, check and store the file; returns the report (logged with the data)."""
+    say = run.say
+    rows, warnings = _checked(conn, fmt, mapping, say)
+    warnings += _extra_warnings(conn, mapping.kind)
+    say(f"storing {rows:,} {mapping.kind} rows")
+    reports: list[IngestReport] = []
+
+    def finish(stored: dict[str, int], extra: dict[str, object]) -> None:
+        report = IngestReport(rows_read=rows, rows_stored=stored, warnings=tuple(warnings),
+                              seconds=round(time.perf_counter() - run.started, 3), **base,
+                              **extra)  # type: ignore[arg-type]
+        sql.log_ingest(conn, sha256=str(base["sha256"]), kind=mapping.kind,
+                       source=str(fmt.path), rows_read=rows,
+                       rows_stored=sum(stored.values()), report=report.to_json())
+        reports.append(report)
+
+    where = ("line", 2) if fmt.format == "csv" else ("row", 1)
+    store_file(conn, mapping, StoreJob(rows=rows, limits=run.limits, finish=finish,
+                                       file=fmt.path.name, where=where))
+    return reports[0]
+
+
 def ingest_file(
     conn: duckdb.DuckDBPyConnection,
     path: str | Path,
     *,
     kind: str = "auto",
     progress: Progress | None = None,
+    limits: IngestLimits | None = None,
 ) -> IngestReport:
     """Load one CSV (plain or gzip) or Parquet file into the store, atomically and idempotently.
 
@@ -259,6 +261,8 @@ def ingest_file(
         kind: ``auto`` or one of ``sales, order_lines, products, inventory, purchase_orders,
             events``.
         progress: called with a short message at each stage (the CLI prints them on stderr).
+        limits: DuckDB's memory limit and the staging block sizes (default: ``IngestLimits``
+            with ``INVDASH_INGEST_MEMORY``).
 
     Returns:
         The ``IngestReport``; ``already_ingested`` is True (and nothing changed) when the same
@@ -271,6 +275,7 @@ def ingest_file(
     """
     started = time.perf_counter()
     say = progress or (lambda _message: None)
+    limits = limits or IngestLimits(memory_limit=load_settings().ingest_memory_limit)
     fmt = sniff_file(path)
     mapping = _mapping(conn, fmt, kind)
     say(f"hashing {fmt.path.name}")
@@ -280,19 +285,10 @@ def ingest_file(
             "ignored_columns": mapping.ignored}
     if sql.logged_at(conn, sha, mapping.kind) is not None:
         return IngestReport(rows_read=0, already_ingested=True, **base)
-    try:
-        say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})")
-        rows, warnings = _checked(conn, fmt, mapping, say)
-        warnings += _extra_warnings(conn, mapping.kind)
-        say(f"storing {rows:,} {mapping.kind} rows")
-        with store.transaction(conn):
-            stored, extra = _store(conn, mapping)
-            report = IngestReport(rows_read=rows, rows_stored=stored, warnings=tuple(warnings),
-                                  seconds=round(time.perf_counter() - started, 3), **base,
-                                  **extra)  # type: ignore[arg-type]
-            sql.log_ingest(conn, sha256=sha, kind=mapping.kind, source=str(fmt.path),
-                           rows_read=rows, rows_stored=sum(stored.values()),
-                           report=report.to_json())
-        return report
-    finally:
-        sql.drop_staging(conn)
+    with bounded_memory(conn, limits.memory_limit):
+        try:
+            sql.drop_staging(conn)  # what a killed ingest left behind
+            say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})")
+            return _write(conn, fmt, mapping, base, _Run(limits, say, started))
+        finally:
+            sql.drop_staging(conn)

@@ -14,40 +14,29 @@ Design:
 - ``planning``: the SKUs planned on a day and their whole-day lead times.
 - ``calibration``: the level uncertainty over L + R from past forecast errors (imports the
   forecast engine, so it is not re-exported here: ``from invdash.policy.calibration import ...``).
+
+Names are imported from their module on first use (PEP 562), so ``from invdash.policy.params
+import PolicyParams`` does not import scipy (about two seconds on a server's first page view).
 """
 
 from __future__ import annotations
 
-from invdash.policy.demand import (
-    DEFAULT_LEAD_TIME_DAYS,
-    DemandSamples,
-    ProtectionDemand,
-    daily_demand,
-    lead_time_demand,
-    protection_demand,
-    sample_protection_demand,
-)
-from invdash.policy.formulas import (
-    EOQResult,
-    NewsvendorResult,
-    base_stock_level,
-    economic_order_quantity,
-    newsvendor_expected_cost,
-    newsvendor_normal,
-    normal_loss,
-    reorder_point_fill_rate,
-    textbook_policy,
-)
-from invdash.policy.params import SERVICE_MEASURES, PolicyParams
-from invdash.policy.projection import project_stock
-from invdash.policy.table import (
-    POLICY_COLUMNS,
-    classify_abc,
-    classify_xyz,
-    compute_policy,
-    round_order_quantity,
-    solve_order_up_to,
-)
+from invdash.lazy import lazy_exports
+
+#: Exported name -> the module of this package that defines it.
+_EXPORTS = {
+    "DEFAULT_LEAD_TIME_DAYS": "demand", "DemandSamples": "demand", "ProtectionDemand": "demand",
+    "daily_demand": "demand", "lead_time_demand": "demand", "protection_demand": "demand",
+    "sample_protection_demand": "demand",
+    "EOQResult": "formulas", "NewsvendorResult": "formulas", "base_stock_level": "formulas",
+    "economic_order_quantity": "formulas", "newsvendor_expected_cost": "formulas",
+    "newsvendor_normal": "formulas", "normal_loss": "formulas",
+    "reorder_point_fill_rate": "formulas", "textbook_policy": "formulas",
+    "SERVICE_MEASURES": "params", "PolicyParams": "params",
+    "project_stock": "projection",
+    "POLICY_COLUMNS": "table", "classify_abc": "table", "classify_xyz": "table",
+    "compute_policy": "table", "round_order_quantity": "table", "solve_order_up_to": "table",
+}  # fmt: skip
 
 __all__ = [
     "PolicyParams",
@@ -76,3 +65,6 @@ __all__ = [
     "NewsvendorResult",
     "EOQResult",
 ]
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

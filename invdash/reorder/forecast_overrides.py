@@ -170,7 +170,7 @@ def fva_report(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     override's MAE is lower than the system forecast's, None while no actuals exist.
     """
     overrides = md_store.load_overrides(conn, active_only=False)
-    products = store.load_products(conn)
+    products = store.load_products(conn) if len(overrides) else None  # 100,000 rows unused
     scores = [_score(conn, row, products) for _, row in overrides.iterrows()]
     report = pd.concat(
         [overrides.reset_index(drop=True), pd.DataFrame(scores, columns=list(FVA_COLUMNS[9:15]))],

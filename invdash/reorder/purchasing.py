@@ -14,6 +14,8 @@ receive need the manager role (``invdash.auth``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -234,14 +236,18 @@ def receive_purchase_order(  # noqa: PLR0913 - a receipt has these parts
     return pd.DataFrame(rows, columns=[SKU, "received", "on_hand"])
 
 
-def list_purchase_orders(conn: duckdb.DuckDBPyConnection, *, currency: str) -> pd.DataFrame:
+def list_purchase_orders(
+    conn: duckdb.DuckDBPyConnection, *, currency: str, **where: Any
+) -> pd.DataFrame:
     """Every PO, newest first, with ``PO_LIST_COLUMNS`` (value to cents, whole units).
 
     ``currency`` is shown for POs loaded from a file (they have no header of their own);
     ``source`` says where a PO came from: ``invdash`` (drafted here) or ``file`` (loaded from a
-    purchase-orders file, so it has no order date, drafter or sender).
+    purchase-orders file, so it has no order date, drafter or sender). ``where``: the filters
+    and page of ``store.purchase_orders.po_summary`` (``status``, ``po_ids``, ``page``), run in
+    DuckDB.
     """
-    summary = po_store.po_summary(conn, currency=currency)
+    summary = po_store.po_summary(conn, currency=currency, **where)
     for column in ("units", "received_units"):
         summary[column] = summary[column].round().astype("int64")
     for column in ("order_date", "expected_date"):
@@ -254,7 +260,7 @@ def _documents(
     conn: duckdb.DuckDBPyConnection, po_ids: list[str], *, currency: str
 ) -> pd.DataFrame:
     """Document lines of ``po_ids`` from one summary and one lines query (vectorised)."""
-    headers = list_purchase_orders(conn, currency=currency).set_index("po_id")
+    headers = list_purchase_orders(conn, currency=currency, po_ids=po_ids).set_index("po_id")
     lines = po_store.load_po_lines(conn, po_ids)
     qty = lines["qty"].round().astype("int64")
     unit_cost = lines["unit_cost"].astype(float).round(2)

@@ -11,8 +11,7 @@ does the same for a forecast frame given in memory.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -27,11 +26,16 @@ from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty
 from invdash.policy.planning import planning_products
 from invdash.reorder.chunked import ChunkExecutor, policy_in_chunks, stored_calibration
 from invdash.reorder.forecast_overrides import policy_forecasts
+from invdash.reorder.stored import (
+    PolicyRun,
+    inputs_version,
+    load_policy_run,
+    params_key,
+)
 from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import InvalidDataError
 from invdash.store import app_settings
 from invdash.store import forecasts as forecast_store
-from invdash.store import master_data as md_store
 from invdash.store import reorder as reorder_store
 
 __all__ = [
@@ -48,40 +52,6 @@ __all__ = [
     "ensure_policy_run",
     "prepare_reorder_run",
 ]
-
-
-@dataclass(frozen=True)
-class PolicyRun:
-    """A stored policy run: ``run_id``, the decision day ``as_of`` and the policy ``table``."""
-
-    run_id: str
-    as_of: pd.Timestamp
-    table: pd.DataFrame
-
-
-def _policy_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> PolicyRun:
-    return PolicyRun(
-        run_id=run_id,
-        as_of=reorder_store.policy_run_as_of(conn, run_id),
-        table=reorder_store.load_suggestions(conn, run_id),
-    )
-
-
-def params_key(params: PolicyParams, *, seed: int = 0) -> str:
-    """A stable text key of the parameters (stored with the run)."""
-    return json.dumps({**asdict(params), "seed": seed}, sort_keys=True)
-
-
-def inputs_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """Data version plus the open purchase orders, service-level overrides, master-data edits,
-    forecast overrides and the as-of day (they change the policy too)."""
-    orders = store.open_purchase_orders(conn)
-    overrides = reorder_store.load_service_level_overrides(conn)
-    return (
-        f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
-        f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}"
-        f"|edits:{md_store.edits_version(conn)}|as_of:{app_settings.as_of(conn).date()}"
-    )
 
 
 def check_override(scope: str, key: str, service_level: float, *, skus: list[str]) -> str:
@@ -227,7 +197,7 @@ def ensure_policy_run(
                 as_of=as_of,
                 params=key,
             )
-    return _policy_run(conn, run_id)
+    return load_policy_run(conn, run_id)
 
 
 def stored_policy_run(
@@ -242,7 +212,7 @@ def stored_policy_run(
     )
     if run_id is None:
         return None
-    return _policy_run(conn, run_id)
+    return load_policy_run(conn, run_id)
 
 
 def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compute it
@@ -278,7 +248,7 @@ def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compu
                 as_of=app_settings.as_of(conn),
                 params=key,
             )
-    return _policy_run(conn, run_id)
+    return load_policy_run(conn, run_id)
 
 
 def prepare_reorder_run(
@@ -326,7 +296,7 @@ def current_policy_run(
         conn, data_version=inputs_version(conn), forecast_run_id=run_id,
         params=params_key(params),
     )
-    return None if found is None else _policy_run(conn, found)
+    return None if found is None else load_policy_run(conn, found)
 
 
 def ensure_current_policy_run(
@@ -359,37 +329,3 @@ def set_service_level_target(
         reorder_store.set_service_level_override(
             conn, scope=scope, key=key, service_level=service_level, user=actor.name
         )
-
-
-def latest_forecast_run_id(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """Id of the newest forecast run made on the data now in the store (as ``latest_forecast``
-    finds it), without loading its forecasts; None when there is none."""
-    return forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
-
-
-def stored_run_for_targets(
-    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, seed: int = 0
-) -> PolicyRun | None:
-    """The newest stored policy run for the current data and forecast whose parameters equal
-    ``params`` in everything but the calibrated ``level_uncertainty_cv``, or None.
-
-    A run stored by ``invdash reorder`` (or an earlier page view) was calibrated on the same data,
-    so the Reorder page can open on it at once instead of re-running the six calibration
-    forecasts first.
-    """
-    # The newest forecast run's id only: loading its forecasts (every SKU x horizon) to read
-    # the id made the Reorder page's first open cost a second at 5,000 SKUs.
-    forecast_run_id = latest_forecast_run_id(conn)
-    if forecast_run_id is None:
-        return None
-    runs = reorder_store.policy_runs_for(
-        conn, data_version=inputs_version(conn), forecast_run_id=forecast_run_id
-    )
-    wanted = json.loads(params_key(params, seed=seed))
-    wanted.pop("level_uncertainty_cv", None)
-    for run_id, text in zip(runs["run_id"], runs["params"], strict=True):
-        stored = json.loads(text)
-        stored.pop("level_uncertainty_cv", None)
-        if stored == wanted:
-            return _policy_run(conn, run_id)
-    return None

@@ -1,7 +1,8 @@
 """Work on a selection of reviewed lines: filter, sort, and bulk actions after a confirmation.
 
-- ``filter_lines``: by supplier, ABC class, category, status and urgency (stockout probability
-  at least, days to the order-by date at most); empty criteria keep every line.
+- ``filter_lines``: by supplier, ABC class, category, status, urgency (stockout probability
+  at least, days to the order-by date at most) and text in the SKU or product name; empty
+  criteria keep every line.
 - ``sort_lines``: by one of ``SORT_KEYS`` (``urgency`` = order-by date, then stockout risk).
 - ``bulk_summary``: what a bulk action on the selection would do, before it is done: lines,
   units and value taken, the lines left out and why, and budget warnings. New SKUs without
@@ -9,6 +10,9 @@
   maximum order are never bulk-approved silently: they are listed with the reason.
 - ``apply_bulk``: stores exactly the summary's lines (``review.decide``), so what was
   confirmed is what happens.
+
+``worklist`` gives the same selections, pages and summaries from SQL (the Reorder page at
+scale); ``tests/unit/reorder/test_selection_sql.py`` holds the two equal.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from invdash.schema import InvalidDataError
 
 __all__ = [
     "SORT_KEYS",
+    "EXCLUDED_BECAUSE",
     "LineFilter",
     "Budget",
     "BulkSummary",
@@ -35,6 +40,8 @@ __all__ = [
     "sort_lines",
     "bulk_summary",
     "budget_warnings",
+    "supplier_budget_warnings",
+    "check_bulk_action",
     "apply_bulk",
 ]
 
@@ -47,6 +54,16 @@ SORT_KEYS: dict[str, tuple[tuple[str, ...], tuple[bool, ...]]] = {
     "abc": (("abc", "order_by_date", "sku"), (True, True, True)),
     "category": (("category", "order_by_date", "sku"), (True, True, True)),
     "sku": (("sku",), (True,)),
+}
+
+#: Why a bulk action leaves a line out, first match wins (``rejected`` and ``decided`` for any
+#: action; the others only for an approval).
+EXCLUDED_BECAUSE = {
+    "rejected": "rejected; reopen it first",
+    "decided": "already decided",
+    "new": "new SKU without sales history: review it on its own",
+    "over_max": "suggestion above the maximum order; edit it on its own",
+    "nothing": "nothing suggested",
 }
 
 
@@ -62,6 +79,8 @@ class LineFilter:
             ``reconfirm``).
         min_stockout_probability: keep lines at least this likely to run out, in [0, 1].
         max_days_to_order_by: keep lines to order within this many days of as-of.
+        text: keep lines whose SKU or product name contains it (any case, spaces around it
+            ignored).
     """
 
     suppliers: tuple[str, ...] = ()
@@ -70,6 +89,7 @@ class LineFilter:
     statuses: tuple[str, ...] = ()
     min_stockout_probability: float | None = None
     max_days_to_order_by: int | None = None
+    text: str = ""
 
     def __post_init__(self) -> None:
         p = self.min_stockout_probability
@@ -119,13 +139,24 @@ def _isin(frame: pd.DataFrame, column: str, values: Sequence[str]) -> np.ndarray
     return frame[column].isin(values).to_numpy() if values else np.ones(len(frame), bool)
 
 
+def _matching(lines: pd.DataFrame, text: str) -> np.ndarray:
+    """Lines whose SKU or product name contains ``text`` (any case); all for empty text."""
+    text = text.strip().lower()
+    if not text:
+        return np.ones(len(lines), bool)
+    hit = lines["sku"].astype(str).str.lower().str.contains(text, regex=False)
+    hit |= lines["name"].astype(str).str.lower().str.contains(text, regex=False)
+    return hit.to_numpy()
+
+
 def filter_lines(
     reviewed: pd.DataFrame, line_filter: LineFilter, *, as_of: pd.Timestamp
 ) -> pd.DataFrame:
     """The lines matching ``line_filter``, with a ``days_to_order_by`` column added."""
     lines = reviewed.assign(days_to_order_by=days_to_order_by(reviewed, as_of=as_of))
     keep = (
-        _isin(lines, "supplier", line_filter.suppliers)
+        _matching(lines, line_filter.text)
+        & _isin(lines, "supplier", line_filter.suppliers)
         & _isin(lines, "abc", line_filter.abc)
         & _isin(lines, "category", line_filter.categories)
         & _isin(lines, "status", line_filter.statuses)
@@ -155,16 +186,15 @@ def _exclusions(lines: pd.DataFrame, action: str) -> pd.Series:
     reasons = pd.Series("", index=lines.index, dtype=object)
     over_max = lines["max_order_qty"].notna() & (lines["suggested_qty"] > lines["max_order_qty"])
     checks = [
-        (lines["status"] == "rejected", "rejected; reopen it first"),
-        (lines["status"].isin(["approved", "edited"]), "already decided"),
+        (lines["status"] == "rejected", "rejected"),
+        (lines["status"].isin(["approved", "edited"]), "decided"),
     ]
     if action == "approve":
-        new = lines["is_new"].astype(bool)
-        checks.append((new, "new SKU without sales history: review it on its own"))
-        checks.append((over_max, "suggestion above the maximum order; edit it on its own"))
-        checks.append((lines["suggested_qty"] <= 0, "nothing suggested"))
+        checks.append((lines["is_new"].astype(bool), "new"))
+        checks.append((over_max, "over_max"))
+        checks.append((lines["suggested_qty"] <= 0, "nothing"))
     for hit, reason in reversed(checks):
-        reasons = reasons.where(~hit, reason)
+        reasons = reasons.where(~hit, EXCLUDED_BECAUSE[reason])
     return reasons
 
 
@@ -177,13 +207,24 @@ def budget_warnings(
         return ()
     chosen = reviewed[reviewed["status"].isin(["approved", "edited"])]
     current = chosen.groupby("supplier")["final_value"].sum()
-    extra = added.groupby("supplier")["value"].sum()
+    return supplier_budget_warnings(current, added.groupby("supplier")["value"].sum(), budget)
+
+
+def supplier_budget_warnings(
+    current: pd.Series, extra: pd.Series, budget: Budget | None
+) -> tuple[str, ...]:
+    """``budget_warnings`` from per-supplier sums: ``current`` (approved and edited value) and
+    ``extra`` (what the action adds), both indexed by supplier; sums compare in cents."""
+    if budget is None:
+        return ()
     after = current.add(extra, fill_value=0.0)
+    after = pd.Series(cents(after.to_numpy(dtype=float)), index=after.index, dtype=float)
+    total = float(cents(after.sum()))
     warnings = []
-    if budget.total is not None and after.sum() > budget.total:
+    if budget.total is not None and total > budget.total:
         warnings.append(
-            f"total {after.sum():,.2f} would exceed the budget {budget.total:,.2f} by "
-            f"{after.sum() - budget.total:,.2f}"
+            f"total {total:,.2f} would exceed the budget {budget.total:,.2f} by "
+            f"{total - budget.total:,.2f}"
         )
     for supplier, limit in sorted(budget.per_supplier.items()):
         spent = float(after.get(supplier, 0.0))
@@ -193,6 +234,12 @@ def budget_warnings(
                 f"{spent - limit:,.2f}"
             )
     return tuple(warnings)
+
+
+def check_bulk_action(action: str) -> None:
+    """Raise ``InvalidDataError`` unless ``action`` is ``approve`` or ``reject``."""
+    if action not in ("approve", "reject"):
+        raise InvalidDataError(f"a bulk action is approve or reject, got {action!r}.")
 
 
 def bulk_summary(
@@ -212,8 +259,7 @@ def bulk_summary(
         action: ``approve`` (suggested quantities) or ``reject``.
         budget: optional limits; exceeding one adds a warning.
     """
-    if action not in ("approve", "reject"):
-        raise InvalidDataError(f"a bulk action is approve or reject, got {action!r}.")
+    check_bulk_action(action)
     reasons = _exclusions(selection, action)
     taken = selection[reasons == ""].reset_index(drop=True)
     excluded = selection.loc[reasons != "", ["sku", "name", "supplier", "suggested_qty"]].assign(

@@ -35,8 +35,17 @@ Design:
   one per data version and window, so the curve after a replay, or a second target, re-runs
   only the policy and ledger steps).
 
+- The invdash forecasts (29 engine runs for 84 days with weekly reviews and 45-day lead
+  times) are most of a first replay's time. ``replay_forecast_cache`` gives a
+  ``forecasts.ReplayForecasts``: each SKU's model is chosen by a backtest every
+  ``InvdashPolicyOptions.choose_every_days`` (28) days and refitted at the origins between,
+  with no sale on or after an origin used; ``compare_policies`` and ``fill_rate_curve`` make
+  every origin's forecast first, earliest first, reporting progress per forecast.
+  ``choose_every_days=None`` runs the whole engine at every origin (``ForecastCache``).
+
 Modules: ``params`` (what to replay, results), ``ledger`` (the day-by-day replay),
-``policies`` (the invdash and textbook policies, ``compare_policies``, ``fill_rate_curve``).
+``forecasts`` (the invdash forecasts at the replay's origins), ``policies`` (the invdash and
+textbook policies, ``compare_policies``, ``fill_rate_curve``).
 """
 
 from __future__ import annotations

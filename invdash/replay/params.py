@@ -21,6 +21,7 @@ __all__ = [
     "LEAD_TIME",
     "REORDER_POINT",
     "ORDER_UP_TO",
+    "CHOOSE_EVERY_DAYS",
 ]
 
 
@@ -55,6 +56,9 @@ SUMMARY_COLUMNS = (
 PolicyFn = Callable[[pd.DataFrame, pd.Timestamp], pd.DataFrame]
 #: ``progress(fraction_done, message)``.
 Progress = Callable[[float, str], None]
+
+#: Default days between two model choices (backtests) of a replay's forecasts.
+CHOOSE_EVERY_DAYS = 28
 
 REORDER_POINT = "reorder_point"
 ORDER_UP_TO = "order_up_to"
@@ -101,18 +105,27 @@ class InvdashPolicyOptions:
         folds: backtest folds the engine uses to choose models (``model="auto"``).
         calibration_origins: past weekly forecast origins pooled to estimate the demand-level
             uncertainty over L + R (:func:`estimate_level_uncertainty_cv`); 0 turns it off.
+        choose_every_days: days between two backtests that choose each SKU's model; the
+            origins between refit the chosen models (``replay.forecasts``). None runs the whole
+            engine at every origin (``ForecastCache``: slower, the same choices as a live run).
     """
 
     model: str = "auto"
     seed: int = 0
     folds: int = 3
     calibration_origins: int = 6
+    choose_every_days: int | None = CHOOSE_EVERY_DAYS
 
     def __post_init__(self) -> None:
         for name in ("seed", "folds", "calibration_origins"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or value < 0:
                 raise ConfigError(f"{name} must be a whole number >= 0, got {value!r}.")
+        every = self.choose_every_days
+        if every is not None and (not isinstance(every, int | np.integer) or every < 1):
+            raise ConfigError(
+                f"choose_every_days must be a whole number of days >= 1 or None, got {every!r}."
+            )
 
 
 @dataclass(frozen=True)

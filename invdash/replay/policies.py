@@ -10,6 +10,7 @@ import pandas as pd
 from invdash.policy import PolicyParams, compute_policy, textbook_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
+from invdash.replay.forecasts import ReplayForecasts, replay_origins
 from invdash.replay.ledger import check_window, daily_panel, replay_all, scaled_progress
 from invdash.replay.params import (
     LEAD_TIME,
@@ -22,7 +23,7 @@ from invdash.replay.params import (
     ReplayParams,
     ReplayResult,
 )
-from invdash.schema import SKU, ConfigError
+from invdash.schema import DATE, SKU, ConfigError
 
 __all__ = [
     "stock_at_fill",
@@ -170,6 +171,10 @@ def replay_forecast_cache(
     the same cache compute each of them once: a second target, or the curve after a replay,
     re-runs the cheap policy and ledger steps only. ``cache.products`` are the planned products.
 
+    With ``options.choose_every_days`` (the default) the cache is a ``ReplayForecasts``: models
+    are chosen by a backtest every that many days from the window's earliest origin and refitted
+    at the origins between; None gives a ``ForecastCache`` (the whole engine at every origin).
+
     Args:
         sales: long sales ``sku, date, qty``.
         products: optional products (lead times, MOQ, pack sizes).
@@ -183,13 +188,55 @@ def replay_forecast_cache(
     panel = daily_panel(sales)
     check_window(panel, params)
     planned = replay_products(panel, products, params=params)
-    return ForecastCache(
-        planned,
-        model=options.model,
-        horizon=_horizon(planned, params.review_period_days),
-        seed=options.seed,
-        folds=options.folds,
+    settings = {
+        "model": options.model,
+        "horizon": _horizon(planned, params.review_period_days),
+        "seed": options.seed,
+        "folds": options.folds,
+    }
+    if options.choose_every_days is None:
+        return ForecastCache(planned, **settings)
+    origins = _origins(panel, planned, params, options)
+    return ReplayForecasts(
+        planned, **settings, anchor=origins[0], choose_every_days=options.choose_every_days
     )
+
+
+def _origins(
+    panel: pd.DataFrame, planned: pd.DataFrame, params: ReplayParams,
+    options: InvdashPolicyOptions,
+) -> list[pd.Timestamp]:  # fmt: skip
+    protection = planned.set_index(planned[SKU].astype(str))[LEAD_TIME]
+    return replay_origins(
+        params, protection + params.review_period_days,
+        calibration_origins=options.calibration_origins, first_day=panel[DATE].min(),
+    )  # fmt: skip
+
+
+def _forecast_first(
+    panel: pd.DataFrame, cache: ForecastCache, params: ReplayParams,
+    options: InvdashPolicyOptions, progress: Progress | None,
+) -> Progress | None:  # fmt: skip
+    """Make a ``ReplayForecasts``' missing forecasts first, earliest origin first, with progress
+    per forecast (most of a first replay's time); returns the progress left for the replay."""
+    if not isinstance(cache, ReplayForecasts):
+        return progress
+    origins = [o for o in _origins(panel, cache.products, params, options) if not cache.has(o)]
+    if not origins:
+        return progress
+    cache.prepare(panel, origins, _part(progress, 0.0, 0.95, "invdash forecasts"))
+    return _part(progress, 0.95, 0.05, "replay")
+
+
+def _part(progress: Progress | None, start: float, width: float, name: str) -> Progress | None:
+    """``progress`` for a step that covers ``start .. start + width`` of the whole."""
+    if progress is None:
+        return None
+
+    def report(fraction: float, message: str) -> None:
+        progress(start + width * fraction, f"{name}: {message}")
+
+    return report
 
 
 def _prepared(
@@ -234,6 +281,7 @@ def compare_policies(  # noqa: PLR0913 - keyword-only options of one documented 
     """
     options = options or InvdashPolicyOptions()
     panel, cache = _prepared(sales, products, params, options, cache)
+    progress = _forecast_first(panel, cache, params, options, progress)
     planned = cache.products
     policies = _policies(
         planned,
@@ -266,6 +314,7 @@ def fill_rate_curve(  # noqa: PLR0913 - keyword-only options of one documented c
     """
     options = options or InvdashPolicyOptions()
     panel, cache = _prepared(sales, products, params, options, cache)
+    progress = _forecast_first(panel, cache, params, options, progress)
     planned = cache.products
     rows = []
     for index, level in enumerate(service_levels):

@@ -14,6 +14,7 @@ does not depend on the forecast engine).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Protocol
 
 import duckdb
@@ -23,7 +24,7 @@ from invdash.store import transaction, upsert_frame
 from invdash.store.fold_errors import FoldErrorRows, save_fold_errors
 
 __all__ = [
-    "RunRecord", "save_run", "begin_run", "append_forecasts", "finish_run", "discard_run",
+    "RunRecord", "save_run", "save_run_in_parts",
     "load_run_facts", "latest_run_id", "load_run_forecasts", "load_run_choices",
     "load_backtest_metrics", "list_runs", "run_skus", "run_first_date", "sales_skus",
     "daily_totals",
@@ -71,54 +72,32 @@ def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: s
     return run_id
 
 
-def begin_run(
-    conn: duckdb.DuckDBPyConnection, *, horizon: int, model_param: str, data_version: str
+def save_run_in_parts(  # noqa: PLR0913 - the run's facts and parts
+    conn: duckdb.DuckDBPyConnection, parts: Iterable[pd.DataFrame], *, horizon: int,
+    model_param: str, data_version: str, choices: pd.DataFrame, backtest: pd.DataFrame,
+    device: str, duration_s: float, fold_errors: FoldErrorRows | None = None,
 ) -> str:
-    """Open a run written in parts (a chunked run): its ``forecast_runs`` row with status
-    ``running``, which ``latest_run_id`` never returns until ``finish_run``; returns its id."""
+    """Store a run whose forecasts come in parts (a chunked run's spool, read one part at a
+    time) in one transaction, so no half-written run is ever seen; returns its ``run_id``."""
     run_id = uuid.uuid4().hex[:16]
     facts = pd.DataFrame([{
         "run_id": run_id, "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
         "data_version": data_version, "horizon": int(horizon), "model_param": model_param,
-        "status": "running",
+        "device": device, "duration_s": float(duration_s), "status": "done",
     }])
     with transaction(conn):
         upsert_frame(conn, "forecast_runs", facts)
-    return run_id
-
-
-def append_forecasts(conn: duckdb.DuckDBPyConnection, run_id: str, forecasts: pd.DataFrame) -> int:
-    """Add some SKUs' forecasts to the open run ``run_id`` (one transaction); returns rows."""
-    with transaction(conn):
-        return upsert_frame(conn, "forecasts", forecasts.assign(run_id=run_id))
-
-
-def finish_run(  # noqa: PLR0913 - the run's last facts
-    conn: duckdb.DuckDBPyConnection, run_id: str, *, choices: pd.DataFrame,
-    backtest: pd.DataFrame, device: str, duration_s: float,
-    fold_errors: FoldErrorRows | None = None,
-) -> None:
-    """Store the run's choices, backtest table and fold rows (for the reorder calibration) and
-    mark it ``done`` (one transaction)."""
-    with transaction(conn):
+        for part in parts:
+            upsert_frame(conn, "forecasts", part.assign(run_id=run_id))
         upsert_frame(conn, "forecast_choices", choices.assign(run_id=run_id))
         upsert_frame(conn, "backtest_metrics", backtest.assign(run_id=run_id))
         if fold_errors is not None:
             save_fold_errors(conn, run_id, fold_errors)
         conn.execute(
-            "UPDATE forecast_runs SET status = 'done', device = ?, duration_s = ?, "
-            "n_skus = (SELECT count(DISTINCT sku) FROM forecasts WHERE run_id = ?) "
-            "WHERE run_id = ?",
-            [device, float(duration_s), run_id, run_id],
+            "UPDATE forecast_runs SET n_skus = (SELECT count(DISTINCT sku) FROM forecasts "
+            "WHERE run_id = ?) WHERE run_id = ?", [run_id, run_id],
         )
-
-
-def discard_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Delete every row of an unfinished run (a chunked run that failed part way)."""
-    with transaction(conn):
-        for table in ("forecasts", "forecast_choices", "backtest_metrics",
-                      "backtest_fold_errors", "forecast_runs"):
-            conn.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+    return run_id
 
 
 def list_runs(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

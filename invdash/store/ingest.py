@@ -13,7 +13,8 @@ Design:
   and paths are always parameters.
 - Writes replace what the file is the authority for (the orders, sku-days, snapshots it contains):
   ``DELETE`` of the matching keys, then ``INSERT ... SELECT`` from the staged table, inside the
-  caller's ``store.transaction``.
+  caller's ``store.transaction``; a large file goes through committed staging copies of the
+  tables and one swap instead (``ingest_swap``), so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ __all__ = [
     "first_where", "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
     "store_sales", "store_products", "store_inventory", "store_purchase_orders",
     "stage_codes", "store_order_lines", "order_line_stats", "excluded_code_counts",
-    "store_product_names",
+    "store_product_names", "stage_orders", "stage_day_sales", "insert_lines_sql", "store_kind",
+    "stage_kind", "stage_order_tables",
 ]
 
-# The order-line SQL lives in ``ingest_orders`` (module size); re-exported here.
+# The order-line SQL lives in ``ingest_orders``, the other kinds' writes in ``ingest_writes`` and
+# the large-file staging in ``ingest_swap`` (module size); re-exported here.
 
 RAW = "_ingest_raw"
 TYPED = "_ingest_typed"
@@ -323,66 +326,29 @@ def drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("DROP TABLE IF EXISTS _ingest_raw")
     conn.execute("DROP TABLE IF EXISTS _ingest_typed")
     conn.execute("DROP TABLE IF EXISTS _ingest_codes")
-    conn.execute("DROP TABLE IF EXISTS _ingest_days")
-    conn.execute("DROP TABLE IF EXISTS _ingest_orders")
+    for table in ("_ingest_days", "_ingest_orders", "_ingest_sales", "_ingest_line_nos"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     _drop_rejects(conn)
-
-
-def store_sales(conn: duckdb.DuckDBPyConnection) -> int:
-    """Replace the sku-days in the staged sales file; returns rows written."""
-    conn.execute(
-        "DELETE FROM sales WHERE (sku, date) IN (SELECT (sku, date) FROM _ingest_typed)"
-    )
-    conn.execute(
-        "INSERT INTO sales (sku, date, qty, price, promo) "
-        "SELECT sku, date, qty, price, coalesce(promo, 0) FROM _ingest_typed"
-    )
-    return staged_rows(conn)
-
-
-def store_products(conn: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> int:
-    """Upsert products: only the given columns are written; other fields keep their values.
-
-    ``columns`` are canonical product columns (checked identifiers), so a file that has only
-    ``sku, supplier`` never blanks the names or costs already stored.
-    """
-    cols = [_ident(c) for c in columns if c != "sku"]
-    names = ", ".join(["sku", *cols])
-    updates = ", ".join(f"{c} = excluded.{c}" for c in cols)
-    action = f"DO UPDATE SET {updates}" if cols else "DO NOTHING"
-    query = f"INSERT INTO products ({names}) SELECT {names} FROM _ingest_typed ON CONFLICT (sku) "
-    conn.execute(query + action)
-    return staged_rows(conn)
-
-
-def store_inventory(conn: duckdb.DuckDBPyConnection) -> int:
-    """Replace the (sku, as_of) snapshots in the staged file; returns rows written."""
-    conn.execute(
-        "DELETE FROM inventory WHERE (sku, as_of) IN (SELECT (sku, as_of) FROM _ingest_typed)"
-    )
-    conn.execute(
-        "INSERT INTO inventory (sku, as_of, on_hand) SELECT sku, as_of, on_hand FROM _ingest_typed"
-    )
-    return staged_rows(conn)
-
-
-def store_purchase_orders(conn: duckdb.DuckDBPyConnection) -> int:
-    """Replace the (po_id, sku) lines in the staged file; status defaults to ``open``."""
-    conn.execute(
-        "DELETE FROM purchase_orders WHERE (po_id, sku) IN "
-        "(SELECT (po_id, sku) FROM _ingest_typed)"
-    )
-    conn.execute(
-        "INSERT INTO purchase_orders (po_id, sku, qty, eta, status) "
-        "SELECT po_id, sku, qty, eta, coalesce(lower(status), 'open') FROM _ingest_typed"
-    )
-    return staged_rows(conn)
+    drop_staged(conn)
 
 
 from invdash.store.ingest_orders import (  # noqa: E402 - re-export after the shared helpers
     excluded_code_counts,
+    insert_lines_sql,
     order_line_stats,
     stage_codes,
+    stage_day_sales,
+    stage_order_tables,
+    stage_orders,
     store_order_lines,
     store_product_names,
+)
+from invdash.store.ingest_swap import drop_staged  # noqa: E402
+from invdash.store.ingest_writes import (  # noqa: E402
+    stage_kind,
+    store_inventory,
+    store_kind,
+    store_products,
+    store_purchase_orders,
+    store_sales,
 )

@@ -34,6 +34,7 @@ __all__ = [
     "review_rows",
     "line_facts",
     "committed_values",
+    "CURRENT_SQL",
 ]
 
 #: Columns of a decision frame (``reorder.make_decisions``); the last six may be missing.
@@ -77,6 +78,10 @@ _CURRENT = (
     "QUALIFY row_number() OVER (PARTITION BY d.sku ORDER BY d.decided_at DESC, "
     "d.decision_id DESC) = 1"
 )
+
+#: The newest decision of every open proposal, one row per SKU (``store.line_selection`` builds
+#: the Reorder page's selections on it).
+CURRENT_SQL = _CURRENT
 
 
 def _source(decisions: pd.DataFrame) -> pd.DataFrame:

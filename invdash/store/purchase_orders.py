@@ -30,6 +30,7 @@ __all__ = [
     "load_po_lines",
     "load_po_header",
     "po_summary",
+    "po_status_counts",
     "drafted_skus",
     "mark_sent",
     "receive_line",
@@ -45,18 +46,29 @@ _STATUS_SQL = (
 )
 
 _SUMMARY_SQL = (
-    "SELECT l.po_id, coalesce(any_value(h.supplier), min(p.supplier), '(no supplier)') "
+    "SELECT * FROM (SELECT l.po_id, "
+    "coalesce(any_value(h.supplier), min(p.supplier), '(no supplier)') "
     f"AS supplier, {_STATUS_SQL} AS status, count(*) AS lines, sum(l.qty) AS units, "
     "sum(coalesce(l.received_qty, 0)) AS received_units, "
     "round(sum(l.qty * coalesce(l.unit_cost, p.unit_cost)), 2) AS value, "
-    "coalesce(any_value(h.currency), ?) AS currency, any_value(h.order_date) AS order_date, "
+    "coalesce(any_value(h.currency), $currency) AS currency, "
+    "any_value(h.order_date) AS order_date, "
     "coalesce(any_value(h.expected_date), max(l.eta)) AS expected_date, "
     "any_value(h.created_by) AS created_by, any_value(h.sent_by) AS sent_by, "
     "any_value(h.sent_at) AS sent_at, "
-    "CASE WHEN any_value(h.po_id) IS NULL THEN 'file' ELSE 'invdash' END AS source "
+    "CASE WHEN any_value(h.po_id) IS NULL THEN 'file' ELSE 'invdash' END AS source, "
+    "any_value(h.created_at) AS _created, max(l.eta) AS _eta "
     "FROM purchase_orders l LEFT JOIN po_headers h ON h.po_id = l.po_id "
-    "LEFT JOIN products p ON p.sku = l.sku GROUP BY l.po_id "
-    "ORDER BY any_value(h.created_at) DESC NULLS LAST, max(l.eta) DESC NULLS LAST, l.po_id"
+    "LEFT JOIN products p ON p.sku = l.sku "
+    "WHERE $ids IS NULL OR l.po_id IN (SELECT unnest($ids)) GROUP BY l.po_id) "
+    "WHERE $status IS NULL OR status = $status "
+    "ORDER BY _created DESC NULLS LAST, _eta DESC NULLS LAST, po_id LIMIT $limit OFFSET $offset"
+)
+
+
+_STATUS_COUNTS_SQL = (
+    f"SELECT status, count(*) FROM (SELECT {_STATUS_SQL} AS status FROM purchase_orders l "
+    "GROUP BY l.po_id) GROUP BY status ORDER BY status"
 )
 
 
@@ -138,18 +150,40 @@ def load_po_header(
     conn: duckdb.DuckDBPyConnection, po_id: str, *, currency: str = ""
 ) -> pd.DataFrame:
     """The summary row of one PO (empty frame when there is no such PO)."""
-    summary = po_summary(conn, currency=currency)
-    return summary[summary["po_id"] == po_id].reset_index(drop=True)
+    return po_summary(conn, currency=currency, po_ids=[po_id])
 
 
-def po_summary(conn: duckdb.DuckDBPyConnection, *, currency: str) -> pd.DataFrame:
+def po_summary(
+    conn: duckdb.DuckDBPyConnection, *, currency: str, status: str | None = None,
+    po_ids: Sequence[str] | None = None, page: tuple[int, int] | None = None,
+) -> pd.DataFrame:
     """One row per PO, newest first: ``po_id, supplier, status, lines, units, received_units,
     value, currency, order_date, expected_date, created_by, sent_by, sent_at, source``.
 
     ``currency`` is shown for ingested POs, which have no header; ``source`` is ``invdash``
-    for a PO drafted here (it has a header) and ``file`` for one loaded from a file.
+    for a PO drafted here (it has a header) and ``file`` for one loaded from a file. The
+    filters, the order and the page run in DuckDB, so a page
+    of a shop with millions of POs is a page of rows, not the whole list.
+
+    Args:
+        status: only POs of this status (``draft``, ``sent``, ``partly_received``,
+            ``received``, ``closed``).
+        po_ids: only these POs.
+        page: ``(limit, offset)``: ``limit`` rows after the first ``offset`` (None: all rows;
+            ``ui.paging.page_controls`` returns this pair).
     """
-    return conn.execute(_SUMMARY_SQL, [currency]).df()
+    limit, offset = (None, 0) if page is None else page
+    frame = conn.execute(_SUMMARY_SQL, {
+        "currency": currency, "status": status, "limit": limit, "offset": int(offset),
+        "ids": None if po_ids is None else list(po_ids),
+    }).df()  # fmt: skip
+    return frame.drop(columns=["_created", "_eta"])
+
+
+def po_status_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many POs have each status (the PO list's filter and page count)."""
+    rows = conn.execute(_STATUS_COUNTS_SQL).fetchall()
+    return {str(status): int(n) for status, n in rows}
 
 
 def drafted_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:

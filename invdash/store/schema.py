@@ -353,6 +353,18 @@ SCALE_REORDER_DDL = (
     )""",
 )
 
+# Branch h-pages (issue 13): the Overview's aggregates stored per data state, so a page open at
+# 100,000 SKUs reads one row instead of scanning every sales and stock row.
+PAGE_SUMMARY_DDL = (
+    """CREATE TABLE IF NOT EXISTS page_summaries (
+        name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        value VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (name, version)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -368,6 +380,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (9, EVENTS_DDL),
     # 10 (branch h-reorder): stored backtest fold errors and text embeddings (issue 13).
     (10, SCALE_REORDER_DDL),
+    # 11 (branch h-pages, renumber at merge): stored page summaries (issue 13).
+    (11, PAGE_SUMMARY_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -25,8 +25,8 @@ __all__ = [
     "render_explanation", "render_stored_explanation", "render_global_importance",
 ]
 
-#: Up to this many SKUs in a stored run its explanation is drawn at once; above, behind a toggle
-#: (the explainer reads every SKU's sales: seconds at 500 SKUs, minutes at 100,000).
+#: Above this many SKUs in a stored run, the explanation toggle warns that it takes a minute or
+#: more (the explainer reads every SKU's sales: seconds at 500 SKUs, minutes at 100,000).
 AUTO_EXPLAIN_SKUS = 5_000
 
 _UP = "#2e8b57"
@@ -151,15 +151,23 @@ def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
 
 
 def render_stored_explanation(run: Any, sku: str) -> None:
-    """``render_explanation`` of ``sku`` in the stored all-SKU run (``run`` may hold only this
-    SKU's rows: the whole run is read here), behind a toggle for a large run."""
+    """``render_explanation`` of ``sku`` in the stored all-SKU run, on request.
+
+    The page opens with the forecast, the chosen model and its stored reason at once; the SHAP
+    explanation waits for a toggle (remembered for the session, so it stays on from SKU to SKU)
+    and draws under a spinner. It refits the run's fusion on alternative histories of the SKU
+    in the context of every SKU's sales, and the first one also imports shap: 24 of the 25 s of
+    the page's first open on a 200-SKU shop under load. ``run`` may hold only this SKU's rows:
+    the whole run is read here.
+    """
     facts = cached_read(forecast_stored.load_run_facts, run.run_id) or {}
-    if int(facts.get("n_skus") or 0) > AUTO_EXPLAIN_SKUS and not st.toggle(
-        "Explain this forecast (reads every SKU's sales: a minute or more on this shop)",
-        key="sku_explorer_explain",
-    ):
+    large = int(facts.get("n_skus") or 0) > AUTO_EXPLAIN_SKUS
+    cost = "reads every SKU's sales: a minute or more on this shop" if large else "a few seconds"
+    if not st.toggle(f"Why this forecast: explain it ({cost})", key="sku_explorer_explain"):
         return
-    full = cached_read(forecast_stored.load_run, run.run_id, spinner="Reading the run ...")
+    with st.spinner("Explaining this forecast ..."):
+        full = cached_read(forecast_stored.load_run, run.run_id)
+        explanation_for(full, sku, single_sku=False)  # cached: the drawing below is instant
     render_explanation(full, sku, single_sku=False)
 
 

@@ -38,7 +38,6 @@ from invdash.forecast.summaries import (
     sku_accuracy,
     sku_forecasts,
 )
-from invdash.runtime.device import device_name
 from invdash.schema import MODEL, SKU
 from invdash.ui import labels
 from invdash.ui.cache import cached_on_data, cached_read, read_connection, write_connection
@@ -51,7 +50,6 @@ __all__ = [
     "sku_formatter",
     "default_sku",
     "sku_history",
-    "compute_device",
     "latest_run",
     "newest_run",
     "latest_run_for",
@@ -170,11 +168,6 @@ def progress_reporter(bar: Any) -> Callable[[int, int, str], None]:
         bar.progress(min(max(done / total, 0.0), 1.0) if total else 1.0, text=message or None)
 
     return report
-
-
-def compute_device() -> str:
-    """The device the neural model would run on (``cpu`` or ``cuda (name)``)."""
-    return device_name()
 
 
 def run_all_forecasts(

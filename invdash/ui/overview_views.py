@@ -2,9 +2,11 @@
 
 Design: the page asks ``database_state()`` first. A missing file or a database without sales gets
 the first-run guide (build the demo shop, or load data on the Data page), never a traceback.
-Otherwise two cached reads (``ui.cache.cached_read`` of the KPI aggregates and of the weekly sales
-per category, so a data change refreshes them) feed the cards and the chart; the category filter
-is applied outside the cache (``overview.weekly_trend``).
+Otherwise the KPI aggregates, the weekly sales per category and the stock KPIs come from one
+stored summary (``overview.stored_overview``, cached per database state): at 100,000 SKUs they
+scan every sales and stock row, so the first open after a data change computes and stores them
+(``overview.store_overview``, under a spinner) and every later open, in any server process,
+reads one row. The category filter is applied outside the cache (``overview.weekly_trend``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from invdash import overview, store
-from invdash.schema import InvalidDataError
-from invdash.store import overview as overview_store
-from invdash.ui.cache import cached_read, settings
+from invdash.schema import InvalidDataError, StoreBusyError
+from invdash.ui.cache import cached_read, settings, write_connection
 from invdash.ui.charts.overview import MEASURES, sales_trend_figure
 
 __all__ = [
@@ -59,14 +60,28 @@ def database_state() -> str:
     return READY if counts.get("sales", 0) > 0 else EMPTY
 
 
+def _figures() -> dict[str, Any]:
+    """The stored Overview summary; computed and stored first after a data change (computed
+    without storing while another session writes)."""
+    figures = cached_read(overview.stored_overview, WINDOW_DAYS)
+    if figures is not None:
+        return figures
+    text = "Summarising the sales and stock (once after each data change) ..."
+    try:
+        with st.spinner(text), write_connection() as conn:
+            return overview.store_overview(conn, WINDOW_DAYS)
+    except StoreBusyError:
+        return cached_read(overview.compute_overview, WINDOW_DAYS, spinner=text)
+
+
 def summary() -> dict[str, Any]:
     """The KPI aggregates (``store.overview.sales_windows`` and ``stock_position`` together)."""
-    return cached_read(overview_store.kpi_summary, WINDOW_DAYS)
+    return _figures()["kpis"]
 
 
 def weekly_sales() -> pd.DataFrame:
     """Weekly units and revenue per category (``store.overview.weekly_sales``)."""
-    return cached_read(overview_store.weekly_sales)
+    return _figures()["weekly"]
 
 
 def categories(weekly: pd.DataFrame) -> list[str]:
@@ -148,7 +163,7 @@ def render_kpis() -> None:
     Stock value is already a card at the top of the Overview (same number), so it is not
     repeated here.
     """
-    kpis = cached_read(overview.shop_stock_kpis)
+    kpis = _figures()["stock"]
     if kpis is None:
         return
     st.subheader(f"Stock KPIs (last {kpis.window_days:.0f} days)")

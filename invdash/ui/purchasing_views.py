@@ -13,10 +13,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from invdash import store
 from invdash.reorder import forecast_overrides, master_data
 from invdash.reorder import purchasing as po
+from invdash.store import catalog
 from invdash.store import master_data as md_store
+from invdash.store import purchase_orders as po_store
 from invdash.ui import session
 from invdash.ui.cache import cached_read, settings, write_connection
 from invdash.ui.labels import label
@@ -26,6 +27,7 @@ __all__ = [
     "PO_TABLE_NOTE",
     "po_table",
     "money_columns",
+    "po_status_counts",
     "purchase_orders",
     "po_lines",
     "approved",
@@ -34,7 +36,6 @@ __all__ = [
     "receive",
     "document_csv",
     "combined_csv",
-    "products",
     "audit",
     "MASTER_LABELS",
     "master_values",
@@ -46,9 +47,21 @@ __all__ = [
 ]
 
 
-def purchase_orders() -> pd.DataFrame:
-    """Every PO, newest first (``purchasing.PO_LIST_COLUMNS``)."""
-    return cached_read(po.list_purchase_orders, currency=settings().currency)
+def po_status_counts() -> dict[str, int]:
+    """How many POs have each status (one DuckDB aggregate)."""
+    return cached_read(po_store.po_status_counts)
+
+
+def purchase_orders(
+    *, status: str | None = None, page: tuple[int, int] | None = None,
+    po_ids: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """POs newest first (``purchasing.PO_LIST_COLUMNS``): those of ``status``, one ``page``
+    (``(limit, offset)``) or the given ``po_ids``, selected and paged in DuckDB."""
+    return cached_read(
+        po.list_purchase_orders, currency=settings().currency, status=status, page=page,
+        po_ids=po_ids,
+    )  # fmt: skip
 
 
 #: What a PO table shows where a PO has no value (never Python's "None").
@@ -123,16 +136,6 @@ def combined_csv(po_ids: tuple[str, ...]) -> bytes:
     return cached_read(_combined_csv, tuple(po_ids))
 
 
-def _products_with_stock(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    stock = store.latest_on_hand(conn)[["sku", "on_hand"]]
-    return store.load_products(conn).merge(stock, on="sku", how="left")
-
-
-def products() -> pd.DataFrame:
-    """Products with their latest on hand."""
-    return cached_read(_products_with_stock)
-
-
 def audit(sku: str | None = None) -> pd.DataFrame:
     """Master-data changes (of one SKU), newest first."""
     return cached_read(md_store.load_audit, sku=sku)
@@ -147,8 +150,11 @@ MASTER_LABELS = {
 
 def master_values(sku: str) -> dict[str, object]:
     """The form's starting values: the SKU's current master data (a missing number as 0, a
-    missing pack size as 1, a missing supplier as empty text)."""
-    row = products().set_index("sku").loc[sku]
+    missing pack size as 1, a missing supplier as empty text). Reads the SKU's ``products`` row
+    and its latest stock snapshot only (it read every product and every SKU's latest stock)."""
+    row = dict(cached_read(catalog.product, str(sku)) or {})
+    stock = cached_read(catalog.sku_on_hand, str(sku))
+    row["on_hand"] = None if stock.empty else stock["on_hand"].iloc[0]
     values: dict[str, object] = {}
     for field in MASTER_LABELS:
         value = row.get(field)

@@ -3,13 +3,16 @@
 Design:
 - The page reads its form and calls ``run_replay`` (and ``run_curve`` when asked); both go through
   ``invdash.replay`` (the same functions the ``invdash simulate`` CLI uses), with an
-  ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback.
-- A replay is heavy (one forecast per review day and calibration origin), so it runs only
-  behind the form's submit and its result is kept in the page's session state, not recomputed
-  on every rerun. Its forecasts do not depend on the service target, so they are kept per data
-  version and window (``replay.replay_forecast_cache`` in ``ui.cache.cached_model``, shared by
+  ``st.progress`` bar driven by the replay's ``progress(fraction, message)`` callback: one step
+  per forecast origin (most of a first replay), then the review days.
+- A replay is heavy (one forecast per review day and calibration origin; models chosen every
+  28 days and refitted between, ``replay.forecasts``), so it runs only behind the form's
+  submit and its result is kept in the page's session state, not recomputed on every rerun.
+  Its forecasts do not depend on the service target, so they are kept per data version and
+  window (``replay.replay_forecast_cache`` in ``ui.cache.cached_model``, shared by
   sessions): the curve after a replay, or a replay at another target, reuses them.
-- Sales and products are read once per data version (``ui.cache.cached_on_data``).
+- Sales and products are read once per data version (``ui.cache.cached_on_data``), when a
+  replay runs; opening the page reads only the sales' first and last day.
 - Chart builders live in ``ui.charts.replay``; ``summary_table`` is a pure function of frames.
 """
 
@@ -32,8 +35,8 @@ from invdash.replay import (
     replay_forecast_cache,
     stock_at_fill,
 )
-from invdash.schema import DATE
-from invdash.ui.cache import cached_model, cached_on_data
+from invdash.store import overview as overview_store
+from invdash.ui.cache import cached_model, cached_on_data, cached_read
 from invdash.ui.charts.replay import POLICY_NAMES, curve_chart, on_hand_chart
 from invdash.ui.labels import relabel
 
@@ -53,11 +56,9 @@ def replay_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def data_span() -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """First and last sales day, or None without sales."""
-    sales, _ = replay_inputs()
-    if sales.empty:
-        return None
-    return pd.Timestamp(sales[DATE].min()), pd.Timestamp(sales[DATE].max())
+    """First and last sales day, or None without sales (a DuckDB aggregate: opening the page
+    reads no sales rows; a replay reads them when it runs)."""
+    return cached_read(overview_store.sales_span)
 
 
 def default_start(last_day: pd.Timestamp, days: int) -> pd.Timestamp:

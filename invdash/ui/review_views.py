@@ -1,12 +1,16 @@
 """The Reorder page's review: filters and sort, the lines with carried-over decisions, one
 line's decision (rules, override, reopen, history) and bulk actions after a confirmation.
 
-Reads go through ``ui.cache``; each write is one core call (``reorder.decide``,
+The selection is a ``reorder.LineQuery``: the table shows one page of it and the bulk action
+summarises all of it, both computed in DuckDB (``reorder.worklist``), so no widget holds every
+line. Reads go through ``ui.cache``; each write is one core call (``reorder.decide``,
 ``reorder.apply_bulk``, ``reorder.reopen``) on a short read-write connection, which touches the
 decided SKUs only, so the page reflects a decision without recomputing the policy.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -56,18 +60,14 @@ def render_as_of() -> None:
     )
 
 
-def _options(reviewed: pd.DataFrame, column: str) -> list[str]:
-    return sorted(str(v) for v in reviewed[column].dropna().unique() if str(v))
-
-
-def selection(reviewed: pd.DataFrame) -> pd.DataFrame:
-    """Filter and sort widgets; returns the selected lines (with ``days_to_order_by``)."""
+def selection(overview: reorder.LineOverview) -> reorder.LineQuery:
+    """Filter and sort widgets (options from ``overview``); returns the selection."""
     cols = st.columns(4)
     line_filter = reorder.LineFilter(
-        suppliers=tuple(cols[0].multiselect("Supplier", _options(reviewed, "supplier"),
+        suppliers=tuple(cols[0].multiselect("Supplier", list(overview.suppliers),
                                             key="reorder_filter_suppliers")),
         abc=tuple(cols[1].multiselect("ABC class", ["A", "B", "C"], key="reorder_filter_abc")),
-        categories=tuple(cols[2].multiselect("Category", _options(reviewed, "category"),
+        categories=tuple(cols[2].multiselect("Category", list(overview.categories),
                                              key="reorder_filter_categories")),
         statuses=tuple(cols[3].multiselect("Status", list(reorder.STATUSES),
                                            key="reorder_filter_status")),
@@ -75,27 +75,17 @@ def selection(reviewed: pd.DataFrame) -> pd.DataFrame:
                                                 key="reorder_filter_risk") or None,
         max_days_to_order_by=cols[1].number_input("Order within days (0: any)", 0, 365, 0,
                                                   key="reorder_filter_days") or None,
+        text=cols[3].text_input("SKU or product contains", key="reorder_filter_text"),
     )  # fmt: skip
     sort = cols[2].selectbox("Sort by", list(reorder.SORT_KEYS), key="reorder_sort")
-    text = cols[3].text_input("SKU or product contains", key="reorder_filter_text")
-    return reorder.sort_lines(
-        reorder.filter_lines(_matching(reviewed, text), line_filter, as_of=as_of()), sort
-    )
+    return reorder.LineQuery(line_filter, sort=sort)
 
 
-def _matching(reviewed: pd.DataFrame, text: str) -> pd.DataFrame:
-    """Lines whose SKU or product name contains ``text`` (any case); all for empty text."""
-    text = text.strip().lower()
-    if not text:
-        return reviewed
-    hit = reviewed["sku"].astype(str).str.lower().str.contains(text, regex=False)
-    hit |= reviewed["name"].astype(str).str.lower().str.contains(text, regex=False)
-    return reviewed[hit]
-
-
-def render_lines(shown: pd.DataFrame) -> pd.DataFrame:
-    """One page of the selected lines (carry-over notes first, new SKUs flagged); returns it."""
-    page = reorder_views.page_of(shown, key="reorder_page")
+def render_lines(window: reorder.LineWindow, *, key: str) -> pd.DataFrame:
+    """The page controls and one page of the selected lines (carry-over notes first, new SKUs
+    flagged); returns the page's lines."""
+    reorder_views.render_page_controls(window, key=key)
+    page = window.lines
     st.dataframe(
         relabel(page[_TABLE]),
         hide_index=True,
@@ -192,9 +182,8 @@ def _budget_text(budget: reorder.Budget | None) -> str:
     return "Stored budgets (bulk approvals warn before exceeding them): " + "; ".join(parts)
 
 
-def render_budgets(reviewed: pd.DataFrame) -> None:
-    """The stored budgets (total and per supplier) and, for managers, their editor."""
-    budget = cached_read(reorder.stored_budget)
+def render_budgets(budget: reorder.Budget | None, suppliers: Sequence[str]) -> None:
+    """The stored ``budget`` (total and per supplier) and, for managers, its editor."""
     with st.expander("Budgets (in total and per supplier)"):
         st.caption(_budget_text(budget))
         if not session.can("approve_orders"):
@@ -207,9 +196,7 @@ def render_budgets(reviewed: pd.DataFrame) -> None:
         )  # fmt: skip
         if cols[0].button("Save total budget", key="reorder_budget_total_save"):
             _save_budget(None, total)
-        supplier = cols[1].selectbox(
-            "Supplier", _options(reviewed, "supplier"), key="reorder_budget_supplier"
-        )
+        supplier = cols[1].selectbox("Supplier", list(suppliers), key="reorder_budget_supplier")
         known = dict(budget.per_supplier) if budget else {}
         limit = cols[2].number_input(
             "Its budget (0: none)", 0.0, value=float(known.get(supplier, 0.0)), step=100.0,
@@ -219,17 +206,19 @@ def render_budgets(reviewed: pd.DataFrame) -> None:
             _save_budget(supplier, limit)
 
 
-def render_bulk(run_id: str, reviewed: pd.DataFrame, shown: pd.DataFrame) -> None:
-    """Approve the selected lines: a summary (lines, units, value, left out, budget) first,
-    then the confirmation stores exactly those lines."""
+def render_bulk(
+    run: reorder.StoredRun, query: reorder.LineQuery, total: int, budget: reorder.Budget | None
+) -> None:
+    """Approve the ``total`` selected lines: a summary of the whole selection (lines, units,
+    value, left out, warnings against ``budget``; one DuckDB aggregate) first, then the
+    confirmation stores exactly those lines."""
     if not session.can("approve_orders"):
         return
-    budget = cached_read(reorder.stored_budget)
-    summary = reorder.bulk_summary(reviewed, shown, run_id=run_id, budget=budget)
-    if st.button(f"Approve the {len(shown)} selected lines ...", key="reorder_bulk_approve"):
+    if st.button(f"Approve the {total} selected lines ...", key="reorder_bulk_approve"):
         st.session_state[BULK_KEY] = True
     if not st.session_state.get(BULK_KEY):
         return
+    summary = cached_read(reorder.selection_summary, run.run_id, query, budget=budget)
     st.info(summary.describe())
     for warning in summary.warnings:
         st.warning(f"Budget: {warning}")

@@ -4,22 +4,12 @@ waterfalls and a plain-language line; Model Quality ranks the drivers across SKU
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from app_session import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from invdash.explain import DRIVERS
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _open(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
 
 
 def _waterfalls(at: AppTest) -> list[dict]:
@@ -28,7 +18,7 @@ def _waterfalls(at: AppTest) -> list[dict]:
 
 
 def test_the_sku_explorer_explains_the_forecast_it_shows(db):  # noqa: ARG001
-    at = _open("pages/sku_explorer.py")
+    at = open_app_page("pages/sku_explorer.py")
     at.button(key="sku_explorer_forecast_one").click().run()
     assert not at.exception
 
@@ -43,7 +33,7 @@ def test_the_sku_explorer_explains_the_forecast_it_shows(db):  # noqa: ARG001
 
 
 def test_model_quality_ranks_the_drivers_across_skus(db):  # noqa: ARG001
-    at = _open("pages/sku_explorer.py")
+    at = open_app_page("pages/sku_explorer.py")
     at.selectbox(key="sku_explorer_model").set_value("ets")
     at.button(key="sku_explorer_run_all").click().run()
     assert not at.exception
@@ -57,7 +47,7 @@ def test_model_quality_ranks_the_drivers_across_skus(db):  # noqa: ARG001
 
 
 def test_a_global_model_forecast_also_shows_its_own_inputs(db):  # noqa: ARG001
-    at = _open("pages/sku_explorer.py")
+    at = open_app_page("pages/sku_explorer.py")
     at.selectbox(key="sku_explorer_model").set_value("lgbm")
     at.button(key="sku_explorer_forecast_one").click().run()
     assert not at.exception
@@ -67,3 +57,30 @@ def test_a_global_model_forecast_also_shows_its_own_inputs(db):  # noqa: ARG001
     _, total_chart = _waterfalls(at)
     base, *contributions, forecast = total_chart["data"][0]["y"]
     assert base + sum(contributions) == pytest.approx(forecast, abs=1e-3 * max(1, forecast))
+
+
+def test_a_stored_run_opens_without_explaining_and_explains_on_the_toggle(
+    forecast_db_copy, use_database, monkeypatch
+):
+    """The first open shows the stored forecast at once and builds no explainer (that took 24 of
+    the 25 s of the page's first open on a 200-SKU shop); the toggle explains it."""
+    from invdash.ui import explain_views
+
+    built = []
+    real = explain_views.explainer_for_run
+
+    def spy(conn, run_key, scope_sku, *, run):
+        built.append(run_key)
+        return real(conn, run_key, scope_sku, run=run)
+
+    monkeypatch.setattr(explain_views, "explainer_for_run", spy)
+    use_database(forecast_db_copy)
+    at = open_app_page("pages/sku_explorer.py")
+    assert _waterfalls(at) == [] and built == []
+    assert not any(h.value == "Why this forecast" for h in at.subheader)
+    assert any(h.value == "Model" for h in at.subheader)  # the stored forecast is shown
+
+    at.toggle(key="sku_explorer_explain").set_value(True).run()
+    assert not at.exception
+    assert len(built) == 1 and any(h.value == "Why this forecast" for h in at.subheader)
+    assert len(_waterfalls(at)) == 2

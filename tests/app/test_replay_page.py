@@ -77,3 +77,37 @@ def test_start_without_enough_history_shows_an_error(db):
     at.run()
     assert not at.exception
     assert any("days of sales before start" in err.value for err in at.error)
+
+
+def test_the_first_replay_reports_each_forecast_on_the_progress_bar(db, monkeypatch):
+    from invdash.ui import replay_views
+
+    shown: list[tuple[float, str]] = []
+    real = replay_views.progress_reporter
+
+    def recording(bar):
+        report = real(bar)  # the page's st.progress bar still moves
+
+        def both(fraction: float, message: str) -> None:
+            shown.append((fraction, message))
+            report(fraction, message)
+
+        return both
+
+    monkeypatch.setattr(replay_views, "progress_reporter", recording)
+    at = _open()
+    start = (_last_sales_day(db) - pd.Timedelta(days=30)).date()
+    at.date_input(key="replay_start").set_value(start)
+    at.number_input(key="replay_days").set_value(14)
+    at.checkbox(key="replay_own_lead").set_value(False)
+    at.number_input(key="replay_lead_time").set_value(5)
+    at.selectbox(key="replay_model").set_value("ma")
+    at.button(key="replay_run").click()
+    at.run()
+    assert not at.exception and not at.error
+    forecasts = [m for _, m in shown if m.startswith("invdash forecasts: forecast ")]
+    assert len(forecasts) >= 3 and forecasts[0].startswith("invdash forecasts: forecast 1/")
+    assert "choosing models" in forecasts[0]
+    fractions = [f for f, _ in shown]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert fractions[len(forecasts) - 1] < 0.95, "the forecasts fill the bar up to the replay"

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from invdash.forecast.calendar import event_factors, event_window
+from invdash.forecast.calendar import event_factors, event_window, pooled_event_lifts
 from invdash.forecast.grain import season_length
 from invdash.forecast.models.base import Forecaster, check_is_fitted, finalize_forecasts
 from invdash.forecast.panel import (
@@ -42,7 +42,7 @@ from invdash.schema import validate_sales
 
 __all__ = [
     "PanelForecaster", "SeasonalNaiveForecaster", "MovingAverageForecaster", "deseasonalise",
-    "TrendMovingAverageForecaster", "shop_growth",
+    "TrendMovingAverageForecaster", "shop_growth", "adjusted_history", "shop_event_lifts",
 ]
 
 
@@ -50,6 +50,23 @@ def deseasonalise(panel: Panel, profile: np.ndarray) -> np.ndarray:
     """``fit_values / weekday_index`` (NaN where the index is 0 or the value unknown)."""
     season = profile[:, panel.dates.weekday.to_numpy()]
     return np.where(season > 0, panel.fit_values / np.maximum(season, 1e-12), np.nan)
+
+
+def adjusted_history(panel: Panel, profile: np.ndarray) -> np.ndarray:
+    """The weekday- and season-adjusted history that user event lifts are learnt on."""
+    deseason = deseasonalise(panel, profile)
+    if panel.yearly is not None:
+        deseason = deseason / season_factors(panel.yearly, panel.dates.to_numpy(), panel.grain)
+    return deseason
+
+
+def shop_event_lifts(panel: Panel) -> tuple[float, ...] | None:
+    """The pooled event lifts every panel model learns on ``panel`` (None without events):
+    what SKU partitions of it carry so their models pool over the whole shop."""
+    if panel.events is None:
+        return None
+    return pooled_event_lifts(adjusted_history(panel, weekday_profile(panel)), panel.events,
+                              panel.grain)
 
 
 class PanelForecaster(Forecaster):
@@ -72,11 +89,8 @@ class PanelForecaster(Forecaster):
         """Fast path: learn from an already pivoted ``Panel``; returns self."""
         self.profile_ = weekday_profile(panel)
         self.dispersion_ = dispersion_index(panel, self.profile_)
-        deseason = deseasonalise(panel, self.profile_)
+        deseason = adjusted_history(panel, self.profile_)
         self.yearly_ = panel.yearly
-        if self.yearly_ is not None:
-            past = season_factors(self.yearly_, panel.dates.to_numpy(), panel.grain)
-            deseason = deseason / past
         # User events (calendar.event_factors): learnt on the adjusted past, divided out.
         self.events_ = event_factors(deseason, panel.events, panel.grain)
         if self.events_ is not None:

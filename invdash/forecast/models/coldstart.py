@@ -49,12 +49,14 @@ from invdash.schema import (
     validate_sales,
 )
 
-__all__ = ["SimilarProductForecaster", "similar_products"]
+__all__ = ["SimilarProductForecaster", "similar_products", "donor_profiles", "join_profiles"]
 
 _LEVEL_DAYS = 28
 _SHAPE_DAYS = 56
 _TEMPERATURE = 0.1
 _NAME = "name"
+#: New SKUs compared with every donor at a time (bounds the similarity matrix at 100,000 SKUs).
+_QUERY_BLOCK = 512
 
 
 def similar_products(products: pd.DataFrame, sku: str, k: int = 10) -> pd.DataFrame:
@@ -102,7 +104,20 @@ def _recent_windows(panel: DemandPanel, days: int) -> tuple[np.ndarray, np.ndarr
     return values[..., 0] * inside, values[..., 1] * inside
 
 
-def _donor_profiles(panel: DemandPanel) -> dict[str, np.ndarray]:
+def donor_profiles(sales: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every SKU's profile from its own sales (validated long frame): ``sku``, ``last_date``,
+    ``level``, weekday ``shape``, the recent ``sample`` and ``observed`` days, ``history_days``."""
+    panel = build_panel(sales)
+    return {SKU: panel.skus.astype(str), "last_date": panel.last_dates.to_numpy(),
+            **_panel_profiles(panel)}
+
+
+def join_profiles(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The profiles of disjoint SKU sets as one (rows in the order given)."""
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _panel_profiles(panel: DemandPanel) -> dict[str, np.ndarray]:
     """Level, weekday shape and the recent sample of every SKU in ``panel``."""
     qty, observed = _recent_windows(panel, _SHAPE_DAYS)
     recent = observed[:, -_LEVEL_DAYS:]
@@ -175,23 +190,31 @@ class SimilarProductForecaster(Forecaster):
         validate_sales(sales)
         if len(sales) == 0:
             raise InvalidDataError("sales is empty; fit needs the history of the donor products.")
+        return self.fit_profiles(donor_profiles(sales), products=products)
+
+    def fit_profiles(self, profiles: dict[str, np.ndarray], *,
+                     products: pd.DataFrame | None = None) -> SimilarProductForecaster:
+        """``fit`` from ``donor_profiles`` already taken (of one frame, or of SKU chunks joined
+        by ``join_profiles``: a SKU's profile depends on its own sales only)."""
         if self.k < 1 or self.min_history_days < 1:
             raise ConfigError(
                 f"k and min_history_days must be >= 1, got k={self.k}, "
                 f"min_history_days={self.min_history_days}."
             )
-        panel = build_panel(sales)
-        profiles = _donor_profiles(panel)
-        catalog = self._catalog(panel, products)
+        if len(profiles[SKU]) == 0:
+            raise InvalidDataError("sales is empty; fit needs the history of the donor products.")
+        catalog = self._catalog(profiles, products)
         self.neighbours_ = self._neighbours(catalog, profiles)
         self.profiles_ = profiles
         self.catalog_ = catalog
         return self
 
-    def _catalog(self, panel: DemandPanel, products: pd.DataFrame | None) -> pd.DataFrame:
+    def _catalog(self, profiles: dict[str, np.ndarray], products: pd.DataFrame | None
+                 ) -> pd.DataFrame:
         """One row per SKU to forecast: ``sku, name, row`` (row in the panel, -1 if unseen)."""
-        catalog = pd.DataFrame({SKU: panel.skus.astype(str), "row": np.arange(len(panel.skus))})
-        catalog["last_date"] = panel.last_dates.to_numpy()
+        skus = profiles[SKU]
+        catalog = pd.DataFrame({SKU: skus.astype(str), "row": np.arange(len(skus))})
+        catalog["last_date"] = profiles["last_date"]
         if products is not None and SKU in products:
             names = products.assign(**{SKU: products[SKU].astype(str)}).drop_duplicates(SKU)
             names = names[[SKU, *([_NAME] if _NAME in names else [])]]
@@ -199,7 +222,7 @@ class SimilarProductForecaster(Forecaster):
         if _NAME not in catalog:
             catalog[_NAME] = ""
         catalog["row"] = catalog["row"].fillna(-1).astype(int)
-        catalog["last_date"] = catalog["last_date"].fillna(panel.last_dates.max())
+        catalog["last_date"] = catalog["last_date"].fillna(profiles["last_date"].max())
         return catalog.sort_values(SKU, ignore_index=True)
 
     def _neighbours(self, catalog: pd.DataFrame, profiles: dict[str, np.ndarray]
@@ -231,7 +254,10 @@ class SimilarProductForecaster(Forecaster):
             from invdash.runtime.embeddings import embed_texts, most_similar
 
             vectors = embed_texts(names.tolist())
-            index, score = most_similar(vectors[new], vectors[donors], k=k)
+            pairs = [most_similar(vectors[new[at:at + _QUERY_BLOCK]], vectors[donors], k=k)
+                     for at in range(0, len(new), _QUERY_BLOCK)]
+            index = np.concatenate([p[0] for p in pairs])
+            score = np.concatenate([p[1] for p in pairs])
         else:
             index = np.tile(np.arange(k), (len(new), 1))
             score = np.zeros((len(new), k))

@@ -41,7 +41,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -70,9 +70,20 @@ from invdash.schema import (
     validate_sales,
 )
 
-__all__ = ["GlobalNeuralForecaster"]
+__all__ = ["GlobalNeuralForecaster", "TrainingData"]
 
 _PREDICT_BATCH = 4096
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What training reads: the panel, static inputs and padded tensors on one device."""
+
+    panel: DemandPanel
+    static: dict[str, Any]
+    padded: Any
+    calendar: Any
+    device: Any
 
 
 @contextmanager
@@ -151,34 +162,55 @@ class GlobalNeuralForecaster(Forecaster):
             InvalidDataError: ``sales`` breaks the sales contract or is empty.
             ConfigError: inconsistent hyper-parameters.
         """
-        import torch
+        from invdash.runtime.device import torch_device
 
-        from invdash.forecast.models.neural_net import DemandNet
-        from invdash.runtime.device import device_name, torch_device
+        started = time.perf_counter()
+        data = self.training_data(sales, products, torch_device())
+        net = self.new_net(data.device)
+        with _single_cpu_thread(data.device):
+            self.train_loss_ = self.train_net(net, data)
+        return self.adopt(net, data, started)
 
+    def training_data(self, sales: pd.DataFrame, products: pd.DataFrame | None, device: Any
+                      ) -> TrainingData:
+        """The checked panel and its tensors on ``device`` (step one of ``fit``; a Ray Train
+        worker takes it on its own device, ``distributed.ray_train``)."""
         validate_sales(sales)
         if len(sales) == 0:
             raise InvalidDataError("sales is empty; fit needs at least one row per SKU.")
         self._check_params()
-        started = time.perf_counter()
-        device = torch_device()
         panel = build_panel(sales)
         static = self._static_inputs(panel.skus, products)
         padded, calendar = self._padded_tensors(panel, device)
+        return TrainingData(panel=panel, static=static, padded=padded, calendar=calendar,
+                            device=device)
+
+    def new_net(self, device: Any) -> Any:
+        """The untrained network, initialised from ``seed`` (the global RNG is left alone)."""
+        import torch
+
+        from invdash.forecast.models.neural_net import DemandNet
+
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(self.seed)
-            net = DemandNet(
+            return DemandNet(
                 context_days=self.context_days, horizon_days=self.horizon_days,
                 d_model=self.d_model, n_layers=self.n_layers, n_heads=self.n_heads,
                 n_categories=len(self.categories_) + 1, use_text=bool(self.use_text),
             ).to(device)
-        with _single_cpu_thread(device):
-            self.train_loss_ = self._train(net, panel, padded, calendar, static)
+
+    def adopt(self, net: Any, data: TrainingData, started: float) -> GlobalNeuralForecaster:
+        """Keep the trained ``net`` (plain, not wrapped) and what ``predict`` reads."""
+        import torch
+
+        from invdash.runtime.device import device_name
+
+        panel, padded, device = data.panel, data.padded, data.device
         positions = torch.from_numpy(panel.last_index + 1).to(device)[:, None]
         positions = positions + torch.arange(self.context_days, device=device)
         self.context_ = padded[torch.arange(len(panel.skus), device=device)[:, None], positions]
-        self.net_, self.static_ = net.eval(), static
+        self.net_, self.static_ = net.eval(), data.static
         self.panel_ = replace(panel, values=panel.values[:, :0])
         self.device_ = device_name()
         self.fit_seconds_ = time.perf_counter() - started
@@ -218,15 +250,25 @@ class GlobalNeuralForecaster(Forecaster):
         calendar = calendar_features(pd.DatetimeIndex(dates))
         return torch.from_numpy(values).to(device), torch.from_numpy(calendar).to(device)
 
-    def _train(self, net: Any, panel: DemandPanel, padded: Any, calendar: Any,
-               static: dict[str, Any]) -> list[float]:
+    def train_net(self, net: Any, data: TrainingData, *, rank: int = 0, world: int = 1
+                  ) -> list[float]:
+        """Train ``net`` (step two of ``fit``); returns the loss per epoch.
+
+        With ``world`` > 1 this is one of ``world`` data-parallel workers (Ray Train, ``net``
+        wrapped for gradient averaging): it draws ``windows_per_epoch / world`` windows per
+        epoch from its own stream (``seed``, ``rank``), so the workers together see as many
+        windows per step as one process does.
+        """
         import torch
 
         from invdash.forecast.models.neural_net import quantile_loss, warmup_cosine
         from invdash.runtime.device import autocast
 
-        rng = np.random.default_rng(self.seed)
-        steps_per_epoch = math.ceil(self.windows_per_epoch / self.batch_size)
+        panel, padded, calendar, static = data.panel, data.padded, data.calendar, data.static
+        rng = np.random.default_rng(self.seed if world == 1 else [self.seed, rank])
+        windows = max(1, self.windows_per_epoch // world)
+        batch_size = max(1, self.batch_size // world)
+        steps_per_epoch = math.ceil(windows / batch_size)
         optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=1e-4)
         schedule = torch.optim.lr_scheduler.LambdaLR(
             optimizer, warmup_cosine(steps_per_epoch * max(self.max_epochs, 1))
@@ -236,14 +278,14 @@ class GlobalNeuralForecaster(Forecaster):
         losses: list[float] = []
         net.train()
         for _ in range(self.max_epochs):
-            sku_index, origin = sample_origins(panel, self.windows_per_epoch, rng)
+            sku_index, origin = sample_origins(panel, windows, rng)
             if len(sku_index) == 0:
                 break
             sku_t = torch.from_numpy(sku_index).to(device)
             origin_t = torch.from_numpy(origin).to(device) + self.context_days
             total = 0.0
-            for first in range(0, len(sku_index), self.batch_size):
-                part = slice(first, first + self.batch_size)
+            for first in range(0, len(sku_index), batch_size):
+                part = slice(first, first + batch_size)
                 rows, at = sku_t[part], origin_t[part]
                 batch, target, mask = self._window_batch(padded, calendar, static, rows, at)
                 with autocast():

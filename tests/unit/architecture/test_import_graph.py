@@ -16,7 +16,7 @@ PACKAGE = ROOT / "invdash"
 
 #: Top-level part of invdash -> layer. Lower layers never import higher ones.
 LAYERS = {
-    "__init__": 0, "schema": 0, "config": 0,
+    "__init__": 0, "schema": 0, "config": 0, "lazy": 0,
     "store": 1, "runtime": 1, "auth": 1,
     "ingest": 2, "demo": 2, "forecast": 2, "policy": 2, "explain": 2, "recommend": 2,
     "reorder": 3, "replay": 3, "alerts": 3, "overview": 3,

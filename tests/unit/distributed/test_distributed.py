@@ -112,6 +112,28 @@ def test_partitions_carry_the_shops_calendar_not_their_own(sales, local, monkeyp
     assert not np.allclose(run.forecasts[numbers], local.forecasts[numbers], atol=1e-6)
 
 
+def test_partitions_pool_user_event_lifts_over_the_whole_shop(sales, monkeypatch):
+    from invdash.distributed import partition
+
+    days = pd.to_datetime(sales["date"])
+    first = days.min()
+    flash = [first + pd.Timedelta(days=k) for k in (60, 110, 150)]
+    boosted = sales.copy()
+    five = sorted(sales["sku"].unique())[:5]
+    boosted.loc[days.isin(flash) & sales["sku"].isin(five), "qty"] *= 4
+    events = pd.DataFrame({"date": [*flash, first + pd.Timedelta(days=185)],
+                           "event": "flash sale"})  # three past, one planned
+    options = {"folds": 2, "horizon": 14, "model": "ma"}
+    local = run_forecast(boosted, ForecastOptions(**options), events=events)
+    runner = PartitionRunner(LocalExecutor(), parts_per_worker=4)
+    parts = run_forecast(boosted, ForecastOptions(**options, runner=runner), events=events)
+    assert_same_run(local, parts)
+    # Each part pooling its own SKUs' lifts (the old behaviour) forecasts another run.
+    monkeypatch.setattr(partition, "shop_event_lifts", lambda _panel: None)
+    own = run_forecast(boosted, ForecastOptions(**options, runner=runner), events=events)
+    assert not np.allclose(own.forecasts["mean"], local.forecasts["mean"], atol=1e-6)
+
+
 def test_the_distributed_engine_refuses_non_panel_models(sales):
     runner = PartitionRunner(LocalExecutor())
     with pytest.raises(ConfigError, match="panel models only, not coldstart"):

@@ -222,3 +222,30 @@ def test_cli_explain_refuses_an_unknown_sku(tmp_path, capsys):
     sales.to_csv(path, index=False)
     assert main(["explain", "--csv", str(path), "--sku", "NOPE"]) == 2
     assert "not in the sales data" in capsys.readouterr().err
+
+
+def test_a_forecast_moved_by_planned_prices_is_explained_with_them():
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2024-01-01", periods=300)
+    frames = []
+    for k in range(12):
+        cut = rng.random(len(dates)) < 0.15
+        price = np.where(cut, 7.0, 10.0)
+        frames.append(pd.DataFrame({
+            "sku": f"S{k:02d}", "date": dates, "price": price, "promo": cut.astype(float),
+            "qty": rng.poisson(8 * (price / 10.0) ** -2.0).astype(float),
+        }))
+    sales = pd.concat(frames, ignore_index=True)
+    ahead = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=10)
+    future = pd.concat([pd.DataFrame({"sku": f"S{k:02d}", "date": ahead, "price": 7.0,
+                                      "promo": 1.0}) for k in range(12)], ignore_index=True)
+    options = ForecastOptions(horizon=10, model="lgbm", folds=0)
+    planned = run_forecast(sales, options, future=future)
+    regular = run_forecast(sales, options)
+    assert planned.forecasts["mean"].sum() > 1.1 * regular.forecasts["mean"].sum()
+    with pytest.raises(InvalidDataError, match="does not add up"):  # refitted without them
+        explain.explain_run(sales, planned, sku="S03")
+    explanation = explain.explain_run(sales, planned, sku="S03", future=future)
+    _assert_adds_up(explanation)
+    shown = planned.forecasts[planned.forecasts["sku"] == "S03"]["mean"].to_numpy()
+    np.testing.assert_allclose(explanation.forecast, shown)

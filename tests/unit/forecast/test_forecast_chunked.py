@@ -10,21 +10,27 @@ import pytest
 
 from invdash import store
 from invdash.demo import build_demo
-from invdash.forecast.chunked import forecast_store_chunked
+from invdash.forecast.backtest import backtest_panel
+from invdash.forecast.chunked import backtest_store_chunked, forecast_store_chunked
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
+from invdash.forecast.panel import to_panel
+from invdash.forecast.registry import auto_model_factories
 from invdash.forecast.sampled import SAMPLE_SKUS, sample_positions
 from invdash.forecast.stored import forecast_and_store_chunked, load_latest_run
 from invdash.ingest import ingest_file
 from invdash.schema import QUANTILE_COLUMNS, ConfigError
+from invdash.store.events import load_events
 
 SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 COLUMNS = ["mean", *QUANTILE_COLUMNS]
 
 
 def _both(conn, chunk_skus: int):
+    events = load_events(conn)
     whole = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
-                         products=store.load_products(conn))
+                         products=store.load_products(conn),
+                         events=None if events.empty else events)
     parts: list[pd.DataFrame] = []
     run = forecast_store_chunked(conn, ForecastOptions(seed=0), on_forecasts=parts.append,
                                  chunk_skus=chunk_skus)
@@ -125,3 +131,93 @@ def test_the_booster_sample_is_bounded_evenly_spread_and_fixed():
     positions = sample_positions(100_000)
     assert len(positions) == SAMPLE_SKUS and positions[0] == 0 and positions[-1] == 99_999
     assert np.all(np.diff(positions) >= 49) and np.array_equal(positions, sample_positions(100_000))
+
+
+def test_new_and_never_sold_skus_get_the_whole_runs_cold_start_in_chunks(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    # KIT-00004 launched 20 days before the end; two catalogue SKUs never sold.
+    conn.execute("DELETE FROM sales WHERE sku = 'KIT-00004' AND date < DATE '2025-10-12'")
+    conn.execute(
+        "INSERT INTO products (sku, name, category, supplier, unit_cost) "
+        "SELECT 'NEW-' || sku, name || ' Deluxe', category, supplier, unit_cost FROM products "
+        "WHERE sku IN ('BTH-00001', 'GAR-00002')"
+    )
+    whole, run, chunked = _both(conn, chunk_skus=7)
+    by_sku = run.choices.set_index("sku")
+    assert by_sku.loc["KIT-00004", "model"] == "coldstart"
+    assert by_sku.loc[["NEW-BTH-00001", "NEW-GAR-00002"], "model"].eq("coldstart").all()
+    assert by_sku.loc["NEW-BTH-00001", "demand_class"] == "new"
+    _assert_equal(whole, run, chunked)
+    new = chunked[chunked["sku"].str.startswith("NEW-")]
+    assert len(new) == 2 * 28 and (new["mean"] > 0).all()  # borrowed demand, not zero
+    conn.close()
+
+
+def test_with_reopen_the_file_is_free_while_chunks_are_forecast_and_the_run_lands_whole(tmp_path):
+    path = tmp_path / "shop.duckdb"
+    conn = store.connect(path)
+    ingest_file(conn, SLICE, kind="auto")
+    seen: list[int] = []
+
+    def peek(frame: pd.DataFrame) -> None:  # noqa: ARG001 - the callback's signature
+        # Another reader (the dashboard) opens the file mid-run and sees no half-written run.
+        reader = store.connect_read_only(path)
+        seen.append(reader.execute("SELECT count(*) FROM forecast_runs").fetchone()[0])
+        reader.close()
+
+    run_id, run = forecast_and_store_chunked(
+        conn, ForecastOptions(seed=0, model="ets"), on_forecasts=peek, chunk_skus=25,
+        reopen=lambda: store.connect(path),
+    )
+    assert seen == [0, 0, 0]  # three chunks, no run visible until the end
+    after = store.connect_read_only(path)
+    stored = load_latest_run(after, data_version=store.data_version(after))
+    assert stored is not None and stored.run_id == run_id
+    assert stored.forecasts["sku"].nunique() == run.n_skus == 60
+    after.close()
+
+
+def test_user_events_reach_every_chunk_with_the_shops_pooled_lifts(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    # Three past flash sales lift five SKUs fourfold; one more is planned after the data.
+    days = ["2025-03-14", "2025-06-13", "2025-09-12"]
+    conn.execute(
+        "UPDATE sales SET qty = qty * 4 WHERE strftime(date, '%Y-%m-%d') IN (SELECT unnest(?)) "
+        "AND sku IN (SELECT sku FROM products ORDER BY sku LIMIT 5)", [days],
+    )
+    conn.execute(
+        "INSERT INTO events (date, event) SELECT CAST(d AS DATE), 'flash sale' "
+        "FROM unnest(?) AS t(d)", [[*days, "2025-11-14"]],
+    )
+    conn.execute(
+        "INSERT INTO events (date, event, category) VALUES (DATE '2025-11-20', 'garden show', "
+        "(SELECT min(category) FROM products))"
+    )
+    whole, run, chunked = _both(conn, chunk_skus=7)
+    assert run.chunks == 3
+    _assert_equal(whole, run, chunked)
+    # The planned sale moves the forecast on its day (the lift was learnt, not ignored).
+    plain = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
+                         products=store.load_products(conn))
+    on_sale = chunked[chunked["date"] == pd.Timestamp("2025-11-14")]["mean"].sum()
+    plain_day = plain.forecasts[plain.forecasts["date"] == pd.Timestamp("2025-11-14")]
+    assert on_sale > 1.2 * plain_day["mean"].sum()
+    conn.close()
+
+
+def test_the_chunked_backtest_of_a_store_equals_the_whole_panels(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)
+    conn.execute("INSERT INTO events (date, event) VALUES (DATE '2025-06-13', 'flash sale')")
+    options = ForecastOptions(seed=0, folds=2, horizon=14)
+    chunked = backtest_store_chunked(conn, options, chunk_skus=6)
+    panel = to_panel(store.load_sales(conn), products=store.load_products(conn),
+                     events=load_events(conn))
+    whole = backtest_panel(panel, auto_model_factories(seed=0), folds=2, horizon=14)
+    pd.testing.assert_frame_equal(chunked.summary, whole.summary, check_exact=False, atol=1e-9)
+    assert set(chunked.summary["model"]) >= {"ets", "lgbm"}
+    with pytest.raises(ConfigError, match="too few for 40 folds"):
+        backtest_store_chunked(conn, ForecastOptions(folds=40, horizon=14), chunk_skus=6)
+    conn.close()

@@ -3,8 +3,11 @@ replay, or a replay at another target, runs no forecast again and gives the same
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from invdash.policy import calibration
 from invdash.replay import (
@@ -14,6 +17,7 @@ from invdash.replay import (
     fill_rate_curve,
     replay_forecast_cache,
 )
+from invdash.replay import forecasts as replay_forecasts
 
 START = pd.Timestamp("2024-03-01")
 OPTIONS = InvdashPolicyOptions(model="ma", calibration_origins=2)
@@ -29,25 +33,29 @@ def _sales() -> pd.DataFrame:
     )
 
 
-def test_calls_sharing_a_cache_forecast_once_and_equal_unshared_calls(monkeypatch):
+@pytest.mark.parametrize("every", [None, 28])
+def test_calls_sharing_a_cache_forecast_once_and_equal_unshared_calls(monkeypatch, every):
     sales, params = _sales(), ReplayParams(start=START, days=28, lead_time_days=3)
+    options = replace(OPTIONS, choose_every_days=every)
     runs = []
-    real = calibration.run_forecast
-    monkeypatch.setattr(
-        calibration, "run_forecast", lambda *a, **k: runs.append(1) or real(*a, **k)
+    # The whole engine (ForecastCache) or the replay's fits (ReplayForecasts: choice or refit).
+    module, name = (calibration, "run_forecast") if every is None else (
+        replay_forecasts, "fit_and_assemble"
     )
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: runs.append(1) or real(*a, **k))
 
-    cache = replay_forecast_cache(sales, None, params=params, options=OPTIONS)
-    shared = compare_policies(sales, params=params, service_level=0.9, options=OPTIONS, cache=cache)
+    cache = replay_forecast_cache(sales, None, params=params, options=options)
+    shared = compare_policies(sales, params=params, service_level=0.9, options=options, cache=cache)
     first = len(runs)
     assert first > 0
     curve = fill_rate_curve(
-        sales, params=params, service_levels=(0.9, 0.97), options=OPTIONS, cache=cache
+        sales, params=params, service_levels=(0.9, 0.97), options=options, cache=cache
     )
-    again = compare_policies(sales, params=params, service_level=0.97, options=OPTIONS, cache=cache)
+    again = compare_policies(sales, params=params, service_level=0.97, options=options, cache=cache)
     assert len(runs) == first, "no forecast runs again for the curve or another target"
 
-    alone = compare_policies(sales, params=params, service_level=0.9, options=OPTIONS)
+    alone = compare_policies(sales, params=params, service_level=0.9, options=options)
     pd.testing.assert_frame_equal(shared.summary, alone.summary)
     at_97 = curve[np.isclose(curve["service_level"], 0.97)].drop(columns="service_level")
     pd.testing.assert_frame_equal(
