@@ -25,7 +25,9 @@ for the pinball loss over all levels can still cover 0.84 at 80 % and 0.89 at 95
 on Australian retail and orange juice). So after ``k`` and ``g``, each class and horizon bucket
 gets a map of quantile levels from the PITs of its backtest actuals (``levels.py``: the level
 at which the gamma is read so that a share tau of actuals falls below the tau-quantile); the
-forecast's quantiles are the gamma's at the mapped levels (``calibrated_quantiles``). Whole
+forecast's quantiles are the gamma's at the mapped levels (``calibrated_quantiles``), for
+p10 .. p90 only: p05, p95 and p99 stay at the gamma's own levels for the policy (``levels.py``
+says why). Whole
 units are handled there with their interval ends counted as inside (see ``levels.py``).
 Everything is fitted on the run's own rolling-origin folds, all before the forecast origin; the
 held-out check is ``benchmarks/bench_accuracy.py --coverage``.
@@ -42,6 +44,7 @@ from invdash.forecast.levels import (
     gamma_quantiles_at,
     horizon_buckets,
     inclusive_level_map,
+    keep_model_tails,
     pit_bounds,
     shrink_levels,
 )
@@ -244,10 +247,10 @@ def calibrate_levels(
         own = cells if demand_class == "all" else cells[cells["demand_class"] == demand_class]
         overall = shop if demand_class == "all" else _shrunk_map(own, shop)
         by_bucket = own.groupby("bucket")
-        maps.append(np.stack([
+        maps.append(keep_model_tails(np.stack([
             _shrunk_map(by_bucket.get_group(b), overall) if b in by_bucket.groups else overall
             for b in range(LEVEL_BUCKETS)
-        ]))
+        ])))
     return table.assign(levels=maps, level_horizon=horizon)
 
 

@@ -181,7 +181,9 @@ def tail_level_cv(
         return start
     threshold = mean + TAIL_Z * np.sqrt(variance + start**2 * mean**2)
     observed = float(np.maximum(actual - threshold, 0.0).sum())
-    for level_cv in _CV_GRID[_CV_GRID >= start]:
+    if _mixture_loss(threshold, mean, variance, start) >= observed:
+        return start  # the moment estimate already puts that many units in the tail
+    for level_cv in _CV_GRID[_CV_GRID > start]:
         if _mixture_loss(threshold, mean, variance, float(level_cv)) >= observed:
             return float(max(level_cv, start))
     return float(_CV_GRID[-1])

@@ -2,8 +2,10 @@
 
 Design:
 - Each forecast day gets a gamma distribution with the forecast mean and the shape k whose
-  quantiles best match the forecast's p05..p99 (least squares over a grid of shapes; a gamma is
-  what the engine's calibrated quantiles are, and any right-skewed forecast is close to one).
+  quantiles best match the forecast's p05, p95 and p99 (``FIT_COLUMNS``; least squares over a
+  grid of shapes). Those are the engine model's own gamma quantiles; p10 .. p90 are recalibrated
+  for display (``forecast.levels``) and left out, so the stock rests on the model's per-SKU
+  spread plus the level uncertainty fitted on lead-time windows, not on a class-pooled daily map.
   The variance mean^2 / k is floored at the Poisson variance (= mean): demand is a count.
   Slow and intermittent movers (mean 0.1 a day) keep a long thin tail instead of a normal's
   negative left half.
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from invdash.forecast.levels import MODEL_TAIL_COLUMNS
 from invdash.policy.inputs import spread_to_days
 from invdash.policy.params import PolicyParams
 from invdash.schema import (
@@ -54,6 +57,8 @@ __all__ = [
 
 #: Used (and said in the reason) when a product has no lead time.
 DEFAULT_LEAD_TIME_DAYS = 7.0
+#: The quantiles the daily gamma is fitted to (the model's own, module docstring).
+FIT_COLUMNS = MODEL_TAIL_COLUMNS
 _SHAPES = np.logspace(-2.5, 3.5, 121)  # gamma shapes k tried when fitting a forecast day
 _ROWS_PER_FIT = 50_000
 _CELLS_PER_CHUNK = 4_000_000
@@ -107,9 +112,7 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
     )
     frame = frame.sort_values([SKU, DATE])
     mean = frame[MEAN].to_numpy(dtype=float)
-    var = np.maximum(
-        _gamma_variance(mean, frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)), mean
-    )
+    var = np.maximum(_gamma_variance(mean, frame[list(FIT_COLUMNS)].to_numpy(dtype=float)), mean)
     # A weekly or monthly forecast is spread over its days: lead times are in days.
     sku_rows, dates, mean, var = spread_to_days(frame[SKU].to_numpy(), frame[DATE], mean, var)
     frame = pd.DataFrame({SKU: sku_rows, DATE: dates})
@@ -127,9 +130,8 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
 def _gamma_variance(mean: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Variance mean^2 / k of the gamma with this mean whose quantiles best fit ``quantiles``."""
     # Tiny shapes have quantiles like 1e-300; flushing them to 0 avoids slow denormal maths.
-    unit = stats.gamma.ppf(
-        np.array(QUANTILES)[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None]
-    )
+    levels = np.array([QUANTILES[QUANTILE_COLUMNS.index(c)] for c in FIT_COLUMNS])
+    unit = stats.gamma.ppf(levels[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None])
     unit = np.where(unit < 1e-12, 0.0, unit)
     var = np.zeros(len(mean))
     for first in range(0, len(mean), _ROWS_PER_FIT):
