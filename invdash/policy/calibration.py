@@ -38,7 +38,7 @@ from invdash.store import fold_errors as fold_error_store
 
 __all__ = [
     "ForecastCache", "estimate_level_uncertainty_cv", "level_cv_from_sums",
-    "stored_level_uncertainty_cv", "tail_level_cv", "TAIL_Z",
+    "stored_level_uncertainty_cv", "tail_level_cv", "fitted_level_cv", "TAIL_Z",
 ]
 
 
@@ -139,7 +139,16 @@ def estimate_level_uncertainty_cv(
         rows.append((actual, mean, variance))
     if not rows:
         return 0.0
-    actual, mean, variance = (np.concatenate(part) for part in zip(*rows, strict=True))
+    return fitted_level_cv(*(np.concatenate(part) for part in zip(*rows, strict=True)))
+
+
+def fitted_level_cv(actual: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> float:
+    """The level uncertainty of past windows (D, m, v per SKU-window): the moment estimate
+    (``level_cv_from_sums``), raised where the tail needs it (``tail_level_cv``). Both the
+    replay (``estimate_level_uncertainty_cv``) and live suggestions
+    (``stored_level_uncertainty_cv``) plan with it."""
+    if not len(actual):
+        return 0.0
     moment = level_cv_from_sums(float(((actual - mean) ** 2).sum()), float(variance.sum()),
                                 float((mean**2).sum()))
     return tail_level_cv(actual, mean, variance, start=moment)
@@ -183,10 +192,15 @@ def tail_level_cv(
     observed = float(np.maximum(actual - threshold, 0.0).sum())
     if _mixture_loss(threshold, mean, variance, start) >= observed:
         return start  # the moment estimate already puts that many units in the tail
-    for level_cv in _CV_GRID[_CV_GRID > start]:
-        if _mixture_loss(threshold, mean, variance, float(level_cv)) >= observed:
-            return float(max(level_cv, start))
-    return float(_CV_GRID[-1])
+    grid = _CV_GRID[_CV_GRID > start]
+    low, high = -1, len(grid) - 1  # the loss grows with c: bisection for the first enough
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _mixture_loss(threshold, mean, variance, float(grid[mid])) >= observed:
+            high = mid
+        else:
+            low = mid
+    return float(grid[high]) if len(grid) else start
 
 
 def level_cv_from_sums(squared_error: float, model_variance: float, scale: float) -> float:
@@ -210,7 +224,8 @@ def stored_level_uncertainty_cv(
     were stored with the run (``backtest_fold_errors``). Per SKU and fold, m and v are their
     sums over the first L + R test days and D is what was sold then; SKU-folds with a stock-out
     day in the window are left out (censored demand), and windows longer than the backtest
-    horizon are cut to it. The same moment estimate (``level_cv_from_sums``) follows.
+    horizon are cut to it. The same fit follows (``fitted_level_cv``: the moment estimate,
+    raised to the tail's need).
 
     Args:
         conn: the store.
@@ -227,5 +242,4 @@ def stored_level_uncertainty_cv(
         SKU: protection_days.index.astype(str),
         "days": np.ceil(protection_days.to_numpy(dtype=float)).astype(np.int64),
     })
-    sums = fold_error_store.level_error_sums(conn, run_id, days)
-    return level_cv_from_sums(sums.squared_error, sums.model_variance, sums.scale)
+    return fitted_level_cv(*fold_error_store.level_windows(conn, run_id, days))

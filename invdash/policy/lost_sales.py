@@ -46,7 +46,7 @@ GRID_POINTS = 48
 LEVEL_STRATA = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.96, 0.99, 0.998, 1.0)
 _ITERATIONS = 6
 _BISECTION_STEPS = 22
-REPRESENTATIVES = 24
+REPRESENTATIVES = 32
 _SHAPE_RANGE = (1e-2, 300.0)
 
 
@@ -192,7 +192,7 @@ def lost_sales_order_up_to(
     """The lost-sales S where L <= R (and demand is positive), else the backorder S.
 
     The cycle is solved for representative SKUs only (``REPRESENTATIVES`` gamma shapes of the
-    review-period demand, log-spaced over the SKUs' range, per target and lead-time share): the
+    review-period demand, log-spaced over ``_SHAPE_RANGE``, per target and lead-time share): the
     ratio lost-sales S / backorder S depends on the shape, the target, L / R and the level
     uncertainty, not on the scale. Each SKU's backorder S is scaled by the ratio interpolated at
     its own shape, so thousands of SKUs cost a few dozen solves.
@@ -206,10 +206,10 @@ def lost_sales_order_up_to(
     shape = demand.review_mean[rows] ** 2 / np.maximum(demand.review_var_base[rows], 1e-12)
     share = np.round(np.clip(demand.lead_time_days[rows] / review, 0.0, 1.0), 2)
     beta = np.broadcast_to(np.asarray(service_level, float), out.shape)[rows]
-    # Past a shape of a few hundred the demand is close to normal and the ratio flat: SKUs
-    # beyond the grid's ends take its end values (np.interp).
-    low, high = np.clip([shape.min(), shape.max()], *_SHAPE_RANGE)
-    grid = np.geomspace(low, max(high, low * 1.001), REPRESENTATIVES)
+    # A fixed grid, so a SKU's S depends on its own demand only (a policy computed in chunks
+    # equals the policy at once). Past a shape of a few hundred the demand is close to normal
+    # and the ratio flat: SKUs beyond the grid's ends take its end values (np.interp).
+    grid = np.geomspace(*_SHAPE_RANGE, REPRESENTATIVES)
     for key in {(b, s) for b, s in zip(beta, share, strict=True)}:
         chosen = (beta == key[0]) & (share == key[1])
         ratio = _shrink_ratio(key[0], key[1], grid, demand.level_cv)
