@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from invdash import store
-from invdash.store.schema import CORE_DDL, MIGRATIONS
+from invdash.store.ddl import current_ddl
 
 __all__ = [
     "SUFFIX", "SWAPPABLE", "bounded_memory", "create_staged", "copy_kept", "fill_blocks",
@@ -85,22 +85,12 @@ def staged_name(table: str) -> str:
     return table + SUFFIX
 
 
-def _ddl(table: str) -> list[str]:
-    """The core table's ``CREATE TABLE`` and later ``ALTER TABLE`` statements, for its copy."""
-    create = next(s for s in CORE_DDL if s.split()[5].split("(")[0] == table)
-    statements = [create.replace(f"EXISTS {table}", f"EXISTS {staged_name(table)}", 1)]
-    prefixes = (f"ALTER TABLE {table} ", f"ALTER TABLE IF EXISTS {table} ")
-    statements += [s.replace(f"{table} ", f"{staged_name(table)} ", 1)
-                   for _, group in MIGRATIONS for s in group if s.startswith(prefixes)]
-    return statements
-
-
 def create_staged(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Create the empty, committed staging copy of ``table``; returns the columns to write."""
     with store.transaction(conn):
         t = staged_name(table)
         conn.execute(f"DROP TABLE IF EXISTS {t}")
-        for statement in _ddl(table):
+        for statement in current_ddl(table, t):
             conn.execute(statement)
     return store.table_columns(conn, table)
 
