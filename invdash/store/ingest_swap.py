@@ -13,7 +13,8 @@ an error in the swap) leaves the stored data as it was; ``drop_staged`` removes 
 
 ``bounded_memory`` sets DuckDB's ``memory_limit`` (and a spill folder when the connection has
 none) for the ingest, so large sorts, joins and aggregates spill to disk instead of growing the
-process, and restores the connection's own settings after.
+process, turns DuckDB's progress bar off (the pipeline reports its own stages), and restores
+the connection's own settings after.
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ def bounded_memory(conn: duckdb.DuckDBPyConnection, memory_limit: str) -> Iterat
         conn: the ingest connection.
         memory_limit: a DuckDB size, e.g. ``"2GB"`` (``config.Settings.ingest_memory_limit``).
     """
-    limit, spill = _settings(conn)
+    limit, spill, bar = _settings(conn)
     conn.execute("RESET memory_limit")
     default = limit == _settings(conn)[0]
     conn.execute("SET memory_limit = ?", [memory_limit])
+    # DuckDB's own progress bar would garble the caller's messages on stderr
+    conn.execute("SET enable_progress_bar = false")
     if not spill or spill == ".tmp":  # in-memory databases spill into the working folder
         conn.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "invdash-spill")])
     try:
@@ -70,11 +73,13 @@ def bounded_memory(conn: duckdb.DuckDBPyConnection, memory_limit: str) -> Iterat
         # limit the caller set comes back to that precision.
         conn.execute("RESET memory_limit" if default else "SET memory_limit = ?",
                      [] if default else [limit])
+        conn.execute("SET enable_progress_bar = ?", [bar])
 
 
-def _settings(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+def _settings(conn: duckdb.DuckDBPyConnection) -> tuple[str, str, bool]:
     return conn.execute(
-        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory'), "
+        "current_setting('enable_progress_bar')"
     ).fetchone()
 
 
