@@ -241,7 +241,7 @@ def _write(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
 
     where = ("line", 2) if fmt.format == "csv" else ("row", 1)
     store_file(conn, mapping, StoreJob(rows=rows, limits=run.limits, finish=finish,
-                                       file=fmt.path.name, where=where))
+                                       file=fmt.path.name, where=where, say=say))
     return reports[0]
 
 

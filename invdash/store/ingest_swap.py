@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 SUFFIX = "__ingest_new"
-#: Core tables a large ingest rewrites through a staging copy (the primary-keyed big ones).
+#: Core tables a large ingest rewrites through a staging copy (the big ones; all but
+#: ``order_lines`` have a primary key, whose uncommitted index is what the blocks bound).
 SWAPPABLE = ("sales", "inventory", "purchase_orders", "order_lines")
 #: What replaces stored rows: staged table -> the core tables it may replace rows of.
 _REPLACED_BY = {
