@@ -63,6 +63,8 @@ class Check:
 def _pick_format(
     conn: duckdb.DuckDBPyConnection, raw: str, warnings: list[str], label: str
 ) -> str | None:
+    if sql.count_format_failures(conn, raw, None) == 0:
+        return None  # ISO 8601 comes first and fits: no other format can win (one query)
     failures = {fmt: sql.count_format_failures(conn, raw, fmt) for fmt in DATE_FORMATS}
     best = min(DATE_FORMATS, key=lambda fmt: failures[fmt])
     day_first = None if best is None else best.replace("%m/%d", "%d/%m")
