@@ -50,6 +50,7 @@ from invdash.policy import PolicyParams
 from invdash.recommend.runs import build_rec_run
 from invdash.reorder import runs as reorder_runs
 from invdash.store import recs as recs_store
+from invdash.store import versions
 
 __all__ = ["build_large_shop", "base_path"]
 
@@ -223,6 +224,8 @@ def build_large_shop(
         _tile_per_sku(conn, copies, block_skus)
         times["per_sku_s"] = time.perf_counter() - started - times["base_s"]
         _tile_per_copy(conn, copies, max(1, copies // 5))
+        with store.transaction(conn):  # the tiles were written in autocommit blocks
+            versions.touch(conn, *versions.TRACKED)
         _copy_runs(conn, copies)
         conn.execute("DETACH base")
         started_summary = time.perf_counter()

@@ -21,6 +21,8 @@ import uuid
 import duckdb
 import pandas as pd
 
+from invdash.store import versions
+
 __all__ = [
     "PRODUCT_FIELDS",
     "update_product",
@@ -56,6 +58,7 @@ def update_product(conn: duckdb.DuckDBPyConnection, sku: str, field: str, value:
     if field not in PRODUCT_FIELDS:
         raise ValueError(f"unknown product field {field!r}; known: {sorted(PRODUCT_FIELDS)}")
     conn.execute(_UPDATE_PRODUCT[field], [value, sku])
+    versions.touch(conn, "products")
 
 
 def set_on_hand(
@@ -66,6 +69,7 @@ def set_on_hand(
         "INSERT OR REPLACE INTO inventory (sku, as_of, on_hand) VALUES (?, ?, ?)",
         [sku, pd.Timestamp(on).date(), float(on_hand)],
     )
+    versions.touch(conn, "inventory")
 
 
 def record_audit(  # noqa: PLR0913 - one audit row has these parts

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from invdash.store import versions
+
 __all__ = [
     "next_po_number",
     "insert_purchase_order",
@@ -236,4 +238,5 @@ def add_on_hand(
         "INSERT OR REPLACE INTO inventory (sku, as_of, on_hand) VALUES (?, ?, ?)",
         [sku, day, on_hand],
     )
+    versions.touch(conn, "inventory")
     return on_hand

@@ -365,6 +365,17 @@ PAGE_SUMMARY_DDL = (
     )""",
 )
 
+DATA_VERSIONS_DDL = (  # store/versions.py: each part starts dirty, so this commit computes it
+    "CREATE TABLE IF NOT EXISTS data_versions (part VARCHAR PRIMARY KEY, value VARCHAR, "
+    "dirty BOOLEAN NOT NULL)",
+    "INSERT OR REPLACE INTO data_versions VALUES ('sales', NULL, true), ('stockouts', NULL, true), "
+    "('products', NULL, true), ('ingest', NULL, true), ('order_lines', NULL, true)",
+    "CREATE TABLE IF NOT EXISTS shift_window_runs (run_id VARCHAR NOT NULL, days INTEGER NOT "
+    "NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, days))",
+    "CREATE TABLE IF NOT EXISTS shift_windows (run_id VARCHAR, days INTEGER, sku VARCHAR, "
+    "expected DOUBLE NOT NULL, spread DOUBLE NOT NULL, PRIMARY KEY (run_id, days, sku))",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -382,6 +393,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (10, SCALE_REORDER_DDL),
     # 11 (branch h-pages, renumber at merge): stored page summaries (issue 13).
     (11, PAGE_SUMMARY_DDL),
+    # 12 (branch h-fp, renumber at merge): data fingerprints, shift windows (issue 13).
+    (12, DATA_VERSIONS_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
