@@ -24,12 +24,14 @@ def current_alerts(
     today = app_settings.as_of(conn) if today is None else pd.Timestamp(today)
     # ``forecast.stored.latest_forecast_id`` without importing the forecast engine
     forecast_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    # each SKU's recent units and the counted SKUs: all the checks read of sales and stock
+    sales, counted = windows.recent_inputs(conn, RECENT_DAYS)
     found = compute_alerts(
         reorder_store.load_suggestions(conn, run_id),
-        sales=windows.recent_sales(conn, RECENT_DAYS),
+        sales=sales,
         window=None if forecast_id is None else window_for(conn, forecast_id, RECENT_DAYS),
         products=store.load_products(conn),
-        on_hand=store.latest_on_hand(conn),
+        on_hand=counted,
         today=today,
         recent_days=RECENT_DAYS,
     )

@@ -6,8 +6,10 @@ days (normal approximation of the sum of the gamma days). That range needs a gam
 forecast day (``policy.demand.daily_demand``): about 10 s at 100,000 SKUs. ``store_window``
 computes it when a policy run is stored (``reorder.runs``) into ``shift_windows``
 (``store/shift_windows.py``), so the Alerts page reads one row per SKU; ``window_for`` computes
-a run without a stored window (an older file) live, the same numbers. This module imports the
-policy maths (scipy) only when it computes, so the stored path of a page stays light.
+a run without a stored window (an older file) live, the same numbers. It stores the Alerts'
+recent sales and stock counts too (``store.windows.recent_inputs``, keyed by the data). This
+module imports the policy maths (scipy) only when it computes, so a page's stored path stays
+light.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ def window_for(
 
 
 def store_window(conn: duckdb.DuckDBPyConnection, run_id: str, days: int = RECENT_DAYS) -> None:
-    """Compute and store the window of ``run_id`` unless stored (inside ``transaction``)."""
-    if shift_windows.has_shift_windows(conn) and (
-        shift_windows.load_shift_window(conn, run_id, days) is None
-    ):
+    """Compute and store the window of ``run_id`` and the recent sales and stock counts the
+    Alerts read (``store.windows.recent_inputs``) unless stored (inside ``transaction``)."""
+    if not shift_windows.has_shift_windows(conn):
+        return
+    if shift_windows.load_shift_window(conn, run_id, days) is None:
         shift_windows.save_shift_window(conn, run_id, days, _computed(conn, run_id, days))
+    windows.store_recent_inputs(conn, days)

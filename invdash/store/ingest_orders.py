@@ -186,8 +186,8 @@ def store_order_lines(conn: duckdb.DuckDBPyConnection, *, adjacent: bool, rows: 
     )
     conn.execute("INSERT INTO sales (sku, date, qty, price, promo) "
                  "SELECT sku, date, qty, price, promo FROM _ingest_sales")
-    written = conn.execute(insert_lines_sql("order_lines", adjacent=adjacent), [0, rows])
     versions.touch(conn, "order_lines", "sales")
+    written = conn.execute(insert_lines_sql("order_lines", adjacent=adjacent), [0, rows])
     return int(written.fetchone()[0])
 
 

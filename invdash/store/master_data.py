@@ -142,11 +142,12 @@ def load_overrides(conn: duckdb.DuckDBPyConnection, *, active_only: bool = True)
 def edits_version(conn: duckdb.DuckDBPyConnection) -> str:
     """Fingerprint of the stock snapshots, the master-data audit and the forecast overrides:
     changes with every receipt, stock count, edit and override."""
+    # the stock's part is stored (``store/versions.py``, the same text), not a scan of it
     row = conn.execute(
-        "SELECT (SELECT count(*) FROM inventory), (SELECT coalesce(sum(on_hand), 0) FROM "
-        "inventory), (SELECT max(as_of) FROM inventory), (SELECT count(*) FROM master_data_audit), "
+        "SELECT ?, (SELECT count(*) FROM master_data_audit), "
         "(SELECT max(changed_at) FROM master_data_audit), "
         "(SELECT count(*) FROM forecast_overrides), (SELECT max(created_at) FROM "
-        "forecast_overrides), (SELECT count(ended_at) FROM forecast_overrides)"
+        "forecast_overrides), (SELECT count(ended_at) FROM forecast_overrides)",
+        [versions.parts(conn, ("stock",))[0]],
     ).fetchone()
     return "|".join(str(v) for v in row)

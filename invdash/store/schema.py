@@ -368,8 +368,8 @@ PAGE_SUMMARY_DDL = (
 DATA_VERSIONS_DDL = (  # store/versions.py: each part starts dirty, so this commit computes it
     "CREATE TABLE IF NOT EXISTS data_versions (part VARCHAR PRIMARY KEY, value VARCHAR, "
     "dirty BOOLEAN NOT NULL)",
-    "INSERT OR REPLACE INTO data_versions VALUES ('sales', NULL, true), ('stockouts', NULL, true), "
-    "('products', NULL, true), ('ingest', NULL, true), ('order_lines', NULL, true)",
+    "INSERT OR REPLACE INTO data_versions SELECT unnest(['sales', 'stockouts', 'products', "
+    "'ingest', 'order_lines', 'sales_rows', 'stock_rows', 'product_rows', 'stock']), NULL, true",
     "CREATE TABLE IF NOT EXISTS shift_window_runs (run_id VARCHAR NOT NULL, days INTEGER NOT "
     "NULL, created_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, days))",
     "CREATE TABLE IF NOT EXISTS shift_windows (run_id VARCHAR, days INTEGER, sku VARCHAR, "

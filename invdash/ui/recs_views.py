@@ -12,7 +12,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from invdash.recommend.runs import ensure_rec_run
 from invdash.store import recs as recs_store
 from invdash.ui import paging
 from invdash.ui.cache import cached_read, write_connection
@@ -53,6 +52,9 @@ def rec_run() -> dict:
     built first (the one slow step) when the data changed since the last one."""
     fresh = cached_read(recs_store.fresh_run)
     if fresh is None:
+        # the recommenders (scipy, torch), only when building: a stored run needs none of them
+        from invdash.recommend.runs import ensure_rec_run
+
         with st.spinner("Building recommendations for this data ..."), write_connection() as conn:
             ensure_rec_run(conn)
         fresh = cached_read(recs_store.fresh_run)

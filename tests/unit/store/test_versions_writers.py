@@ -102,10 +102,16 @@ def test_stock_today_keeps_the_demand_version_and_a_past_stockout_moves_it(conn)
         po_store.add_on_hand(conn, sku, 5.0, on=day)
     with store.transaction(conn):
         md_store.update_product(conn, sku, "moq", 12.0)
-    assert check_settled(conn) == before
+    after = check_settled(conn)
+    assert after[:2] == before[:2]  # demand and recommendations
+    assert after[2] != before[2]  # the Overview's stock moved
     with store.transaction(conn):
         md_store.set_on_hand(conn, sku, 0.0, on=day - pd.Timedelta(days=40))
-    assert check_settled(conn)[0] != before[0]
+    moved = check_settled(conn)
+    assert moved[0] != before[0]
+    with store.transaction(conn):
+        md_store.update_product(conn, sku, "unit_cost", 99.5)
+    assert check_settled(conn)[2] != moved[2]
 
 
 def test_a_rolled_back_write_leaves_the_fingerprint(conn) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import duckdb
 
 from invdash import store
+from invdash.store import master_data as md_store
+from invdash.store import overview as overview_store
 from invdash.store import recs as recs_store
 
 #: ``store.data_version`` before the stored fingerprint (main f5c0941), verbatim.
@@ -23,20 +25,46 @@ FULL_SCAN_LINES = (
     "count(DISTINCT customer_id) FROM order_lines"
 )
 
+#: ``store.overview.summary_version`` before it, verbatim.
+FULL_SCAN_SUMMARY = (
+    "SELECT (SELECT count(*) FROM sales), "
+    "(SELECT coalesce(sum(hash(sku, date, qty, price)), 0) FROM sales), "
+    "(SELECT max(date) FROM sales), (SELECT count(*) FROM inventory), "
+    "(SELECT coalesce(sum(hash(sku, as_of, on_hand)), 0) FROM inventory), "
+    "(SELECT max(as_of) FROM inventory), "
+    "(SELECT count(*) FROM products), "
+    "(SELECT coalesce(sum(hash(sku, category, unit_cost, unit_price)), 0) FROM products), "
+    "(SELECT max(ingested_at) FROM ingest_log)"
+)
 
-def full_scan(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """(demand, recommendations) fingerprints computed by scanning every table."""
-    demand = "|".join(str(v) for v in conn.execute(FULL_SCAN_DEMAND).fetchone())
-    lines = "|".join(str(v) for v in conn.execute(FULL_SCAN_LINES).fetchone())
-    return demand, lines + "#" + demand
+#: ``store.master_data.edits_version`` before it, verbatim.
+FULL_SCAN_EDITS = (
+    "SELECT (SELECT count(*) FROM inventory), (SELECT coalesce(sum(on_hand), 0) FROM "
+    "inventory), (SELECT max(as_of) FROM inventory), (SELECT count(*) FROM master_data_audit), "
+    "(SELECT max(changed_at) FROM master_data_audit), "
+    "(SELECT count(*) FROM forecast_overrides), (SELECT max(created_at) FROM "
+    "forecast_overrides), (SELECT count(ended_at) FROM forecast_overrides)"
+)
 
 
-def stored(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """(demand, recommendations) fingerprints as the pages read them."""
-    return store.data_version(conn), recs_store.rec_data_version(conn)
+def _text(conn: duckdb.DuckDBPyConnection, query: str) -> str:
+    return "|".join(str(v) for v in conn.execute(query).fetchone())
 
 
-def check_settled(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+def full_scan(conn: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """(demand, recommendations, page summary, edits) fingerprints from scanning every table."""
+    demand = _text(conn, FULL_SCAN_DEMAND)
+    return (demand, _text(conn, FULL_SCAN_LINES) + "#" + demand,
+            _text(conn, FULL_SCAN_SUMMARY), _text(conn, FULL_SCAN_EDITS))
+
+
+def stored(conn: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """(demand, recommendations, page summary, edits) fingerprints as the pages read them."""
+    return (store.data_version(conn), recs_store.rec_data_version(conn),
+            overview_store.summary_version(conn), md_store.edits_version(conn))
+
+
+def check_settled(conn: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Assert the stored fingerprints are settled (read from the table, not computed live) and
     equal the full scan; return them."""
     dirty = conn.execute("SELECT list(part) FROM data_versions WHERE dirty").fetchone()[0]

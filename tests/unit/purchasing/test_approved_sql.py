@@ -1,0 +1,56 @@
+"""``approved_lines`` reads only the decided lines from DuckDB (``worklist.line_page``): the
+same lines, in the same order, as filtering every reviewed line of the run in pandas; and the
+Purchase Orders page's reads import no scipy or policy maths (seconds on a first view)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+from invdash import store
+from invdash.reorder import purchasing as po
+from invdash.reorder.review import reviewed_run
+from invdash.store import purchase_orders as po_store
+from invdash.store import reorder as reorder_store
+
+
+def _from_every_line(conn, run_id: str) -> pd.DataFrame:
+    reviewed = reviewed_run(conn, run_id)
+    chosen = reviewed[reviewed["status"].isin(["approved", "edited"]) & (reviewed["final_qty"] > 0)]
+    chosen = chosen[~chosen["sku"].isin(po_store.drafted_skus(conn, run_id))]
+    return chosen.assign(qty=chosen["final_qty"], run_id=run_id)[
+        ["sku", "name", "supplier", "qty", "run_id"]
+    ].reset_index(drop=True)
+
+
+def test_approved_lines_equal_the_filter_of_every_reviewed_line(cycle):
+    conn = store.connect(cycle.path)
+    try:
+        run_id = str(reorder_store.latest_policy_run(conn)["run_id"].iloc[0])
+        found = po.approved_lines(conn)
+        expected = _from_every_line(conn, run_id)
+    finally:
+        conn.close()
+    assert sorted(found["sku"]) == sorted([*cycle.approved, cycle.edited])
+    pd.testing.assert_frame_equal(found, expected)
+
+
+def test_the_purchase_orders_reads_import_no_policy_maths(cycle):
+    probe = (
+        "import json, sys\n"
+        "import invdash.ui.purchasing_views\n"
+        "from invdash import store\n"
+        "from invdash.reorder import purchasing as po\n"
+        "from invdash.store import purchase_orders as po_store\n"
+        f"conn = store.connect_read_only({str(cycle.path)!r})\n"
+        "assert len(po.approved_lines(conn)) == 5\n"
+        "po_store.po_status_counts(conn), po.store_as_of(conn)\n"
+        "print(json.dumps(sorted(m for m in ('scipy', 'invdash.policy.demand', "
+        "'invdash.forecast.engine') if m in sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
