@@ -111,8 +111,11 @@ def show_customer(run: dict, customer: str, k: int) -> None:
         else:
             _table(_shown(frame))
     with st.expander("Purchase history"):
-        history = cached_read(recs_store.customer_purchases, customer)
-        st.dataframe(relabel(history), hide_index=True, width="stretch")
+        # on request: it scans every order line (seconds at 100,000 SKUs), an expander does not
+        # defer its content
+        if st.toggle("Show this customer's purchases", key="recs_show_history"):
+            history = cached_read(recs_store.customer_purchases, customer)
+            st.dataframe(relabel(history), hide_index=True, width="stretch")
 
 
 def show_sku(run: dict, sku: str, k: int) -> None:

@@ -10,11 +10,13 @@ import sys
 
 import pandas as pd
 
-from invdash import store
+from invdash import auth, store
 from invdash.reorder import purchasing as po
 from invdash.reorder.review import reviewed_run
 from invdash.store import purchase_orders as po_store
 from invdash.store import reorder as reorder_store
+
+PLANNER = auth.User(name="pat", role="planner")
 
 
 def _from_every_line(conn, run_id: str) -> pd.DataFrame:
@@ -54,3 +56,22 @@ def test_the_purchase_orders_reads_import_no_policy_maths(cycle):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_page_of_the_po_list_is_that_slice_of_the_whole_list(cycle):
+    conn = store.connect(cycle.path)
+    try:
+        po.draft_purchase_orders(conn, PLANNER, currency="EUR")
+        statuses = [None, *po_store.po_status_counts(conn)]
+        checked = 0
+        for status in statuses:
+            whole = po_store.po_summary(conn, currency="EUR", status=status)
+            for limit, offset in ((2, 0), (3, 1), (500, 0)):
+                page = po_store.po_summary(conn, currency="EUR", status=status,
+                                           page=(limit, offset))
+                expected = whole.iloc[offset:offset + limit].reset_index(drop=True)
+                pd.testing.assert_frame_equal(page, expected)
+                checked += len(page)
+    finally:
+        conn.close()
+    assert len(statuses) >= 3 and checked > 10  # drafts and ingested POs of several statuses
