@@ -47,9 +47,12 @@ from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import save_run
 from invdash.overview import store_overview
 from invdash.policy import PolicyParams
+from invdash.policy import window as demand_window
 from invdash.recommend.runs import build_rec_run
 from invdash.reorder import runs as reorder_runs
+from invdash.store import forecasts as forecast_store
 from invdash.store import recs as recs_store
+from invdash.store import versions
 
 __all__ = ["build_large_shop", "base_path"]
 
@@ -223,7 +226,11 @@ def build_large_shop(
         _tile_per_sku(conn, copies, block_skus)
         times["per_sku_s"] = time.perf_counter() - started - times["base_s"]
         _tile_per_copy(conn, copies, max(1, copies // 5))
+        with store.transaction(conn):  # the tiles were written in autocommit blocks
+            versions.touch(conn, *versions.TRACKED)
         _copy_runs(conn, copies)
+        with store.transaction(conn):  # what a policy run stores for the Alerts page
+            demand_window.store_window(conn, forecast_store.latest_run_id(conn))
         conn.execute("DETACH base")
         started_summary = time.perf_counter()
         store_overview(conn, OVERVIEW_WINDOW_DAYS)  # what the Overview's first open stores

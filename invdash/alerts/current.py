@@ -7,15 +7,12 @@ import pandas as pd
 
 from invdash import store
 from invdash.alerts.rules import apply_alert_state, compute_alerts
-from invdash.forecast.stored import latest_forecast_id
+from invdash.policy.window import RECENT_DAYS, window_for
 from invdash.store import app_settings, windows
+from invdash.store import forecasts as forecast_store
 from invdash.store import reorder as reorder_store
 
 __all__ = ["RECENT_DAYS", "current_alerts", "set_alert_status"]
-
-#: The demand-shift window (days). The checks look at no more than these days of sales and of the
-#: forecast, so only those are read (``store.windows``): the same alerts, about 1 % of the rows.
-RECENT_DAYS = 7
 
 
 def current_alerts(
@@ -25,15 +22,16 @@ def current_alerts(
     ``store.app_settings.as_of``), ranked by money at risk, with its stored status (open,
     acknowledged, snoozed until a date)."""
     today = app_settings.as_of(conn) if today is None else pd.Timestamp(today)
-    forecast_id = latest_forecast_id(conn)
+    # ``forecast.stored.latest_forecast_id`` without importing the forecast engine
+    forecast_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    # each SKU's recent units and the counted SKUs: all the checks read of sales and stock
+    sales, counted = windows.recent_inputs(conn, RECENT_DAYS)
     found = compute_alerts(
         reorder_store.load_suggestions(conn, run_id),
-        sales=windows.recent_sales(conn, RECENT_DAYS),
-        forecasts=None
-        if forecast_id is None
-        else windows.first_forecast_days(conn, forecast_id, RECENT_DAYS),
+        sales=sales,
+        window=None if forecast_id is None else window_for(conn, forecast_id, RECENT_DAYS),
         products=store.load_products(conn),
-        on_hand=store.latest_on_hand(conn),
+        on_hand=counted,
         today=today,
         recent_days=RECENT_DAYS,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from invdash.policy.demand import daily_demand
+from invdash.policy.window import shift_window
 from invdash.reorder.numbers import days_of_cover, format_cover
 from invdash.schema import DATE, QTY, SKU
 
@@ -28,7 +28,6 @@ __all__ = ["ALERT_TYPES", "ALERT_COLUMNS", "compute_alerts", "apply_alert_state"
 
 ALERT_TYPES = ("stockout_risk", "overstock", "demand_shift", "stale_data")
 ALERT_COLUMNS = ("alert_key", "type", SKU, "name", "category", "money_at_risk", "reason")
-_Z90 = 1.6449
 
 
 def rank_alerts(alerts: pd.DataFrame) -> pd.DataFrame:
@@ -92,18 +91,16 @@ def _overstock(policy_table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _demand_shift(
-    sales: pd.DataFrame, forecasts: pd.DataFrame, products: pd.DataFrame, recent_days: int
+    sales: pd.DataFrame, window: pd.DataFrame, products: pd.DataFrame, recent_days: int
 ) -> pd.DataFrame:
-    daily = daily_demand(forecasts)
-    days = np.minimum(recent_days, daily.horizon)
-    columns = np.arange(daily.mean.shape[1])[None, :] < days[:, None]
-    expected = (daily.mean * columns).sum(axis=1)
-    spread = _Z90 * np.sqrt((daily.var * columns).sum(axis=1))
+    skus = window[SKU].astype(str).to_numpy()
+    expected = window["expected"].to_numpy(dtype=float)
+    spread = window["spread"].to_numpy(dtype=float)
     dated = sales.assign(**{DATE: pd.to_datetime(sales[DATE]), SKU: sales[SKU].astype(str)})
     recent = dated[dated[DATE] > dated[DATE].max() - pd.Timedelta(days=recent_days)]
-    actual = recent.groupby(SKU)[QTY].sum().reindex(daily.skus).fillna(0.0).to_numpy()
+    actual = recent.groupby(SKU)[QTY].sum().reindex(skus).fillna(0.0).to_numpy()
     outside = (actual > expected + spread) | (actual < expected - spread)
-    skus = pd.Series(daily.skus[outside])
+    skus = pd.Series(skus[outside])
     gap = actual[outside] - expected[outside]
     reasons = [
         f"sold {a:g} in the last {recent_days} days; the forecast's 90 % range for {recent_days} "
@@ -166,10 +163,11 @@ def compute_alerts(  # noqa: PLR0913 - one input per alert kind, thresholds keyw
     policy_table: pd.DataFrame,
     *,
     sales: pd.DataFrame,
-    forecasts: pd.DataFrame,
+    forecasts: pd.DataFrame | None = None,
     products: pd.DataFrame,
     on_hand: pd.DataFrame,
     today: pd.Timestamp,
+    window: pd.DataFrame | None = None,
     min_stockout_probability: float = 0.2,
     recent_days: int = 7,
     stale_after_days: int = 7,
@@ -179,10 +177,13 @@ def compute_alerts(  # noqa: PLR0913 - one input per alert kind, thresholds keyw
     Args:
         policy_table: ``policy.compute_policy`` output.
         sales: daily sales ``sku, date, qty``.
-        forecasts: the forecast frame behind the policy (one model per SKU).
+        forecasts: the forecast frame behind the policy (one model per SKU); not needed
+            when ``window`` is given.
         products: ``sku, name, category, unit_cost, unit_price``.
         on_hand: latest stock counts ``sku, on_hand``.
         today: the current day (for the stale-data check).
+        window: ``policy.window.shift_window(forecasts, recent_days)``, when stored (the
+            same alerts).
         min_stockout_probability: stockout risk alerts from this probability on.
         recent_days: window of the demand-shift check, in days.
         stale_after_days: sales older than this many days count as stale.
@@ -191,11 +192,13 @@ def compute_alerts(  # noqa: PLR0913 - one input per alert kind, thresholds keyw
         Frame ``ALERT_COLUMNS`` ranked by ``money_at_risk`` (currency), largest first.
     """
     prices = _prices(products, policy_table[SKU].astype(str))
+    if window is None:
+        window = shift_window(forecasts, recent_days)
     alerts = pd.concat(
         [
             _stockout(policy_table, prices, min_stockout_probability),
             _overstock(policy_table),
-            _demand_shift(sales, forecasts, products, recent_days),
+            _demand_shift(sales, window, products, recent_days),
             _stale(sales, policy_table, on_hand, products, pd.Timestamp(today), stale_after_days),
         ],
         ignore_index=True,

@@ -20,10 +20,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from invdash import auth, store
-from invdash.policy.demand import DEFAULT_LEAD_TIME_DAYS
+from invdash import auth, policy, store  # policy's names import on first use (no scipy here)
 from invdash.reorder.export import to_spreadsheet_csv
-from invdash.reorder.review import close_proposals, reviewed_run
+from invdash.reorder.review import close_proposals
+from invdash.reorder.selection import LineFilter
+from invdash.reorder.worklist import LineQuery, line_page
 from invdash.schema import SKU, InvalidDataError
 from invdash.store import app_settings
 from invdash.store import purchase_orders as po_store
@@ -67,7 +68,8 @@ def approved_lines(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if latest.empty:
         return pd.DataFrame(columns=_APPROVED_COLUMNS)
     run_id = str(latest["run_id"].iloc[0])
-    reviewed = reviewed_run(conn, run_id)
+    # Only the decided lines leave DuckDB (``worklist.line_page``), not every line of the run.
+    reviewed = line_page(conn, run_id, LineQuery(LineFilter(statuses=("approved", "edited"))))
     chosen = reviewed[reviewed["status"].isin(["approved", "edited"]) & (reviewed["final_qty"] > 0)]
     chosen = chosen[~chosen[SKU].isin(po_store.drafted_skus(conn, run_id))]
     return chosen.assign(qty=chosen["final_qty"], run_id=run_id)[_APPROVED_COLUMNS].reset_index(
@@ -94,7 +96,8 @@ def _draft_lines(
 ) -> pd.DataFrame:
     info = products.assign(**{SKU: products[SKU].astype(str)}).set_index(SKU)
     lead = pd.to_numeric(info["lead_time_days"].reindex(lines[SKU]), errors="coerce").to_numpy()
-    lead = np.ceil(np.where(np.isfinite(lead), np.maximum(lead, 0), DEFAULT_LEAD_TIME_DAYS))
+    lead = np.ceil(np.where(np.isfinite(lead), np.maximum(lead, 0),
+                            policy.DEFAULT_LEAD_TIME_DAYS))
     cost = pd.to_numeric(info["unit_cost"].reindex(lines[SKU]), errors="coerce").to_numpy()
     return lines.assign(
         qty=_whole_units(lines["qty"]),

@@ -22,6 +22,7 @@ from invdash.forecast.engine import Progress
 from invdash.forecast.results import ForecastRun
 from invdash.forecast.stored import forecast_and_store
 from invdash.policy import PolicyParams, compute_policy
+from invdash.policy import window as demand_window
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
 from invdash.reorder.chunked import ChunkExecutor, policy_in_chunks, stored_calibration
@@ -197,6 +198,7 @@ def ensure_policy_run(
                 as_of=as_of,
                 params=key,
             )
+            demand_window.store_window(conn, forecast_run_id)  # the Alerts page reads it
     return load_policy_run(conn, run_id)
 
 
@@ -248,6 +250,7 @@ def ensure_stored_policy_run(  # noqa: PLR0913 - the run key plus where to compu
                 as_of=app_settings.as_of(conn),
                 params=key,
             )
+            demand_window.store_window(conn, forecast_run_id)  # the Alerts page reads it
     return load_policy_run(conn, run_id)
 
 

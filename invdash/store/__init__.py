@@ -31,6 +31,7 @@ from invdash.schema import (
     InvalidDataError,
     StoreBusyError,
 )
+from invdash.store import versions
 from invdash.store.schema import CORE_TABLES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -131,10 +132,14 @@ def connect_read_only(
 
 @contextmanager
 def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block atomically: commit on success, roll back on any error (and re-raise)."""
+    """Run a block atomically: commit on success, roll back on any error (and re-raise).
+
+    The data fingerprints its writes marked dirty (``versions.touch``) are recomputed just
+    before the commit, so they land with the writes."""
     conn.execute("BEGIN TRANSACTION")
     try:
         yield conn
+        versions.settle(conn)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -214,6 +219,7 @@ def upsert_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     columns = [c for c in table_columns(conn, table) if c in frame.columns]
     if frame.empty:
         return 0
+    versions.touch(conn, table)
     view = f"_upsert_{uuid.uuid4().hex}"
     conn.register(view, frame[columns])
     try:
@@ -230,6 +236,7 @@ def upsert_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
 def replace_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
     """Replace the whole content of ``table`` with ``frame``. Run inside ``transaction``."""
     conn.execute(f"DELETE FROM {_check_table(table)}")
+    versions.touch(conn, table)
     return upsert_frame(conn, table, frame)
 
 
@@ -368,16 +375,11 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
     Used to cache forecast runs until data change. The stock now (the last day's snapshot, which
     a receipt or a stock count updates) does not change the forecast, so it is keyed into the
     policy run instead (``reorder.runs.inputs_version``); any ingested file still counts here.
+
+    Read from the stored fingerprint parts (``store/versions.py``: one small row per part, the
+    same text the full scan of the tables gives).
     """
-    row = conn.execute(
-        "WITH past_stockouts AS (SELECT sku, as_of FROM inventory WHERE on_hand <= 0 "
-        "AND as_of < (SELECT max(date) FROM sales)) "
-        "SELECT (SELECT count(*) FROM sales), (SELECT coalesce(sum(qty), 0) FROM sales), "
-        "(SELECT max(date) FROM sales), (SELECT count(*) FROM past_stockouts), "
-        "(SELECT coalesce(sum(hash(sku, as_of)), 0) FROM past_stockouts), "
-        "(SELECT count(*) FROM products), (SELECT max(ingested_at) FROM ingest_log)"
-    ).fetchone()
-    return "|".join(str(v) for v in row)
+    return "|".join(versions.parts(conn, ("sales", "stockouts", "products", "ingest")))
 
 
 def sku_catalog(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from invdash.store import windows
+
 __all__ = ["search_products", "product", "top_sellers", "has_product", "sku_on_hand"]
 
 _PRODUCT_COLUMNS = (
@@ -57,15 +59,9 @@ def top_sellers(
     conn: duckdb.DuckDBPyConnection, *, days: int = 28, limit: int = 20
 ) -> pd.DataFrame:
     """The ``limit`` SKUs that sold most units in the last ``days`` days of sales: ``sku, name,
-    qty``; the default choice of a picker before anything is typed."""
-    return conn.execute(
-        "WITH recent AS (SELECT sku, sum(qty) AS qty FROM sales "
-        "WHERE date > (SELECT max(date) FROM sales) - CAST(? AS INTEGER) GROUP BY sku) "
-        "SELECT r.sku, p.name, r.qty FROM recent r LEFT JOIN products p ON p.sku = r.sku "
-        "ORDER BY r.qty DESC, r.sku LIMIT ?",
-        [int(days), int(limit)],
-    ).df()
-
+    qty``; the default choice of a picker before anything is typed (stored with a policy run
+    for the data now: ``store.windows.top_sellers``)."""
+    return windows.top_sellers(conn, days, limit)
 
 
 def sku_on_hand(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from invdash import store
+from invdash.store import versions
 from invdash.store.ddl import current_ddl
 from invdash.store.schema import CORE_TABLES
 
@@ -67,6 +68,7 @@ def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     # DuckDB draws its own progress bar on long inserts, which garbles the CLI's bar.
     conn.execute("SET enable_progress_bar = false")
     _create(conn, table, table)
+    versions.touch(conn, table)
     return append_rows(conn, table, frame)
 
 
@@ -78,6 +80,7 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
     try:
         cols = ", ".join(f'"{c}"' for c in columns)
         conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rebuild_src")
+        versions.touch(conn, table)
     finally:
         conn.unregister("_rebuild_src")
     return len(frame)
@@ -128,6 +131,7 @@ def commit_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str],
         for table, t in ((core, _staged(core)) for core in tables):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
             conn.execute(f"ALTER TABLE {t} RENAME TO {table}")
+        versions.touch(conn, *tables)
         for table in emptied:
             rebuild_table(conn, table, pd.DataFrame())
 

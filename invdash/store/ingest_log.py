@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import duckdb
 
+from invdash.store import versions
+
 __all__ = ["logged_at", "log_ingest", "recent_ingests"]
 
 
@@ -35,6 +37,7 @@ def log_ingest(  # noqa: PLR0913 - one row of the log
         "VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
         [sha256, kind, source, rows_read, rows_stored, report],
     )
+    versions.touch(conn, "ingest_log")
 
 
 def recent_ingests(conn: duckdb.DuckDBPyConnection, limit: int = 20):

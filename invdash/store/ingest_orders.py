@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import duckdb
 
 from invdash.store import ingest_swap as swap
+from invdash.store import versions
 
 __all__ = [
     "stage_codes", "excluded_code_counts", "stage_orders", "order_line_stats",
@@ -197,6 +198,7 @@ def store_order_lines(conn: duckdb.DuckDBPyConnection, *, adjacent: bool, rows: 
     )
     conn.execute("INSERT INTO sales (sku, date, qty, price, promo) "
                  "SELECT sku, date, qty, price, promo FROM _ingest_sales")
+    versions.touch(conn, "order_lines", "sales")
     written = conn.execute(insert_lines_sql("order_lines", adjacent=adjacent), [0, rows])
     return int(written.fetchone()[0])
 
@@ -211,6 +213,7 @@ def store_product_names(conn: duckdb.DuckDBPyConnection) -> int:
         "WHERE name IS NOT NULL AND is_product GROUP BY sku "
         "ON CONFLICT (sku) DO UPDATE SET name = coalesce(products.name, excluded.name)"
     )
+    versions.touch(conn, "products")
     after = conn.execute("SELECT count(*) FROM products WHERE name IS NOT NULL").fetchone()[0]
     return int(after - before)
 

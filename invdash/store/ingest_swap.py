@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from invdash import store
+from invdash.store import versions
 from invdash.store.ddl import current_ddl
 
 __all__ = [
@@ -144,6 +145,7 @@ def swap_staged(conn: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
         t = staged_name(table)
         conn.execute(f"DROP TABLE {table}")
         conn.execute(f"ALTER TABLE {t} RENAME TO {table}")
+    versions.touch(conn, *tables)
 
 
 def drop_staged(conn: duckdb.DuckDBPyConnection) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from invdash.store import versions
 from invdash.store.ingest_swap import copy_kept, create_staged, fill_blocks, staged_name
 
 __all__ = [
@@ -41,6 +42,7 @@ def store_kind(conn: duckdb.DuckDBPyConnection, kind: str) -> int:
     keys = _KEYS[kind]
     query = f"DELETE FROM {kind} WHERE {keys} IN (SELECT {keys} FROM _ingest_typed)"
     conn.execute(query)
+    versions.touch(conn, kind)
     return int(conn.execute(_INSERTS[kind].format(t=kind)).fetchone()[0])
 
 
@@ -84,4 +86,5 @@ def store_products(conn: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> i
     action = f"DO UPDATE SET {updates}" if cols else "DO NOTHING"
     query = f"INSERT INTO products ({names}) SELECT {names} FROM _ingest_typed ON CONFLICT (sku) "
     conn.execute(query + action)
+    versions.touch(conn, "products")
     return int(conn.execute("SELECT count(*) FROM _ingest_typed").fetchone()[0])

@@ -21,6 +21,8 @@ import uuid
 import duckdb
 import pandas as pd
 
+from invdash.store import versions
+
 __all__ = [
     "PRODUCT_FIELDS",
     "update_product",
@@ -56,6 +58,7 @@ def update_product(conn: duckdb.DuckDBPyConnection, sku: str, field: str, value:
     if field not in PRODUCT_FIELDS:
         raise ValueError(f"unknown product field {field!r}; known: {sorted(PRODUCT_FIELDS)}")
     conn.execute(_UPDATE_PRODUCT[field], [value, sku])
+    versions.touch(conn, "products")
 
 
 def set_on_hand(
@@ -66,6 +69,7 @@ def set_on_hand(
         "INSERT OR REPLACE INTO inventory (sku, as_of, on_hand) VALUES (?, ?, ?)",
         [sku, pd.Timestamp(on).date(), float(on_hand)],
     )
+    versions.touch(conn, "inventory")
 
 
 def record_audit(  # noqa: PLR0913 - one audit row has these parts
@@ -138,11 +142,12 @@ def load_overrides(conn: duckdb.DuckDBPyConnection, *, active_only: bool = True)
 def edits_version(conn: duckdb.DuckDBPyConnection) -> str:
     """Fingerprint of the stock snapshots, the master-data audit and the forecast overrides:
     changes with every receipt, stock count, edit and override."""
+    # the stock's part is stored (``store/versions.py``, the same text), not a scan of it
     row = conn.execute(
-        "SELECT (SELECT count(*) FROM inventory), (SELECT coalesce(sum(on_hand), 0) FROM "
-        "inventory), (SELECT max(as_of) FROM inventory), (SELECT count(*) FROM master_data_audit), "
+        "SELECT ?, (SELECT count(*) FROM master_data_audit), "
         "(SELECT max(changed_at) FROM master_data_audit), "
         "(SELECT count(*) FROM forecast_overrides), (SELECT max(created_at) FROM "
-        "forecast_overrides), (SELECT count(ended_at) FROM forecast_overrides)"
+        "forecast_overrides), (SELECT count(ended_at) FROM forecast_overrides)",
+        [versions.parts(conn, ("stock",))[0]],
     ).fetchone()
     return "|".join(str(v) for v in row)

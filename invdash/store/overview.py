@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from invdash.store import versions
+
 __all__ = [
     "sales_windows", "stock_position", "kpi_summary", "weekly_sales", "stock_window",
     "sales_span", "summary_version", "load_summary", "save_summary", "UNCATEGORISED",
@@ -207,19 +209,8 @@ def summary_version(conn: duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of everything the Overview's aggregates read: sales, stock snapshots,
     products and ingested files (one scan of each; a stored summary of another version is
     never read)."""
-    # Integer sums of hashes, not sums of doubles: DuckDB's parallel float sum differs in the
-    # last digits from run to run, and a stored summary would never be found again.
-    row = conn.execute(
-        "SELECT (SELECT count(*) FROM sales), "
-        "(SELECT coalesce(sum(hash(sku, date, qty, price)), 0) FROM sales), "
-        "(SELECT max(date) FROM sales), (SELECT count(*) FROM inventory), "
-        "(SELECT coalesce(sum(hash(sku, as_of, on_hand)), 0) FROM inventory), "
-        "(SELECT max(as_of) FROM inventory), "
-        "(SELECT count(*) FROM products), "
-        "(SELECT coalesce(sum(hash(sku, category, unit_cost, unit_price)), 0) FROM products), "
-        "(SELECT max(ingested_at) FROM ingest_log)"
-    ).fetchone()
-    return "|".join(str(v) for v in row)
+    # The stored parts of ``store/versions.py`` (the same text as that scan), not a scan.
+    return "|".join(versions.parts(conn, ("sales_rows", "stock_rows", "product_rows", "ingest")))
 
 
 def load_summary(conn: duckdb.DuckDBPyConnection, name: str, version: str) -> str | None:

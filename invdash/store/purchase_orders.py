@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from invdash.store import versions
+
 __all__ = [
     "next_po_number",
     "insert_purchase_order",
@@ -65,6 +67,16 @@ _SUMMARY_SQL = (
     "ORDER BY _created DESC NULLS LAST, _eta DESC NULLS LAST, po_id LIMIT $limit OFFSET $offset"
 )
 
+
+#: A page's POs first (no products join, only what the filter and the order need); then
+#: ``_SUMMARY_SQL`` for those POs: about half the time of summarising every PO for a page.
+_PAGE_IDS_SQL = (
+    "SELECT po_id FROM (SELECT l.po_id, " + _STATUS_SQL + " AS status, "
+    "any_value(h.created_at) AS _created, max(l.eta) AS _eta FROM purchase_orders l "
+    "LEFT JOIN po_headers h ON h.po_id = l.po_id GROUP BY l.po_id) "
+    "WHERE $status IS NULL OR status = $status "
+    "ORDER BY _created DESC NULLS LAST, _eta DESC NULLS LAST, po_id LIMIT $limit OFFSET $offset"
+)
 
 _STATUS_COUNTS_SQL = (
     f"SELECT status, count(*) FROM (SELECT {_STATUS_SQL} AS status FROM purchase_orders l "
@@ -173,6 +185,10 @@ def po_summary(
             ``ui.paging.page_controls`` returns this pair).
     """
     limit, offset = (None, 0) if page is None else page
+    if po_ids is None and limit is not None:
+        po_ids = [r[0] for r in conn.execute(_PAGE_IDS_SQL, {
+            "status": status, "limit": limit, "offset": int(offset)}).fetchall()]  # fmt: skip
+        limit, offset = None, 0
     frame = conn.execute(_SUMMARY_SQL, {
         "currency": currency, "status": status, "limit": limit, "offset": int(offset),
         "ids": None if po_ids is None else list(po_ids),
@@ -236,4 +252,5 @@ def add_on_hand(
         "INSERT OR REPLACE INTO inventory (sku, as_of, on_hand) VALUES (?, ?, ?)",
         [sku, day, on_hand],
     )
+    versions.touch(conn, "inventory")
     return on_hand

@@ -25,6 +25,7 @@ import pandas as pd
 
 from invdash import store
 from invdash.schema import InvalidDataError
+from invdash.store import versions
 
 __all__ = [
     "stored_list_skus",
@@ -143,11 +144,8 @@ def has_stored_lists(conn: duckdb.DuckDBPyConnection) -> bool:
 def rec_data_version(conn: duckdb.DuckDBPyConnection) -> str:
     """Fingerprint of what a run's lists depend on: order lines, sales, stock and products."""
 
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(qty), 0), min(ts), max(ts), "
-        "count(DISTINCT customer_id) FROM order_lines"
-    ).fetchone()
-    return "|".join(str(v) for v in row) + "#" + store.data_version(conn)
+    # The stored order-lines part (``store/versions.py``), not a scan of every line.
+    return versions.parts(conn, ("order_lines",))[0] + "#" + store.data_version(conn)
 
 
 def save_run_lists(

@@ -7,12 +7,16 @@ Never edit a released migration: append a new one.
 Every table is defined here, core and derived alike (forecast runs, policy runs and decisions,
 recommendation runs), so this module imports nothing and the area modules that read and write
 those tables (``store/forecasts.py``, ``store/reorder.py`` ...) can use ``invdash.store`` freely
-without an import cycle.
+without an import cycle. The tables that serve scale (stored fold errors, embeddings, page
+summaries, data fingerprints, shift windows) are defined in ``store/schema_scale.py``, which
+imports nothing either, so this module stays readable.
 """
 
 from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "CORE_TABLES", "SCHEMA_VERSION"]
+
+from invdash.store.schema_scale import DATA_VERSIONS_DDL, PAGE_SUMMARY_DDL, SCALE_REORDER_DDL
 
 CORE_DDL = (
     """CREATE TABLE IF NOT EXISTS products (
@@ -332,39 +336,6 @@ EVENTS_DDL = (
     )""",
 )
 
-# Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
-# calibration reads them instead of re-running forecasts; title embeddings computed once.
-SCALE_REORDER_DDL = (
-    """CREATE TABLE IF NOT EXISTS backtest_fold_errors (
-        run_id VARCHAR NOT NULL,
-        sku VARCHAR NOT NULL,
-        fold INTEGER NOT NULL,
-        origin DATE NOT NULL,
-        mean FLOAT[] NOT NULL,
-        variance FLOAT[] NOT NULL,
-        actual FLOAT[] NOT NULL,
-        PRIMARY KEY (run_id, sku, fold)
-    )""",
-    """CREATE TABLE IF NOT EXISTS text_embeddings (
-        text_hash VARCHAR NOT NULL,
-        model VARCHAR NOT NULL,
-        vector FLOAT[] NOT NULL,
-        PRIMARY KEY (text_hash, model)
-    )""",
-)
-
-# Branch h-pages (issue 13): the Overview's aggregates stored per data state, so a page open at
-# 100,000 SKUs reads one row instead of scanning every sales and stock row.
-PAGE_SUMMARY_DDL = (
-    """CREATE TABLE IF NOT EXISTS page_summaries (
-        name VARCHAR NOT NULL,
-        version VARCHAR NOT NULL,
-        value VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (name, version)
-    )""",
-)
-
 # Branch h-pk (issue 13): order_lines rebuilt in place without its key (DuckDB cannot drop one),
 # rows kept; ingest makes (order_id, line_no) unique (store.ingest_orders).
 _KEYED_ORDER_LINES = next(s for s in CORE_DDL if "EXISTS order_lines (" in s)
@@ -394,6 +365,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     # 11 (branch h-pages, renumber at merge): stored page summaries (issue 13).
     (11, PAGE_SUMMARY_DDL),
     (12, UNKEY_ORDER_LINES),  # branch h-pk, renumber at merge
+    # 13 (branch h-fp): data fingerprints, shift windows (issue 13).
+    (13, DATA_VERSIONS_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -12,7 +12,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from invdash.recommend.runs import ensure_rec_run
 from invdash.store import recs as recs_store
 from invdash.ui import paging
 from invdash.ui.cache import cached_read, write_connection
@@ -53,6 +52,9 @@ def rec_run() -> dict:
     built first (the one slow step) when the data changed since the last one."""
     fresh = cached_read(recs_store.fresh_run)
     if fresh is None:
+        # the recommenders (scipy, torch), only when building: a stored run needs none of them
+        from invdash.recommend.runs import ensure_rec_run
+
         with st.spinner("Building recommendations for this data ..."), write_connection() as conn:
             ensure_rec_run(conn)
         fresh = cached_read(recs_store.fresh_run)
@@ -109,8 +111,11 @@ def show_customer(run: dict, customer: str, k: int) -> None:
         else:
             _table(_shown(frame))
     with st.expander("Purchase history"):
-        history = cached_read(recs_store.customer_purchases, customer)
-        st.dataframe(relabel(history), hide_index=True, width="stretch")
+        # on request: it scans every order line (seconds at 100,000 SKUs), an expander does not
+        # defer its content
+        if st.toggle("Show this customer's purchases", key="recs_show_history"):
+            history = cached_read(recs_store.customer_purchases, customer)
+            st.dataframe(relabel(history), hide_index=True, width="stretch")
 
 
 def show_sku(run: dict, sku: str, k: int) -> None:

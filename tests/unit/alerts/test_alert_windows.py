@@ -12,8 +12,9 @@ from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import save_run
 from invdash.policy import PolicyParams
+from invdash.policy.window import shift_window
 from invdash.reorder.runs import ensure_policy_run
-from invdash.store import app_settings
+from invdash.store import app_settings, shift_windows
 from invdash.store import reorder as reorder_store
 
 
@@ -42,3 +43,28 @@ def test_alerts_from_the_recent_window_equal_alerts_from_all_data(demo_db_copy):
     pd.testing.assert_frame_equal(
         windowed.reset_index(drop=True), whole.reset_index(drop=True), check_dtype=False
     )
+
+
+def test_the_policy_run_stores_the_shift_window_and_alerts_equal_it_live(demo_db_copy):
+    conn = store.connect(demo_db_copy)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        run_id = save_run(conn, run, data_version=store.data_version(conn))
+        policy = ensure_policy_run(
+            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
+        )
+        stored = shift_windows.load_shift_window(conn, run_id, RECENT_DAYS)
+        from_stored = current_alerts(conn, policy.run_id)
+        with store.transaction(conn):
+            conn.execute("DELETE FROM shift_window_runs")
+            conn.execute("DELETE FROM page_summaries")  # the stored recent sales and counts
+        assert shift_windows.load_shift_window(conn, run_id, RECENT_DAYS) is None
+        live = current_alerts(conn, policy.run_id)
+    finally:
+        conn.close()
+    assert stored is not None and len(stored) == run.forecasts["sku"].nunique()
+    expected = shift_window(run.forecasts, RECENT_DAYS).sort_values("sku", ignore_index=True)
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+    assert (from_stored["type"] == "demand_shift").any()
+    pd.testing.assert_frame_equal(from_stored, live)

@@ -15,6 +15,7 @@ from invdash.recommend.model import fit_recommender
 from invdash.recommend.runs import build_rec_run, ensure_rec_run
 from invdash.recommend.stock import SELLABLE, stock_status
 from invdash.store import recs as recs_store
+from invdash.store import versions
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +104,7 @@ def test_a_stored_run_records_its_plan_and_is_rebuilt_only_when_order_lines_chan
             "INSERT INTO order_lines VALUES ('new-order', 1, ?, 'X-NEW', now(), 1.0, 2.0)",
             [customer],
         )
+        versions.touch(conn, "order_lines")  # what every writer does (store/versions.py)
         assert recs_store.fresh_run(conn) is None
         assert ensure_rec_run(conn, k=5) != run_id
     finally:

@@ -1,0 +1,62 @@
+"""The Alerts page's path on a stored policy run imports no scipy, policy maths or forecast
+engine (seconds on a server's first view): the demand-shift window is read from the store
+(``policy.window``). The probe runs in a fresh interpreter, as a server's first view does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from invdash import store
+from invdash.forecast.engine import run_forecast
+from invdash.forecast.options import ForecastOptions
+from invdash.forecast.stored import save_run
+from invdash.policy import PolicyParams
+from invdash.reorder.runs import ensure_policy_run
+
+HEAVY = ("scipy", "invdash.forecast.engine", "invdash.policy.demand", "invdash.reorder.runs")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = (
+        code + "\nimport json, sys\n"
+        f"print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _alerts_code(path: str, run_id: str) -> str:
+    return (
+        "import invdash.ui.alert_views\n"
+        "from invdash import alerts, store\n"
+        f"conn = store.connect_read_only({path!r})\n"
+        f"found = alerts.current_alerts(conn, {run_id!r})\n"
+        "assert (found['type'] == 'demand_shift').any()\n"
+    )
+
+
+def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(demo_db_copy):
+    conn = store.connect(demo_db_copy)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        run_id = save_run(conn, run, data_version=store.data_version(conn))
+        policy = ensure_policy_run(
+            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
+        )
+    finally:
+        conn.close()
+    code = _alerts_code(str(demo_db_copy), policy.run_id)
+    assert _loaded_after(code) == []
+    conn = store.connect(demo_db_copy)
+    try:
+        with store.transaction(conn):
+            conn.execute("DELETE FROM shift_window_runs")
+    finally:
+        conn.close()
+    # the probe sees the fit when the window must be computed
+    assert "invdash.policy.demand" in _loaded_after(code)
