@@ -127,9 +127,11 @@ class GlobalBoostForecaster(PanelForecaster):
             country=self.country or load_settings().country,
         )
         features = stack_rows(per_sku, per_target)
-        # The booster learns corrections to level x weekday x yearly factor: a tree would need
-        # many splits to rebuild a 20x December factor from the feature alone.
-        events = event_window(self.events_, np.full(len(panel.skus), origin), len(dates))
+        # The booster learns corrections to level x weekday x yearly x event x price factor: a
+        # tree would need many splits to rebuild a 20x December factor from the feature alone.
+        first = np.full(len(panel.skus), origin)
+        events = event_window(self.events_, first, len(dates)) * event_window(
+            self.price_, first, len(dates))
         base = np.maximum(per_sku["scale"][:, None] * weekday_factor * season * events, 1e-6)
         if not train:
             return features, base

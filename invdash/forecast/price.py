@@ -1,0 +1,184 @@
+"""Price and promotion effects for the fast models: elasticities pooled by category, shrunk to SKUs.
+
+Design:
+- Covariates per SKU and period over the data and its planned periods (``Panel.price`` /
+  ``Panel.promo``, (n, T + F)): ``x1 = log(price / regular price)``, the regular price being the
+  highest price of the ``_REGULAR`` periods before (28 days, 8 weeks, 6 months; a discount is a
+  price below the recent shelf price, a rise above it counts until it becomes the new regular
+  price), clipped to [log 0.2, log 5]; ``x2`` the promotion flag (0 .. 1). A SKU without prices
+  has ``x1 = 0``.
+- Response: on the history the fast models learn from (weekday-, season- and event-adjusted,
+  ``baseline.adjusted_history`` / ``calendar.event_factors``), each period's demand ``a`` over
+  its local regular level ``b`` (the mean of the *regular* periods, no promotion and no
+  discount, within ``_LEVEL`` periods on either side), as ``y = log((a + b/4) / (b + b/4))``:
+  a log ratio that stays finite on zero days (a zero counts as a fall of log 0.2, not minus
+  infinity, so sparse SKUs speak softly).
+- Per SKU, a least-squares slope of ``y`` on ``x`` with its own intercept (the within-SKU
+  regression: sums ``Cxx``, ``Cxy`` after taking out the SKU's means), weighted by the inverse
+  of the SKU's variance of ``y``: its evidence ``I = Cxx / var`` and score ``u = Cxy / var``.
+- Pooling (Gaussian priors, i.e. ridge towards the level above): the shop's effect
+  ``(I_shop + 1)^-1 u_shop`` (towards no effect), each category's
+  ``(I_cat + 1/0.5^2)^-1 (u_cat + beta_shop / 0.5^2)``, each SKU's
+  ``(I_sku + 1/0.5^2)^-1 (u_sku + beta_cat / 0.5^2)``: a SKU with many price changes keeps its
+  own elasticity, one that never changed price takes its category's. ``I`` and ``u`` add up
+  over SKUs, so SKU chunks pool the same numbers in one pass (``price_sums``,
+  ``prior_from_sums``). Signs are economic: the price elasticity is clipped to [-4, 0] and the
+  promotion's log-lift to [0, 2], so a price cut or a promotion never lowers a forecast.
+- Applied like the user events: the factor ``exp(beta1 x1 + beta2 x2)`` per SKU and period; the
+  fast models divide the past by it (they learn demand at the regular price) and multiply their
+  forecast by it where the panel holds planned prices (``--future``; a backtest fold reads the
+  prices of its test periods, as a planner knows the prices they set). After the last planned
+  period the factor is 1: the regular price and no promotion. Without prices, or when no price
+  or promotion ever varies, there is no factor and the forecast is unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from invdash.forecast.grain import Grain
+
+__all__ = ["PricePrior", "price_covariates", "price_sums", "prior_from_sums", "price_factors",
+           "pooled_price_prior"]
+
+_REGULAR = {"D": 28, "W": 8, "M": 6}
+_LEVEL = {"D": 14, "W": 4, "M": 3}
+_TAU_SKU = 0.5
+_TAU_CATEGORY = 0.5
+_CLIP_PRICE = (-4.0, 0.0)
+_CLIP_PROMO = (0.0, 2.0)
+_DISCOUNT = np.log(0.97)  # a price 3 % under the regular one is a discount
+
+
+@dataclass(frozen=True)
+class PricePrior:
+    """Pooled effects ``(price elasticity, promotion log-lift)``: the shop's and per category
+    code (``Panel.category``; code 0 without categories)."""
+
+    shop: tuple[float, float]
+    categories: dict[int, tuple[float, float]]
+
+    def for_rows(self, category: np.ndarray | None, n: int) -> np.ndarray:
+        """The prior effect of each of ``n`` rows, (n, 2) (the shop's for unknown codes)."""
+        codes = np.zeros(n, dtype=int) if category is None else np.asarray(category, dtype=int)
+        return np.array([self.categories.get(int(c), self.shop) for c in codes]).reshape(n, 2)
+
+
+def _trailing_max(price: np.ndarray, window: int) -> np.ndarray:
+    """Highest known price of the ``window`` periods before each period (NaN: none)."""
+    out = np.full(price.shape, np.nan)
+    for lag in range(1, min(window, price.shape[1]) + 1):
+        out[:, lag:] = np.fmax(out[:, lag:], price[:, :-lag])
+    return out
+
+
+def price_covariates(price: np.ndarray | None, promo: np.ndarray | None, grain: Grain
+                     ) -> np.ndarray | None:
+    """``x`` of the module docstring, (n, T + F, 2); None without prices and promotions."""
+    if price is None and promo is None:
+        return None
+    shape = (price if price is not None else promo).shape
+    rel = np.zeros(shape)
+    if price is not None:
+        regular = _trailing_max(price, _REGULAR[grain.kind])
+        ratio = price / np.where(regular > 0, regular, np.nan)
+        rel = np.clip(np.nan_to_num(np.log(np.where(ratio > 0, ratio, 1.0)), nan=0.0),
+                      np.log(0.2), np.log(5.0))
+    flag = np.zeros(shape) if promo is None else np.clip(np.nan_to_num(promo), 0.0, 1.0)
+    return np.stack([rel, flag], axis=2)
+
+
+def _window_sum(values: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and count of the known values within ``half`` periods either side, the period
+    itself left out."""
+    known = ~np.isnan(values)
+    pad = np.zeros((len(values), 1))
+    sums = np.concatenate([pad, np.cumsum(np.where(known, values, 0.0), 1)], 1)
+    counts = np.concatenate([pad, np.cumsum(known, 1)], 1)
+    t = values.shape[1]
+    lo, hi = np.clip(np.arange(t) - half, 0, t), np.clip(np.arange(t) + half + 1, 0, t)
+    total = sums[:, hi] - sums[:, lo] - np.where(known, values, 0.0)
+    return total, counts[:, hi] - counts[:, lo] - known
+
+
+def _sku_stats(adjusted: np.ndarray, x: np.ndarray, grain: Grain
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each SKU's evidence ``I`` (n, 2, 2) and score ``u`` (n, 2) (module docstring)."""
+    past = x[:, :adjusted.shape[1]]
+    regular = (past[:, :, 0] > _DISCOUNT) & (past[:, :, 1] <= 0)
+    total, count = _window_sum(np.where(regular, adjusted, np.nan), _LEVEL[grain.kind])
+    level = np.where(count >= 2, total / np.maximum(count, 1), np.nan)
+    ok = np.isfinite(adjusted) & np.isfinite(level) & (level > 0)
+    y = np.where(ok, np.log((np.where(ok, adjusted, 0) + level / 4) / np.where(ok, level, 1)
+                            / 1.25), 0.0)
+    w = ok.astype(float)
+    n = np.maximum(w.sum(1), 1.0)
+    xw = past * w[:, :, None]
+    mean_x, mean_y = xw.sum(1) / n[:, None], (y * w).sum(1) / n
+    dx = (past - mean_x[:, None, :]) * w[:, :, None]
+    dy = (y - mean_y[:, None]) * w
+    cxx = np.einsum("ntk,ntj->nkj", dx, dx)
+    cxy = np.einsum("ntk,nt->nk", dx, dy)
+    var = np.maximum((dy**2).sum(1) / np.maximum(n - 1, 1), 0.01)
+    return cxx / var[:, None, None], cxy / var[:, None]
+
+
+def price_sums(adjusted: np.ndarray, x: np.ndarray, category: np.ndarray | None, grain: Grain
+               ) -> dict[int, np.ndarray]:
+    """Per category code, ``I`` and ``u`` summed over its SKUs, each (6,) (``I`` flattened,
+    then ``u``): the additive part of the pooled prior, for SKU chunks of a shop."""
+    evidence, score = _sku_stats(adjusted, x, grain)
+    codes = np.zeros(len(adjusted), dtype=int) if category is None else category.astype(int)
+    return {int(c): np.concatenate([evidence[codes == c].sum(0).ravel(),
+                                    score[codes == c].sum(0)]) for c in np.unique(codes)}
+
+
+def _ridge(evidence: np.ndarray, score: np.ndarray, prior: np.ndarray, tau: float) -> np.ndarray:
+    """``(I + 1/tau^2)^-1 (u + prior/tau^2)``, vectorised over leading axes, clipped."""
+    eye = np.eye(2) / tau**2
+    beta = np.linalg.solve(evidence + eye, (score + prior @ eye)[..., None])[..., 0]
+    return np.stack([np.clip(beta[..., 0], *_CLIP_PRICE), np.clip(beta[..., 1], *_CLIP_PROMO)],
+                    axis=-1)
+
+
+def prior_from_sums(sums: dict[int, np.ndarray]) -> PricePrior:
+    """The shop's and categories' pooled effects from ``price_sums`` (added up over chunks)."""
+    total = np.sum(list(sums.values()), axis=0) if sums else np.zeros(6)
+    shop = _ridge(total[:4].reshape(2, 2), total[4:], np.zeros(2), 1.0)
+    categories = {code: tuple(float(v) for v in _ridge(s[:4].reshape(2, 2), s[4:], shop,
+                                                       _TAU_CATEGORY))
+                  for code, s in sorted(sums.items())}
+    return PricePrior(shop=(float(shop[0]), float(shop[1])), categories=categories)
+
+
+def pooled_price_prior(adjusted: np.ndarray, x: np.ndarray | None, category: np.ndarray | None,
+                       grain: Grain) -> PricePrior | None:
+    """The pooled prior of a whole panel (None without covariates)."""
+    if x is None:
+        return None
+    return prior_from_sums(price_sums(adjusted, x, category, grain))
+
+
+def price_factors(
+    adjusted: np.ndarray, x: np.ndarray | None, category: np.ndarray | None, grain: Grain,
+    prior: PricePrior | None = None,
+) -> np.ndarray | None:
+    """Multiplicative price and promotion factor per SKU and period, (n, T + F).
+
+    Args:
+        adjusted: the adjusted history the fast models learn from, NaN where unknown, (n, T).
+        x: ``price_covariates`` of the panel, (n, T + F, 2); None returns None.
+        category: category code per SKU (None: one group).
+        grain: the panel's grain.
+        prior: pooled effects from a larger panel (a SKU chunk, a Ray part, an explanation's
+            alternative histories); None learns them from these rows.
+    """
+    if x is None or not np.any(np.abs(x) > 1e-12):
+        return None
+    prior = prior or pooled_price_prior(adjusted, x, category, grain)
+    evidence, score = _sku_stats(adjusted, x, grain)
+    beta = _ridge(evidence, score, prior.for_rows(category, len(adjusted)), _TAU_SKU)
+    log_factor = np.einsum("ntk,nk->nt", x, beta)
+    return np.exp(np.clip(log_factor, np.log(0.1), np.log(10.0)))
