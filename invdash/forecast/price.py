@@ -3,9 +3,10 @@
 Design:
 - Covariates per SKU and period over the data and its planned periods (``Panel.price`` /
   ``Panel.promo``, (n, T + F)): ``x1 = log(price / regular price)``, the regular price being the
-  highest price of the ``_REGULAR`` periods before (28 days, 8 weeks, 6 months; a discount is a
+  highest price of the ``_REGULAR`` periods before (28 days, 4 weeks, 3 months; a discount is a
   price below the recent shelf price, a rise above it counts until it becomes the new regular
-  price), clipped to [log 0.2, log 5]; ``x2`` the promotion flag (0 .. 1). A SKU without prices
+  price; a planned period is measured against the regular price at the end of the data),
+  clipped to [log 0.2, log 5]; ``x2`` the promotion flag (0 .. 1). A SKU without prices
   has ``x1 = 0``.
 - Response: on the history the fast models learn from (weekday-, season- and event-adjusted,
   ``baseline.adjusted_history`` / ``calendar.event_factors``), each period's demand ``a`` over
@@ -43,12 +44,13 @@ from invdash.forecast.grain import Grain
 __all__ = ["PricePrior", "price_covariates", "price_sums", "prior_from_sums", "price_factors",
            "pooled_price_prior"]
 
-_REGULAR = {"D": 28, "W": 8, "M": 6}
+_REGULAR = {"D": 28, "W": 4, "M": 3}
 _LEVEL = {"D": 14, "W": 4, "M": 3}
 _TAU_SKU = 0.5
 _TAU_CATEGORY = 0.5
 _CLIP_PRICE = (-4.0, 0.0)
 _CLIP_PROMO = (0.0, 2.0)
+_OFFSET = 0.25
 _DISCOUNT = np.log(0.97)  # a price 3 % under the regular one is a discount
 
 
@@ -74,15 +76,20 @@ def _trailing_max(price: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def price_covariates(price: np.ndarray | None, promo: np.ndarray | None, grain: Grain
-                     ) -> np.ndarray | None:
-    """``x`` of the module docstring, (n, T + F, 2); None without prices and promotions."""
+def price_covariates(price: np.ndarray | None, promo: np.ndarray | None, grain: Grain, *,
+                     periods: int) -> np.ndarray | None:
+    """``x`` of the module docstring, (n, T + F, 2); None without prices and promotions.
+
+    ``periods``: T, the periods of data; the planned periods after them are measured against
+    the regular price at the end of the data, so a planned rise lowers the whole horizon."""
     if price is None and promo is None:
         return None
     shape = (price if price is not None else promo).shape
     rel = np.zeros(shape)
     if price is not None:
         regular = _trailing_max(price, _REGULAR[grain.kind])
+        if 0 < periods < shape[1]:
+            regular[:, periods:] = regular[:, periods:periods + 1]
         ratio = price / np.where(regular > 0, regular, np.nan)
         rel = np.clip(np.nan_to_num(np.log(np.where(ratio > 0, ratio, 1.0)), nan=0.0),
                       np.log(0.2), np.log(5.0))
@@ -111,8 +118,9 @@ def _sku_stats(adjusted: np.ndarray, x: np.ndarray, grain: Grain
     total, count = _window_sum(np.where(regular, adjusted, np.nan), _LEVEL[grain.kind])
     level = np.where(count >= 2, total / np.maximum(count, 1), np.nan)
     ok = np.isfinite(adjusted) & np.isfinite(level) & (level > 0)
-    y = np.where(ok, np.log((np.where(ok, adjusted, 0) + level / 4) / np.where(ok, level, 1)
-                            / 1.25), 0.0)
+    level = np.where(ok, level, 1.0)
+    y = np.where(ok, np.log((np.where(ok, adjusted, 0.0) + _OFFSET * level) / level
+                            / (1 + _OFFSET)), 0.0)
     w = ok.astype(float)
     n = np.maximum(w.sum(1), 1.0)
     xw = past * w[:, :, None]
@@ -144,12 +152,16 @@ def _ridge(evidence: np.ndarray, score: np.ndarray, prior: np.ndarray, tau: floa
 
 
 def prior_from_sums(sums: dict[int, np.ndarray]) -> PricePrior:
-    """The shop's and categories' pooled effects from ``price_sums`` (added up over chunks)."""
-    total = np.sum(list(sums.values()), axis=0) if sums else np.zeros(6)
-    shop = _ridge(total[:4].reshape(2, 2), total[4:], np.zeros(2), 1.0)
-    categories = {code: tuple(float(v) for v in _ridge(s[:4].reshape(2, 2), s[4:], shop,
-                                                       _TAU_CATEGORY))
-                  for code, s in sorted(sums.items())}
+    """The shop's and categories' pooled effects from ``price_sums`` (added up over chunks).
+
+    Rounded to 1e-9: chunks add the sums in another order (1e-15 apart), and the global
+    booster, which learns on top of the factor, can split differently on such dust; rounded,
+    a chunked run reproduces the whole panel's factors bit for bit."""
+    total = np.sum([sums[c] for c in sorted(sums)], axis=0) if sums else np.zeros(6)
+    shop = np.round(_ridge(total[:4].reshape(2, 2), total[4:], np.zeros(2), 1.0), 9)
+    categories = {code: tuple(float(v) for v in np.round(
+        _ridge(s[:4].reshape(2, 2), s[4:], shop, _TAU_CATEGORY), 9))
+        for code, s in sorted(sums.items())}
     return PricePrior(shop=(float(shop[0]), float(shop[1])), categories=categories)
 
 

@@ -92,7 +92,8 @@ def event_adjusted_history(panel: Panel, profile: np.ndarray
 def shop_price_prior(panel: Panel) -> PricePrior | None:
     """The pooled price and promotion effects every panel model learns on ``panel`` (None
     without prices): what SKU partitions of it carry so their models pool over the whole shop."""
-    x = price_covariates(panel.price, panel.promo, panel.grain)
+    x = price_covariates(panel.price, panel.promo, panel.grain,
+                         periods=len(panel.dates))
     if x is None:
         return None
     adjusted, _ = event_adjusted_history(panel, weekday_profile(panel))
@@ -123,10 +124,10 @@ class PanelForecaster(Forecaster):
         # User events (calendar.event_factors): learnt on the adjusted past, divided out.
         deseason, self.events_ = event_adjusted_history(panel, self.profile_)
         # Prices and promotions (price.price_factors): learnt on that, divided out too.
-        self.price_ = price_factors(
-            deseason, price_covariates(panel.price, panel.promo, panel.grain), panel.category,
-            panel.grain, panel.price_prior,
-        )
+        covariates = price_covariates(panel.price, panel.promo, panel.grain,
+                                      periods=len(panel.dates))
+        self.price_ = price_factors(deseason, covariates, panel.category, panel.grain,
+                                    panel.price_prior)
         if self.price_ is not None:
             deseason = deseason / self.price_[:, :deseason.shape[1]]
         self.state_ = self._fit_state(panel, deseason)
