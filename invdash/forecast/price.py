@@ -69,11 +69,21 @@ class PricePrior:
 
 
 def _trailing_max(price: np.ndarray, window: int) -> np.ndarray:
-    """Highest known price of the ``window`` periods before each period (NaN: none)."""
-    out = np.full(price.shape, np.nan)
-    for lag in range(1, min(window, price.shape[1]) + 1):
-        out[:, lag:] = np.fmax(out[:, lag:], price[:, :-lag])
-    return out
+    """Highest known price of the ``window`` periods before each period (NaN: none).
+
+    By doubling: ``span`` (the largest power of two <= window) covers half the window or
+    more, so two overlapping spans cover it, in log2(window) passes instead of window."""
+    t = price.shape[1]
+    window, span, most = max(min(window, t), 1), 1, price.copy()
+    while span * 2 <= window:  # most[:, s]: max of price[:, s - 2 span + 1 .. s]
+        shifted = np.full(most.shape, np.nan)
+        shifted[:, span:] = most[:, :t - span]
+        most, span = np.fmax(most, shifted), span * 2
+    padded = np.concatenate([np.full((len(price), 1), np.nan), most], axis=1)
+    stop = np.arange(t)  # columns of ``padded`` are shifted by one: s - 1 -> s
+    start = stop - window + span
+    start = np.where(start < 1, np.minimum(stop, span), start)
+    return np.fmax(padded[:, stop], padded[:, start])
 
 
 def price_covariates(price: np.ndarray | None, promo: np.ndarray | None, grain: Grain, *,
@@ -113,34 +123,38 @@ def _window_sum(values: np.ndarray, half: int) -> tuple[np.ndarray, np.ndarray]:
 def _sku_stats(adjusted: np.ndarray, x: np.ndarray, grain: Grain
                ) -> tuple[np.ndarray, np.ndarray]:
     """Each SKU's evidence ``I`` (n, 2, 2) and score ``u`` (n, 2) (module docstring)."""
-    past = x[:, :adjusted.shape[1]]
-    regular = (past[:, :, 0] > _DISCOUNT) & (past[:, :, 1] <= 0)
-    total, count = _window_sum(np.where(regular, adjusted, np.nan), _LEVEL[grain.kind])
+    t = adjusted.shape[1]
+    rel, flag = np.ascontiguousarray(x[:, :t, 0]), np.ascontiguousarray(x[:, :t, 1])
+    total, count = _window_sum(np.where((rel > _DISCOUNT) & (flag <= 0), adjusted, np.nan),
+                               _LEVEL[grain.kind])
     level = np.where(count >= 2, total / np.maximum(count, 1), np.nan)
     ok = np.isfinite(adjusted) & np.isfinite(level) & (level > 0)
     level = np.where(ok, level, 1.0)
     y = np.where(ok, np.log((np.where(ok, adjusted, 0.0) + _OFFSET * level) / level
                             / (1 + _OFFSET)), 0.0)
     w = ok.astype(float)
-    n = np.maximum(w.sum(1), 1.0)
-    xw = past * w[:, :, None]
-    mean_x, mean_y = xw.sum(1) / n[:, None], (y * w).sum(1) / n
-    dx = (past - mean_x[:, None, :]) * w[:, :, None]
-    dy = (y - mean_y[:, None]) * w
-    cxx = np.einsum("ntk,ntj->nkj", dx, dx)
-    cxy = np.einsum("ntk,nt->nk", dx, dy)
-    var = np.maximum((dy**2).sum(1) / np.maximum(n - 1, 1), 0.01)
-    return cxx / var[:, None, None], cxy / var[:, None]
+    n = np.maximum(w.sum(1), 1.0)[:, None]
+    d0, d1, dy = ((v - (v * w).sum(1)[:, None] / n) * w for v in (rel, flag, y))
+    var = np.maximum((dy**2).sum(1) / np.maximum(n[:, 0] - 1, 1), 0.01)
+    c01 = (d0 * d1).sum(1)
+    evidence = np.stack([np.stack([(d0 * d0).sum(1), c01], 1),
+                         np.stack([c01, (d1 * d1).sum(1)], 1)], 1)
+    score = np.stack([(d0 * dy).sum(1), (d1 * dy).sum(1)], 1)
+    return evidence / var[:, None, None], score / var[:, None]
+
+
+def _category_sums(evidence: np.ndarray, score: np.ndarray, category: np.ndarray | None
+                   ) -> dict[int, np.ndarray]:
+    codes = np.zeros(len(score), dtype=int) if category is None else category.astype(int)
+    return {int(c): np.concatenate([evidence[codes == c].sum(0).ravel(),
+                                    score[codes == c].sum(0)]) for c in np.unique(codes)}
 
 
 def price_sums(adjusted: np.ndarray, x: np.ndarray, category: np.ndarray | None, grain: Grain
                ) -> dict[int, np.ndarray]:
     """Per category code, ``I`` and ``u`` summed over its SKUs, each (6,) (``I`` flattened,
     then ``u``): the additive part of the pooled prior, for SKU chunks of a shop."""
-    evidence, score = _sku_stats(adjusted, x, grain)
-    codes = np.zeros(len(adjusted), dtype=int) if category is None else category.astype(int)
-    return {int(c): np.concatenate([evidence[codes == c].sum(0).ravel(),
-                                    score[codes == c].sum(0)]) for c in np.unique(codes)}
+    return _category_sums(*_sku_stats(adjusted, x, grain), category)
 
 
 def _ridge(evidence: np.ndarray, score: np.ndarray, prior: np.ndarray, tau: float) -> np.ndarray:
@@ -189,8 +203,8 @@ def price_factors(
     """
     if x is None or not np.any(np.abs(x) > 1e-12):
         return None
-    prior = prior or pooled_price_prior(adjusted, x, category, grain)
     evidence, score = _sku_stats(adjusted, x, grain)
+    prior = prior or prior_from_sums(_category_sums(evidence, score, category))
     beta = _ridge(evidence, score, prior.for_rows(category, len(adjusted)), _TAU_SKU)
-    log_factor = np.einsum("ntk,nk->nt", x, beta)
+    log_factor = x[:, :, 0] * beta[:, :1] + x[:, :, 1] * beta[:, 1:]
     return np.exp(np.clip(log_factor, np.log(0.1), np.log(10.0)))

@@ -270,7 +270,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
 
     Args:
         conn: the store, read-write (titles of new SKUs are encoded once and stored).
-        options: as for ``forecast.chunked.forecast_store_chunked``.
+        options: as for ``forecast.chunked.forecast_store_chunked`` (without a country, the
+            shop's ``Settings.country``).
         on_forecasts: also receives each chunk's forecasts (e.g. the CLI's CSV).
         chunk_skus: SKUs per chunk.
         executor: runs the per-chunk steps (None: here).
@@ -289,6 +290,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
             "shop (`invdash demo`) first."
         )
     data_version = store.data_version(conn)
+    if options.country is None:  # a stored run knows the shop's holidays (see ``load_run``)
+        options = replace(options, country=load_settings().country)
     with tempfile.TemporaryDirectory(prefix="invdash-run-") as tmp:
         spool: list[Path] = []
 

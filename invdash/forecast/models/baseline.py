@@ -222,13 +222,17 @@ class SeasonalNaiveForecaster(PanelForecaster):
         last_week = panel.actual[rows, np.clip(cols, 0, None)]
         weekday = panel.dates.weekday.to_numpy()[np.clip(cols, 0, None)]
         fallback = level[:, None] * np.take_along_axis(self.profile_, weekday, axis=1)
+        if self.price_ is not None:  # last season at the regular price (fallback already is)
+            last_week = last_week / self.price_[rows, np.clip(cols, 0, None)]
         return np.where(np.isnan(last_week) | (cols < 0), fallback, last_week)
 
     def predict_mean(self, h: int) -> np.ndarray:
-        """The stored last season repeated over ``h`` days (no weekday index on top)."""
+        """The stored last season repeated over ``h`` days (no weekday index on top), times
+        the planned price and promotion factor."""
         check_is_fitted(self, "panel_")
         reps = int(np.ceil(h / self.season_))
-        return np.tile(self.state_, (1, reps))[:, :h]
+        price = event_window(self.price_, self.panel_.last_index + 1, h)
+        return np.tile(self.state_, (1, reps))[:, :h] * price
 
 
 def shop_growth(deseason: np.ndarray, window_days: int) -> float:

@@ -11,7 +11,7 @@ from invdash.forecast.grain import DAILY
 from invdash.forecast.models.baseline import event_adjusted_history, shop_price_prior
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import to_panel, weekday_profile
-from invdash.forecast.price import price_covariates, price_sums, prior_from_sums
+from invdash.forecast.price import _trailing_max, price_covariates, price_sums, prior_from_sums
 
 DAYS = pd.date_range("2024-01-01", periods=300)
 PLAN = pd.date_range(DAYS[-1] + pd.Timedelta(days=1), periods=14)
@@ -127,3 +127,16 @@ def test_public_holidays_of_the_set_country_lift_the_fast_forecast_on_their_day(
     with_holidays, without = by_day("GB"), by_day(None)
     assert with_holidays[holiday] > 1.5 * with_holidays[monday]
     assert without[holiday] == pytest.approx(without[monday], rel=0.05)
+
+
+@pytest.mark.parametrize("window", [1, 3, 4, 5, 8, 28])
+def test_the_regular_price_is_the_highest_of_the_periods_before(window):
+    rng = np.random.default_rng(window)
+    price = rng.choice([7.0, 9.0, 10.0], size=(3, 40))
+    price[0] = np.nan  # a SKU without prices
+    expected = np.full(price.shape, np.nan)
+    for t in range(1, 40):
+        before = price[:, max(t - window, 0):t]
+        known = ~np.isnan(before).all(axis=1)
+        expected[known, t] = np.nanmax(before[known], axis=1)
+    np.testing.assert_array_equal(_trailing_max(price, window), expected)
