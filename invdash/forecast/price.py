@@ -29,8 +29,10 @@ Design:
   fast models divide the past by it (they learn demand at the regular price) and multiply their
   forecast by it where the panel holds planned prices (``--future``; a backtest fold reads the
   prices of its test periods, as a planner knows the prices they set). After the last planned
-  period the factor is 1: the regular price and no promotion. Without prices, or when no price
-  or promotion ever varies, there is no factor and the forecast is unchanged.
+  period (or without a plan) the factor is the SKU's mean factor over its last year of data:
+  discounts and promotions as often as they came (a forecast at the regular price would
+  fall short of a shop that promotes every month without planning it ahead). Without prices,
+  or when no price or promotion ever varies, there is no factor and the forecast is unchanged.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ import numpy as np
 from invdash.forecast.grain import Grain
 
 __all__ = ["PricePrior", "price_covariates", "price_sums", "prior_from_sums", "price_factors",
-           "pooled_price_prior"]
+           "pooled_price_prior", "price_window"]
 
 _REGULAR = {"D": 28, "W": 4, "M": 3}
 _LEVEL = {"D": 14, "W": 4, "M": 3}
+_TYPICAL = {"D": 364, "W": 52, "M": 12}
 _TAU_SKU = 0.5
 _TAU_CATEGORY = 0.5
 _CLIP_PRICE = (-4.0, 0.0)
@@ -191,7 +194,8 @@ def price_factors(
     adjusted: np.ndarray, x: np.ndarray | None, category: np.ndarray | None, grain: Grain,
     prior: PricePrior | None = None,
 ) -> np.ndarray | None:
-    """Multiplicative price and promotion factor per SKU and period, (n, T + F).
+    """Multiplicative price and promotion factor per SKU and period, (n, T + F + 1): the last
+    column is the factor of the periods after the plan (``price_window``).
 
     Args:
         adjusted: the adjusted history the fast models learn from, NaN where unknown, (n, T).
@@ -207,4 +211,18 @@ def price_factors(
     prior = prior or prior_from_sums(_category_sums(evidence, score, category))
     beta = _ridge(evidence, score, prior.for_rows(category, len(adjusted)), _TAU_SKU)
     log_factor = x[:, :, 0] * beta[:, :1] + x[:, :, 1] * beta[:, 1:]
-    return np.exp(np.clip(log_factor, np.log(0.1), np.log(10.0)))
+    factor = np.exp(np.clip(log_factor, np.log(0.1), np.log(10.0)))
+    start = max(adjusted.shape[1] - _TYPICAL[grain.kind], 0)
+    known = np.isfinite(adjusted[:, start:])
+    typical = np.where(known.any(1), np.where(known, factor[:, start:adjusted.shape[1]], 0.0)
+                       .sum(1) / np.maximum(known.sum(1), 1), 1.0)
+    return np.concatenate([factor, typical[:, None]], axis=1)
+
+
+def price_window(factor: np.ndarray | None, first: np.ndarray, h: int) -> np.ndarray | float:
+    """``price_factors`` at columns ``first + 0 .. h - 1`` per row, (n, h): past the planned
+    periods, the row's typical factor (its last column); 1 without a factor."""
+    if factor is None:
+        return 1.0
+    columns = np.asarray(first)[:, None] + np.arange(h)[None, :]
+    return np.take_along_axis(factor, np.minimum(columns, factor.shape[1] - 1), axis=1)

@@ -44,6 +44,7 @@ from invdash.forecast.price import (
     pooled_price_prior,
     price_covariates,
     price_factors,
+    price_window,
 )
 from invdash.forecast.season import season_factors
 from invdash.schema import validate_sales
@@ -146,7 +147,7 @@ class PanelForecaster(Forecaster):
         weekday = future_weekdays(self.panel_, h)
         season = np.take_along_axis(self.profile_, weekday, axis=1) * self._yearly_future(h)
         first = self.panel_.last_index + 1
-        season = season * event_window(self.events_, first, h) * event_window(self.price_, first, h)
+        season = season * event_window(self.events_, first, h) * price_window(self.price_, first, h)
         return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
 
     def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -231,7 +232,7 @@ class SeasonalNaiveForecaster(PanelForecaster):
         the planned price and promotion factor."""
         check_is_fitted(self, "panel_")
         reps = int(np.ceil(h / self.season_))
-        price = event_window(self.price_, self.panel_.last_index + 1, h)
+        price = price_window(self.price_, self.panel_.last_index + 1, h)
         return np.tile(self.state_, (1, reps))[:, :h] * price
 
 
