@@ -21,6 +21,14 @@ conformal intervals need 2 x 28 + 1 days); every method is scored on the same SK
 Metrics per SKU and fold, averaged: RMSSE, scaled pinball loss over p05..p99 (SPL), MASE, and
 the 80 % interval coverage; WAPE = sum |e| / sum y. Run:
 ``.venv/bin/python benchmarks/bench_accuracy.py [--skus 1000] [--country GB]``.
+
+``--coverage or,oj,aus`` measures instead invdash's interval calibration per demand class on the
+three real panels (``coverage_by_class``): Online Retail daily (top ``--skus`` by selling days,
+3 origins x 28 days as above), orange juice weekly and Australian retail monthly (the panels and
+3 origins x 12 periods of ``bench_grain.py``). Per class, pooled over SKU-periods of the held-out
+origins: the share inside [p10, p90] (ends included), at or below p95 and at or below p99, on
+the days the shop is open (Online Retail: a day no SKU sold anything is a closed day, where a
+forecast of 0 with the interval [0, 0] covers by construction; ``cov80_all_days`` counts them).
 """
 
 from __future__ import annotations
@@ -204,6 +212,84 @@ def table(scores: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("rmsse").round(4)
 
 
+# --- interval calibration per demand class (``--coverage``) ---------------------------------
+
+def _class_cells(forecasts: pd.DataFrame, choices: pd.DataFrame, test: pd.DataFrame,
+                 open_days: pd.Index | None) -> pd.DataFrame:
+    """One row per scored SKU-period: class and whether the actual lies in each band."""
+    cells = test.merge(forecasts, on=["sku", "date"], how="inner")
+    cells = cells.merge(choices[["sku", "demand_class"]], on="sku", how="left")
+    cells = cells[cells["qty"].notna()]
+    # A day the whole shop sold nothing is a closed day (Saturdays, Christmas), not demand: the
+    # forecast is 0 with a [0, 0] interval, which "covers" it whatever the calibration.
+    is_open = cells["date"].isin(open_days) if open_days is not None else True
+    return pd.DataFrame({
+        "open": np.broadcast_to(is_open, len(cells)),
+        "demand_class": cells["demand_class"].to_numpy(),
+        "in80": ((cells["qty"] >= cells["p10"]) & (cells["qty"] <= cells["p90"])).to_numpy(),
+        "le95": (cells["qty"] <= cells["p95"]).to_numpy(),
+        "le99": (cells["qty"] <= cells["p99"]).to_numpy(),
+    })
+
+
+def _coverage_folds(name: str, skus: int) -> list[tuple]:
+    """``(history, test, future, horizon, open_days)`` per held-out origin of one panel."""
+    import bench_grain
+
+    if name == "or":
+        panel = load_panel(DATA, skus)
+        last = panel["date"].max()
+        origins = [last - pd.Timedelta(days=H * k - 1) for k in range(FOLDS, 0, -1)]
+        totals = panel.groupby("date")["qty"].sum()
+        open_days = totals.index[totals > 0]
+        out = []
+        for origin in origins:
+            scored = fold_truth(panel, origin)["skus"]
+            part = panel[panel["sku"].isin(scored)]
+            test = part[(part["date"] >= origin) & (part["date"] < origin + pd.Timedelta(days=H))]
+            out.append((part[part["date"] < origin], test, None, H, open_days))
+        return out
+    panel = bench_grain.load(skus) if name == "aus" else bench_grain.load_oj(skus)
+    freq = "MS" if name == "aus" else "W-THU"
+    periods = pd.DatetimeIndex(sorted(panel["date"].unique()))
+    out = []
+    for fold in range(bench_grain.FOLDS):
+        origin = periods[len(periods) - bench_grain.H * (bench_grain.FOLDS - fold)]
+        dates = pd.date_range(origin, periods=bench_grain.H, freq=freq)
+        test = panel[panel["date"].isin(dates)]
+        if "stockout" in test:
+            test = test.assign(qty=test["qty"].where(~test["stockout"]))
+        history = panel[panel["date"] < origin].drop(columns=["qty_peer"], errors="ignore")
+        future = test[["sku", "date", "price", "promo"]] if name == "oj" else None
+        out.append((history, test[["sku", "date", "qty"]], future, bench_grain.H, None))
+    return out
+
+
+def coverage_by_class(names: list[str], skus: int) -> pd.DataFrame:
+    """invdash auto's coverage per data set and demand class over the held-out origins."""
+    rows = []
+    for name in names:
+        cells = []
+        for history, test, future, horizon, open_days in _coverage_folds(name, skus):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run = run_forecast(history, ForecastOptions(horizon=horizon, folds=3),
+                                   future=future)
+            cells.append(_class_cells(run.forecasts, run.choices, test, open_days))
+        frame = pd.concat(cells, ignore_index=True)
+        frame = pd.concat([frame, frame.assign(demand_class="all")], ignore_index=True)
+        table = frame[frame["open"]].groupby("demand_class").agg(
+            cells=("in80", "size"), cov80=("in80", "mean"), p95=("le95", "mean"),
+            p99=("le99", "mean"))
+        table["cov80_all_days"] = frame.groupby("demand_class")["in80"].mean()
+        rows.append(table.reset_index().assign(data=name))
+        print(f"{name}: done", file=sys.stderr)
+    out = pd.concat(rows, ignore_index=True)
+    out["in_band"] = out["cov80"].between(0.77, 0.83)
+    columns = ["data", "demand_class", "cells", "cov80", "p95", "p99", "in_band", "cov80_all_days"]
+    return out[columns].round(3)
+
+
 def main() -> None:
     """Build the panel, run every method on the 3 folds, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -211,7 +297,12 @@ def main() -> None:
     parser.add_argument("--skip-ml", action="store_true", help="only invdash (quick check)")
     parser.add_argument("--panel", help="a parquet of the built panel (skips the CSV parse)")
     parser.add_argument("--country", help="public holidays for invdash (GB); default none")
+    parser.add_argument("--coverage", help="coverage per demand class on these panels "
+                        "(comma-separated: or, oj, aus); --skus is then SKUs/series per panel")
     args = parser.parse_args()
+    if args.coverage:
+        print(coverage_by_class(args.coverage.split(","), args.skus).to_string(index=False))
+        return
     assert len(QUANTILES) == len(QUANTILE_COLUMNS)
     panel = load_panel(DATA, args.skus) if args.panel is None else pd.read_parquet(args.panel)
     print(f"panel: {panel['sku'].nunique()} SKUs, {panel['date'].min().date()}.."

@@ -3,16 +3,18 @@
 1. DuckDB's bare ``read_csv`` of the file into a table (auto-detected types; the floor),
 2. ``pandas.read_csv`` of the same file,
 3. ``invdash.ingest.ingest_file`` into a fresh DuckDB file (sniff, hash, read, cast, check, store
-   order lines with their primary key, aggregate daily sales, product names, commit),
+   the order lines (keyed by construction, no index), aggregate daily sales, product names,
+   commit),
 
 in one run, and prints a table with each time as a ratio to DuckDB and to pandas.
 
     .venv/bin/python benchmarks/bench_ingest.py --rows 10000000 --repeat 3
 
-On a shared machine single timings swing by 2x, so DuckDB and invdash run ``--repeat`` times,
-alternating, and the table shows the fastest of each (pandas runs once); the headline ratio is
-the median over the repeats of invdash / DuckDB within each pair (run back to back). invdash's
-own stages (hash, read + cast, checks, store + commit) are timed from its progress messages.
+On a shared machine single timings swing by 2x (the load average is printed before and after),
+so DuckDB and invdash run ``--repeat`` times, alternating, and the table shows the fastest of
+each (pandas runs once); the headline ratio is the median over the repeats of invdash / DuckDB
+within each pair (run back to back). invdash's own stages (hash, read + cast, checks, the
+order-line aggregates, write + commit) are timed from its progress messages.
 
 The generated export looks like UCI Online Retail: ~20 lines per invoice, 4,000 SKUs plus
 postage lines, ~2 % cancellation invoices (negative qty), timestamps over two years.
@@ -56,6 +58,7 @@ def generate(path: Path, rows: int) -> None:
     """Write ``rows`` order lines spread over two years to ``path``."""
     per_minute = max(1, rows // 20 // (2 * 365 * 24 * 60) + 1)
     conn = duckdb.connect()
+    conn.execute("SET enable_progress_bar = false")
     # the path is ours (a temp folder), COPY TO takes no parameter for it
     conn.execute(GENERATE.format(path=str(path).replace("'", "''")), [per_minute * 60, rows])
     conn.close()
@@ -64,7 +67,7 @@ def generate(path: Path, rows: int) -> None:
 def _stage_seconds(stages: list[tuple[str, float]], total_s: float) -> dict[str, float]:
     """Seconds per stage from the progress messages (the last stage runs to the end)."""
     names = {"hashing": "hash", "reading": "read+cast", "checking": "checks",
-             "storing": "store+commit"}
+             "storing": "aggregates", "writing": "write+commit"}
     start = stages[0][1] - 0.0
     ends = [t for _, t in stages[1:]] + [start + total_s]
     return {names.get(msg.split()[0], msg.split()[0]): end - t
@@ -73,6 +76,11 @@ def _stage_seconds(stages: list[tuple[str, float]], total_s: float) -> dict[str,
 
 def _join(times: list[float]) -> str:
     return ", ".join(f"{t:.2f}" for t in times)
+
+
+def _load() -> str:
+    """The machine's 1/5/15-minute load averages (other processes skew every timing)."""
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _timed(step):
@@ -94,7 +102,7 @@ def main() -> None:
     gen_s, _ = _timed(lambda: generate(csv, args.rows))
     size_mb = csv.stat().st_size / 1e6
     print(f"generated {args.rows:,} lines, {size_mb:,.0f} MB in {gen_s:.1f} s ({os.cpu_count()} "
-          f"CPUs, duckdb {duckdb.__version__}, pandas {pd.__version__})")
+          f"CPUs, duckdb {duckdb.__version__}, pandas {pd.__version__}); {_load()} before")
 
     def bare_duckdb() -> int:
         conn = duckdb.connect()
@@ -136,6 +144,7 @@ def main() -> None:
     fastest = stage_times[ours_times.index(ours_s)]
     print("invdash stages of its fastest run: "
           + ", ".join(f"{name} {sec:.2f} s" for name, sec in fastest.items()))
+    print(f"{_load()} after")
     print(f"\n{report.summary()}")
     for path in (csv, work / "bench.duckdb"):
         path.unlink(missing_ok=True)

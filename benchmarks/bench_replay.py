@@ -11,9 +11,11 @@ data end on 2011-12-09), weekly reviews, lead time ``--lead-time-days`` for ever
 targets 0.80, 0.90, 0.95, 0.98, 0.99, for both policies. The invdash forecasts are computed once per
 review day and shared by all targets.
 
-Prints both curves (fill rate vs mean on-hand) and the must-show check: invdash at 95 % reaches a
-fill rate within one point of 95 % with less mean stock than the textbook policy at the same fill
-rate (textbook's mean stock interpolated linearly along its curve).
+Prints both curves (fill rate vs mean on-hand), the target check (``target_check``: at each of
+0.90, 0.95 and 0.99 invdash's fill rate, within one point?, and its stock against the textbook
+policy's at the same fill rate) and the must-show check: invdash at 95 % reaches a fill rate
+within one point of 95 % with less mean stock than the textbook policy at the same fill rate
+(textbook's mean stock interpolated linearly along its curve).
 
 Run: ``.venv/bin/python benchmarks/bench_replay.py [--skus 300] [--model auto]``.
 
@@ -107,6 +109,31 @@ def page_flow(sales: pd.DataFrame, params: ReplayParams, options: InvdashPolicyO
           f"forecasts {second - done:.1f} s; numbers equal: {same}")
 
 
+CHECKED_TARGETS = (0.90, 0.95, 0.99)
+
+
+def target_check(curve: pd.DataFrame) -> bool:
+    """Each of ``CHECKED_TARGETS``: invdash's fill rate (within one point?) and its mean stock
+    against the textbook policy's at the same fill rate (interpolated along the textbook curve;
+    said when it is extrapolated). Prints one line per target and the verdict."""
+    ok = True
+    for target in CHECKED_TARGETS:
+        row = curve[(curve["policy"] == "invdash") & np.isclose(curve["service_level"], target)]
+        if row.empty:
+            print(f"target {target:g}: not in --targets")
+            ok = False
+            continue
+        fill, stock = float(row["fill_rate"].iloc[0]), float(row["mean_on_hand"].iloc[0])
+        book, inside = stock_at_fill(curve, "textbook", fill)
+        within = abs(fill - target) <= 0.01
+        ok &= within and stock < book
+        print(f"target {target:g}: fill rate {fill:.2%} ({fill - target:+.2%}, within one point: "
+              f"{within}); mean on-hand {stock:.1f} vs textbook {book:.1f} at the same fill "
+              f"({'interpolated' if inside else 'extrapolated'}): {1 - stock / book:+.1%} less")
+    print(f"TARGETS {'PASS' if ok else 'FAIL'} (each target within one point, less stock)")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DATA / "online_retail.csv.gz"))
@@ -157,6 +184,7 @@ def main() -> int:
     table = curve[columns].assign(service_level=curve["service_level"].map(lambda v: f"{v:g}"))
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
 
+    target_check(curve)
     ours = curve[(curve["policy"] == "invdash") & np.isclose(curve["service_level"], 0.95)]
     if ours.empty:
         print("no 95 % target in --targets; cannot check the must-show")

@@ -52,13 +52,12 @@ from invdash.forecast.newskus import can_cold_start, unsold_forecasts, unsold_sk
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import (
     Panel,
-    count_quantiles,
     dispersion_index,
     panel_forecast_frame,
     to_panel,
     weekday_profile,
 )
-from invdash.forecast.quantiles import calibrate_spread, variance_index
+from invdash.forecast.quantiles import calibrate_spread, calibrated_quantiles
 from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
 from invdash.schema import DATE, SKU, InvalidDataError, validate_sales
@@ -290,9 +289,9 @@ def _assemble(
     chosen = choices["model"].to_numpy()
     members = dict(zip(choices["model"], choices["members"], strict=False))
     mean = combine_by_choice({m: out[0] for m, out in outputs.items()}, chosen, members)
-    dispersion = variance_index(dispersion_index(panel, weekday_profile(panel)),
-                                choices["demand_class"].to_numpy(), spreads, horizon)
-    quantiles = count_quantiles(mean, dispersion, panel.integer_rows())
+    quantiles = calibrated_quantiles(mean, dispersion_index(panel, weekday_profile(panel)),
+                                     choices["demand_class"].to_numpy(), spreads,
+                                     panel.integer_rows())
     for name, (_, own) in outputs.items():
         if own is not None:  # a single non-panel model keeps its own quantiles
             rows = chosen == name
@@ -318,8 +317,8 @@ def _auto_rows(
             continue
         mean = combine_by_choice({m: v[ok] for m, v in fold.means.items()}, chosen[ok], members)
         classes = by_sku["demand_class"].reindex(fold.skus[ok]).to_numpy()
-        index = variance_index(fold.dispersion[ok], classes, spreads, mean.shape[1])
-        quantiles = count_quantiles(mean, index, fold.integer_rows[ok])
+        quantiles = calibrated_quantiles(mean, fold.dispersion[ok], classes, spreads,
+                                         fold.integer_rows[ok])
         rows.append(fold_metrics(
             fold.skus[ok], "auto", k, fold.actual[ok], mean, quantiles, fold.scale_abs[ok],
             fold.scale_sq[ok],

@@ -4,7 +4,9 @@ Design: every check is a SQL predicate over ``_ingest_typed`` (typed canonical c
 raw text ``raw_<column>`` of parsed ones). All predicates are counted in one scan; only failing
 checks fetch their first three lines. Every failure found is listed (one line each), so a user
 fixes the file in one round. Line numbers are file lines with the header as line 1 (Parquet:
-row numbers, first data row = 1).
+row numbers, first data row = 1). After the fast read, columns the CSV reader typed have no raw
+text: their checks test the typed value (nothing failed to parse), and a failing file is read
+again with its text so the message quotes it.
 
 Date and timestamp columns get one format per column, chosen on a sample: ISO 8601 first, then
 the common day-first / month-first forms. A column that fits both (every day <= 12) is read
@@ -61,6 +63,8 @@ class Check:
 def _pick_format(
     conn: duckdb.DuckDBPyConnection, raw: str, warnings: list[str], label: str
 ) -> str | None:
+    if sql.count_format_failures(conn, raw, None) == 0:
+        return None  # ISO 8601 comes first and fits: no other format can win (one query)
     failures = {fmt: sql.count_format_failures(conn, raw, fmt) for fmt in DATE_FORMATS}
     best = min(DATE_FORMATS, key=lambda fmt: failures[fmt])
     day_first = None if best is None else best.replace("%m/%d", "%d/%m")
@@ -95,13 +99,18 @@ def typed_columns(
     return specs, warnings
 
 
-def _column_checks(column: Column) -> list[Check]:
-    name, raw = column.name, f"raw_{column.name}"
+def _column_checks(column: Column, staged: frozenset[str]) -> list[Check]:
+    """The checks of one column; ``staged`` are the typed table's columns. A column the CSV
+    reader typed itself has no ``raw_`` text: none of its values failed to parse, an empty
+    one is NULL, and the messages quote the typed value."""
+    name = column.name
     if column.parse in ("key", "text"):
         if not column.required:
             return []
         return [Check(sql.predicate("missing", name), name, "empty values",
                       "every row needs a value", name)]
+    has_text = f"raw_{name}" in staged
+    show = f"raw_{name}" if has_text else name
     parse = "timestamp" if column.parse == "day" else column.parse
     word = {"number": "numbers", "flag": "0/1 flags", "timestamp": "dates"}[parse]
     fix = {
@@ -110,23 +119,23 @@ def _column_checks(column: Column) -> list[Check]:
         "timestamp": "write dates as YYYY-MM-DD (or YYYY-MM-DD HH:MM:SS), one format per column",
     }[parse]
     checks = [Check(sql.predicate("unparseable", name), name, f"values that are not {word}",
-                    fix, raw)]
+                    fix, show)] if has_text else []
     if column.required:
-        checks.append(Check(sql.predicate("empty", name), name, "empty values",
-                            "every row needs a value", raw))
+        checks.append(Check(sql.predicate("empty" if has_text else "missing", name), name,
+                            "empty values", "every row needs a value", show))
     if parse == "number":
         checks.append(Check(sql.predicate("non_finite", name), name,
-                            "non-finite values (inf/nan)", "write a finite number", raw))
+                            "non-finite values (inf/nan)", "write a finite number", show))
     if column.bounded:
         checks.append(Check(sql.predicate("above", name, MAX_ABS_QTY), name,
                             f"absurd values (more than {MAX_ABS_QTY:,.0f} units)",
-                            "check the unit and that this is the quantity column", raw))
+                            "check the unit and that this is the quantity column", show))
     if column.min_value is not None:
         checks.append(Check(sql.predicate("below", name, column.min_value), name,
-                            "negative values", column.rule, raw))
+                            "negative values", column.rule, show))
     if parse == "timestamp":
         checks.append(Check(sql.predicate("date_range", name), name, "dates outside 1900..2199",
-                            "check the date column", raw))
+                            "check the date column", show))
     return checks
 
 
@@ -153,8 +162,9 @@ def run_checks(conn: duckdb.DuckDBPyConnection, mapping: ColumnMapping, *, file:
     Raises:
         InvalidDataError: listing every failing check with its first offending lines.
     """
+    staged = sql.staged_columns(conn)
     checks = [check for column in KINDS[mapping.kind] if column.name in mapping.columns
-              for check in _column_checks(column)]
+              for check in _column_checks(column, staged)]
     counts = sql.count_where(conn, [c.predicate for c in checks])
     problems = [_describe(conn, check, n, mapping, where)
                 for check, n in zip(checks, counts, strict=True) if n]

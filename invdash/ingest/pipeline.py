@@ -1,10 +1,11 @@
 """``ingest_file``: one file into the store, completely or not at all.
 
-Steps: sniff the file (``detect``) -> map its header onto a kind (``columns``) -> hash it; if this
-content was ingested as this kind before, stop (nothing changes) -> DuckDB reads it once into a
-typed staging table (``_ingest_typed``) -> check every column in one scan (``checks``) -> write
-the kind's tables and the ``ingest_log`` row (``write``: in one transaction, or for a large file
-through committed staging copies swapped in by one short transaction). Everything runs under
+Steps: sniff the file (``detect``) -> map its header onto a kind (``columns``) -> hash it (a large
+file in a thread, while it is read); if this content was ingested as this kind before, stop
+(nothing changes) -> DuckDB reads it once into a typed staging table (``_ingest_typed``) ->
+check every column in one scan (``checks``) -> write the kind's tables and the ``ingest_log``
+row (``write``: in one transaction, or for a large file through committed staging copies
+swapped in by one short transaction). Everything runs under
 DuckDB's ``memory_limit`` (``IngestLimits``, ``INVDASH_INGEST_MEMORY``). Any error before or
 during the writes leaves the database as it was.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,11 @@ KIND_CHOICES = ("auto", *KIND_NAMES)
 _READ_FIX = "check that it is a complete CSV or Parquet file, or export it again"
 
 Progress = Callable[[str], None]
+
+#: Files of at least this many bytes are hashed in a thread while DuckDB reads them (the hash
+#: of a 10-million-line export takes about 2 s, one core); an unchanged file that big is
+#: recognised after the read, not before it. Smaller files are hashed first.
+HASH_WHILE_READING = 64 * 2**20
 
 
 class FilePreview:
@@ -219,6 +226,7 @@ class _Run:
     limits: IngestLimits
     say: Progress
     started: float
+    sha: Future[str]
 
 
 def _write(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapping,
@@ -226,6 +234,9 @@ def _write(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
     """Stage, check and store the file; returns the report (logged with the data)."""
     say = run.say
     rows, warnings = _checked(conn, fmt, mapping, say)
+    base = base | {"sha256": run.sha.result()}
+    if sql.logged_at(conn, str(base["sha256"]), mapping.kind) is not None:  # a large file
+        return IngestReport(rows_read=0, already_ingested=True, **base)  # type: ignore[arg-type]
     warnings += _extra_warnings(conn, mapping.kind)
     say(f"storing {rows:,} {mapping.kind} rows")
     reports: list[IngestReport] = []
@@ -241,7 +252,7 @@ def _write(conn: duckdb.DuckDBPyConnection, fmt: FileFormat, mapping: ColumnMapp
 
     where = ("line", 2) if fmt.format == "csv" else ("row", 1)
     store_file(conn, mapping, StoreJob(rows=rows, limits=run.limits, finish=finish,
-                                       file=fmt.path.name, where=where))
+                                       file=fmt.path.name, where=where, say=say))
     return reports[0]
 
 
@@ -278,17 +289,22 @@ def ingest_file(
     limits = limits or IngestLimits(memory_limit=load_settings().ingest_memory_limit)
     fmt = sniff_file(path)
     mapping = _mapping(conn, fmt, kind)
-    say(f"hashing {fmt.path.name}")
-    sha = file_sha256(fmt.path)
-    base = {"file": fmt.path.name, "kind": mapping.kind, "sha256": sha,
+    base = {"file": fmt.path.name, "kind": mapping.kind,
             "column_mapping": {k: v for k, (_, v) in mapping.columns.items()},
             "ignored_columns": mapping.ignored}
-    if sql.logged_at(conn, sha, mapping.kind) is not None:
-        return IngestReport(rows_read=0, already_ingested=True, **base)
-    with bounded_memory(conn, limits.memory_limit):
-        try:
-            sql.drop_staging(conn)  # what a killed ingest left behind
-            say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})")
-            return _write(conn, fmt, mapping, base, _Run(limits, say, started))
-        finally:
-            sql.drop_staging(conn)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="invdash-hash") as pool:
+        sha = pool.submit(file_sha256, fmt.path)
+        alongside = fmt.path.stat().st_size >= HASH_WHILE_READING
+        if not alongside:
+            say(f"hashing {fmt.path.name}")
+            if sql.logged_at(conn, sha.result(), mapping.kind) is not None:
+                return IngestReport(rows_read=0, already_ingested=True, sha256=sha.result(),
+                                    **base)
+        with bounded_memory(conn, limits.memory_limit):
+            try:
+                sql.drop_staging(conn)  # what a killed ingest left behind
+                say(f"reading {fmt.path.name} ({fmt.format}, {fmt.compression}, {fmt.encoding})"
+                    + (", hashing it alongside" if alongside else ""))
+                return _write(conn, fmt, mapping, base, _Run(limits, say, started, sha))
+            finally:
+                sql.drop_staging(conn)

@@ -8,9 +8,14 @@ Two ways to write, one result (``store.ingest_swap`` has the why):
   the log row. The core tables are untouched until that transaction commits.
 
 Either way a failure leaves the stored data as it was, and the caller drops the staging tables.
-A file that repeats a key is refused by the table's primary key; only then are the duplicated
-keys looked up, to name their lines (``checks.check_unique``), so a clean file pays for no
-extra grouping pass.
+A sales, inventory or purchase-order file that repeats a key is refused by the table's primary
+key; only then are the duplicated keys looked up, to name their lines (``checks.check_unique``),
+so a clean file pays for no extra grouping pass.
+
+Order lines have no primary key (migration of branch h-pk): their key (order_id, line_no) is
+made by the ingest, not read from the file, and is unique by construction
+(``store.ingest_orders``), so no index is built or checked for them. A file can still not
+repeat a line: a line is its order and its position in that order in the file.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ class StoreJob:
         finish: called inside the final transaction (writes the ingest log row).
         file: the file name, for messages.
         where: ``("line", 2)`` for a CSV, ``("row", 1)`` for Parquet (for messages).
+        say: progress messages (an order-line file says when its aggregates are done and
+            the lines are written).
     """
 
     rows: int
@@ -89,6 +96,7 @@ class StoreJob:
     finish: Finish
     file: str
     where: tuple[str, int]
+    say: Callable[[str], None] = lambda _message: None
 
     @property
     def large(self) -> bool:
@@ -103,13 +111,14 @@ class _Job:
     limits: IngestLimits
     finish: Finish
     large: bool
+    say: Callable[[str], None]
 
 
 def _order_lines(job: _Job) -> None:
     conn = job.conn
-    sql.stage_codes(conn, NON_PRODUCT_CODES)
+    products = sql.stage_codes(conn, NON_PRODUCT_CODES)
     adjacent = sql.stage_orders(conn)
-    stats = sql.order_line_stats(conn)
+    stats = sql.order_line_stats(conn) | {"product_lines": products}
     extra: dict[str, object] = {
         "cancellations": stats["cancelled_lines"], "cancelled_orders": stats["cancelled_orders"],
         "returns": stats["return_lines"],
@@ -117,6 +126,7 @@ def _order_lines(job: _Job) -> None:
         "excluded_codes": sql.excluded_code_counts(conn),
     }
     days = sql.stage_day_sales(conn)
+    job.say(f"writing {stats['product_lines']:,} order lines and {days:,} daily sales rows")
     lines = sql.stage_order_tables(conn, adjacent=adjacent, rows=job.rows,
                                    block_rows=job.limits.block_rows) if job.large else 0
     with store.transaction(conn):
@@ -172,7 +182,7 @@ def store_file(conn: duckdb.DuckDBPyConnection, mapping: ColumnMapping, store_jo
         InvalidDataError: the file repeats a key; nothing was stored.
     """
     job = _Job(conn=conn, rows=store_job.rows, limits=store_job.limits,
-               finish=store_job.finish, large=store_job.large)
+               finish=store_job.finish, large=store_job.large, say=store_job.say)
     try:
         if mapping.kind == "order_lines":
             _order_lines(job)

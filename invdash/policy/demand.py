@@ -2,8 +2,10 @@
 
 Design:
 - Each forecast day gets a gamma distribution with the forecast mean and the shape k whose
-  quantiles best match the forecast's p05..p99 (least squares over a grid of shapes; a gamma is
-  what the engine's calibrated quantiles are, and any right-skewed forecast is close to one).
+  quantiles best match the forecast's p05, p95 and p99 (``FIT_COLUMNS``; least squares over a
+  grid of shapes). Those are the engine model's own gamma quantiles; p10 .. p90 are recalibrated
+  for display (``forecast.levels``) and left out, so the stock rests on the model's per-SKU
+  spread plus the level uncertainty fitted on lead-time windows, not on a class-pooled daily map.
   The variance mean^2 / k is floored at the Poisson variance (= mean): demand is a count.
   Slow and intermittent movers (mean 0.1 a day) keep a long thin tail instead of a normal's
   negative left half.
@@ -29,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from invdash.forecast.levels import MODEL_TAIL_COLUMNS
 from invdash.policy.inputs import spread_to_days
 from invdash.policy.params import PolicyParams
 from invdash.schema import (
@@ -54,6 +57,8 @@ __all__ = [
 
 #: Used (and said in the reason) when a product has no lead time.
 DEFAULT_LEAD_TIME_DAYS = 7.0
+#: The quantiles the daily gamma is fitted to (the model's own, module docstring).
+FIT_COLUMNS = MODEL_TAIL_COLUMNS
 _SHAPES = np.logspace(-2.5, 3.5, 121)  # gamma shapes k tried when fitting a forecast day
 _ROWS_PER_FIT = 50_000
 _CELLS_PER_CHUNK = 4_000_000
@@ -61,15 +66,9 @@ _CELLS_PER_CHUNK = 4_000_000
 
 @dataclass(frozen=True)
 class DailyDemand:
-    """Per-SKU daily demand distributions from a forecast.
-
-    Attributes:
-        skus: SKU ids, sorted (n,).
-        start: first forecast date per SKU (n,).
-        mean: daily means, shape (n, H); H is the longest horizon, shorter ones padded.
-        var: daily variances, shape (n, H).
-        horizon: forecast days per SKU (n,).
-    """
+    """Per-SKU daily demand distributions from a forecast: sorted ``skus`` (n,), the first
+    forecast date per SKU, daily ``mean`` and ``var`` of shape (n, H) (H the longest horizon,
+    shorter ones padded) and the forecast days per SKU (``horizon``)."""
 
     skus: np.ndarray
     start: np.ndarray
@@ -80,15 +79,9 @@ class DailyDemand:
 
 @dataclass(frozen=True)
 class DemandSamples:
-    """Monte Carlo demand over the protection period.
-
-    Attributes:
-        daily: the fitted daily distributions.
-        lead_time_days: mean lead time L per SKU (n,).
-        lead_time_sd_days: lead-time standard deviation per SKU (n,).
-        demand_l: demand over the lead time, shape (n_samples, n).
-        demand_lr: demand over lead time + review period, shape (n_samples, n).
-    """
+    """Monte Carlo demand over the protection period: the fitted ``daily`` distributions, the
+    lead time's mean and sd per SKU (n,), and the demand over L (``demand_l``) and over L + R
+    (``demand_lr``), shape (n_samples, n)."""
 
     daily: DailyDemand
     lead_time_days: np.ndarray
@@ -119,9 +112,7 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
     )
     frame = frame.sort_values([SKU, DATE])
     mean = frame[MEAN].to_numpy(dtype=float)
-    var = np.maximum(
-        _gamma_variance(mean, frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=float)), mean
-    )
+    var = np.maximum(_gamma_variance(mean, frame[list(FIT_COLUMNS)].to_numpy(dtype=float)), mean)
     # A weekly or monthly forecast is spread over its days: lead times are in days.
     sku_rows, dates, mean, var = spread_to_days(frame[SKU].to_numpy(), frame[DATE], mean, var)
     frame = pd.DataFrame({SKU: sku_rows, DATE: dates})
@@ -139,9 +130,8 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
 def _gamma_variance(mean: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Variance mean^2 / k of the gamma with this mean whose quantiles best fit ``quantiles``."""
     # Tiny shapes have quantiles like 1e-300; flushing them to 0 avoids slow denormal maths.
-    unit = stats.gamma.ppf(
-        np.array(QUANTILES)[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None]
-    )
+    levels = np.array([QUANTILES[QUANTILE_COLUMNS.index(c)] for c in FIT_COLUMNS])
+    unit = stats.gamma.ppf(levels[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None])
     unit = np.where(unit < 1e-12, 0.0, unit)
     var = np.zeros(len(mean))
     for first in range(0, len(mean), _ROWS_PER_FIT):
@@ -190,6 +180,9 @@ class ProtectionDemand:
         lead_mean, lead_var: mean and variance of demand over the lead time L (n,), in units
             and units^2.
         protection_mean, protection_var: the same over the protection period L + R.
+        review_period_days, level_cv: R and ``level_uncertainty_cv``.
+        lead_var_base, review_mean, review_var_base: Var D_L, and mean and variance of the
+            demand over the R days after L, at level factor 1 (for ``lost_sales``).
     """
 
     daily: DailyDemand
@@ -199,6 +192,11 @@ class ProtectionDemand:
     lead_var: np.ndarray
     protection_mean: np.ndarray
     protection_var: np.ndarray
+    review_period_days: int = 7
+    level_cv: float = 0.0
+    lead_var_base: np.ndarray | None = None
+    review_mean: np.ndarray | None = None
+    review_var_base: np.ndarray | None = None
 
 
 def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> np.ndarray:
@@ -261,19 +259,20 @@ def protection_demand(
     cum_mean = np.hstack([zero, np.cumsum(_extend(daily.mean, daily.horizon, n_days), axis=1)])
     cum_var = np.hstack([zero, np.cumsum(_extend(daily.var, daily.horizon, n_days), axis=1)])
     level = 1.0 + params.level_uncertainty_cv**2
-    moments = []
+    moments, base = [], []  # base: the variances at level factor 1
     for offset in (1, 1 + review):
         mean, second = _mixed_moments(weights, cum_mean, cum_var, offset)
         moments.append((mean, np.maximum(level * second - mean**2, 0.0)))
+        base.append(np.maximum(second - mean**2, 0.0))
     (lead_mean, lead_var), (protection_mean, protection_var) = moments
     return ProtectionDemand(
-        daily=daily,
-        lead_time_days=lead,
-        lead_time_sd_days=lead_sd,
-        lead_mean=lead_mean,
-        lead_var=lead_var,
-        protection_mean=protection_mean,
-        protection_var=protection_var,
+        daily=daily, lead_time_days=lead, lead_time_sd_days=lead_sd, lead_mean=lead_mean,
+        lead_var=lead_var, protection_mean=protection_mean, protection_var=protection_var,
+        review_period_days=review,
+        level_cv=float(params.level_uncertainty_cv),
+        lead_var_base=base[0],
+        review_mean=np.maximum(protection_mean - lead_mean, 0.0),
+        review_var_base=np.maximum(base[1] - base[0], 0.0),
     )
 
 

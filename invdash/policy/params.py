@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from invdash.schema import ConfigError
 
-__all__ = ["PolicyParams", "SERVICE_MEASURES"]
+__all__ = ["PolicyParams", "SERVICE_MEASURES", "UNMET_DEMAND"]
 
 #: ``fill_rate``: the share of demand served from stock (beta service);
 #: ``cycle``: the probability of no stockout in a replenishment cycle (alpha service).
 SERVICE_MEASURES = ("fill_rate", "cycle")
+#: What happens to demand that finds no stock: ``lost`` (the customer buys elsewhere, the usual
+#: case online) or ``backorder`` (it is served from the next delivery).
+UNMET_DEMAND = ("lost", "backorder")
 
 
 def _check_fraction(name: str, value: float) -> None:
@@ -40,6 +43,8 @@ class PolicyParams:
             table, e.g. for a replay).
         lead_time_sd_days: optional lead-time standard deviation for every SKU, in days.
         max_days: cap on L + R simulated, in days (longer lead times are clipped).
+        unmet_demand: ``"lost"`` (default) or ``"backorder"``: what the fill-rate equation
+            assumes happens to demand that finds no stock (``policy.lost_sales``).
 
     Raises:
         ConfigError: a value outside its range, naming the parameter.
@@ -55,9 +60,15 @@ class PolicyParams:
     lead_time_days: float | None = None
     lead_time_sd_days: float | None = None
     max_days: int = 400
+    unmet_demand: str = "lost"
 
     def __post_init__(self) -> None:
         _check_fraction("service_level", self.service_level)
+        if self.unmet_demand not in UNMET_DEMAND:
+            raise ConfigError(
+                f"unmet_demand must be one of {', '.join(UNMET_DEMAND)}, "
+                f"got {self.unmet_demand!r}."
+            )
         if self.service_measure not in SERVICE_MEASURES:
             raise ConfigError(
                 f"service_measure must be one of {', '.join(SERVICE_MEASURES)}, "

@@ -3,7 +3,7 @@
 Design: ``build_demo`` replaces the content of every core table at once. DuckDB commits a
 ``DELETE`` of hundreds of thousands of primary-keyed rows slowly (13 s for the default shop on a
 2-core machine, against 3 s for the inserts), so tables are recreated from their own ``CREATE
-TABLE`` statement in ``store.schema.CORE_DDL`` instead (the table definition stays the one place
+TABLE`` statement in ``store.schema`` instead (the table definition stays the one place
 it is written).
 
 Memory: the primary keys of ``sales`` and ``inventory`` are ART indexes, and DuckDB keeps an
@@ -24,7 +24,8 @@ import duckdb
 import pandas as pd
 
 from invdash import store
-from invdash.store.schema import CORE_DDL, CORE_TABLES, MIGRATIONS
+from invdash.store.ddl import current_ddl
+from invdash.store.schema import CORE_TABLES
 
 __all__ = [
     "STAGING_MEMORY", "rebuild_table", "append_rows", "read_sales_since", "stage_tables",
@@ -37,27 +38,14 @@ STAGING_MEMORY = "1GB"
 _SUFFIX = "__demo_new"
 
 
-def _core_ddl(table: str) -> str:
-    for statement in CORE_DDL:
-        if statement.split()[5].split("(")[0] == table:
-            return statement
-    raise ValueError(f"{table!r} is not a core table; core tables: {list(CORE_TABLES)}")
-
-
-def _later_columns(table: str) -> list[str]:
-    """The ``ALTER TABLE <table> ...`` statements of later migrations (e.g. migration 7's
-    purchase-order columns), so a recreated table has the current shape."""
-    prefixes = (f"ALTER TABLE {table} ", f"ALTER TABLE IF EXISTS {table} ")
-    return [s for _, group in MIGRATIONS for s in group if s.startswith(prefixes)]
-
-
 def _create(conn: duckdb.DuckDBPyConnection, core: str, table: str) -> None:
-    """Create ``table`` (``core`` or its staging name) with the current shape of ``core``."""
-    statement = _core_ddl(core).replace(f"EXISTS {core}", f"EXISTS {table}", 1)
+    """Create ``table`` (``core`` or its staging name) with the current shape of ``core``
+    (``store.ddl.current_ddl``: its last definition and later added columns)."""
+    if core not in CORE_TABLES:
+        raise ValueError(f"{core!r} is not a core table; core tables: {list(CORE_TABLES)}")
     conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute(statement)
-    for alter in _later_columns(core):
-        conn.execute(alter.replace(f"{core} ", f"{table} ", 1))
+    for statement in current_ddl(core, table):
+        conn.execute(statement)
 
 
 def rebuild_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:

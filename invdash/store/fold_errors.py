@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = ["FoldErrorRows", "ErrorSums", "save_fold_errors", "has_fold_errors", "fold_error_skus",
-           "level_error_sums"]
+           "level_error_sums", "level_windows"]
 
 
 class FoldErrorRows(Protocol):
@@ -100,19 +100,38 @@ def level_error_sums(
         protection_days: ``sku, days`` (L + R in whole days; windows longer than the fold's
             test days are cut to them).
     """
+    row = _query_windows(
+        conn, run_id, protection_days,
+        "SELECT coalesce(sum((d - m) * (d - m)), 0), coalesce(sum(v), 0), "
+        "coalesce(sum(m * m), 0), count(*) FROM windows WHERE NOT isnan(d)",
+    )[0]
+    return ErrorSums(float(row[0]), float(row[1]), float(row[2]), int(row[3]))
+
+
+def level_windows(
+    conn: duckdb.DuckDBPyConnection, run_id: str, protection_days: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The windows ``level_error_sums`` adds up, one per SKU-fold: (D, m, v) arrays, for a fit
+    that needs each window (the policy's tail fit, ``policy.calibration.tail_level_cv``)."""
+    rows = _query_windows(conn, run_id, protection_days,
+                          "SELECT d, m, v FROM windows WHERE NOT isnan(d)")
+    values = np.asarray(rows, dtype=float).reshape(-1, 3)
+    return values[:, 0], values[:, 1], values[:, 2]
+
+
+def _query_windows(
+    conn: duckdb.DuckDBPyConnection, run_id: str, protection_days: pd.DataFrame, select: str
+) -> list[tuple]:
     view = f"_protection_{uuid.uuid4().hex}"
     conn.register(view, protection_days[["sku", "days"]])
     try:
-        row = conn.execute(
+        return conn.execute(
             "WITH windows AS (SELECT list_sum(list_slice(e.mean, 1, p.days)) AS m, "
             "list_sum(list_slice(e.variance, 1, p.days)) AS v, "
             "list_sum(list_slice(e.actual, 1, p.days)) AS d "
             f"FROM backtest_fold_errors e JOIN {view} p ON p.sku = e.sku "
-            "WHERE e.run_id = ? AND p.days >= 1) "
-            "SELECT coalesce(sum((d - m) * (d - m)), 0), coalesce(sum(v), 0), "
-            "coalesce(sum(m * m), 0), count(*) FROM windows WHERE NOT isnan(d)",
+            "WHERE e.run_id = ? AND p.days >= 1) " + select,
             [run_id],
-        ).fetchall()[0]
+        ).fetchall()
     finally:
         conn.unregister(view)
-    return ErrorSums(float(row[0]), float(row[1]), float(row[2]), int(row[3]))

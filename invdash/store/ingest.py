@@ -31,7 +31,7 @@ from invdash.store.ingest_log import log_ingest, logged_at, recent_ingests
 __all__ = [
     "RAW", "TYPED", "predicate", "CsvSource", "ParquetSource", "stage_sample", "TEXT", "NUMBER",
     "TIMESTAMP_ISO", "TIMESTAMP_FORMAT", "DAY_ISO", "DAY_FORMAT", "FLAG", "ABSENT",
-    "parquet_columns", "staged_rows", "count_format_failures", "create_typed",
+    "parquet_columns", "staged_columns", "staged_rows", "count_format_failures", "create_typed",
     "create_typed_if_clean", "count_where",
     "first_where", "first_duplicates", "drop_staging", "logged_at", "log_ingest", "recent_ingests",
     "store_sales", "store_products", "store_inventory", "store_purchase_orders",
@@ -165,6 +165,11 @@ def stage_sample(
     return int(conn.execute("SELECT count(*) FROM _ingest_raw").fetchone()[0])
 
 
+def staged_columns(conn: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The columns of ``_ingest_typed`` (the fast read keeps no ``raw_`` text of some)."""
+    return frozenset(d[0] for d in conn.execute("SELECT * FROM _ingest_typed LIMIT 0").description)
+
+
 def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
     """Number of records in ``_ingest_typed``."""
     return int(conn.execute("SELECT count(*) FROM _ingest_typed").fetchone()[0])
@@ -217,16 +222,16 @@ def create_typed_if_clean(
     ``_ingest_typed``; False (and no table) at the first malformed record, encoding error or
     value that does not parse, after which the caller runs ``create_typed``.
 
-    The ``raw_<column>`` text of reader-typed columns is NULL here (every value parsed, so no
-    message needs it to explain a parse failure); a caller whose checks then fail stages the
-    file again with ``create_typed`` so the message can quote the text.
+    Reader-typed columns get no ``raw_<column>`` text here (every value parsed, so no message
+    needs it to explain a parse failure, and a 10-million-row file keeps no columns of NULLs
+    in memory); ``staged_columns`` tells the checks which exist. A caller whose checks then
+    fail stages the file again with ``create_typed`` so the message can quote the text.
     """
     selects, params, types = [], [], {}
     for name, raw, template, fmt in columns:
         if raw is not None and template in _PARSED_BY_READER:
             types[_ident(raw)], expression = _PARSED_BY_READER[template]
-            selects += [f"{expression.format(c=_ident(raw))} AS {_ident(name)}",
-                        f"CAST(NULL AS VARCHAR) AS raw_{_ident(name)}"]
+            selects.append(f"{expression.format(c=_ident(raw))} AS {_ident(name)}")
             continue
         select, more = _typed_select([(name, raw, template, fmt)])
         selects.append(select)

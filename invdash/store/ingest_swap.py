@@ -13,7 +13,8 @@ an error in the swap) leaves the stored data as it was; ``drop_staged`` removes 
 
 ``bounded_memory`` sets DuckDB's ``memory_limit`` (and a spill folder when the connection has
 none) for the ingest, so large sorts, joins and aggregates spill to disk instead of growing the
-process, and restores the connection's own settings after.
+process, turns DuckDB's progress bar off (the pipeline reports its own stages), and restores
+the connection's own settings after.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from invdash import store
-from invdash.store.schema import CORE_DDL, MIGRATIONS
+from invdash.store.ddl import current_ddl
 
 __all__ = [
     "SUFFIX", "SWAPPABLE", "bounded_memory", "create_staged", "copy_kept", "fill_blocks",
@@ -34,7 +35,8 @@ __all__ = [
 ]
 
 SUFFIX = "__ingest_new"
-#: Core tables a large ingest rewrites through a staging copy (the primary-keyed big ones).
+#: Core tables a large ingest rewrites through a staging copy (the big ones; all but
+#: ``order_lines`` have a primary key, whose uncommitted index is what the blocks bound).
 SWAPPABLE = ("sales", "inventory", "purchase_orders", "order_lines")
 #: What replaces stored rows: staged table -> the core tables it may replace rows of.
 _REPLACED_BY = {
@@ -57,10 +59,12 @@ def bounded_memory(conn: duckdb.DuckDBPyConnection, memory_limit: str) -> Iterat
         conn: the ingest connection.
         memory_limit: a DuckDB size, e.g. ``"2GB"`` (``config.Settings.ingest_memory_limit``).
     """
-    limit, spill = _settings(conn)
+    limit, spill, bar = _settings(conn)
     conn.execute("RESET memory_limit")
     default = limit == _settings(conn)[0]
     conn.execute("SET memory_limit = ?", [memory_limit])
+    # DuckDB's own progress bar would garble the caller's messages on stderr
+    conn.execute("SET enable_progress_bar = false")
     if not spill or spill == ".tmp":  # in-memory databases spill into the working folder
         conn.execute("SET temp_directory = ?", [str(Path(tempfile.gettempdir()) / "invdash-spill")])
     try:
@@ -70,11 +74,13 @@ def bounded_memory(conn: duckdb.DuckDBPyConnection, memory_limit: str) -> Iterat
         # limit the caller set comes back to that precision.
         conn.execute("RESET memory_limit" if default else "SET memory_limit = ?",
                      [] if default else [limit])
+        conn.execute("SET enable_progress_bar = ?", [bar])
 
 
-def _settings(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+def _settings(conn: duckdb.DuckDBPyConnection) -> tuple[str, str, bool]:
     return conn.execute(
-        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory'), "
+        "current_setting('enable_progress_bar')"
     ).fetchone()
 
 
@@ -85,22 +91,12 @@ def staged_name(table: str) -> str:
     return table + SUFFIX
 
 
-def _ddl(table: str) -> list[str]:
-    """The core table's ``CREATE TABLE`` and later ``ALTER TABLE`` statements, for its copy."""
-    create = next(s for s in CORE_DDL if s.split()[5].split("(")[0] == table)
-    statements = [create.replace(f"EXISTS {table}", f"EXISTS {staged_name(table)}", 1)]
-    prefixes = (f"ALTER TABLE {table} ", f"ALTER TABLE IF EXISTS {table} ")
-    statements += [s.replace(f"{table} ", f"{staged_name(table)} ", 1)
-                   for _, group in MIGRATIONS for s in group if s.startswith(prefixes)]
-    return statements
-
-
 def create_staged(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """Create the empty, committed staging copy of ``table``; returns the columns to write."""
     with store.transaction(conn):
         t = staged_name(table)
         conn.execute(f"DROP TABLE IF EXISTS {t}")
-        for statement in _ddl(table):
+        for statement in current_ddl(table, t):
             conn.execute(statement)
     return store.table_columns(conn, table)
 

@@ -365,6 +365,17 @@ PAGE_SUMMARY_DDL = (
     )""",
 )
 
+# Branch h-pk (issue 13): order_lines rebuilt in place without its key (DuckDB cannot drop one),
+# rows kept; ingest makes (order_id, line_no) unique (store.ingest_orders).
+_KEYED_ORDER_LINES = next(s for s in CORE_DDL if "EXISTS order_lines (" in s)
+UNKEY_ORDER_LINES = (
+    _KEYED_ORDER_LINES,
+    "ALTER TABLE order_lines RENAME TO order_lines__keyed",
+    _KEYED_ORDER_LINES.replace(",\n        PRIMARY KEY (order_id, line_no)", ""),
+    "INSERT INTO order_lines BY NAME SELECT * FROM order_lines__keyed",
+    "DROP TABLE order_lines__keyed",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CORE_DDL),
     (2, FORECAST_DDL),
@@ -382,6 +393,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (10, SCALE_REORDER_DDL),
     # 11 (branch h-pages, renumber at merge): stored page summaries (issue 13).
     (11, PAGE_SUMMARY_DDL),
+    (12, UNKEY_ORDER_LINES),  # branch h-pk, renumber at merge
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from invdash import store
-from invdash.ingest import NON_PRODUCT_CODES, ingest_file, inspect_file
+from invdash.ingest import NON_PRODUCT_CODES, ingest_file, inspect_file, pipeline
+from invdash.ingest.detect import file_sha256
 
 SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 
@@ -170,6 +171,22 @@ def test_reingest_changes_nothing_even_without_the_log(conn):
     assert again.rows_stored == {**first.rows_stored, "products": 0}
     for table, rows in snapshot.items():
         assert conn.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == rows
+
+
+def test_a_large_file_hashed_while_it_is_read_is_logged_and_recognised(conn, monkeypatch):
+    monkeypatch.setattr(pipeline, "HASH_WHILE_READING", 1)  # every file counts as large
+    messages: list[str] = []
+    first = ingest_file(conn, SLICE, progress=messages.append)
+    assert not any(m.startswith("hashing") for m in messages)
+    assert any(m.endswith("hashing it alongside") for m in messages)
+    assert first.sha256 == file_sha256(SLICE) and first.rows_stored["order_lines"] > 0
+    logged = conn.execute("SELECT file_sha256 FROM ingest_log").fetchall()
+    assert logged == [(first.sha256,)]
+    lines = conn.execute("SELECT count(*) FROM order_lines").fetchone()
+    again = ingest_file(conn, SLICE)
+    assert again.already_ingested and again.sha256 == first.sha256
+    assert conn.execute("SELECT count(*) FROM order_lines").fetchone() == lines
+    assert conn.execute("SELECT count(*) FROM ingest_log").fetchone() == (1,)
 
 
 def test_latin1_text_past_the_sniffed_sample_is_still_read(conn, tmp_path):

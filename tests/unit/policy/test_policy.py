@@ -344,9 +344,10 @@ def _backorder_fill_rate(  # noqa: PLR0913 - one per system input
 def test_fill_rate_target_is_met_when_the_forecast_is_right(mean, sd, lead_time_days):
     """Oracle: order up to the policy's S every 7 days in a simulated backorder system whose daily
     demand is the forecast distribution; the fill rate lands on the 95 % target (+- 1 point).
-    (With lost sales instead of backorders it lands 1-2.5 points higher.)"""
+    (Lost sales: ``test_lost_sales.py``.)"""
     forecasts = make_forecasts([("A", mean, sd)])
-    row = policy_for(forecasts, make_products(["A"], lead_time_days=lead_time_days)).iloc[0]
+    row = policy_for(forecasts, make_products(["A"], lead_time_days=lead_time_days),
+                     unmet_demand="backorder").iloc[0]
     achieved = _backorder_fill_rate(
         row["order_up_to"], mean=mean, sd=sd, lead_time_days=lead_time_days, review_period_days=7
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from invdash import store
-from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION
+from invdash.store.schema import MIGRATIONS, SCHEMA_VERSION, UNKEY_ORDER_LINES
 
 
 def _file_at_version(path, version: int) -> None:
@@ -42,3 +42,30 @@ def test_protection_demand_columns_are_renamed_with_their_values(tmp_path):
     finally:
         conn.close()
     assert row == (139.1, 12.5)
+
+
+def test_order_lines_lose_their_primary_key_and_keep_every_row(tmp_path):
+    path = tmp_path / "keyed.duckdb"
+    before = next(v for v, group in MIGRATIONS if group is UNKEY_ORDER_LINES) - 1
+    _file_at_version(path, before)
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        "INSERT INTO order_lines SELECT 'o' || (i // 3), i % 3 + 1, 'c' || (i % 7), "
+        "'S' || (i % 11), TIMESTAMP '2024-01-01' + INTERVAL (i) MINUTE, i % 5 - 1, 0.5 * i "
+        "FROM range(3000) t(i)"
+    )
+    stored = conn.execute("SELECT * FROM order_lines ORDER BY ALL").fetchall()
+    conn.close()
+
+    conn = store.connect(path)
+    try:
+        assert store.schema_version(conn) == SCHEMA_VERSION
+        assert conn.execute("SELECT * FROM order_lines ORDER BY ALL").fetchall() == stored
+        kinds = {r[0] for r in conn.execute(
+            "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'order_lines'"
+        ).fetchall()}
+        tables = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        conn.close()
+    assert kinds == {"NOT NULL"}
+    assert "order_lines__keyed" not in tables
