@@ -20,7 +20,7 @@ conformal intervals need 2 x 28 + 1 days); every method is scored on the same SK
 
 Metrics per SKU and fold, averaged: RMSSE, scaled pinball loss over p05..p99 (SPL), MASE, and
 the 80 % interval coverage; WAPE = sum |e| / sum y. Run:
-``.venv/bin/python benchmarks/bench_accuracy.py [--skus 1000]``.
+``.venv/bin/python benchmarks/bench_accuracy.py [--skus 1000] [--country GB]``.
 
 ``--coverage or,oj,aus`` measures instead invdash's interval calibration per demand class on the
 three real panels (``coverage_by_class``): Online Retail daily (top ``--skus`` by selling days,
@@ -37,6 +37,7 @@ import argparse
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -171,12 +172,13 @@ def run_lightgbm(history: pd.DataFrame) -> pd.DataFrame:
     return statsforecast_quantiles(frame, "LightGBM")
 
 
-def run_invdash(history: pd.DataFrame) -> pd.DataFrame:
-    """invdash auto (inner backtest folds all before the test origin)."""
-    return run_forecast(history, ForecastOptions(horizon=H, folds=3)).forecasts
+def run_invdash(history: pd.DataFrame, country: str | None = None) -> pd.DataFrame:
+    """invdash auto (inner backtest folds all before the test origin); ``country``: its public
+    holidays as events of the fast models."""
+    return run_forecast(history, ForecastOptions(horizon=H, folds=3, country=country)).forecasts
 
 
-def evaluate(panel: pd.DataFrame, *, skip_ml: bool) -> pd.DataFrame:
+def evaluate(panel: pd.DataFrame, *, skip_ml: bool, country: str | None = None) -> pd.DataFrame:
     """Scores per method, fold and SKU over the 3 test origins."""
     last = panel["date"].max()
     origins = [last - pd.Timedelta(days=H * k - 1) for k in range(FOLDS, 0, -1)]
@@ -185,7 +187,7 @@ def evaluate(panel: pd.DataFrame, *, skip_ml: bool) -> pd.DataFrame:
         history = panel[panel["date"] < origin]
         truth = fold_truth(panel, origin)
         history = history[history["sku"].isin(truth["skus"])]
-        methods = {"invdash auto": run_invdash}
+        methods = {"invdash auto": partial(run_invdash, country=country)}
         if not skip_ml:
             methods |= {"statsforecast": run_statsforecast, "LightGBM": run_lightgbm}
         for label, method in methods.items():
@@ -294,6 +296,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=1000)
     parser.add_argument("--skip-ml", action="store_true", help="only invdash (quick check)")
     parser.add_argument("--panel", help="a parquet of the built panel (skips the CSV parse)")
+    parser.add_argument("--country", help="public holidays for invdash (GB); default none")
     parser.add_argument("--coverage", help="coverage per demand class on these panels "
                         "(comma-separated: or, oj, aus); --skus is then SKUs/series per panel")
     args = parser.parse_args()
@@ -305,7 +308,7 @@ def main() -> None:
     print(f"panel: {panel['sku'].nunique()} SKUs, {panel['date'].min().date()}.."
           f"{panel['date'].max().date()}, {(panel['qty'] == 0).mean():.0%} zero days",
           file=sys.stderr)
-    result = table(evaluate(panel, skip_ml=args.skip_ml))
+    result = table(evaluate(panel, skip_ml=args.skip_ml, country=args.country))
     print(result.to_string())
 
 

@@ -13,7 +13,8 @@ Each method sees only the periods before an origin. invdash auto detects the gra
 statsforecast AutoETS, DynamicOptimizedTheta and SeasonalNaive (native intervals). Metrics per
 series and fold, averaged: RMSSE (scale: one-step naive on the history), scaled pinball loss over
 p05..p99, 80 % coverage.
-Run: ``.venv/bin/python benchmarks/bench_grain.py [--data aus|oj] [--series N]``.
+Run: ``.venv/bin/python benchmarks/bench_grain.py [--data aus|oj] [--series N] [--country US]``
+(``--country``: that country's public holidays as events of invdash's fast models).
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def main() -> None:
     parser.add_argument("--data", choices=("aus", "oj"), default="aus")
     parser.add_argument("--series", type=int, default=152)
     parser.add_argument("--skip-peers", action="store_true", help="only invdash (quick check)")
+    parser.add_argument("--country", help="public holidays for invdash (US for the orange juice "
+                        "of Chicago); default none")
     args = parser.parse_args()
     panel = load(args.series) if args.data == "aus" else load_oj(args.series)
     season, freq = (12, "MS") if args.data == "aus" else (52, "W-THU")
@@ -156,7 +159,8 @@ def main() -> None:
 
         def invdash(history: pd.DataFrame, future=future) -> dict:
             sales = history.drop(columns=["qty_peer"], errors="ignore")
-            run = run_forecast(sales, ForecastOptions(horizon=H, folds=3), future=future)
+            options = ForecastOptions(horizon=H, folds=3, country=args.country)
+            run = run_forecast(sales, options, future=future)
             return {"invdash auto": run.forecasts}
 
         methods = {"invdash auto": invdash,

@@ -49,10 +49,12 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--model", default="auto")
+    parser.add_argument("--country", help="public holidays as events (GB: the demo shop's)")
     args = parser.parse_args()
     history, products, truth = demo_history(args.skus, args.seed)
     started = time.perf_counter()
-    run = run_forecast(history, ForecastOptions(horizon=61, model=args.model), products=products)
+    options = ForecastOptions(horizon=61, model=args.model, country=args.country)
+    run = run_forecast(history, options, products=products)
     seconds = time.perf_counter() - started
     forecasts = run.forecasts[pd.to_datetime(run.forecasts["date"]).dt.month == 12]
     per_sku = forecasts.groupby("sku")["mean"].sum().rename("forecast")

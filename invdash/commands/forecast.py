@@ -210,6 +210,13 @@ class _CsvChunks:
         self.rows += len(frame)
 
 
+def _country() -> str:
+    """The shop's country (``INVDASH_COUNTRY``): its public holidays are forecast events."""
+    from invdash.config import load_settings
+
+    return load_settings().country
+
+
 def _run_chunked(args: argparse.Namespace, conn, path: Path) -> int:
     from invdash import store
     from invdash.distributed import make_executor
@@ -218,7 +225,7 @@ def _run_chunked(args: argparse.Namespace, conn, path: Path) -> int:
     from invdash.forecast.stored import forecast_and_store_chunked
 
     options = ForecastOptions(horizon=args.horizon, model=args.model, seed=args.seed,
-                              folds=args.folds, freq=args.freq)
+                              folds=args.folds, freq=args.freq, country=_country())
     csv = _CsvChunks(args.out, all_quantiles=args.all_quantiles)
     run_id, run = forecast_and_store_chunked(
         conn, options, on_forecasts=csv, chunk_skus=args.chunk_skus or CHUNK_SKUS,
@@ -263,6 +270,7 @@ def _run_whole(args: argparse.Namespace) -> int:
         ForecastOptions(
             horizon=args.horizon, model=args.model, seed=args.seed, folds=args.folds,
             use_neural=args.neural, skus=args.sku, runner=runner, freq=args.freq,
+            country=_country(),
         ),
         products=products,
         future=_read_future(args.future),

@@ -24,7 +24,7 @@ import pandas as pd
 # _origins is backtest_panel's own rule for where it cuts: reusing it keeps the two in step.
 from invdash.forecast.backtest import _origins, summarise
 from invdash.forecast.calendar import select_event_rows, with_pooled_lifts
-from invdash.forecast.models.baseline import shop_event_lifts
+from invdash.forecast.models.baseline import shop_event_lifts, shop_price_prior
 from invdash.forecast.panel import Panel, shop_days, shop_weekday_share, truncate_panel
 from invdash.forecast.parts import merge_backtests, merge_forecasts
 from invdash.forecast.results import BacktestFold, BacktestResult
@@ -54,6 +54,7 @@ def split_panel(
     shop_at = {int(o): _shop_at(truncate_panel(panel, int(o))) for o in origins}
     share = shop_weekday_share(panel)
     events = with_pooled_lifts(panel.events, shop_event_lifts(panel))
+    prior = shop_price_prior(panel)
     index = np.flatnonzero(np.ones(len(panel.skus), dtype=bool) if rows is None else rows)
     if len(index) == 0:
         return []
@@ -65,14 +66,16 @@ def split_panel(
             panel, skus=panel.skus[take], actual=panel.actual[take],
             fit_values=panel.fit_values[take], last_index=panel.last_index[take],
             weekday_share=share, shop_at=shop_at, **_rows(panel, take),
-            events=select_event_rows(events, take),
+            events=select_event_rows(events, take), price_prior=prior,
         ))
     return parts
 
 
 def _shop_at(truncated: Panel) -> ShopDays:
-    """The whole panel's pooled calendar at one cut-off, with its pooled event lifts."""
-    return replace(shop_days(truncated), event_lifts=shop_event_lifts(truncated))
+    """The whole panel's pooled calendar at one cut-off, with its pooled event lifts and
+    price effects."""
+    return replace(shop_days(truncated), event_lifts=shop_event_lifts(truncated),
+                   price_prior=shop_price_prior(truncated))
 
 
 def _rows(panel: Panel, take: np.ndarray) -> dict[str, np.ndarray | None]:

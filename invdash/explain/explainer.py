@@ -19,10 +19,10 @@ from invdash.explain.drivers import (
 )
 from invdash.explain.shapley import coalitions, shapley_matrix
 from invdash.forecast.calendar import pooled_event_lifts
-from invdash.forecast.engine import run_forecast
+from invdash.forecast.engine import run_events, run_forecast
 from invdash.forecast.fusion import members_of
 from invdash.forecast.grain import Grain
-from invdash.forecast.models.baseline import PanelForecaster, deseasonalise
+from invdash.forecast.models.baseline import PanelForecaster, deseasonalise, shop_price_prior
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import (
     Panel,
@@ -66,6 +66,12 @@ def _with_pooled_events(panel: Panel) -> Panel:
         adjusted = adjusted / season_factors(panel.yearly, panel.dates.to_numpy(), panel.grain)
     pooled = pooled_event_lifts(adjusted, panel.events, panel.grain)
     return replace(panel, events=replace(panel.events, pooled=pooled))
+
+
+def _with_pooled_price(panel: Panel) -> Panel:
+    """``panel`` with its pooled price and promotion effects fixed (``price.PricePrior``), for
+    the same reason as ``_with_pooled_events``."""
+    return replace(panel, price_prior=shop_price_prior(panel))
 
 
 def _fused_means(
@@ -153,9 +159,11 @@ class ForecastExplainer:
     ) -> None:
         self.run = run
         self.seed = seed
-        self.panel = _with_pooled_events(to_panel(
-            sales, grain=Grain(run.freq), products=products, events=events, future=future,
-        ))
+        grain = Grain(run.freq)
+        events = run_events(sales, events, country=run.country, grain=grain, horizon=run.horizon)
+        self.panel = _with_pooled_price(_with_pooled_events(to_panel(
+            sales, grain=grain, products=products, events=events, future=future,
+        )))
         flags = promo_matrix(sales, self.panel)
         prices = self.panel.price
         cuts = np.zeros_like(flags) if prices is None else np.stack(

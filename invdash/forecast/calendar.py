@@ -18,6 +18,11 @@ Design:
   lift itself is shrunk to 1 by its count (``M / (M + 2)``). The fast models divide the past by
   the factor and multiply the forecast by it; the global model learns on top of it. An event
   that never happened before has no lift to learn and leaves the forecast as it is.
+- Public holidays as events (``with_public_holidays``): when a run names a country, its public
+  holidays and the retail events join the user events as shop-wide events over the data and
+  the horizon, so the fast models learn each holiday's lift from its past years like any user
+  event. Daily and weekly panels only: a month holds a fixed holiday every year, which the
+  yearly season already carries.
 - A month-day on which the shop sold nothing in every year the panel covers it (and that is a
   holiday or lies between 24 December and 2 January) is a yearly closure; forecasts on it are 0.
 """
@@ -36,7 +41,7 @@ __all__ = [
     "holiday_calendar", "retail_events", "event_features", "EVENT_COLUMNS",
     "validate_events", "yearly_closed_days", "DEFAULT_COUNTRY", "EventCodes",
     "event_code_matrix", "event_factors", "event_window", "pooled_event_lifts", "select_event_rows",
-    "with_pooled_lifts", "event_lift_sums", "lifts_from_sums",
+    "with_pooled_lifts", "event_lift_sums", "lifts_from_sums", "with_public_holidays",
 ]
 
 #: The demo shop and the Online Retail sample are UK shops; ``INVDASH_COUNTRY`` overrides.
@@ -97,6 +102,26 @@ def holiday_calendar(
         frame = pd.concat([frame, shop_wide[[DATE, "event"]]], ignore_index=True)
     inside = (frame[DATE] >= pd.Timestamp(start)) & (frame[DATE] <= pd.Timestamp(end))
     return frame[inside].drop_duplicates().sort_values([DATE, "event"]).reset_index(drop=True)
+
+
+def with_public_holidays(
+    events: pd.DataFrame | None, *, country: str | None, start: pd.Timestamp,
+    end: pd.Timestamp, grain: Grain,
+) -> pd.DataFrame | None:
+    """``events`` with ``country``'s public holidays and the retail events from ``start`` to
+    ``end`` added as shop-wide rows (module docstring); unchanged without a country or on a
+    monthly grain.
+
+    Raises:
+        InvalidDataError: an unknown country code.
+    """
+    if not country or grain.kind == "M":
+        return events
+    holidays = holiday_calendar(pd.Timestamp(start), pd.Timestamp(end), country=country)
+    holidays = holidays.assign(**{SKU: pd.NA, "category": pd.NA})
+    if events is None or events.empty:
+        return holidays
+    return pd.concat([validate_events(events), holidays], ignore_index=True)
 
 
 def _bad_rows(name: str, column: str, rows: pd.Index, fix: str) -> InvalidDataError:

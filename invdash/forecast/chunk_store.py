@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from invdash import store
-from invdash.forecast.calendar import event_code_matrix, validate_events
+from invdash.forecast.calendar import event_code_matrix, validate_events, with_public_holidays
 from invdash.forecast.covariates import category_codes, covariate_matrices
 from invdash.forecast.grain import DAILY, period_range
 from invdash.forecast.models.coldstart import SimilarProductForecaster
@@ -69,16 +69,17 @@ class StoreChunks:
 
 
 @contextmanager
-def read_store_chunks(
+def read_store_chunks(  # noqa: PLR0913 - the run's options that reading needs
     conn: duckdb.DuckDBPyConnection, *, chunk_skus: int, cold_start: bool = False,
-    seed: int = 0, progress: Progress | None = None,
+    seed: int = 0, progress: Progress | None = None, holidays: tuple[str | None, int] = (None, 0),
 ) -> Iterator[StoreChunks]:
     """Read every SKU's sales into chunk folders (module docstring); the folders are removed
-    when the block ends."""
+    when the block ends. ``holidays``: the run's country and horizon in days (its public
+    holidays join the user events, ``calendar.with_public_holidays``)."""
     skus, dates = forecast_sql.sales_skus(conn), _shop_dates(conn)
     products = store.load_products(conn)
     data = StoreChunks(skus=skus, dates=dates, products=products,
-                       events=_store_events(conn, products))
+                       events=_store_events(conn, products, dates, holidays))
     profiles = ProfileCollector(seed=seed) if cold_start else None
     codes = _codes(skus, products)
     with tempfile.TemporaryDirectory(prefix="invdash-chunks-") as tmp:
@@ -134,9 +135,14 @@ class _Events:
                                  keep_empty=True).codes
 
 
-def _store_events(conn: duckdb.DuckDBPyConnection, products: pd.DataFrame) -> _Events | None:
-    frame = load_events(conn)
-    if frame.empty:
+def _store_events(conn: duckdb.DuckDBPyConnection, products: pd.DataFrame,
+                  dates: pd.DatetimeIndex, holidays: tuple[str | None, int]) -> _Events | None:
+    country, horizon = holidays
+    frame = with_public_holidays(
+        load_events(conn), country=country, start=dates[0],
+        end=dates[-1] + pd.Timedelta(days=horizon + 1), grain=DAILY,
+    )
+    if frame is None or frame.empty:
         return None
     return _Events(validate_events(frame), products if len(products) else None)
 

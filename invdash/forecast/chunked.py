@@ -223,7 +223,7 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     horizon = options.horizon or 28
     cold = can_cold_start(store.load_products(conn), options.model)
     with read_store_chunks(conn, chunk_skus=chunk_skus, cold_start=cold, seed=options.seed,
-                           progress=progress) as data:
+                           progress=progress, holidays=(options.country, horizon)) as data:
         if after_reading is not None:
             after_reading()
         folders, skus = data.folders, data.skus
@@ -257,7 +257,7 @@ def backtest_store_chunked(
     executor = executor or LocalMap()
     horizon = options.horizon or 28
     with read_store_chunks(conn, chunk_skus=chunk_skus, cold_start=False, seed=options.seed,
-                           progress=progress) as data:
+                           progress=progress, holidays=(options.country, horizon)) as data:
         cuts = _cuts(data.dates, options.folds, horizon, DAILY)
         if len(cuts) == 1:
             raise ConfigError(

@@ -39,10 +39,11 @@ from invdash.forecast.backtest import (
     forecast_matrices,
     summarise,
 )
+from invdash.forecast.calendar import with_public_holidays
 from invdash.forecast.classify import classify_panel
 from invdash.forecast.fold_errors import fold_errors
 from invdash.forecast.fusion import choose_models, combine_by_choice
-from invdash.forecast.grain import min_history_periods, resolve_run_grain, to_grain
+from invdash.forecast.grain import Grain, min_history_periods, resolve_run_grain, to_grain
 from invdash.forecast.models.base import Forecaster, finalize_forecasts
 from invdash.forecast.models.baseline import (
     PanelForecaster,
@@ -59,10 +60,11 @@ from invdash.forecast.panel import (
 from invdash.forecast.quantiles import calibrate_spread, calibrated_quantiles
 from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.forecast.results import BacktestResult, ForecastRun
-from invdash.schema import SKU, InvalidDataError, validate_sales
+from invdash.schema import DATE, SKU, InvalidDataError, validate_sales
 
 __all__ = [
     "run_forecast", "fit_and_assemble", "choose_for_classes", "spreads_for", "backtest_table",
+    "run_events",
 ]
 
 Progress = Callable[[int, int, str], None]
@@ -117,6 +119,7 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
     cold_start = "coldstart" in MODELS and can_cold_start(products, model, grain.kind)
     unsold = unsold_skus(sales[SKU].unique(), products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
+    events = run_events(sales, events, country=options.country, grain=grain, horizon=horizon)
     panel = to_panel(sales, grain=grain, products=products, future=future, events=events)
     names = list(auto_model_factories(
         seed=seed, use_neural=use_neural, grain=grain.kind
@@ -150,7 +153,20 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
         fold_errors=(
             fold_errors(backtest, choices, spreads, model=model) if grain.kind == "D" else None
         ),
+        country=options.country,
     )
+
+
+def run_events(
+    sales: pd.DataFrame, events: pd.DataFrame | None, *, country: str | None, grain: Grain,
+    horizon: int,
+) -> pd.DataFrame | None:
+    """The run's events: the user's plus ``country``'s public holidays over the sales and the
+    ``horizon`` periods after them (``calendar.with_public_holidays``)."""
+    dates = pd.to_datetime(sales[DATE])
+    step = pd.Timedelta(days=7 if grain.kind == "W" else 1)
+    return with_public_holidays(events, country=country, start=dates.min(),
+                                end=dates.max() + step * (horizon + 1), grain=grain)
 
 
 def _device(neural_ran: bool) -> str:

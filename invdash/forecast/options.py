@@ -27,6 +27,9 @@ class ForecastOptions:
             ``W``, ``M``; weekly and monthly sales are forecast in weeks and months.
         runner: where the per-SKU steps run (``invdash.distributed.make_runner``); None runs
             them in this process. Any runner gives the same result.
+        country: ISO code whose public holidays the fast models learn as events
+            (``calendar.with_public_holidays``; the store's runs pass ``Settings.country``);
+            None: no public holidays (the global model reads its own calendar).
 
     Raises:
         ConfigError: an unknown model, a horizon below 1 or negative folds.
@@ -40,6 +43,7 @@ class ForecastOptions:
     skus: tuple[str, ...] | None = None
     freq: str = "auto"
     runner: Any = None
+    country: str | None = None
 
     def __post_init__(self) -> None:
         if self.skus is not None:

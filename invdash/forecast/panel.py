@@ -39,6 +39,7 @@ from invdash.forecast.grain import (
     periods_per_year,
     to_grain,
 )
+from invdash.forecast.price import PricePrior
 from invdash.forecast.season import has_yearly_history, yearly_profiles
 from invdash.forecast.shop import (
     ShopDays,
@@ -106,6 +107,10 @@ class Panel:
     yearly: np.ndarray | None = None
     #: User events per SKU and period (``calendar.EventCodes``, (n, T + F)); None: no events.
     events: EventCodes | None = None
+    #: Pooled price and promotion effects (``price.PricePrior``) when they come from a larger
+    #: panel than this one (a SKU chunk or part, an explanation's alternative histories);
+    #: None: learnt from this panel.
+    price_prior: PricePrior | None = None
 
     @property
     def last_dates(self) -> pd.Series:
@@ -242,6 +247,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
             price=None if panel.price is None else panel.price[keep],
             promo=None if panel.promo is None else panel.promo[keep], yearly=yearly,
             events=with_pooled_lifts(select_event_rows(panel.events, keep), shop.event_lifts),
+            price_prior=shop.price_prior,
         )
     # Closed weekdays are re-detected from the days before the origin only (no look-ahead).
     open_weekdays = _closed_weekdays(actual, dates, panel.grain)
@@ -252,7 +258,7 @@ def truncate_panel(panel: Panel, origin: int) -> Panel:
         category=None if panel.category is None else panel.category[keep],
         price=None if panel.price is None else panel.price[keep],
         promo=None if panel.promo is None else panel.promo[keep],
-        events=select_event_rows(panel.events, keep),
+        events=select_event_rows(panel.events, keep), price_prior=None,
     )
     # The season is re-learnt from the periods before the origin only (no look-ahead).
     return with_yearly(truncated)

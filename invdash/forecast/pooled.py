@@ -13,7 +13,8 @@ chunks of SKUs add them up in passes, each pass reading the chunks again:
 4. yearly season, second round: the same on the series adjusted by the first round's profiles;
 5. with user events: per event code, demand and baseline summed over its cells and their count
    on the weekday- and season-adjusted history (``calendar.event_lift_sums``), so each chunk's
-   SKUs shrink their own lifts to the shop's pooled lift as in the whole panel.
+   SKUs shrink their own lifts to the shop's pooled lift as in the whole panel;
+6. with prices: per category, ``price.price_sums`` on that history with events divided out.
 
 Each chunk keeps its own per-SKU slot sums of both rounds (small, (n, 52)) in its folder, so
 its final yearly profiles are the pooled profiles shrunk towards its own sums, as
@@ -36,8 +37,9 @@ import pandas as pd
 
 from invdash.forecast.calendar import EventCodes, event_lift_sums, lifts_from_sums
 from invdash.forecast.grain import Grain, periods_per_year
-from invdash.forecast.models.baseline import adjusted_history
+from invdash.forecast.models.baseline import adjusted_history, event_adjusted_history
 from invdash.forecast.panel import Panel, weekday_profile
+from invdash.forecast.price import PricePrior, price_covariates, price_sums, prior_from_sums
 from invdash.forecast.season import (  # the estimator's own steps, so the two stay in step
     _K_CATEGORY,
     _K_SKU,
@@ -103,6 +105,8 @@ class CutStats:
     categories: tuple[dict[int, np.ndarray], ...] = ()
     #: The shop's pooled log-lift per user event code (``calendar.lifts_from_sums``) or None.
     event_lifts: tuple[float, ...] | None = None
+    #: The shop's pooled price and promotion effects (``price.prior_from_sums``) or None.
+    price_prior: PricePrior | None = None
 
 
 @dataclass(frozen=True)
@@ -321,7 +325,21 @@ def pool_shop(folders: Sequence[Path], dates: pd.DatetimeIndex, grain: Grain,
         lifts = _pooled_pass(folders, shop, partial(_add_event_sums, shop=shop))
         shop = _with(shop, event_lifts={cut: lifts_from_sums(sums["events"])
                                         for cut, sums in lifts.items()})
-    return shop
+    priced = _pooled_pass(folders, shop, partial(_add_price_sums, shop=shop))
+    return _with(shop, price_prior={cut: prior_from_sums(sums["price"])
+                                    for cut, sums in priced.items() if "price" in sums})
+
+
+def _add_price_sums(chunk: Chunk, stats: CutStats, sums: dict, *, shop: ShopStats) -> None:
+    """The chunk's additive part of the pooled price effects at one cut (sixth pass)."""
+    x = price_covariates(chunk.price, chunk.promo, shop.grain, periods=stats.cut)
+    if x is None:
+        return
+    panel = replace(_panel_at(chunk, stats, shop), yearly=_yearly(chunk, stats),
+                    events=_events(chunk, shop, stats.event_lifts))
+    adjusted, _ = event_adjusted_history(panel, weekday_profile(panel))
+    for code, values in price_sums(adjusted, x, chunk.category, shop.grain).items():
+        sums.setdefault("price", {})[code] = sums.get("price", {}).get(code, 0.0) + values
 
 
 def _add_event_sums(chunk: Chunk, stats: CutStats, sums: dict, *, shop: ShopStats) -> None:
@@ -365,7 +383,8 @@ def chunk_panel(chunk: Chunk, shop: ShopStats) -> Panel:
     shop_at = {
         cut: ShopDays(open_weekdays=stats.open_weekdays, closed_days=stats.closed_days,
                       weekday_share=stats.weekday_share, yearly=_yearly(chunk, stats),
-                      yearly_skus=chunk.skus, event_lifts=stats.event_lifts)
+                      yearly_skus=chunk.skus, event_lifts=stats.event_lifts,
+                      price_prior=stats.price_prior)
         for cut, stats in shop.cuts.items() if cut != end
     }
     whole = shop.cuts[end]
@@ -376,4 +395,5 @@ def chunk_panel(chunk: Chunk, shop: ShopStats) -> Panel:
         weekday_share=whole.weekday_share, shop_at=shop_at, grain=shop.grain,
         category=chunk.category, price=chunk.price, promo=chunk.promo,
         yearly=_yearly(chunk, whole), events=_events(chunk, shop, whole.event_lifts),
+        price_prior=whole.price_prior,
     )

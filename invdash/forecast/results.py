@@ -67,6 +67,9 @@ class ForecastRun:
     freq: str = "D"
     #: The backtest's forecasts per SKU and fold (None without a backtest or from the store).
     fold_errors: FoldErrors | None = None
+    #: The country whose public holidays were events of the run (``ForecastOptions.country``),
+    #: so an explanation refits with the same calendar; None: none.
+    country: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from invdash.forecast.grain import Grain
+from invdash.forecast.price import PricePrior
 
 __all__ = [
     "ShopDays", "closed_weekdays_from", "closed_dates_from", "closed_mask_from",
@@ -49,6 +50,9 @@ class ShopDays:
     #: (``calendar.pooled_event_lifts``; None without events), so a part's SKUs shrink their
     #: own event lifts to the whole shop's, as in the whole-panel run.
     event_lifts: tuple[float, ...] | None = None
+    #: The whole panel's pooled price and promotion effects at this cut-off
+    #: (``price.PricePrior``; None without prices), for the same reason.
+    price_prior: PricePrior | None = None
 
 
 def closed_weekdays_from(

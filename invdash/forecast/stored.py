@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from invdash import store
+from invdash.config import load_settings
 from invdash.forecast.chunked import CHUNK_SKUS, ChunkedRun, forecast_store_chunked
 from invdash.forecast.engine import Progress, run_forecast
 from invdash.forecast.grain import resolve_grain
@@ -76,6 +77,8 @@ def load_run(
         run_id=facts["run_id"],
         created_at=pd.Timestamp(facts["created_at"]),
         data_version=facts["data_version"],
+        # Runs of the store are made with the shop's country (``Settings.country``).
+        country=load_settings().country,
     )
 
 
@@ -160,7 +163,8 @@ def forecast_inputs(
     """``run_forecast`` over every SKU of ``inputs`` (products without sales get the cold start)."""
     return run_forecast(
         inputs.sales,
-        ForecastOptions(model=model, horizon=horizon, use_neural=use_neural),
+        ForecastOptions(model=model, horizon=horizon, use_neural=use_neural,
+                        country=load_settings().country),
         products=inputs.products,
         progress=progress,
         events=inputs.events,
@@ -192,7 +196,7 @@ def forecast_and_store(
     with embeddings_stored_in(conn):  # product titles are encoded once, then read back
         run = run_forecast(
             inputs.sales,
-            ForecastOptions(model=model, seed=seed),
+            ForecastOptions(model=model, seed=seed, country=load_settings().country),
             products=inputs.products,
             progress=progress,
             events=inputs.events,
@@ -211,7 +215,8 @@ def forecast_one_sku(
     sales = store.load_sales(conn, skus=[sku])
     return run_forecast(
         sales,
-        ForecastOptions(horizon=horizon, model=model, skus=[sku]),
+        ForecastOptions(horizon=horizon, model=model, skus=[sku],
+                        country=load_settings().country),
         products=store.load_products(conn),
         events=load_events(conn),
     )
@@ -227,7 +232,7 @@ def forecast_upload(
         products = products[products[SKU].astype(str).isin(set(sales[SKU].astype(str)))]
     return run_forecast(
         sales,
-        ForecastOptions(horizon=horizon, model=model),
+        ForecastOptions(horizon=horizon, model=model, country=load_settings().country),
         products=products if products is not None and len(products) else None,
         progress=progress,
     )
@@ -265,7 +270,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
 
     Args:
         conn: the store, read-write (titles of new SKUs are encoded once and stored).
-        options: as for ``forecast.chunked.forecast_store_chunked``.
+        options: as for ``forecast.chunked.forecast_store_chunked`` (without a country, the
+            shop's ``Settings.country``).
         on_forecasts: also receives each chunk's forecasts (e.g. the CLI's CSV).
         chunk_skus: SKUs per chunk.
         executor: runs the per-chunk steps (None: here).
@@ -284,6 +290,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
             "shop (`invdash demo`) first."
         )
     data_version = store.data_version(conn)
+    if options.country is None:  # a stored run knows the shop's holidays (see ``load_run``)
+        options = replace(options, country=load_settings().country)
     with tempfile.TemporaryDirectory(prefix="invdash-run-") as tmp:
         spool: list[Path] = []
 

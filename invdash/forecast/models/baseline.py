@@ -9,7 +9,9 @@ Design:
 - ``fit_panel`` / ``predict_mean`` are the fast path the backtest and the fusion use (no long
   frames in the inner loop).
 - Models learn on the deseasonalised series ``y / weekday_index`` and multiply back, so a level
-  is "units per average day" and closed weekdays forecast zero.
+  is "units per average day" and closed weekdays forecast zero. The same holds for the yearly
+  season, the event lifts (``calendar.event_factors``) and the price and promotion factor
+  (``price.price_factors``): the past is divided by them, the forecast multiplied by them.
 
 Baselines:
 - ``SeasonalNaiveForecaster``: the last observed week repeated (weekly seasonality).
@@ -37,12 +39,20 @@ from invdash.forecast.panel import (
     to_panel,
     weekday_profile,
 )
+from invdash.forecast.price import (
+    PricePrior,
+    pooled_price_prior,
+    price_covariates,
+    price_factors,
+    price_window,
+)
 from invdash.forecast.season import season_factors
 from invdash.schema import validate_sales
 
 __all__ = [
     "PanelForecaster", "SeasonalNaiveForecaster", "MovingAverageForecaster", "deseasonalise",
     "TrendMovingAverageForecaster", "shop_growth", "adjusted_history", "shop_event_lifts",
+    "shop_price_prior", "event_adjusted_history",
 ]
 
 
@@ -69,6 +79,28 @@ def shop_event_lifts(panel: Panel) -> tuple[float, ...] | None:
                               panel.grain)
 
 
+def event_adjusted_history(panel: Panel, profile: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``adjusted_history`` with the user events divided out, and the event factors (None
+    without events): what the price and promotion effects are learnt on."""
+    deseason = adjusted_history(panel, profile)
+    events = event_factors(deseason, panel.events, panel.grain)
+    if events is not None:
+        deseason = deseason / events[:, :deseason.shape[1]]
+    return deseason, events
+
+
+def shop_price_prior(panel: Panel) -> PricePrior | None:
+    """The pooled price and promotion effects every panel model learns on ``panel`` (None
+    without prices): what SKU partitions of it carry so their models pool over the whole shop."""
+    x = price_covariates(panel.price, panel.promo, panel.grain,
+                         periods=len(panel.dates))
+    if x is None:
+        return None
+    adjusted, _ = event_adjusted_history(panel, weekday_profile(panel))
+    return pooled_price_prior(adjusted, x, panel.category, panel.grain)
+
+
 class PanelForecaster(Forecaster):
     """Base of the vectorised models; subclasses implement ``_fit_state`` and ``_forecast_base``."""
 
@@ -89,12 +121,16 @@ class PanelForecaster(Forecaster):
         """Fast path: learn from an already pivoted ``Panel``; returns self."""
         self.profile_ = weekday_profile(panel)
         self.dispersion_ = dispersion_index(panel, self.profile_)
-        deseason = adjusted_history(panel, self.profile_)
         self.yearly_ = panel.yearly
         # User events (calendar.event_factors): learnt on the adjusted past, divided out.
-        self.events_ = event_factors(deseason, panel.events, panel.grain)
-        if self.events_ is not None:
-            deseason = deseason / self.events_[:, :deseason.shape[1]]
+        deseason, self.events_ = event_adjusted_history(panel, self.profile_)
+        # Prices and promotions (price.price_factors): learnt on that, divided out too.
+        covariates = price_covariates(panel.price, panel.promo, panel.grain,
+                                      periods=len(panel.dates))
+        self.price_ = price_factors(deseason, covariates, panel.category, panel.grain,
+                                    panel.price_prior)
+        if self.price_ is not None:
+            deseason = deseason / self.price_[:, :deseason.shape[1]]
         self.state_ = self._fit_state(panel, deseason)
         self.panel_ = panel
         return self
@@ -110,7 +146,8 @@ class PanelForecaster(Forecaster):
         check_is_fitted(self, "panel_")
         weekday = future_weekdays(self.panel_, h)
         season = np.take_along_axis(self.profile_, weekday, axis=1) * self._yearly_future(h)
-        season = season * event_window(self.events_, self.panel_.last_index + 1, h)
+        first = self.panel_.last_index + 1
+        season = season * event_window(self.events_, first, h) * price_window(self.price_, first, h)
         return np.clip(self._forecast_base(h, weekday) * season, 0.0, None)
 
     def predict(self, h: int, *, future: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -186,13 +223,17 @@ class SeasonalNaiveForecaster(PanelForecaster):
         last_week = panel.actual[rows, np.clip(cols, 0, None)]
         weekday = panel.dates.weekday.to_numpy()[np.clip(cols, 0, None)]
         fallback = level[:, None] * np.take_along_axis(self.profile_, weekday, axis=1)
+        if self.price_ is not None:  # last season at the regular price (fallback already is)
+            last_week = last_week / self.price_[rows, np.clip(cols, 0, None)]
         return np.where(np.isnan(last_week) | (cols < 0), fallback, last_week)
 
     def predict_mean(self, h: int) -> np.ndarray:
-        """The stored last season repeated over ``h`` days (no weekday index on top)."""
+        """The stored last season repeated over ``h`` days (no weekday index on top), times
+        the planned price and promotion factor."""
         check_is_fitted(self, "panel_")
         reps = int(np.ceil(h / self.season_))
-        return np.tile(self.state_, (1, reps))[:, :h]
+        price = price_window(self.price_, self.panel_.last_index + 1, h)
+        return np.tile(self.state_, (1, reps))[:, :h] * price
 
 
 def shop_growth(deseason: np.ndarray, window_days: int) -> float:

@@ -28,6 +28,7 @@ from invdash.forecast.features import WINDOWS, origin_features, stack_rows, targ
 from invdash.forecast.models.base import check_is_fitted
 from invdash.forecast.models.baseline import PanelForecaster
 from invdash.forecast.panel import Panel, future_period_dates
+from invdash.forecast.price import price_window
 from invdash.forecast.season import season_factors
 
 __all__ = ["GlobalBoostForecaster"]
@@ -127,9 +128,11 @@ class GlobalBoostForecaster(PanelForecaster):
             country=self.country or load_settings().country,
         )
         features = stack_rows(per_sku, per_target)
-        # The booster learns corrections to level x weekday x yearly factor: a tree would need
-        # many splits to rebuild a 20x December factor from the feature alone.
-        events = event_window(self.events_, np.full(len(panel.skus), origin), len(dates))
+        # The booster learns corrections to level x weekday x yearly x event x price factor: a
+        # tree would need many splits to rebuild a 20x December factor from the feature alone.
+        first = np.full(len(panel.skus), origin)
+        events = event_window(self.events_, first, len(dates)) * price_window(
+            self.price_, first, len(dates))
         base = np.maximum(per_sku["scale"][:, None] * weekday_factor * season * events, 1e-6)
         if not train:
             return features, base

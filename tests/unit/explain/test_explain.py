@@ -166,6 +166,8 @@ def test_an_unknown_sku_is_refused_with_the_fix(generated):
 def test_global_importance_ranks_drivers_overall_and_by_category(generated):
     sales, run = generated
     products = pd.DataFrame({"sku": run.choices["sku"], "category": ["A", "B"] * 12})
+    # The run is made with the categories it is explained with (they pool its price effects).
+    run = run_forecast(sales, ForecastOptions(horizon=14, seed=0), products=products)
     table = explain.global_importance(
         sales, run, skus=list(run.choices["sku"][:6]), products=products
     )

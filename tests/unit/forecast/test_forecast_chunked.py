@@ -26,13 +26,13 @@ SLICE = Path(__file__).parents[2] / "data" / "online_retail_slice.csv.gz"
 COLUMNS = ["mean", *QUANTILE_COLUMNS]
 
 
-def _both(conn, chunk_skus: int):
+def _both(conn, chunk_skus: int, options: ForecastOptions | None = None):
     events = load_events(conn)
-    whole = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
-                         products=store.load_products(conn),
+    options = options or ForecastOptions(seed=0)
+    whole = run_forecast(store.load_sales(conn), options, products=store.load_products(conn),
                          events=None if events.empty else events)
     parts: list[pd.DataFrame] = []
-    run = forecast_store_chunked(conn, ForecastOptions(seed=0), on_forecasts=parts.append,
+    run = forecast_store_chunked(conn, options, on_forecasts=parts.append,
                                  chunk_skus=chunk_skus)
     return whole, run, pd.concat(parts, ignore_index=True)
 
@@ -88,6 +88,17 @@ def test_chunks_of_a_demo_shop_with_a_yearly_season_and_stockouts_equal_the_whol
     whole, run, chunked = _both(conn, chunk_skus=7)
     assert run.chunks == 3
     _assert_equal(whole, run, chunked)
+    conn.close()
+
+
+def test_chunks_pool_prices_and_the_countrys_public_holidays_as_the_whole_panel(tmp_path):
+    conn = store.connect(tmp_path / "shop.duckdb")
+    build_demo(conn, n_skus=20, n_days=480, seed=5)  # prices with promotions, categories
+    whole, run, chunked = _both(conn, chunk_skus=7, options=ForecastOptions(seed=0, country="GB"))
+    _assert_equal(whole, run, chunked)
+    plain = run_forecast(store.load_sales(conn), ForecastOptions(seed=0),
+                         products=store.load_products(conn))
+    assert not np.allclose(plain.forecasts["mean"], whole.forecasts["mean"])  # holidays moved it
     conn.close()
 
 
