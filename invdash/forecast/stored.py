@@ -77,8 +77,7 @@ def load_run(
         run_id=facts["run_id"],
         created_at=pd.Timestamp(facts["created_at"]),
         data_version=facts["data_version"],
-        # Runs of the store are made with the shop's country (``Settings.country``).
-        country=load_settings().country,
+        country=facts["country"],  # the calendar the run learned, whatever the setting now
     )
 
 
@@ -126,7 +125,7 @@ def newest_run_summary(conn: duckdb.DuckDBPyConnection) -> ForecastRun | None:
 
 def load_run_facts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
     """A stored run's facts (``run_id, created_at, data_version, horizon, model_param, device,
-    duration_s, n_skus``) without its rows, or None."""
+    duration_s, n_skus, country``) without its rows, or None."""
     return forecast_store.load_run_facts(conn, run_id)
 
 
@@ -315,6 +314,7 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
                 model_param=options.model, data_version=data_version,
                 choices=run.choices.drop(columns="members"), backtest=run.backtest,
                 device="cpu", duration_s=run.duration_s, fold_errors=run.fold_errors,
+                country=options.country,
             )
         finally:
             if reopen is not None:

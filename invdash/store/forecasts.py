@@ -59,7 +59,7 @@ def save_run(conn: duckdb.DuckDBPyConnection, run: RunRecord, *, data_version: s
         "data_version": data_version, "horizon": int(run.horizon),
         "model_param": run.model_param, "device": run.device,
         "duration_s": float(run.duration_s), "n_skus": int(run.forecasts["sku"].nunique()),
-        "status": "done",
+        "status": "done", "country": getattr(run, "country", None),
     }])
     with transaction(conn):
         upsert_frame(conn, "forecast_runs", facts)
@@ -76,6 +76,7 @@ def save_run_in_parts(  # noqa: PLR0913 - the run's facts and parts
     conn: duckdb.DuckDBPyConnection, parts: Iterable[pd.DataFrame], *, horizon: int,
     model_param: str, data_version: str, choices: pd.DataFrame, backtest: pd.DataFrame,
     device: str, duration_s: float, fold_errors: FoldErrorRows | None = None,
+    country: str | None = None,
 ) -> str:
     """Store a run whose forecasts come in parts (a chunked run's spool, read one part at a
     time) in one transaction, so no half-written run is ever seen; returns its ``run_id``."""
@@ -83,7 +84,7 @@ def save_run_in_parts(  # noqa: PLR0913 - the run's facts and parts
     facts = pd.DataFrame([{
         "run_id": run_id, "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
         "data_version": data_version, "horizon": int(horizon), "model_param": model_param,
-        "device": device, "duration_s": float(duration_s), "status": "done",
+        "device": device, "duration_s": float(duration_s), "status": "done", "country": country,
     }])
     with transaction(conn):
         upsert_frame(conn, "forecast_runs", facts)
@@ -155,12 +156,17 @@ def load_backtest_metrics(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Da
 
 
 def load_run_facts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
-    """The ``forecast_runs`` row of ``run_id`` as a dict (None when there is no such run)."""
-    frame = conn.execute(
+    """The ``forecast_runs`` row of ``run_id`` as a dict (None when there is no such run);
+    ``country`` is None for a run made without public holidays (or stored before migration 14)."""
+    row = conn.execute(
         "SELECT run_id, created_at, data_version, horizon, model_param, device, duration_s, "
-        "n_skus FROM forecast_runs WHERE run_id = ?", [run_id],
-    ).df()
-    return None if frame.empty else frame.iloc[0].to_dict()
+        "n_skus, country FROM forecast_runs WHERE run_id = ?", [run_id],
+    ).fetchone()
+    if row is None:
+        return None
+    names = ("run_id", "created_at", "data_version", "horizon", "model_param", "device",
+             "duration_s", "n_skus", "country")
+    return dict(zip(names, row, strict=True))
 
 
 def latest_run_id(

@@ -7,7 +7,7 @@ tables (``store/fold_errors.py``, ``runtime/embeddings.py``, ``store/overview.py
 
 from __future__ import annotations
 
-__all__ = ["SCALE_REORDER_DDL", "PAGE_SUMMARY_DDL", "DATA_VERSIONS_DDL"]
+__all__ = ["SCALE_REORDER_DDL", "PAGE_SUMMARY_DDL", "DATA_VERSIONS_DDL", "RUN_COUNTRY_DDL"]
 
 # Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
 # calibration reads them instead of re-running forecasts; title embeddings computed once.
@@ -52,3 +52,7 @@ DATA_VERSIONS_DDL = (  # store/versions.py: each part starts dirty, so this comm
     "CREATE TABLE IF NOT EXISTS shift_windows (run_id VARCHAR, days INTEGER, sku VARCHAR, "
     "expected DOUBLE NOT NULL, spread DOUBLE NOT NULL, PRIMARY KEY (run_id, days, sku))",
 )
+
+# Issue 11: the country whose public holidays a stored forecast run learned (NULL: none), so its
+# explanations refit with the run's own calendar even after the shop's setting changed.
+RUN_COUNTRY_DDL = ("ALTER TABLE forecast_runs ADD COLUMN IF NOT EXISTS country VARCHAR",)

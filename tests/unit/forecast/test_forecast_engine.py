@@ -173,6 +173,27 @@ def test_run_round_trips_through_the_store(tmp_path, demo_run):
         conn.close()
 
 
+def test_a_stored_run_keeps_the_country_of_its_holidays_whatever_the_setting_now(
+    tmp_path, demo_run, monkeypatch
+):
+    """Explanations refit a stored run with its own calendar: a run made without public
+    holidays stays without them when the shop's country is set later, and a GB run stays GB."""
+    from dataclasses import replace
+
+    from invdash import store
+    from invdash.forecast.stored import load_run, save_run
+
+    monkeypatch.setenv("INVDASH_COUNTRY", "US")
+    conn = store.connect(tmp_path / "f.duckdb")
+    try:
+        plain = save_run(conn, replace(demo_run, country=None), data_version="v1")
+        british = save_run(conn, replace(demo_run, country="GB"), data_version="v1")
+        assert load_run(conn, plain).country is None
+        assert load_run(conn, british).country == "GB"
+    finally:
+        conn.close()
+
+
 def test_new_and_unsold_skus_use_similar_products_when_names_are_given(demo_sales):
     end = demo_sales["date"].max()
     new = pd.DataFrame(
