@@ -16,7 +16,12 @@ from __future__ import annotations
 
 __all__ = ["MIGRATIONS", "CORE_TABLES", "SCHEMA_VERSION"]
 
-from invdash.store.schema_scale import DATA_VERSIONS_DDL, PAGE_SUMMARY_DDL, SCALE_REORDER_DDL
+from invdash.store.schema_scale import (
+    DATA_VERSIONS_DDL,
+    PAGE_SUMMARY_DDL,
+    PO_ROLLUP_DDL,
+    SCALE_REORDER_DDL,
+)
 
 CORE_DDL = (
     """CREATE TABLE IF NOT EXISTS products (
@@ -367,6 +372,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (12, UNKEY_ORDER_LINES),  # branch h-pk, renumber at merge
     # 13 (branch h-fp): data fingerprints, shift windows (issue 13).
     (13, DATA_VERSIONS_DDL),
+    (14, PO_ROLLUP_DDL),  # branch h-pages2, renumber at merge: the PO list's per-PO table
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

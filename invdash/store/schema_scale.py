@@ -52,3 +52,11 @@ DATA_VERSIONS_DDL = (  # store/versions.py: each part starts dirty, so this comm
     "CREATE TABLE IF NOT EXISTS shift_windows (run_id VARCHAR, days INTEGER, sku VARCHAR, "
     "expected DOUBLE NOT NULL, spread DOUBLE NOT NULL, PRIMARY KEY (run_id, days, sku))",
 )
+
+# Branch h-pages2 (issue 13, renumber at merge): one row per PO for the PO list's counts and
+# order (store/po_rollup.py); the part starts dirty, so the migration's commit fills the table.
+PO_ROLLUP_DDL = (
+    "CREATE TABLE IF NOT EXISTS po_rollup (po_id VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+    "_created TIMESTAMP, _eta DATE)",
+    "INSERT OR REPLACE INTO data_versions VALUES ('po_rollup', NULL, true)",
+)
