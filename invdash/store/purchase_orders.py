@@ -33,6 +33,7 @@ __all__ = [
     "load_po_header",
     "po_summary",
     "po_status_counts",
+    "open_lines_of",
     "drafted_skus",
     "mark_sent",
     "receive_line",
@@ -193,6 +194,16 @@ def po_status_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many POs have each status (the PO list's filter and page count)."""
     rows = conn.execute(_STATUS_COUNTS_SQL.format(source=_per_po(conn))).fetchall()
     return {str(status): int(n) for status, n in rows}
+
+
+def open_lines_of(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:
+    """``store.open_purchase_orders`` of one SKU (same columns, order and rest-to-arrive qty),
+    read alone: the SKU Explorer's chart, not every open line of the shop."""
+    return conn.execute(
+        "SELECT po_id, sku, qty - coalesce(received_qty, 0) AS qty, eta, status "
+        "FROM purchase_orders WHERE status = 'open' AND sku = ? ORDER BY eta, po_id, sku",
+        [str(sku)],
+    ).df()
 
 
 def drafted_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
