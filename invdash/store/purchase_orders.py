@@ -118,7 +118,7 @@ def insert_purchase_order(
                 line.source_run_id,
             ],
         )  # fmt: skip
-    versions.touch(conn, "po_headers", "purchase_orders")
+    po_rollup.touch(conn, header["po_id"])  # the only part these tables feed
 
 
 def record_po_event(  # noqa: PLR0913 - one event has these parts
@@ -223,7 +223,7 @@ def mark_sent(conn: duckdb.DuckDBPyConnection, po_id: str, *, user: str) -> None
     conn.execute(
         "UPDATE po_headers SET sent_by = ?, sent_at = ? WHERE po_id = ?", [user, _now(), po_id]
     )
-    versions.touch(conn, "purchase_orders", "po_headers")
+    po_rollup.touch(conn, po_id)  # the only part these tables feed
 
 
 def receive_line(conn: duckdb.DuckDBPyConnection, po_id: str, sku: str, qty: float) -> None:
@@ -240,7 +240,7 @@ def receive_line(conn: duckdb.DuckDBPyConnection, po_id: str, sku: str, qty: flo
         "(SELECT 1 FROM purchase_orders WHERE po_id = ? AND status = 'open')",
         [_now(), po_id, po_id],
     )
-    versions.touch(conn, "purchase_orders", "po_headers")
+    po_rollup.touch(conn, po_id)  # the only part these tables feed
 
 
 def add_on_hand(

@@ -1,7 +1,7 @@
 """The PO list's per-PO table (``store.po_rollup``, branch h-pages2) stays equal to the live
 aggregation of every PO line through draft, send, receipt and a file ingest; the list's counts
 and pages read from it equal those of the live aggregation; a write outside a transaction
-leaves it stale, and then the list aggregates live (still right)."""
+by a generic writer leaves it stale, and then the list aggregates live (still right)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from invdash import auth, store
 from invdash.ingest import ingest_file
 from invdash.reorder import purchasing as po
-from invdash.store import po_rollup
+from invdash.store import po_rollup, versions
 from invdash.store import purchase_orders as po_store
 
 MANAGER = auth.User(name="mia", role="manager")
@@ -76,11 +76,20 @@ def test_a_write_outside_a_transaction_leaves_the_list_right(cycle):
     conn = store.connect(cycle.path)
     try:
         drafted = po.draft_purchase_orders(conn, PLANNER, currency="EUR")
-        po_store.mark_sent(conn, drafted[0], user="mia")  # no store.transaction: no settle
+        po_store.mark_sent(conn, drafted[1], user="mia")  # one PO's row, refreshed in place
+        assert po_rollup.is_current(conn)
+        conn.execute("UPDATE purchase_orders SET status = 'open' WHERE po_id = ?", [drafted[0]])
+        versions.touch(conn, "purchase_orders")  # a generic writer, no store.transaction
         assert not po_rollup.is_current(conn)
         counts = po_store.po_status_counts(conn)
         row = po_store.po_summary(conn, currency="EUR", page=(500, 0)).set_index("po_id")
     finally:
         conn.close()
-    assert row.at[drafted[0], "status"] == "sent"
-    assert counts["draft"] == len(drafted) - 1
+    assert row.at[drafted[0], "status"] == "sent" and row.at[drafted[1], "status"] == "sent"
+    assert counts["draft"] == len(drafted) - 2
+
+
+def test_the_po_tables_feed_only_the_rollup():
+    # po_rollup.touch refreshes only this part: a new part fed by these tables needs it too.
+    assert versions.TRACKED["purchase_orders"] == ("po_rollup",)
+    assert versions.TRACKED["po_headers"] == ("po_rollup",)
