@@ -42,7 +42,7 @@ _EXPORTS = {
     "REPORT_COLUMNS": "lines", "describe_lines": "lines", "reorder_report": "lines",
     "suggestion_lines": "lines", "why_this_quantity": "lines",
     "days_of_cover": "numbers", "format_cover": "numbers", "tidy_numbers": "numbers",
-    "sku_projection": "projection",
+    "sku_projection": "projection", "sku_policy_line": "projection",
     "NEW_SKU_HISTORY_DAYS": "review", "Decided": "review", "close_proposals": "review",
     "decide": "review", "decision_history": "review", "record_decisions_as": "review",
     "reopen": "review", "reviewed_lines": "review", "reviewed_run": "review",

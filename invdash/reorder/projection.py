@@ -5,14 +5,16 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from invdash import store
 from invdash.forecast.stored import latest_forecast_for
-from invdash.policy import project_stock
+from invdash.policy import PolicyParams, project_stock
 from invdash.reorder.forecast_overrides import policy_forecasts
+from invdash.reorder.stored import run_for_targets
 from invdash.schema import SKU
 from invdash.store import app_settings, catalog
+from invdash.store import purchase_orders as po_store
+from invdash.store import reorder as reorder_store
 
-__all__ = ["sku_projection"]
+__all__ = ["sku_projection", "sku_policy_line"]
 
 
 def sku_projection(
@@ -25,9 +27,18 @@ def sku_projection(
     forecast = latest_forecast_for(conn, [sku])  # one SKU's rows, not the whole run
     if forecast is None:
         return pd.DataFrame(), pd.DataFrame()
-    orders = store.open_purchase_orders(conn)
-    orders = orders[orders[SKU].astype(str) == sku]
+    orders = po_store.open_lines_of(conn, sku)  # that SKU's open lines only
     forecasts = forecast.forecasts[forecast.forecasts[SKU].astype(str) == sku]
     forecasts = policy_forecasts(conn, forecasts)
     day = app_settings.as_of(conn)
     return project_stock(forecasts, catalog.sku_on_hand(conn, sku), orders, as_of=day), orders
+
+
+def sku_policy_line(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, sku: str
+) -> pd.DataFrame | None:
+    """``sku``'s row (zero or one row) of the stored policy run for the targets ``params``
+    (``run_for_targets``), read alone instead of the run's every SKU; None when no run is
+    stored for them (the caller computes one)."""
+    found = run_for_targets(conn, params)
+    return None if found is None else reorder_store.load_suggestions(conn, found.run_id, sku=sku)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from invdash.store import versions
+from invdash.store import po_rollup, versions
 
 __all__ = [
     "next_po_number",
@@ -33,24 +33,17 @@ __all__ = [
     "load_po_header",
     "po_summary",
     "po_status_counts",
+    "open_lines_of",
     "drafted_skus",
     "mark_sent",
     "receive_line",
     "add_on_hand",
 ]
 
-_STATUS_SQL = (
-    "CASE WHEN bool_and(l.status = 'draft') THEN 'draft' "
-    "WHEN bool_or(l.status = 'open') AND sum(coalesce(l.received_qty, 0)) > 0 "
-    "THEN 'partly_received' "
-    "WHEN bool_or(l.status = 'open') THEN 'sent' "
-    "WHEN bool_and(l.status = 'received') THEN 'received' ELSE 'closed' END"
-)
-
-_SUMMARY_SQL = (
+_SUMMARY_SQL = (  # {where}: all POs or only the POs ``$ids`` (a filter DuckDB pushes down)
     "SELECT * FROM (SELECT l.po_id, "
     "coalesce(any_value(h.supplier), min(p.supplier), '(no supplier)') "
-    f"AS supplier, {_STATUS_SQL} AS status, count(*) AS lines, sum(l.qty) AS units, "
+    f"AS supplier, {po_rollup.STATUS_SQL} AS status, count(*) AS lines, sum(l.qty) AS units, "
     "sum(coalesce(l.received_qty, 0)) AS received_units, "
     "round(sum(l.qty * coalesce(l.unit_cost, p.unit_cost)), 2) AS value, "
     "coalesce(any_value(h.currency), $currency) AS currency, "
@@ -62,26 +55,25 @@ _SUMMARY_SQL = (
     "any_value(h.created_at) AS _created, max(l.eta) AS _eta "
     "FROM purchase_orders l LEFT JOIN po_headers h ON h.po_id = l.po_id "
     "LEFT JOIN products p ON p.sku = l.sku "
-    "WHERE $ids IS NULL OR l.po_id IN (SELECT unnest($ids)) GROUP BY l.po_id) "
+    "{where} GROUP BY l.po_id) "
     "WHERE $status IS NULL OR status = $status "
     "ORDER BY _created DESC NULLS LAST, _eta DESC NULLS LAST, po_id LIMIT $limit OFFSET $offset"
 )
 
 
 #: A page's POs first (no products join, only what the filter and the order need); then
-#: ``_SUMMARY_SQL`` for those POs: about half the time of summarising every PO for a page.
+#: ``_SUMMARY_SQL`` for those POs. ``{source}``: ``po_rollup`` when current, else its SELECT.
 _PAGE_IDS_SQL = (
-    "SELECT po_id FROM (SELECT l.po_id, " + _STATUS_SQL + " AS status, "
-    "any_value(h.created_at) AS _created, max(l.eta) AS _eta FROM purchase_orders l "
-    "LEFT JOIN po_headers h ON h.po_id = l.po_id GROUP BY l.po_id) "
-    "WHERE $status IS NULL OR status = $status "
+    "SELECT po_id FROM {source} WHERE $status IS NULL OR status = $status "
     "ORDER BY _created DESC NULLS LAST, _eta DESC NULLS LAST, po_id LIMIT $limit OFFSET $offset"
 )
 
-_STATUS_COUNTS_SQL = (
-    f"SELECT status, count(*) FROM (SELECT {_STATUS_SQL} AS status FROM purchase_orders l "
-    "GROUP BY l.po_id) GROUP BY status ORDER BY status"
-)
+_STATUS_COUNTS_SQL = "SELECT status, count(*) FROM {source} GROUP BY status ORDER BY status"
+
+
+def _per_po(conn: duckdb.DuckDBPyConnection) -> str:
+    """The per-PO rows: the stored table when current, else the same rows aggregated live."""
+    return "po_rollup" if po_rollup.is_current(conn) else f"({po_rollup.ROLLUP_SELECT})"
 
 
 def _now() -> object:
@@ -126,6 +118,7 @@ def insert_purchase_order(
                 line.source_run_id,
             ],
         )  # fmt: skip
+    po_rollup.touch(conn, header["po_id"])  # the only part these tables feed
 
 
 def record_po_event(  # noqa: PLR0913 - one event has these parts
@@ -186,20 +179,31 @@ def po_summary(
     """
     limit, offset = (None, 0) if page is None else page
     if po_ids is None and limit is not None:
-        po_ids = [r[0] for r in conn.execute(_PAGE_IDS_SQL, {
+        po_ids = [r[0] for r in conn.execute(_PAGE_IDS_SQL.format(source=_per_po(conn)), {
             "status": status, "limit": limit, "offset": int(offset)}).fetchall()]  # fmt: skip
         limit, offset = None, 0
-    frame = conn.execute(_SUMMARY_SQL, {
-        "currency": currency, "status": status, "limit": limit, "offset": int(offset),
-        "ids": None if po_ids is None else list(po_ids),
-    }).df()  # fmt: skip
+    where, params = "", {"currency": currency, "status": status, "limit": limit,
+                         "offset": int(offset)}  # fmt: skip
+    if po_ids is not None:
+        where, params["ids"] = "WHERE l.po_id IN (SELECT unnest($ids))", list(po_ids)
+    frame = conn.execute(_SUMMARY_SQL.format(where=where), params).df()
     return frame.drop(columns=["_created", "_eta"])
 
 
 def po_status_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many POs have each status (the PO list's filter and page count)."""
-    rows = conn.execute(_STATUS_COUNTS_SQL).fetchall()
+    rows = conn.execute(_STATUS_COUNTS_SQL.format(source=_per_po(conn))).fetchall()
     return {str(status): int(n) for status, n in rows}
+
+
+def open_lines_of(conn: duckdb.DuckDBPyConnection, sku: str) -> pd.DataFrame:
+    """``store.open_purchase_orders`` of one SKU (same columns, order and rest-to-arrive qty),
+    read alone: the SKU Explorer's chart, not every open line of the shop."""
+    return conn.execute(
+        "SELECT po_id, sku, qty - coalesce(received_qty, 0) AS qty, eta, status "
+        "FROM purchase_orders WHERE status = 'open' AND sku = ? ORDER BY eta, po_id, sku",
+        [str(sku)],
+    ).df()
 
 
 def drafted_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
@@ -219,6 +223,7 @@ def mark_sent(conn: duckdb.DuckDBPyConnection, po_id: str, *, user: str) -> None
     conn.execute(
         "UPDATE po_headers SET sent_by = ?, sent_at = ? WHERE po_id = ?", [user, _now(), po_id]
     )
+    po_rollup.touch(conn, po_id)  # the only part these tables feed
 
 
 def receive_line(conn: duckdb.DuckDBPyConnection, po_id: str, sku: str, qty: float) -> None:
@@ -235,6 +240,7 @@ def receive_line(conn: duckdb.DuckDBPyConnection, po_id: str, sku: str, qty: flo
         "(SELECT 1 FROM purchase_orders WHERE po_id = ? AND status = 'open')",
         [_now(), po_id, po_id],
     )
+    po_rollup.touch(conn, po_id)  # the only part these tables feed
 
 
 def add_on_hand(

@@ -55,6 +55,10 @@ _INSERT_SUGGESTIONS = (
 _SELECT_SUGGESTIONS = (
     "SELECT " + ", ".join(SUGGESTION_COLUMNS) + " FROM suggestions WHERE run_id = ? ORDER BY sku"
 )
+#: One SKU's row (branch h-pages2: the SKU Explorer reads one row, not the whole run).
+_SELECT_SUGGESTION = (
+    "SELECT " + ", ".join(SUGGESTION_COLUMNS) + " FROM suggestions WHERE run_id = ? AND sku = ?"
+)
 
 
 def policy_run_as_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.Timestamp:
@@ -124,9 +128,15 @@ def save_policy_run(  # noqa: PLR0913 - the run key has four parts
     return run_id
 
 
-def load_suggestions(conn: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """The stored policy table of a run, in ``SUGGESTION_COLUMNS`` order."""
-    frame = conn.execute(_SELECT_SUGGESTIONS, [run_id]).df()
+def load_suggestions(
+    conn: duckdb.DuckDBPyConnection, run_id: str, *, sku: str | None = None
+) -> pd.DataFrame:
+    """The stored policy table of a run, in ``SUGGESTION_COLUMNS`` order; with ``sku``, only
+    that SKU's row (empty when the run has none)."""
+    if sku is None:
+        frame = conn.execute(_SELECT_SUGGESTIONS, [run_id]).df()
+    else:
+        frame = conn.execute(_SELECT_SUGGESTION, [run_id, str(sku)]).df()
     for column in ("order_by_date", "stockout_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame

@@ -19,6 +19,7 @@ __all__ = ["MIGRATIONS", "CORE_TABLES", "SCHEMA_VERSION"]
 from invdash.store.schema_scale import (
     DATA_VERSIONS_DDL,
     PAGE_SUMMARY_DDL,
+    PO_ROLLUP_DDL,
     RUN_COUNTRY_DDL,
     SCALE_REORDER_DDL,
 )
@@ -374,6 +375,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (13, DATA_VERSIONS_DDL),
     # 14: the country of a stored forecast run's public holidays (issue 11).
     (14, RUN_COUNTRY_DDL),
+    # 15 (branch h-pages2): the PO list's per-PO table (issue 13).
+    (15, PO_ROLLUP_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -7,7 +7,8 @@ tables (``store/fold_errors.py``, ``runtime/embeddings.py``, ``store/overview.py
 
 from __future__ import annotations
 
-__all__ = ["SCALE_REORDER_DDL", "PAGE_SUMMARY_DDL", "DATA_VERSIONS_DDL", "RUN_COUNTRY_DDL"]
+__all__ = ["SCALE_REORDER_DDL", "PAGE_SUMMARY_DDL", "DATA_VERSIONS_DDL", "RUN_COUNTRY_DDL",
+           "PO_ROLLUP_DDL"]
 
 # Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
 # calibration reads them instead of re-running forecasts; title embeddings computed once.
@@ -56,3 +57,11 @@ DATA_VERSIONS_DDL = (  # store/versions.py: each part starts dirty, so this comm
 # Issue 11: the country whose public holidays a stored forecast run learned (NULL: none), so its
 # explanations refit with the run's own calendar even after the shop's setting changed.
 RUN_COUNTRY_DDL = ("ALTER TABLE forecast_runs ADD COLUMN IF NOT EXISTS country VARCHAR",)
+
+# Branch h-pages2 (issue 13): one row per PO for the PO list's counts and
+# order (store/po_rollup.py); the part starts dirty, so the migration's commit fills the table.
+PO_ROLLUP_DDL = (
+    "CREATE TABLE IF NOT EXISTS po_rollup (po_id VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+    "_created TIMESTAMP, _eta DATE)",
+    "INSERT OR REPLACE INTO data_versions VALUES ('po_rollup', NULL, true)",
+)

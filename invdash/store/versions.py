@@ -36,6 +36,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from invdash.store import po_rollup
+
 __all__ = ["PARTS", "TRACKED", "touch", "settle", "parts", "compute_part", "has_versions"]
 
 #: SQL of each part; the text stored is ``"|".join(str(v) for v in row)``.
@@ -65,7 +67,12 @@ PARTS: dict[str, str] = {
         "SELECT count(*), coalesce(sum(hash(sku, category, unit_cost, unit_price)), 0) "
         "FROM products"
     ),
+    # Branch h-pages2: the per-PO table of the PO list; ``REBUILDS`` refills it first.
+    "po_rollup": "SELECT count(*) FROM po_rollup",
 }
+
+#: Statements run before a dirty part is computed (the part is a derived table).
+REBUILDS: dict[str, tuple[str, ...]] = {"po_rollup": po_rollup.REBUILD_SQL}
 
 #: The parts each table's content feeds (past stockouts are dated against the last sales day).
 TRACKED: dict[str, tuple[str, ...]] = {
@@ -74,6 +81,8 @@ TRACKED: dict[str, tuple[str, ...]] = {
     "products": ("products", "product_rows"),
     "ingest_log": ("ingest",),
     "order_lines": ("order_lines",),
+    "purchase_orders": ("po_rollup",),
+    "po_headers": ("po_rollup",),
 }
 
 
@@ -105,6 +114,10 @@ def _sources(name: str) -> set[str]:
     return {table for table, fed in TRACKED.items() if name in fed}
 
 
+def _needs(name: str) -> set[str]:
+    return _sources(name) | ({name} if name in REBUILDS else set())  # a derived table: itself
+
+
 def settle(conn: duckdb.DuckDBPyConnection) -> None:
     """Recompute the dirty parts and clear their marks (``store.transaction`` calls it before
     ``COMMIT``; cheap when nothing is dirty). A part whose table is missing (a file migrated
@@ -115,7 +128,9 @@ def settle(conn: duckdb.DuckDBPyConnection) -> None:
     tables = {r[0] for r in conn.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = current_schema()"
     ).fetchall()}  # fmt: skip
-    for name in (n for n in dirty if _sources(n) <= tables):
+    for name in (n for n in dirty if _needs(n) <= tables):
+        for statement in REBUILDS.get(name, ()):
+            conn.execute(statement)
         conn.execute(
             "UPDATE data_versions SET value = ?, dirty = false WHERE part = ?",
             [compute_part(conn, name), name],

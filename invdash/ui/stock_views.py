@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from invdash import reorder
+from invdash.policy import PolicyParams
 from invdash.ui import reorder_views
 from invdash.ui.cache import cached_read
 from invdash.ui.charts.stock import StockLevels, projected_stock_chart
@@ -18,9 +19,7 @@ def render_projected_stock(sku: str, *, service_level: float = 0.95) -> None:
     if bands.empty:
         st.info("No forecast for the current data yet; run one to see the projected stock.")
         return
-    run = reorder_views.policy_run(service_level)
-    row = run.table[run.table["sku"] == str(sku)] if run is not None else None
-    line = None if row is None or row.empty else row.iloc[0]
+    line = _policy_line(str(sku), service_level)
     levels = None if line is None else StockLevels(
         reorder_point=float(line["reorder_point"]), order_up_to=float(line["order_up_to"]),
         safety_stock=float(line["safety_stock"]),
@@ -32,3 +31,14 @@ def render_projected_stock(sku: str, *, service_level: float = 0.95) -> None:
     )
     if line is not None:
         st.caption(line["reason"])
+
+
+def _policy_line(sku: str, service_level: float) -> object:
+    """The SKU's row of the policy run for these targets: one row read from the stored run, or
+    from the run ``reorder_views.policy_run`` computes when none is stored; None without one."""
+    params = PolicyParams(service_level=float(service_level), review_period_days=7)
+    row = cached_read(reorder.sku_policy_line, params, sku)
+    if row is None:
+        run = reorder_views.policy_run(service_level)
+        row = None if run is None else run.table[run.table["sku"] == sku]
+    return None if row is None or row.empty else row.iloc[0]
