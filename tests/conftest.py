@@ -8,8 +8,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +81,18 @@ def tiny_sales() -> pd.DataFrame:
         spike = day == pd.Timestamp("2024-03-10")
         rows.append(("C-3", day, 20.0 if spike else 2.0, 6.0, 1.0 if spike else 0.0))
     return pd.DataFrame(rows, columns=["sku", "date", "qty", "price", "promo"])
+
+
+def _loaded_in_fresh_interpreter(code: str, modules: Iterable[str]) -> list[str]:
+    names = sorted(modules)
+    report = f"print(json.dumps([m for m in {names!r} if m in sys.modules]))"
+    probe = f"{code}\nimport json, sys\n{report}"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def loaded_after() -> Callable[[str, Iterable[str]], list[str]]:
+    """``loaded_after(code, modules)``: which of ``modules`` a fresh interpreter has imported
+    after running ``code``, sorted (what a dashboard server's first view of a page imports)."""
+    return _loaded_in_fresh_interpreter

@@ -4,10 +4,6 @@ engine (seconds on a server's first view): the demand-shift window is read from 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 from invdash import store
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
@@ -16,17 +12,6 @@ from invdash.policy import PolicyParams
 from invdash.reorder.runs import ensure_policy_run
 
 HEAVY = ("scipy", "invdash.forecast.engine", "invdash.policy.demand", "invdash.reorder.runs")
-
-
-def _loaded_after(code: str) -> list[str]:
-    probe = (
-        code + "\nimport json, sys\n"
-        f"print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _alerts_code(path: str, run_id: str) -> str:
@@ -39,7 +24,9 @@ def _alerts_code(path: str, run_id: str) -> str:
     )
 
 
-def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(demo_db_copy):
+def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(
+    demo_db_copy, loaded_after
+):
     conn = store.connect(demo_db_copy)
     try:
         sales, products = store.load_sales(conn), store.load_products(conn)
@@ -51,7 +38,7 @@ def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(d
     finally:
         conn.close()
     code = _alerts_code(str(demo_db_copy), policy.run_id)
-    assert _loaded_after(code) == []
+    assert loaded_after(code, HEAVY) == []
     conn = store.connect(demo_db_copy)
     try:
         with store.transaction(conn):
@@ -59,4 +46,4 @@ def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(d
     finally:
         conn.close()
     # the probe sees the fit when the window must be computed
-    assert "invdash.policy.demand" in _loaded_after(code)
+    assert "invdash.policy.demand" in loaded_after(code, HEAVY)

@@ -4,10 +4,6 @@ view those imports cost seconds (``benchmarks/bench_review.py --page``). The ``r
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from invdash import policy, reorder
@@ -15,18 +11,7 @@ from invdash import policy, reorder
 HEAVY = ("scipy", "invdash.forecast.engine", "invdash.policy.demand", "invdash.reorder.runs")
 
 
-def _loaded_after(code: str) -> list[str]:
-    probe = (
-        code + "\nimport json, sys\n"
-        f"print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_the_page_modules_and_the_stored_run_path_import_nothing_heavy():
+def test_the_page_modules_and_the_stored_run_path_import_nothing_heavy(loaded_after):
     code = (
         "import invdash.ui.reorder_views, invdash.ui.review_views\n"
         "from invdash import reorder\n"
@@ -34,11 +19,11 @@ def test_the_page_modules_and_the_stored_run_path_import_nothing_heavy():
         "reorder.selection_summary, reorder.decide, reorder.purchase_order_files\n"
         "from invdash.policy.params import PolicyParams\n"
     )
-    assert _loaded_after(code) == []
+    assert loaded_after(code, HEAVY) == []
 
 
-def test_the_probe_sees_the_heavy_imports_of_computing_a_policy():
-    loaded = _loaded_after("from invdash import reorder\nreorder.calibrate_params")
+def test_the_probe_sees_the_heavy_imports_of_computing_a_policy(loaded_after):
+    loaded = loaded_after("from invdash import reorder\nreorder.calibrate_params", HEAVY)
     assert loaded == sorted(HEAVY)
 
 
