@@ -5,7 +5,9 @@ small frame, so the page never loads the whole sales table. The "current" window
 day with sales in the database (the shop's "today"), not on the wall clock, so a demo shop or an
 old export shows meaningful numbers. Revenue is ``qty * price`` where the sales row has a price,
 else ``qty * products.unit_price``; stock value is the latest ``on_hand`` per SKU times
-``products.unit_cost``.
+``products.unit_cost``. Money totals are summed as exact decimals (each term rounded to 1e-9,
+then cast back to a float): DuckDB's parallel float sums depend on the order the threads add
+in, and a stored summary must equal the summary computed again, to the last bit.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def sales_windows(conn: duckdb.DuckDBPyConnection, *, window_days: int = 28) -> 
         WITH bounds AS (SELECT max(date) AS last_date FROM sales),
         priced AS (
             SELECT s.sku, s.date, s.qty,
-                   s.qty * coalesce(s.price, p.unit_price, 0) AS revenue,
+                   CAST(s.qty * coalesce(s.price, p.unit_price, 0) AS DECIMAL(38, 9)) AS revenue,
                    (b.last_date - s.date) AS age
             FROM sales s CROSS JOIN bounds b LEFT JOIN products p USING (sku)
             WHERE s.date > b.last_date - 2 * CAST($window AS INTEGER)
@@ -53,9 +55,9 @@ def sales_windows(conn: duckdb.DuckDBPyConnection, *, window_days: int = 28) -> 
                 ANTI JOIN products p ON p.sku = s.sku),
             count(DISTINCT sku) FILTER (WHERE age < $window AND qty > 0),
             coalesce(sum(qty) FILTER (WHERE age < $window), 0),
-            coalesce(sum(revenue) FILTER (WHERE age < $window), 0),
+            CAST(coalesce(sum(revenue) FILTER (WHERE age < $window), 0) AS DOUBLE),
             coalesce(sum(qty) FILTER (WHERE age >= $window), 0),
-            coalesce(sum(revenue) FILTER (WHERE age >= $window), 0)
+            CAST(coalesce(sum(revenue) FILTER (WHERE age >= $window), 0) AS DOUBLE)
         FROM priced
         """,
         {"window": int(window_days)},
@@ -87,7 +89,8 @@ def stock_position(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         SELECT max(l.as_of), count(*),
                count(*) FILTER (WHERE l.on_hand <= 0),
                coalesce(sum(greatest(l.on_hand, 0)), 0),
-               coalesce(sum(greatest(l.on_hand, 0) * p.unit_cost), 0),
+               CAST(coalesce(sum(CAST(greatest(l.on_hand, 0) * p.unit_cost AS DECIMAL(38, 9))),
+                             0) AS DOUBLE),
                count(*) FILTER (WHERE l.on_hand > 0 AND p.unit_cost IS NULL)
         FROM latest l LEFT JOIN products p USING (sku)
         """
@@ -116,10 +119,13 @@ def weekly_sales(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WITH daily AS (
             SELECT CAST(date_trunc('week', s.date) AS DATE) AS week,
                    coalesce(nullif(trim(p.category), ''), $uncategorised) AS category, s.date,
-                   sum(s.qty) AS units, sum(s.qty * coalesce(s.price, p.unit_price, 0)) AS revenue
+                   sum(s.qty) AS units,
+                   sum(CAST(s.qty * coalesce(s.price, p.unit_price, 0) AS DECIMAL(38, 9)))
+                       AS revenue
             FROM sales s LEFT JOIN products p USING (sku) GROUP BY ALL
         )
-        SELECT week, category, sum(units) AS units, sum(revenue) AS revenue, count(*) AS days
+        SELECT week, category, sum(units) AS units, CAST(sum(revenue) AS DOUBLE) AS revenue,
+               count(*) AS days
         FROM daily GROUP BY ALL ORDER BY week, category
         """,
         {"uncategorised": UNCATEGORISED},
@@ -173,8 +179,10 @@ per_sku AS (
            coalesce(p.unit_cost, 0) AS cost
     FROM skus k LEFT JOIN outs o ON o.sku = k.sku LEFT JOIN products p ON p.sku = k.sku
 )
-SELECT sum(sold) AS sold, sum(n_out * in_stock_mean) AS lost, sum(n_days) AS sku_days,
-       sum(n_out) AS out_days, sum(sold * cost) AS cogs,
+SELECT sum(sold) AS sold,
+       CAST(sum(CAST(n_out * in_stock_mean AS DECIMAL(38, 9))) AS DOUBLE) AS lost,
+       sum(n_days) AS sku_days, sum(n_out) AS out_days,
+       CAST(sum(CAST(sold * cost AS DECIMAL(38, 9))) AS DOUBLE) AS cogs,
        (SELECT date_diff('day', min(start), max(last)) + 1 FROM skus) AS window_days_seen
 FROM per_sku
 """
@@ -191,7 +199,8 @@ def stock_window(conn: duckdb.DuckDBPyConnection, *, window_days: int = 90) -> d
     names = ("sold", "lost", "sku_days", "out_days", "cogs", "window_days_seen")
     totals = {name: float(value or 0) for name, value in zip(names, row, strict=True)}
     totals["stock_value"] = float(conn.execute(
-        "SELECT coalesce(sum(greatest(l.on_hand, 0) * coalesce(p.unit_cost, 0)), 0) FROM "
+        "SELECT coalesce(sum(CAST(greatest(l.on_hand, 0) * coalesce(p.unit_cost, 0) "
+        "AS DECIMAL(38, 9))), 0) FROM "
         "(SELECT sku, arg_max(on_hand, as_of) AS on_hand FROM inventory GROUP BY sku) l "
         "LEFT JOIN products p ON p.sku = l.sku"
     ).fetchone()[0])
