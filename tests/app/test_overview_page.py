@@ -28,9 +28,11 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("INVDASH_DB", str(demo_db))
-    return demo_db
+def demo_env(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # A copy: the Overview stores its summary on its first open, and the session's demo_db is
+    # shared by every test (a summary left in it was read by the next test's "nothing stored").
+    monkeypatch.setenv("INVDASH_DB", str(demo_db_copy))
+    return demo_db_copy
 
 
 @pytest.fixture(scope="module")
