@@ -59,7 +59,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--csv", metavar="FILE",
                         help="sales CSV (date, sku, qty[, price, promo]) or an order-line export")
     parser.add_argument("--horizon", type=int, default=None,
-                        help="periods to forecast (default 28 days, 13 weeks or 12 months)")
+                        help="periods to forecast and backtest (default 28 days, 13 weeks or 12 "
+                             "months); a stored run (--db) forecasts at least the longest lead "
+                             "time (mean + 2 sd) plus the 7-day review period")
     parser.add_argument("--freq", default="auto", choices=("auto", "D", "W", "M"),
                         help="grain: auto (detected from the dates), D, W or M (aggregates)")
     parser.add_argument("--model", default="auto",
@@ -261,23 +263,24 @@ def run(args: argparse.Namespace) -> int:
 def _run_whole(args: argparse.Namespace) -> int:
     from invdash.distributed import make_runner
     from invdash.forecast.engine import run_forecast
-    from invdash.forecast.options import ForecastOptions
+    from invdash.forecast.options import ForecastOptions, planning_days
 
     runner = make_runner(args.engine, ray_address=args.ray_address)
     sales, products, version = read_source_versioned(args)
+    stored = not args.csv and not args.sku  # the run the reorder reads reaches its lead times
     result = run_forecast(
         sales,
         ForecastOptions(
             horizon=args.horizon, model=args.model, seed=args.seed, folds=args.folds,
             use_neural=args.neural, skus=args.sku, runner=runner, freq=args.freq,
-            country=_country(),
+            country=_country(), plan_days=planning_days(products) if stored else 0,
         ),
         products=products,
         future=_read_future(args.future),
         progress=ProgressBar(enabled=not args.quiet),
         events=stored_events(args),
     )
-    if not args.csv and not args.sku:
+    if stored:
         _save(args, result, data_version=version)
     elif not args.csv and not args.quiet:
         # A run for some SKUs is not stored: the dashboard and `invdash reorder` take the latest

@@ -221,9 +221,10 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
     options = _check(options or ForecastOptions(), chunk_skus)
     executor = executor or LocalMap()
     horizon = options.horizon or 28
+    reach = options.reach(horizon, 1.0)  # forecast days; ``horizon`` is backtested
     cold = can_cold_start(store.load_products(conn), options.model)
     with read_store_chunks(conn, chunk_skus=chunk_skus, cold_start=cold, seed=options.seed,
-                           progress=progress, holidays=(options.country, horizon)) as data:
+                           progress=progress, holidays=(options.country, reach)) as data:
         if after_reading is not None:
             after_reading()
         folders, skus = data.folders, data.skus
@@ -231,12 +232,12 @@ def forecast_store_chunked(  # noqa: PLR0913 - the run's inputs
         factories = _factories(options, folders, shop, skus)
         choices, spreads, table, errors = _choose(executor, folders, shop, factories, options,
                                                   horizon, progress, cold_start=cold)
-        _final(executor, folders, shop, choices, spreads, factories, options, horizon,
+        _final(executor, folders, shop, choices, spreads, factories, options, reach,
                on_forecasts, progress)
         if data.cold_model is not None:
             choices = _cold_start(folders, shop, choices, spreads, data.cold_model, data.unsold,
-                                  horizon, on_forecasts)
-    return ChunkedRun(choices=choices, backtest=table, n_skus=len(skus), horizon=horizon,
+                                  reach, on_forecasts)
+    return ChunkedRun(choices=choices, backtest=table, n_skus=len(skus), horizon=reach,
                       duration_s=time.perf_counter() - started, chunks=len(folders),
                       fold_errors=errors)
 

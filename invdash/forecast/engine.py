@@ -116,10 +116,12 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
     grain, horizon = resolve_run_grain(
         validate_sales(sales), options.freq, options.horizon, model=model, use_neural=use_neural
     )
+    # ``horizon`` is backtested; ``reach`` (>= horizon: ``ForecastOptions.plan_days``) forecast.
+    reach = options.reach(horizon, grain.days_per_period)
     cold_start = "coldstart" in MODELS and can_cold_start(products, model, grain.kind)
     unsold = unsold_skus(sales[SKU].unique(), products) if cold_start else set()
     sales = _select_skus(sales, skus, unsold)
-    events = run_events(sales, events, country=options.country, grain=grain, horizon=horizon)
+    events = run_events(sales, events, country=options.country, grain=grain, horizon=reach)
     panel = to_panel(sales, grain=grain, products=products, future=future, events=events)
     names = list(auto_model_factories(
         seed=seed, use_neural=use_neural, grain=grain.kind
@@ -137,18 +139,18 @@ def run_forecast(  # noqa: PLR0913 - the run's data frames (sales, products, fut
     if progress is not None:
         progress(0, len(needed), "fitting the chosen models on all data")
     forecasts = (runner.forecast if runner else fit_and_assemble)(
-        panel, choices, spreads=spreads, horizon=horizon, seed=seed, sales=sales,
+        panel, choices, spreads=spreads, horizon=reach, seed=seed, sales=sales,
         products=products, future=future,
     )
     if unsold:
         wanted = unsold & {str(s) for s in skus} if skus else unsold
-        forecasts, choices = _add_unsold(forecasts, choices, sales, products, horizon, seed, wanted)
+        forecasts, choices = _add_unsold(forecasts, choices, sales, products, reach, seed, wanted)
     if progress is not None:
         progress(len(needed), len(needed), "forecast done")
     return ForecastRun(
         forecasts=forecasts, choices=choices.drop(columns="members"),
         backtest=_backtest_table(backtest, choices, spreads), device=_device("neural" in needed),
-        duration_s=time.perf_counter() - started, horizon=horizon, model_param=model,
+        duration_s=time.perf_counter() - started, horizon=reach, model_param=model,
         freq=grain.freq,
         fold_errors=(
             fold_errors(backtest, choices, spreads, model=model) if grain.kind == "D" else None

@@ -20,7 +20,7 @@ from invdash.config import load_settings
 from invdash.forecast.chunked import CHUNK_SKUS, ChunkedRun, forecast_store_chunked
 from invdash.forecast.engine import Progress, run_forecast
 from invdash.forecast.grain import resolve_grain
-from invdash.forecast.options import ForecastOptions
+from invdash.forecast.options import ForecastOptions, planning_days
 from invdash.forecast.results import ForecastRun
 from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import SKU, InvalidDataError
@@ -163,7 +163,8 @@ def forecast_inputs(
     return run_forecast(
         inputs.sales,
         ForecastOptions(model=model, horizon=horizon, use_neural=use_neural,
-                        country=load_settings().country),
+                        country=load_settings().country,
+                        plan_days=planning_days(inputs.products)),
         products=inputs.products,
         progress=progress,
         events=inputs.events,
@@ -195,7 +196,8 @@ def forecast_and_store(
     with embeddings_stored_in(conn):  # product titles are encoded once, then read back
         run = run_forecast(
             inputs.sales,
-            ForecastOptions(model=model, seed=seed, country=load_settings().country),
+            ForecastOptions(model=model, seed=seed, country=load_settings().country,
+                            plan_days=planning_days(inputs.products)),
             products=inputs.products,
             progress=progress,
             events=inputs.events,
@@ -291,6 +293,8 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
     data_version = store.data_version(conn)
     if options.country is None:  # a stored run knows the shop's holidays (see ``load_run``)
         options = replace(options, country=load_settings().country)
+    if options.plan_days == 0:  # a stored run reaches past the longest lead time (``options``)
+        options = replace(options, plan_days=planning_days(store.load_products(conn)))
     with tempfile.TemporaryDirectory(prefix="invdash-run-") as tmp:
         spool: list[Path] = []
 

@@ -72,7 +72,7 @@ def test_every_page_calls_the_gate_before_anything_else():
 def test_no_users_file_on_localhost_is_the_labelled_local_mode(db):  # noqa: ARG001
     assert auth_views.is_local_server(None), "AppTest binds nothing, so it counts as local"
     assert auth_views.is_local_server("127.0.0.1") and not auth_views.is_local_server("0.0.0.0")
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception
     assert any(
         "Local single-user mode: you act as manager local\\-lee" in md.value
@@ -84,7 +84,7 @@ def test_no_users_file_on_localhost_is_the_labelled_local_mode(db):  # noqa: ARG
 
 
 def test_with_a_users_file_every_page_needs_a_login(users_file):  # noqa: ARG001
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in to invdash"]
     at.switch_page(REORDER).run()
@@ -95,7 +95,7 @@ def test_with_a_users_file_every_page_needs_a_login(users_file):  # noqa: ARG001
     assert any("wrong password" in e.value for e in at.error)
     assert [t.value for t in at.title] == ["Sign in to invdash"]
 
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     sign_in(at, "ann", PASSWORDS["ann"])
     assert "Overview" in [t.value for t in at.title]
     assert any("Signed in as ann (manager)" in c.value for c in at.sidebar.caption)
@@ -104,7 +104,7 @@ def test_with_a_users_file_every_page_needs_a_login(users_file):  # noqa: ARG001
 
 
 def test_a_planner_cannot_decide_and_a_managers_approval_carries_the_name(db, users_file):  # noqa: ARG001
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     sign_in(at, "bob", PASSWORDS["bob"])
     at.switch_page(REORDER).run()
     assert not at.exception
@@ -120,7 +120,7 @@ def test_a_planner_cannot_decide_and_a_managers_approval_carries_the_name(db, us
         reorder.decide_as(planner, "run", [sku], action="approve", qty=[1.0])
     assert stored_decisions(db) == {}
 
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=180).run()
     sign_in(at, "ann", PASSWORDS["ann"])
     at.switch_page(REORDER).run()
     at.selectbox(key="reorder_sku").select(at.selectbox(key="reorder_sku").options[0]).run()
@@ -134,7 +134,7 @@ def test_an_open_address_without_users_refuses_on_every_page(db, capsys):  # noq
     auth_views._warned.clear()
     st_config.set_option("server.address", "0.0.0.0")
     try:
-        at = AppTest.from_file(APP, default_timeout=60).run()
+        at = AppTest.from_file(APP, default_timeout=180).run()
         assert not at.exception
         at.switch_page(REORDER).run()
         assert not at.exception

@@ -67,6 +67,7 @@ def test_backtest_csv_writes_the_metric_table(sales_csv, tmp_path):
 
 def test_forecast_db_stores_the_run(demo_db_copy, capsys):
     from invdash import store
+    from invdash.forecast.options import planning_days
     from invdash.store.forecasts import list_runs
 
     code = main(["forecast", "--db", str(demo_db_copy), "--horizon", "7", "--quiet"])
@@ -75,9 +76,13 @@ def test_forecast_db_stores_the_run(demo_db_copy, capsys):
     conn = store.connect_read_only(demo_db_copy)
     try:
         runs = list_runs(conn)
+        reach = planning_days(store.load_products(conn))
     finally:
         conn.close()
-    assert len(runs) == 1 and runs["horizon"].iloc[0] == 7 and runs["status"].iloc[0] == "done"
+    # The stored run is the policy's input: it reaches the longest lead time plus the review
+    # period (here 45 + 2 x 10 + 7 days), past the 7 days asked for (forecast.options).
+    assert reach == 72
+    assert len(runs) == 1 and runs["horizon"].iloc[0] == reach and runs["status"].iloc[0] == "done"
 
 
 def test_a_forecast_of_some_skus_is_not_stored_as_the_shops_run(demo_db_copy, capsys):
