@@ -14,16 +14,17 @@ st.caption(
     "up for overstock, a week of revenue for stale or missing data."
 )
 try:
-    if not reorder_views.has_forecast():
+    start = alert_views.alert_run()  # None: no forecast for the current data
+    if start is None:
         st.info("There is no forecast for the current data yet; alerts need one.")
         if st.button("Run the forecast now", key="alerts_run_forecast"):
             reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = alert_views.alert_run()
 except InvdashError as err:
     st.error(str(err))
     st.stop()
+run = start.run
 
 cols = st.columns(4)  # the search first: the SKU picker's matches are read with the options
 search = cols[3].text_input("Search SKUs", key="alerts_sku_search", placeholder="SKU code")
@@ -61,7 +62,7 @@ action = st.radio(
 )
 until = st.date_input(
     "Snooze until",
-    value=alert_views.default_snooze_until(),
+    value=start.snooze_until.date(),
     key="alerts_snooze_until",
     disabled=action != "snooze",
 )

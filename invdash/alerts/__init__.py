@@ -27,8 +27,10 @@ from invdash.alerts.stored import (
 from invdash.alerts.window import (
     AlertOptions,
     AlertQuery,
+    AlertRun,
     AlertWindow,
     alert_options,
+    alert_run,
     alert_window,
 )
 
@@ -36,6 +38,7 @@ __all__ = [
     "ALERT_TYPES", "ALERT_COLUMNS", "compute_alerts", "apply_alert_state", "rank_alerts",
     "current_alerts", "found_alerts", "set_alert_status",
     "alert_inputs", "has_current_alerts", "store_run_alerts", "ensure_run_alerts",
-    "AlertQuery", "AlertOptions", "AlertWindow", "alert_options", "alert_window",
+    "AlertRun", "AlertQuery", "AlertOptions", "AlertWindow", "alert_run", "alert_options",
+    "alert_window",
     "ALERT_STATUSES", "alerts_for_run", "filter_alerts", "snooze_until",
 ]

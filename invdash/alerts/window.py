@@ -6,6 +6,9 @@ tens of thousands of rows built on each first open. The reads here give the same
 not current (the data changed after the run), over the alerts computed live, so a page reads
 counts and one page of rows, never the whole table:
 
+- ``alert_run``: what the page needs before its filters, in one read: whether there is a
+  forecast, the stored policy run for the targets (id and day), whether its alerts are stored
+  for the data now, and the default end of a snooze.
 - ``AlertQuery``: the page's filters (types, categories, a status, one SKU), as
   ``filter_alerts`` takes them.
 - ``alert_options``: the types and categories to filter on and the SKU picker's matches.
@@ -23,13 +26,27 @@ import duckdb
 import pandas as pd
 
 from invdash.alerts.current import found_alerts
-from invdash.alerts.select import ALERT_STATUSES
+from invdash.alerts.select import ALERT_STATUSES, snooze_until
 from invdash.alerts.stored import has_current_alerts
+from invdash.policy.params import PolicyParams
+from invdash.reorder.stored import StoredRun, latest_forecast_run_id, run_for_targets
 from invdash.schema import InvalidDataError
 from invdash.store import app_settings
 from invdash.store import run_alerts as sql
 
-__all__ = ["AlertQuery", "AlertOptions", "AlertWindow", "alert_options", "alert_window"]
+__all__ = ["AlertRun", "AlertQuery", "AlertOptions", "AlertWindow", "alert_run",
+           "alert_options", "alert_window"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AlertRun:
+    """The stored policy ``run`` the alerts belong to (None: none stored for the targets yet),
+    whether its alerts are stored for the data now (``current``) and the default end of a
+    snooze (``snooze_until``, a week after the as-of day)."""
+
+    run: StoredRun | None
+    current: bool
+    snooze_until: pd.Timestamp
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,18 @@ def _source(conn: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[str]:
         conn.unregister(sql.LIVE_VIEW)
 
 
+def alert_run(
+    conn: duckdb.DuckDBPyConnection, params: PolicyParams, *, seed: int = 0
+) -> AlertRun | None:
+    """``AlertRun`` for the stored policy run for ``params`` (``reorder.run_for_targets``);
+    None when there is no forecast for the current data."""
+    if latest_forecast_run_id(conn) is None:
+        return None
+    run = run_for_targets(conn, params, seed=seed)
+    current = run is not None and has_current_alerts(conn, run.run_id)
+    return AlertRun(run=run, current=current, snooze_until=snooze_until(conn))
+
+
 def alert_options(
     conn: duckdb.DuckDBPyConnection, run_id: str, *, search: str = "", limit: int = 20
 ) -> AlertOptions:
@@ -99,13 +128,14 @@ def alert_options(
     contains ``search`` (case-insensitive; empty: the SKUs with most money at risk)."""
     today = app_settings.as_of(conn)
     with _source(conn, run_id) as source:
-        return AlertOptions(
-            types=tuple(sql.alert_types(conn, run_id, today=today, source=source)),
-            categories=tuple(sql.alert_categories(conn, run_id, today=today, source=source)),
-            skus=tuple(sql.alerted_skus(
-                conn, run_id, today=today, source=source, text=search, limit=int(limit)
-            )),
-        )  # fmt: skip
+        kinds = sql.alert_kinds(conn, run_id, today=today, source=source)
+        skus = sql.alerted_skus(
+            conn, run_id, today=today, source=source, text=search, limit=int(limit)
+        )
+    return AlertOptions(
+        types=tuple(sorted(set(kinds["type"]))),
+        categories=tuple(sorted({c for c in kinds["category"] if c})), skus=tuple(skus),
+    )  # fmt: skip
 
 
 def alert_window(

@@ -30,7 +30,7 @@ from invdash.schema import InvalidDataError
 
 __all__ = [
     "LIVE_VIEW", "SOURCES", "CRITERIA", "has_run_alerts", "stored_inputs", "save_run_alerts",
-    "alert_types", "alert_categories", "alerted_skus", "alert_totals", "alert_rows",
+    "alert_kinds", "alerted_skus", "alert_totals", "alert_rows",
 ]  # fmt: skip
 
 #: The name a frame of computed alerts is registered under for ``source="live"``.
@@ -129,20 +129,12 @@ def _where(criteria: Mapping[str, object]) -> tuple[str, dict[str, object]]:
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
 
 
-def alert_types(
+def alert_kinds(
     conn: duckdb.DuckDBPyConnection, run_id: str, *, today: pd.Timestamp, source: str
-) -> list[str]:
-    """The alert types present, sorted."""
-    sql = _sql(source, "SELECT DISTINCT type FROM alerts ORDER BY type")
-    return [r[0] for r in conn.execute(sql, _params(run_id, today, source)).fetchall()]
-
-
-def alert_categories(
-    conn: duckdb.DuckDBPyConnection, run_id: str, *, today: pd.Timestamp, source: str
-) -> list[str]:
-    """The non-empty categories of alerted SKUs, sorted."""
-    sql = _sql(source, "SELECT DISTINCT category FROM alerts WHERE category <> '' ORDER BY 1")
-    return [r[0] for r in conn.execute(sql, _params(run_id, today, source)).fetchall()]
+) -> pd.DataFrame:
+    """The distinct ``type, category`` pairs of the alerts (category: empty text when none)."""
+    sql = _sql(source, "SELECT DISTINCT type, category FROM alerts ORDER BY type, category")
+    return conn.execute(sql, _params(run_id, today, source)).df()
 
 
 def alerted_skus(  # noqa: PLR0913 - the source, the text and the count, keyword-only
