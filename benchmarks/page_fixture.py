@@ -40,7 +40,7 @@ import re
 import time
 from pathlib import Path
 
-from invdash import store
+from invdash import alerts, store
 from invdash.demo import build_demo
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
@@ -231,6 +231,8 @@ def build_large_shop(
         _copy_runs(conn, copies)
         with store.transaction(conn):  # what a policy run stores for the Alerts page
             demand_window.store_window(conn, forecast_store.latest_run_id(conn))
+        for run_id in conn.execute("SELECT run_id FROM policy_runs").fetchall():
+            alerts.ensure_run_alerts(conn, run_id[0])  # what `invdash reorder` stores for them
         conn.execute("DETACH base")
         started_summary = time.perf_counter()
         store_overview(conn, OVERVIEW_WINDOW_DAYS)  # what the Overview's first open stores

@@ -14,35 +14,37 @@ st.caption(
     "up for overstock, a week of revenue for stale or missing data."
 )
 try:
-    if not reorder_views.has_forecast():
+    start = alert_views.alert_run()  # None: no forecast for the current data
+    if start is None:
         st.info("There is no forecast for the current data yet; alerts need one.")
         if st.button("Run the forecast now", key="alerts_run_forecast"):
             reorder_views.run_forecast(st.progress(0.0, text="Forecasting ..."))
             st.rerun()
         st.stop()
-    run = reorder_views.policy_run()
-    table = alert_views.alert_table(run)
 except InvdashError as err:
     st.error(str(err))
     st.stop()
+run = start.run
 
-cols = st.columns(4)
-types = cols[0].multiselect("Type", sorted(table["type"].unique()), key="alerts_types")
-categories = cols[1].multiselect(
-    "Category", sorted(c for c in table["category"].unique() if c), key="alerts_categories"
-)
-status = cols[2].selectbox("Status", list(alerts.ALERT_STATUSES), key="alerts_status")
+cols = st.columns(4)  # the search first: the SKU picker's matches are read with the options
 search = cols[3].text_input("Search SKUs", key="alerts_sku_search", placeholder="SKU code")
+options = alert_views.alert_options(run, search)
+types = cols[0].multiselect("Type", list(options.types), key="alerts_types")
+categories = cols[1].multiselect("Category", list(options.categories), key="alerts_categories")
+status = cols[2].selectbox("Status", list(alerts.ALERT_STATUSES), key="alerts_status")
 sku = cols[3].selectbox(
-    "SKU", ["", *alert_views.sku_options(table, search)], key="alerts_sku",
-    format_func=lambda s: s or "(all SKUs)",
-)  # fmt: skip
-shown = alerts.filter_alerts(table, types=types, categories=categories, status=status, sku=sku)
-st.metric("Money at risk (shown)", f"{shown['money_at_risk'].sum():,.0f}")
-if shown.empty:
+    "SKU", ["", *options.skus], key="alerts_sku", format_func=lambda s: s or "(all SKUs)"
+)
+query = alerts.AlertQuery(
+    types=tuple(types), categories=tuple(categories), status=status, sku=sku or ""
+)
+window = alert_views.alert_window(run, query, key="alerts_page")  # one page, filtered in DuckDB
+st.metric("Money at risk (shown)", f"{window.money_at_risk:,.0f}")
+if not window.total:
     st.success("No alerts match these filters.")
     st.stop()
-page = paging.page_slice(shown, key="alerts_page")  # one page goes to the browser, not all
+paging.page_controls(window.total, key="alerts_page")
+page = window.alerts
 st.dataframe(
     relabel(
         page[["type", "sku", "name", "category", "money_at_risk", "status", "reason"]].rename(
@@ -60,7 +62,7 @@ action = st.radio(
 )
 until = st.date_input(
     "Snooze until",
-    value=alert_views.default_snooze_until(),
+    value=start.snooze_until.date(),
     key="alerts_snooze_until",
     disabled=action != "snooze",
 )

@@ -12,7 +12,28 @@ from invdash.store import app_settings, windows
 from invdash.store import forecasts as forecast_store
 from invdash.store import reorder as reorder_store
 
-__all__ = ["RECENT_DAYS", "current_alerts", "set_alert_status"]
+__all__ = ["RECENT_DAYS", "found_alerts", "current_alerts", "set_alert_status"]
+
+
+def found_alerts(
+    conn: duckdb.DuckDBPyConnection, run_id: str, today: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Every alert of policy run ``run_id`` on ``today`` (default: the shop's as-of day,
+    ``store.app_settings.as_of``), ranked by money at risk (``compute_alerts``, no status)."""
+    today = app_settings.as_of(conn) if today is None else pd.Timestamp(today)
+    # ``forecast.stored.latest_forecast_id`` without importing the forecast engine
+    forecast_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
+    # each SKU's recent units and the counted SKUs: all the checks read of sales and stock
+    sales, counted = windows.recent_inputs(conn, RECENT_DAYS)
+    return compute_alerts(
+        reorder_store.load_suggestions(conn, run_id),
+        sales=sales,
+        window=None if forecast_id is None else window_for(conn, forecast_id, RECENT_DAYS),
+        products=store.load_products(conn),
+        on_hand=counted,
+        today=today,
+        recent_days=RECENT_DAYS,
+    )
 
 
 def current_alerts(
@@ -22,19 +43,7 @@ def current_alerts(
     ``store.app_settings.as_of``), ranked by money at risk, with its stored status (open,
     acknowledged, snoozed until a date)."""
     today = app_settings.as_of(conn) if today is None else pd.Timestamp(today)
-    # ``forecast.stored.latest_forecast_id`` without importing the forecast engine
-    forecast_id = forecast_store.latest_run_id(conn, data_version=store.data_version(conn))
-    # each SKU's recent units and the counted SKUs: all the checks read of sales and stock
-    sales, counted = windows.recent_inputs(conn, RECENT_DAYS)
-    found = compute_alerts(
-        reorder_store.load_suggestions(conn, run_id),
-        sales=sales,
-        window=None if forecast_id is None else window_for(conn, forecast_id, RECENT_DAYS),
-        products=store.load_products(conn),
-        on_hand=counted,
-        today=today,
-        recent_days=RECENT_DAYS,
-    )
+    found = found_alerts(conn, run_id, today)
     return apply_alert_state(found, reorder_store.load_alert_state(conn), today=today)
 
 

@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute (or reuse) the policy run and write the reorder table."""
-    from invdash import reorder
+    from invdash import alerts, reorder
     from invdash.commands.forecast import ProgressBar
     from invdash.distributed import make_runner
 
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             conn, params, model=args.model, progress=ProgressBar(enabled=not args.quiet),
             executor=None if runner is None else runner.executor,
         )
+        alerts.ensure_run_alerts(conn, policy_run.run_id)  # what the Alerts page reads
         report = reorder.reorder_report(policy_run.table, store.load_products(conn))
         reviewed = reorder.reviewed_run(conn, policy_run.run_id)
     finally:

@@ -74,10 +74,10 @@ def params_key(params: PolicyParams, *, seed: int = 0) -> str:
 def inputs_version(conn: duckdb.DuckDBPyConnection) -> str:
     """Data version plus the open purchase orders, service-level overrides, master-data edits,
     forecast overrides and the as-of day (they change the policy too)."""
-    orders = store.open_purchase_orders(conn)
+    lines, units = reorder_store.open_order_totals(conn)  # not every open line into pandas
     overrides = reorder_store.load_service_level_overrides(conn)
     return (
-        f"{store.data_version(conn)}|po:{len(orders)}:{float(orders['qty'].sum()):g}"
+        f"{store.data_version(conn)}|po:{lines}:{units:g}"
         f"|sl:{overrides[['scope', 'key', 'service_level']].to_json()}"
         f"|edits:{md_store.edits_version(conn)}|as_of:{app_settings.as_of(conn).date()}"
     )

@@ -33,6 +33,7 @@ __all__ = ["SUGGESTION_COLUMNS",
     "load_decisions",
     "load_alert_state",
     "set_alert_state",
+    "open_order_totals",
     "load_service_level_overrides",
     "set_service_level_override",
     "delete_service_level_override",
@@ -191,6 +192,17 @@ def set_alert_state(
             [str(key), status, until, user, now],
         )
     return len(alert_keys)
+
+
+def open_order_totals(conn: duckdb.DuckDBPyConnection) -> tuple[int, float]:
+    """``(lines, units)``: the open purchase-order lines and the units still to arrive on them,
+    ``store.open_purchase_orders``'s row count and ``qty`` sum in one aggregate (at 100,000
+    SKUs the lines are tens of thousands of rows, and every page open keys its run by them)."""
+    lines, units = conn.execute(
+        "SELECT count(*), coalesce(sum(qty - coalesce(received_qty, 0)), 0) "
+        "FROM purchase_orders WHERE status = 'open'"
+    ).fetchone()
+    return int(lines), float(units)
 
 
 def load_service_level_overrides(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

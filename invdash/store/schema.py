@@ -20,6 +20,7 @@ from invdash.store.schema_scale import (
     DATA_VERSIONS_DDL,
     PAGE_SUMMARY_DDL,
     PO_ROLLUP_DDL,
+    RUN_ALERTS_DDL,
     RUN_COUNTRY_DDL,
     SCALE_REORDER_DDL,
 )
@@ -377,6 +378,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (14, RUN_COUNTRY_DDL),
     # 15 (branch h-pages2): the PO list's per-PO table (issue 13).
     (15, PO_ROLLUP_DDL),
+    # 16 (branch h-alerts3, renumber at merge): the alerts stored with a policy run (issue 13).
+    (16, RUN_ALERTS_DDL),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -8,7 +8,7 @@ tables (``store/fold_errors.py``, ``runtime/embeddings.py``, ``store/overview.py
 from __future__ import annotations
 
 __all__ = ["SCALE_REORDER_DDL", "PAGE_SUMMARY_DDL", "DATA_VERSIONS_DDL", "RUN_COUNTRY_DDL",
-           "PO_ROLLUP_DDL"]
+           "PO_ROLLUP_DDL", "RUN_ALERTS_DDL"]
 
 # Branch h-reorder (issue 13): the backtest's daily forecasts per SKU and fold, so the reorder
 # calibration reads them instead of re-running forecasts; title embeddings computed once.
@@ -64,4 +64,15 @@ PO_ROLLUP_DDL = (
     "CREATE TABLE IF NOT EXISTS po_rollup (po_id VARCHAR NOT NULL, status VARCHAR NOT NULL, "
     "_created TIMESTAMP, _eta DATE)",
     "INSERT OR REPLACE INTO data_versions VALUES ('po_rollup', NULL, true)",
+)
+
+# Branch h-alerts3 (issue 13): the alerts of a policy run, computed when it is stored, and the
+# inputs fingerprint they were computed under (store/run_alerts.py); no keys, so a run's rows
+# are replaced by a delete and an insert in one transaction.
+RUN_ALERTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS run_alert_sets (run_id VARCHAR NOT NULL, inputs VARCHAR NOT "
+    "NULL, created_at TIMESTAMP NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS run_alerts (run_id VARCHAR NOT NULL, alert_key VARCHAR NOT "
+    "NULL, type VARCHAR NOT NULL, sku VARCHAR NOT NULL, money_at_risk DOUBLE, reason VARCHAR "
+    "NOT NULL)",
 )

@@ -1,38 +1,72 @@
-"""The Alerts page's reads and writes: the alerts of the current policy run and their status."""
+"""The Alerts page's reads and writes: the alerts of the current policy run and their status.
+
+The page opens on the stored run (its id and day, not its policy table: ``alert_run``, one read
+with the forecast check and the snooze default) and reads the alerts stored with it
+(``alerts.stored``) in DuckDB: the filter options in one read, the selection's size, money at
+risk and one page of rows in another (``alerts.window``), so at 100,000 SKUs neither the alerts
+nor their reasons are built or sent whole. (Each read opens the file once: at 100,000 SKUs an
+open costs about 0.1 s, more than these queries.) A run whose stored alerts are not
+those of the data now (stored by an older invdash, or data written since) gets them computed
+and stored once, on the first view (read live while another session writes).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
+import streamlit as st
 
 from invdash import alerts, reorder
-from invdash.ui import session
+from invdash.policy.params import PolicyParams
+from invdash.schema import StoreBusyError
+from invdash.ui import paging, reorder_views, session
 from invdash.ui.cache import cached_read, write_connection
 
-__all__ = ["alert_table", "sku_options", "set_alert_status", "default_snooze_until"]
+__all__ = ["alert_run", "alert_options", "alert_window", "set_alert_status"]
 
 
-def alert_table(run: reorder.PolicyRun) -> pd.DataFrame:
-    """All alerts for the run on the shop's as-of day, ranked by money at risk, with their
-    stored status (snoozes run out by the as-of day, not the clock)."""
-    return cached_read(alerts.current_alerts, run.run_id, spinner="Checking alerts ...")
+def _start() -> alerts.AlertRun | None:
+    return cached_read(alerts.alert_run, PolicyParams())
 
 
-def sku_options(table: pd.DataFrame, search: str, *, limit: int = 20) -> list[str]:
-    """The SKU filter's options: up to ``limit`` alerted SKUs whose code contains ``search``
-    (case-insensitive), most money at risk first (a list of every alerted SKU would be sent to
-    the browser on each run)."""
-    skus = table["sku"].astype(str)
-    text = search.strip()
-    if text:
-        skus = skus[skus.str.contains(text, case=False, regex=False)]
-    return skus.drop_duplicates().head(limit).tolist()
+def alert_run() -> alerts.AlertRun | None:
+    """The stored policy run for the default targets (id and day), its alerts stored for the
+    data now and the default end of a snooze, in one read; the run computed and stored first
+    when there is none (``reorder_views.policy_run``), its alerts when they are not current
+    (computed live while another session writes). None without a forecast."""
+    found = _start()
+    if found is not None and found.run is None:
+        reorder_views.policy_run()
+        found = _start()
+    if found is None or found.run is None or found.current:
+        return found
+    try:
+        with st.spinner("Checking alerts (once after each data change) ..."):
+            with write_connection() as conn:
+                alerts.ensure_run_alerts(conn, found.run.run_id)
+    except StoreBusyError:
+        return found  # another session writes: the reads compute the alerts live
+    return _start()
 
 
-def default_snooze_until() -> Any:
-    """A week after the shop's as-of day (the date input's default)."""
-    return cached_read(alerts.snooze_until).date()
+def alert_options(run: reorder.StoredRun, search: str) -> alerts.AlertOptions:
+    """The types and categories to filter on and up to ``paging.MATCHES`` alerted SKUs whose
+    code contains ``search`` (most money at risk first)."""
+    return cached_read(
+        alerts.alert_options, run.run_id, search=search.strip(), limit=paging.MATCHES
+    )
+
+
+def alert_window(
+    run: reorder.StoredRun, query: alerts.AlertQuery, *, key: str
+) -> alerts.AlertWindow:
+    """The page of ``query``'s alerts that the page controls under ``key`` show
+    (``paging.PAGE_ROWS`` rows), with the selection's size and money at risk, in one read."""
+    page = int(st.session_state.get(key, 1) or 1)
+    return cached_read(
+        alerts.alert_window, run.run_id, query, page=page, rows=paging.PAGE_ROWS,
+        spinner="Checking alerts ...",
+    )  # fmt: skip
 
 
 def set_alert_status(keys: list[str], *, status: str, snooze_until: Any = None) -> int:

@@ -9,8 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from invdash import store
+from invdash import alerts, store
 from invdash.store import reorder as reorder_store
+from invdash.ui import paging
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/alerts.py"
@@ -82,3 +83,21 @@ def test_choosing_a_sku_in_the_picker_selects_that_skus_alerts_only(db):  # noqa
     assert not at.exception
     keys = at.multiselect(key="alerts_selected").options
     assert keys and all(key.split(":", 1)[1] == sku for key in keys)
+
+
+def test_the_first_open_stores_the_runs_alerts_and_shows_the_first_page_of_open_ones(db):
+    at = open_page()
+    conn = store.connect_read_only(db)
+    try:
+        stored = conn.execute("SELECT run_id FROM run_alert_sets").fetchall()
+        run_id = stored[0][0]
+        current, expected = alerts.has_current_alerts(conn, run_id), alerts.current_alerts(
+            conn, run_id
+        )
+    finally:
+        conn.close()
+    assert len(stored) == 1 and current  # stored once, for the data now
+    expected = expected[expected["status"] == "open"].head(paging.PAGE_ROWS)
+    shown = at.dataframe[0].value
+    assert shown["SKU"].tolist() == expected["sku"].tolist()
+    assert shown["Money at risk"].tolist() == expected["money_at_risk"].tolist()

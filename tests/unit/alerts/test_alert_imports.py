@@ -4,7 +4,7 @@ engine (seconds on a server's first view): the demand-shift window is read from 
 
 from __future__ import annotations
 
-from invdash import store
+from invdash import alerts, store
 from invdash.forecast.engine import run_forecast
 from invdash.forecast.options import ForecastOptions
 from invdash.forecast.stored import save_run
@@ -47,3 +47,29 @@ def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(
         conn.close()
     # the probe sees the fit when the window must be computed
     assert "invdash.policy.demand" in loaded_after(code, HEAVY)
+
+
+def test_the_pages_reads_of_stored_alerts_import_nothing_heavy(demo_db_copy, loaded_after):
+    conn = store.connect(demo_db_copy)
+    try:
+        sales, products = store.load_sales(conn), store.load_products(conn)
+        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
+        run_id = save_run(conn, run, data_version=store.data_version(conn))
+        policy = ensure_policy_run(
+            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
+        )
+        alerts.ensure_run_alerts(conn, policy.run_id)
+    finally:
+        conn.close()
+    code = (
+        "import invdash.ui.alert_views\n"
+        "from invdash import alerts, reorder, store\n"
+        "from invdash.policy.params import PolicyParams\n"
+        f"conn = store.connect_read_only({str(demo_db_copy)!r})\n"
+        "run = reorder.run_for_targets(conn, PolicyParams())\n"
+        "assert alerts.has_current_alerts(conn, run.run_id)\n"
+        "alerts.alert_options(conn, run.run_id, search='')\n"
+        "window = alerts.alert_window(conn, run.run_id, alerts.AlertQuery(), page=1, rows=50)\n"
+        "assert window.total > 0\n"
+    )
+    assert loaded_after(code, HEAVY) == []
