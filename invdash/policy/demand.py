@@ -45,15 +45,9 @@ from invdash.schema import (
 )
 
 __all__ = [
-    "DailyDemand",
-    "DemandSamples",
-    "ProtectionDemand",
-    "daily_demand",
-    "protection_demand",
-    "sample_protection_demand",
-    "lead_time_demand",
-    "DEFAULT_LEAD_TIME_DAYS",
-]
+    "DailyDemand", "DemandSamples", "ProtectionDemand", "daily_demand", "protection_demand",
+    "sample_protection_demand", "lead_time_demand", "DEFAULT_LEAD_TIME_DAYS",
+]  # fmt: skip
 
 #: Used (and said in the reason) when a product has no lead time.
 DEFAULT_LEAD_TIME_DAYS = 7.0
@@ -128,12 +122,9 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
 
 
 def _unit_gamma_ppf(levels: np.ndarray, shapes: np.ndarray) -> np.ndarray:
-    """Quantiles at ``levels`` of the gamma with shape k and mean 1 (scale 1 / k), as
-    ``scipy.stats.gamma.ppf(levels, k, scale=1 / k)`` computes them (its inverse incomplete gamma
-    times the scale), for levels in (0, 1)."""
-    # scipy.special, not scipy.stats: importing scipy.stats costs 2-5 s on a server's first view
-    # of the SKU Explorer (its projected stock); tests/unit/policy/test_demand_special.py pins
-    # both functions equal to scipy.stats.
+    """``scipy.stats.gamma.ppf(levels, k, scale=1 / k)`` (levels in (0, 1)) from scipy.special:
+    importing scipy.stats costs 2-5 s of a server's first SKU Explorer view (its projected
+    stock); tests/unit/policy/test_demand_special.py pins it and ``ndtr`` to scipy.stats."""
     return special.gammaincinv(shapes, levels) * (1 / shapes)
 
 
