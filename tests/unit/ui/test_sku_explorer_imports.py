@@ -5,8 +5,10 @@ were 5-6 of the page's 7 s first open."""
 
 from __future__ import annotations
 
-HEAVY = ("scipy.stats", "shap", "invdash.explain", "invdash.forecast.engine",
-         "invdash.forecast.chunked")  # fmt: skip
+HEAVY = (
+    "scipy.stats", "shap", "invdash.explain", "invdash.forecast.engine",
+    "invdash.forecast.chunked", "invdash.forecast.registry", "invdash.forecast.panel",
+)  # fmt: skip
 PAGE_VIEWS = (
     "from invdash.ui import explain_views, forecast_views, paging, stock_views\n"
     "from invdash.ui.charts import forecast\n"
@@ -20,4 +22,5 @@ def test_the_sku_explorer_views_import_no_engine_explainer_or_scipy_stats(loaded
 
 def test_the_probe_sees_the_engine_and_explainer_once_used(loaded_after):
     code = "import invdash.explain.stored\nimport invdash.forecast.engine\nimport scipy.stats\n"
-    assert loaded_after(code, HEAVY) == sorted(set(HEAVY) - {"shap", "invdash.forecast.chunked"})
+    unused = {"shap", "invdash.forecast.chunked"}
+    assert loaded_after(code, HEAVY) == sorted(set(HEAVY) - unused)
