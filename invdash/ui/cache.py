@@ -1,10 +1,12 @@
 """Every Streamlit cache of the dashboard, and its short-lived database connections.
 
 DuckDB lets one process write a file at a time, and inside one process a read-only and a
-read-write connection to the same file cannot coexist. So the dashboard never keeps a connection
-open: ``read_connection`` opens the file read-only for one block of reads and closes it, and
-``write_connection`` does the same read-write for one transaction (decisions, alert states,
-uploads). Both wait briefly for another writer and then raise ``StoreBusyError`` ("busy, retry").
+read-write connection to the same file cannot coexist. So the dashboard keeps no connection open
+for long: ``read_connection`` gives one block of reads a cursor of a read-only connection that
+reads close together share (``_ReadPool``: closed half a second after the last read and before
+any write), and ``write_connection`` opens the file read-write for one transaction (decisions,
+alert states, uploads). Both wait briefly for another writer and then raise ``StoreBusyError``
+("busy, retry").
 
 Caching goes through one helper, ``_memo``: a ``st.cache_data`` entry keyed by a *scope* (what the
 result depends on), the core function's qualified name and its (hashable) arguments. The core
