@@ -58,7 +58,8 @@ status = st.selectbox(
 chosen_status = None if status == "all" else status
 total = sum(counts.values()) if chosen_status is None else counts[chosen_status]
 page = paging.page_controls(total, key="po_page", noun="Purchase orders")
-shown = purchasing_views.purchase_orders(status=chosen_status, page=page)
+view = purchasing_views.po_page(status=chosen_status, page=page)  # with its POs' lines
+shown = view.orders
 st.dataframe(
     relabel(purchasing_views.po_table(shown)), hide_index=True,
     column_config=purchasing_views.money_columns(),
@@ -66,7 +67,7 @@ st.dataframe(
 st.caption(purchasing_views.PO_TABLE_NOTE)
 st.download_button(
     f"Download these {len(shown)} purchase orders as one CSV",
-    data=purchasing_views.combined_csv(tuple(shown["po_id"])),
+    data=purchasing_views.lines_csv(view.documents),
     file_name="purchase_orders.csv",
     mime="text/csv",
     key="po_download_all",
@@ -79,10 +80,8 @@ options = shown["po_id"].tolist()
 if st.session_state.get("po_selected") not in options:
     st.session_state["po_selected"] = options[0]  # a PO of another page or status
 po_id = st.selectbox("Purchase order", options, key="po_selected")
-header = purchasing_views.po_table(
-    purchasing_views.purchase_orders(po_ids=(po_id,))
-).set_index("po_id").loc[po_id]
-lines = purchasing_views.po_lines(po_id)
+header = purchasing_views.po_table(shown).set_index("po_id").loc[po_id]
+lines = view.lines_of(po_id)
 st.markdown(
     f"**{po_id}** for {header['supplier']}: {header['status']}, {header['lines']} lines, "
     f"{header['units']} units, {header['value']:,.2f} {header['currency']}; "
@@ -91,7 +90,7 @@ st.markdown(
 st.dataframe(relabel(lines), hide_index=True, column_config=purchasing_views.money_columns())
 st.download_button(
     f"Download {po_id}",
-    data=purchasing_views.document_csv(po_id),
+    data=purchasing_views.lines_csv(lines),
     file_name=f"{po_id}.csv",
     mime="text/csv",
     key="po_download_one",

@@ -11,21 +11,27 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from invdash import store
 from invdash.config import load_settings
-from invdash.forecast.chunked import CHUNK_SKUS, ChunkedRun, forecast_store_chunked
-from invdash.forecast.engine import Progress, run_forecast
 from invdash.forecast.grain import resolve_grain
-from invdash.forecast.options import ForecastOptions, planning_days
 from invdash.forecast.results import ForecastRun
 from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import SKU, InvalidDataError
 from invdash.store import forecasts as forecast_store
 from invdash.store.events import load_events
+
+if TYPE_CHECKING:
+    from invdash.forecast.chunked import ChunkedRun
+    from invdash.forecast.engine import Progress
+    from invdash.forecast.options import ForecastOptions
+
+# The engine (models, panel, scipy) is imported by the functions that forecast: reading a stored
+# run (the SKU Explorer's and Model Quality's first open) needs none of it.
 
 __all__ = [
     "StoreInputs", "save_run", "load_run", "load_latest_run", "latest_forecast", "run_history",
@@ -160,6 +166,9 @@ def forecast_inputs(
     progress: Progress | None = None,
 ) -> ForecastRun:
     """``run_forecast`` over every SKU of ``inputs`` (products without sales get the cold start)."""
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions, planning_days
+
     return run_forecast(
         inputs.sales,
         ForecastOptions(model=model, horizon=horizon, use_neural=use_neural,
@@ -192,6 +201,9 @@ def forecast_and_store(
     Raises:
         InvalidDataError: no sales in the database.
     """
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions, planning_days
+
     inputs = load_inputs(conn)
     with embeddings_stored_in(conn):  # product titles are encoded once, then read back
         run = run_forecast(
@@ -213,6 +225,9 @@ def forecast_one_sku(
 ) -> ForecastRun:
     """Forecast one SKU now from its own sales (its backtest compares every model on it); the
     run is not stored (the stored run stays the whole-shop one)."""
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+
     sales = store.load_sales(conn, skus=[sku])
     return run_forecast(
         sales,
@@ -229,6 +244,9 @@ def forecast_upload(
 ) -> ForecastRun:
     """Forecast an uploaded sales frame (nothing is stored); only products with sales are passed,
     so an uploaded product list cannot add cold-start SKUs to an ad-hoc forecast."""
+    from invdash.forecast.engine import run_forecast
+    from invdash.forecast.options import ForecastOptions
+
     if products is not None and len(products):
         products = products[products[SKU].astype(str).isin(set(sales[SKU].astype(str)))]
     return run_forecast(
@@ -256,7 +274,7 @@ def is_daily_store(conn: duckdb.DuckDBPyConnection, freq: str = "auto") -> bool:
 
 def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
     conn: duckdb.DuckDBPyConnection, options: ForecastOptions, *,
-    on_forecasts: Callable[[pd.DataFrame], None] | None = None, chunk_skus: int = CHUNK_SKUS,
+    on_forecasts: Callable[[pd.DataFrame], None] | None = None, chunk_skus: int | None = None,
     executor: object = None, progress: Progress | None = None,
     reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None,
 ) -> tuple[str, ChunkedRun]:
@@ -274,7 +292,7 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
         options: as for ``forecast.chunked.forecast_store_chunked`` (without a country, the
             shop's ``Settings.country``).
         on_forecasts: also receives each chunk's forecasts (e.g. the CLI's CSV).
-        chunk_skus: SKUs per chunk.
+        chunk_skus: SKUs per chunk (None: ``forecast.chunked.CHUNK_SKUS``).
         executor: runs the per-chunk steps (None: here).
         progress: optional ``callable(done, total, message)``.
         reopen: opens a read-write connection for the final write (None: ``conn`` stays open).
@@ -285,6 +303,10 @@ def forecast_and_store_chunked(  # noqa: PLR0913 - the run's inputs
     Raises:
         InvalidDataError: no sales in the database.
     """
+    from invdash.forecast.chunked import CHUNK_SKUS, forecast_store_chunked
+    from invdash.forecast.options import planning_days
+
+    chunk_skus = CHUNK_SKUS if chunk_skus is None else chunk_skus
     if not forecast_store.sales_skus(conn):
         raise InvalidDataError(
             "the database has no sales; load a sales file (`invdash ingest`) or build the demo "

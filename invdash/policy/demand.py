@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from invdash.forecast.levels import MODEL_TAIL_COLUMNS
 from invdash.policy.inputs import spread_to_days
@@ -45,15 +45,9 @@ from invdash.schema import (
 )
 
 __all__ = [
-    "DailyDemand",
-    "DemandSamples",
-    "ProtectionDemand",
-    "daily_demand",
-    "protection_demand",
-    "sample_protection_demand",
-    "lead_time_demand",
-    "DEFAULT_LEAD_TIME_DAYS",
-]
+    "DailyDemand", "DemandSamples", "ProtectionDemand", "daily_demand", "protection_demand",
+    "sample_protection_demand", "lead_time_demand", "DEFAULT_LEAD_TIME_DAYS",
+]  # fmt: skip
 
 #: Used (and said in the reason) when a product has no lead time.
 DEFAULT_LEAD_TIME_DAYS = 7.0
@@ -127,11 +121,18 @@ def daily_demand(forecasts: pd.DataFrame) -> DailyDemand:
     return DailyDemand(skus=skus, start=start, mean=mean_m, var=var_m, horizon=horizon)
 
 
+def _unit_gamma_ppf(levels: np.ndarray, shapes: np.ndarray) -> np.ndarray:
+    """``scipy.stats.gamma.ppf(levels, k, scale=1 / k)`` (levels in (0, 1)) from scipy.special:
+    importing scipy.stats costs 2-5 s of a server's first SKU Explorer view (its projected
+    stock); tests/unit/policy/test_demand_special.py pins it and ``ndtr`` to scipy.stats."""
+    return special.gammaincinv(shapes, levels) * (1 / shapes)
+
+
 def _gamma_variance(mean: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Variance mean^2 / k of the gamma with this mean whose quantiles best fit ``quantiles``."""
     # Tiny shapes have quantiles like 1e-300; flushing them to 0 avoids slow denormal maths.
     levels = np.array([QUANTILES[QUANTILE_COLUMNS.index(c)] for c in FIT_COLUMNS])
-    unit = stats.gamma.ppf(levels[None, :], _SHAPES[:, None], scale=1 / _SHAPES[:, None])
+    unit = _unit_gamma_ppf(levels[None, :], _SHAPES[:, None])
     unit = np.where(unit < 1e-12, 0.0, unit)
     var = np.zeros(len(mean))
     for first in range(0, len(mean), _ROWS_PER_FIT):
@@ -203,8 +204,8 @@ def _lead_time_weights(lead: np.ndarray, lead_sd: np.ndarray, max_lead: int) -> 
     """P(L = l) for l = 1..max_lead per SKU: a normal rounded to whole days, clipped at the ends."""
     days = np.arange(1, max_lead + 1)[None, :]
     sd = np.where(lead_sd > 0, lead_sd, 1.0)[:, None]
-    upper = np.where(days == max_lead, 1.0, stats.norm.cdf((days + 0.5 - lead[:, None]) / sd))
-    lower = np.where(days == 1, 0.0, stats.norm.cdf((days - 0.5 - lead[:, None]) / sd))
+    upper = np.where(days == max_lead, 1.0, special.ndtr((days + 0.5 - lead[:, None]) / sd))
+    lower = np.where(days == 1, 0.0, special.ndtr((days - 0.5 - lead[:, None]) / sd))
     weights = upper - lower
     fixed = np.clip(np.floor(lead + 0.5), 1, max_lead).astype(int)
     point = (days == fixed[:, None]).astype(float)

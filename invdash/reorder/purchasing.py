@@ -14,6 +14,7 @@ receive need the manager role (``invdash.auth``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -39,6 +40,8 @@ __all__ = [
     "send_purchase_order",
     "receive_purchase_order",
     "list_purchase_orders",
+    "PurchaseOrderPage",
+    "purchase_order_page",
     "po_document",
     "combined_export",
     "document_csv",
@@ -263,7 +266,15 @@ def _documents(
     conn: duckdb.DuckDBPyConnection, po_ids: list[str], *, currency: str
 ) -> pd.DataFrame:
     """Document lines of ``po_ids`` from one summary and one lines query (vectorised)."""
-    headers = list_purchase_orders(conn, currency=currency, po_ids=po_ids).set_index("po_id")
+    headers = list_purchase_orders(conn, currency=currency, po_ids=po_ids)
+    return _documents_of(conn, headers, po_ids)
+
+
+def _documents_of(
+    conn: duckdb.DuckDBPyConnection, orders: pd.DataFrame, po_ids: list[str]
+) -> pd.DataFrame:
+    """Document lines of ``po_ids`` whose summary rows (``list_purchase_orders``) are ``orders``."""
+    headers = orders.set_index("po_id")
     lines = po_store.load_po_lines(conn, po_ids)
     qty = lines["qty"].round().astype("int64")
     unit_cost = lines["unit_cost"].astype(float).round(2)
@@ -300,6 +311,33 @@ def combined_export(
     """The documents of ``po_ids`` in one frame (same columns as ``po_document``), in the
     order given."""
     return _documents(conn, list(po_ids), currency=currency)
+
+
+@dataclass(frozen=True)
+class PurchaseOrderPage:
+    """One page of the PO list: its ``orders`` (``list_purchase_orders`` rows) and the
+    ``documents`` of those POs (``combined_export`` of their ids, in the list's order)."""
+
+    orders: pd.DataFrame
+    documents: pd.DataFrame
+
+    def lines_of(self, po_id: str) -> pd.DataFrame:
+        """``po_document(po_id)`` of a PO on this page (empty for one not on it)."""
+        lines = self.documents[self.documents["po_id"] == po_id]
+        return lines.reset_index(drop=True)
+
+
+def purchase_order_page(
+    conn: duckdb.DuckDBPyConnection, *, currency: str, status: str | None = None,
+    page: tuple[int, int] | None = None,
+) -> PurchaseOrderPage:
+    """``list_purchase_orders(status=, page=)`` and the documents of its POs from one summary
+    query and one lines query: the Purchase Orders page's list, its CSV of every PO shown and
+    the chosen PO's lines (at 100,000 SKUs each summary of a few POs costs a scan of every PO
+    line, so they are not read once per use)."""
+    orders = list_purchase_orders(conn, currency=currency, status=status, page=page)
+    po_ids = orders["po_id"].astype(str).tolist()
+    return PurchaseOrderPage(orders=orders, documents=_documents_of(conn, orders, po_ids))
 
 
 def document_csv(document: pd.DataFrame) -> bytes:

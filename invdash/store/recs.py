@@ -47,6 +47,9 @@ __all__ = [
     "load_customer",
     "list_page",
     "count_queries",
+    "load_lists",
+    "customer_lists",
+    "run_start",
 ]
 
 #: Lists a stored run holds.
@@ -304,3 +307,32 @@ def stored_list_skus(conn: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str,
     found = list_queries(conn, run_id, "bought_together")
     found += list_queries(conn, run_id, "substitutes")
     return tuple(sorted(set(found)))
+
+
+# The Recommendations page's sections, each one read: at 100,000 SKUs a page's read costs a
+# connection to a 4 GB file first (0.1-0.3 s under load), several times a query of these lists.
+
+
+def load_lists(
+    conn: duckdb.DuckDBPyConnection, run_id: str, query: str, k: int, list_names: tuple[str, ...]
+) -> dict[str, pd.DataFrame]:
+    """``load_list`` of each of ``list_names`` for one ``query`` (a customer or a SKU)."""
+    return {name: load_list(conn, run_id, name, query, k) for name in list_names}
+
+
+def customer_lists(
+    conn: duckdb.DuckDBPyConnection, run_id: str, customer_id: str, k: int
+) -> dict[str, object]:
+    """One customer's ``customer`` row (``load_customer``, None when unknown) and ``buy_again``
+    and ``discover`` lists (``load_list``)."""
+    lists = load_lists(conn, run_id, customer_id, k, ("buy_again", "discover"))
+    return {"customer": load_customer(conn, run_id, customer_id), **lists}
+
+
+def run_start(conn: duckdb.DuckDBPyConnection, run_id: str, n_customers: int) -> dict[str, object]:
+    """What the page shows of a run before anything is chosen: ``customers`` (``top_customers``
+    of ``n_customers``) and ``at_risk`` (``count_queries`` of the at-risk list)."""
+    return {
+        "customers": top_customers(conn, run_id, n_customers),
+        "at_risk": count_queries(conn, run_id, "at_risk"),
+    }

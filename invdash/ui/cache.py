@@ -1,10 +1,12 @@
 """Every Streamlit cache of the dashboard, and its short-lived database connections.
 
 DuckDB lets one process write a file at a time, and inside one process a read-only and a
-read-write connection to the same file cannot coexist. So the dashboard never keeps a connection
-open: ``read_connection`` opens the file read-only for one block of reads and closes it, and
-``write_connection`` does the same read-write for one transaction (decisions, alert states,
-uploads). Both wait briefly for another writer and then raise ``StoreBusyError`` ("busy, retry").
+read-write connection to the same file cannot coexist. So the dashboard keeps no connection open
+for long: ``read_connection`` gives one block of reads a cursor of a read-only connection that
+reads close together share (``_ReadPool``: closed half a second after the last read and before
+any write), and ``write_connection`` opens the file read-write for one transaction (decisions,
+alert states, uploads). Both wait briefly for another writer and then raise ``StoreBusyError``
+("busy, retry").
 
 Caching goes through one helper, ``_memo``: a ``st.cache_data`` entry keyed by a *scope* (what the
 result depends on), the core function's qualified name and its (hashable) arguments. The core
@@ -28,6 +30,7 @@ No core function is decorated, and no other module of ``invdash`` imports ``st.c
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -84,6 +87,7 @@ class _ReadersWriter:
         self._writing = False
         self._writers_waiting = 0
         self._mine = threading.local()
+        self.pool = _ReadPool(self._cond)
 
     def _held(self) -> bool:
         return getattr(self._mine, "depth", 0) > 0
@@ -103,7 +107,13 @@ class _ReadersWriter:
             self._mine.depth = 0
             with self._cond:
                 self._readers -= 1
+                if not self._readers:
+                    self.pool.idle()
                 self._cond.notify_all()
+
+    def readers(self) -> int:
+        """How many reads run (call under the condition)."""
+        return self._readers
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -116,6 +126,7 @@ class _ReadersWriter:
             self._cond.wait_for(lambda: not self._writing and not self._readers)
             self._writers_waiting -= 1
             self._writing = True
+            self.pool.close()  # no reader runs: DuckDB refuses read-write beside read-only
         try:
             yield
         finally:
@@ -125,14 +136,98 @@ class _ReadersWriter:
                 self._cond.notify_all()
 
 
+def _stamp(path: Path) -> tuple:
+    """What says the file is still the one a pooled connection opened (a replaced, rewritten or
+    deleted file differs; DuckDB itself cannot write it while the connection is open)."""
+    found = []
+    for part in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = part.stat()
+        except OSError:
+            found.append(None)
+        else:
+            found.append((info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+class _ReadPool:
+    """One read-only connection to the database file, shared by the reads of every session
+    (each on its own ``cursor()``) while they come close together.
+
+    At 100,000 SKUs opening the 4 GB file and running a first query on it cost 0.1-0.3 s a read
+    under load, and a page makes 3 to 9 reads; a connection kept open also keeps DuckDB's
+    buffers, so the reads after the first are faster too. It is closed ``IDLE_S`` after the
+    last read (so another process, the CLI, can write the file: it waits up to 10 s), at once
+    when it has been open ``MAX_OPEN_S`` and no read runs, and before any write of this process
+    (``_ReadersWriter.writing``). A file replaced or rewritten behind it (``_stamp``) is
+    opened anew. All its state is guarded by the readers-writer lock's condition."""
+
+    IDLE_S = 0.5
+    MAX_OPEN_S = 5.0
+
+    def __init__(self, cond: threading.Condition) -> None:
+        self._cond = cond
+        self._conn: duckdb.DuckDBPyConnection | None = None
+        self._key: tuple = ()
+        self._opened_s = self._idle_since_s = 0.0
+        self._closer: threading.Thread | None = None
+
+    def cursor(
+        self, path: Path, readers: Callable[[], int]
+    ) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """``(connection, pooled)`` for one read of ``path`` (``readers()``: the reads running,
+        this one included): a cursor of the pooled connection (``pooled``), or a connection of
+        its own when the pool holds another file that other reads still use; the caller closes
+        either."""
+        key = (str(path.resolve()), _stamp(path))
+        with self._cond:
+            if self._conn is not None and self._key != key:
+                if readers() > 1:
+                    return store.connect_read_only(path), False
+                self.close()
+            if self._conn is None:
+                self._conn = store.connect_read_only(path)
+                self._key, self._opened_s = key, time.monotonic()
+            return self._conn.cursor(), True
+
+    def idle(self) -> None:
+        """The last running read ended (under the condition): close soon, or now if old."""
+        now = time.monotonic()
+        self._idle_since_s = now
+        if self._conn is None:
+            return
+        if now - self._opened_s >= self.MAX_OPEN_S:
+            self.close()
+        elif self._closer is None:
+            self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
+            self._closer.start()
+
+    def close(self) -> None:
+        """Close the pooled connection (under the condition, with no read running)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _close_when_idle(self) -> None:
+        while True:
+            time.sleep(self.IDLE_S / 2)
+            with self._cond:
+                idle_s = time.monotonic() - self._idle_since_s
+                if self._conn is None or (not _LOCK.readers() and idle_s >= self.IDLE_S):
+                    self.close()
+                    self._closer = None
+                    return
+
+
 _LOCK = _ReadersWriter()
 
 
 @contextmanager
 def read_connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the configured database for one block of reads."""
+    """A read-only connection to the configured database for one block of reads (a cursor of
+    the pooled connection, ``_ReadPool``)."""
     with _LOCK.reading():
-        conn = store.connect_read_only(settings().db_path)
+        conn, _ = _LOCK.pool.cursor(settings().db_path, _LOCK.readers)
         try:
             yield conn
         finally:

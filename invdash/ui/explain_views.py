@@ -8,17 +8,18 @@ SKU's sales alone (the run's own input). ``ForecastExplainer`` objects are cache
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from invdash.explain import Explanation, explain_global_features, summarise
-from invdash.explain.stored import explainer_for_run, top_sku_importance
 from invdash.forecast import stored as forecast_stored
 from invdash.policy.inputs import forecast_grain
 from invdash.ui.cache import cached_model, cached_on_data, cached_read
+
+if TYPE_CHECKING:
+    from invdash.explain import Explanation
 
 __all__ = [
     "AUTO_EXPLAIN_SKUS", "explanation_for", "global_model_factors", "waterfall_chart",
@@ -34,10 +35,16 @@ _DOWN = "#c0392b"
 _BASE = "#1f6f8b"
 
 
+# invdash.explain (the fusion refit, shap) is imported when an explanation is asked for: the
+# SKU Explorer's first open on a stored run shows none until its toggle is on.
+
+
 def _explainer(run: Any, sku: str, *, single_sku: bool) -> Any:
+    from invdash.explain import stored as explain_stored  # looked up here: tests spy on it
+
     scope = sku if single_sku else None
     run_key = f"{getattr(run, 'run_id', None)}|{run.model_param}|{run.horizon}|{scope}"
-    return cached_model(explainer_for_run, run_key, scope, unhashed={"run": run})
+    return cached_model(explain_stored.explainer_for_run, run_key, scope, unhashed={"run": run})
 
 
 def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
@@ -54,6 +61,8 @@ def explanation_for(run: Any, sku: str, *, single_sku: bool) -> Explanation:
 def global_model_factors(run: Any, sku: str, *, single_sku: bool) -> pd.DataFrame:
     """The global model's TreeSHAP factors for ``sku`` (``explain_global_features``), as a
     table ``Input, Effect`` (largest first), from the run's cached booster."""
+    from invdash.explain import explain_global_features
+
     view = explain_global_features(_explainer(run, sku, single_sku=single_sku), sku)
     factors = view.factors().head(8)
     return pd.DataFrame({"Input": factors.index,
@@ -118,6 +127,8 @@ def waterfall_chart(explanation: Explanation, *, day: pd.Timestamp | None = None
 
 def render_explanation(run: Any, sku: str, *, single_sku: bool) -> None:
     """Why this forecast: summary line, waterfalls for a chosen day and the horizon total."""
+    from invdash.explain import summarise
+
     explanation = explanation_for(run, sku, single_sku=single_sku)
     st.subheader("Why this forecast")
     st.markdown(summarise(explanation))
@@ -180,6 +191,8 @@ def render_global_importance(run: Any, *, n_skus: int = 40) -> None:
     if not st.button(f"Explain the top {n_skus} SKUs", key="model_quality_importance"):
         st.caption("Mean absolute SHAP contribution to the horizon total, per driver.")
         return
+    from invdash.explain.stored import top_sku_importance
+
     full = cached_read(forecast_stored.load_run, run.run_id, spinner="Reading the run ...")
     table = cached_on_data(
         top_sku_importance, f"{run.run_id}|{run.horizon}", n_skus, unhashed={"run": full},

@@ -28,7 +28,7 @@ import streamlit as st
 
 from invdash import store
 from invdash.forecast import stored as forecast_stored
-from invdash.forecast.registry import available_models
+from invdash.forecast.names import MODEL_NAMES
 from invdash.forecast.summaries import (
     METRICS,
     backtest_table,
@@ -89,7 +89,7 @@ def metric_columns() -> dict[str, Any]:
 
 def model_choices() -> list[str]:
     """``auto`` (backtest fusion) followed by every single model the engine offers."""
-    return ["auto", *[m for m in available_models() if m != "auto"]]
+    return ["auto", *MODEL_NAMES]  # the registry's names, without importing every model
 
 
 # -- cached reads -------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ __all__ = [
     "money_columns",
     "po_status_counts",
     "purchase_orders",
+    "po_page",
+    "lines_csv",
     "po_lines",
     "approved",
     "draft",
@@ -62,6 +64,20 @@ def purchase_orders(
         po.list_purchase_orders, currency=settings().currency, status=status, page=page,
         po_ids=po_ids,
     )  # fmt: skip
+
+
+def po_page(*, status: str | None, page: tuple[int, int]) -> po.PurchaseOrderPage:
+    """One page of the PO list (``status`` or all, ``(limit, offset)``) with the documents of
+    its POs, in one read (``purchasing.purchase_order_page``): the page's CSV and the chosen
+    PO's lines come from it instead of a summary query each."""
+    return cached_read(
+        po.purchase_order_page, currency=settings().currency, status=status, page=page
+    )
+
+
+def lines_csv(documents: pd.DataFrame) -> bytes:
+    """PO document lines (one PO's or a page's) as spreadsheet-safe CSV."""
+    return po.document_csv(documents)
 
 
 #: What a PO table shows where a PO has no value (never Python's "None").

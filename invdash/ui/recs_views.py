@@ -89,8 +89,12 @@ def run_caption(run: dict) -> str:
 
 def customer_options(run: dict) -> list[str]:
     """Up to 300 customers, most orders first (read with LIMIT, not all then cut)."""
-    customers = cached_read(recs_store.top_customers, run["run_id"], 300)
-    return list(customers["customer_id"])
+    return list(_start(run)["customers"]["customer_id"])
+
+
+def _start(run: dict) -> dict:
+    # the customer list and the at-risk count in one read (a connection costs more than both)
+    return cached_read(recs_store.run_start, run["run_id"], 300)
 
 
 def sku_options(run: dict) -> list[str]:
@@ -100,12 +104,13 @@ def sku_options(run: dict) -> list[str]:
 
 def show_customer(run: dict, customer: str, k: int) -> None:
     """History, "buy again" and "discover" of one customer, one full-width table each."""
-    row = cached_read(recs_store.load_customer, run["run_id"], customer)
+    found = cached_read(recs_store.customer_lists, run["run_id"], customer, k)
+    row = found["customer"]
     if row is not None:
         st.caption(f"{row['orders']} orders: a {row['segment']} customer.")
     for list_name, title in LIST_TITLES.items():
         st.markdown(f"**{title}**")
-        frame = cached_read(recs_store.load_list, run["run_id"], list_name, customer, k)
+        frame = found[list_name]
         if frame.empty:
             st.info(f"Nothing to {title.lower()} for this customer.")
         else:
@@ -120,6 +125,8 @@ def show_customer(run: dict, customer: str, k: int) -> None:
 
 def show_sku(run: dict, sku: str, k: int) -> None:
     """Bought-together items and in-stock substitutes of one SKU."""
+    names = ("bought_together", "substitutes")
+    found = cached_read(recs_store.load_lists, run["run_id"], sku, k, names)
     for list_name, title, empty in (
         ("bought_together", "Bought together", "No item is often bought with this one."),
         (
@@ -129,7 +136,7 @@ def show_sku(run: dict, sku: str, k: int) -> None:
         ),
     ):
         st.markdown(f"**{title}**")
-        frame = cached_read(recs_store.load_list, run["run_id"], list_name, sku, k)
+        frame = found[list_name]
         if frame.empty:
             st.info(empty)
         else:
@@ -138,7 +145,7 @@ def show_sku(run: dict, sku: str, k: int) -> None:
 
 def show_at_risk(run: dict) -> None:
     """At-risk and out-of-stock SKUs with their best in-stock substitutes."""
-    total = cached_read(recs_store.count_queries, run["run_id"], "at_risk")
+    total = _start(run)["at_risk"]
     if not total:
         st.info("No SKU is out of stock or projected to stock out before its next delivery.")
         return

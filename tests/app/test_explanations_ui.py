@@ -64,16 +64,16 @@ def test_a_stored_run_opens_without_explaining_and_explains_on_the_toggle(
 ):
     """The first open shows the stored forecast at once and builds no explainer (that took 24 of
     the 25 s of the page's first open on a 200-SKU shop); the toggle explains it."""
-    from invdash.ui import explain_views
+    from invdash.explain import stored as explain_stored
 
     built = []
-    real = explain_views.explainer_for_run
+    real = explain_stored.explainer_for_run
 
     def spy(conn, run_key, scope_sku, *, run):
         built.append(run_key)
         return real(conn, run_key, scope_sku, run=run)
 
-    monkeypatch.setattr(explain_views, "explainer_for_run", spy)
+    monkeypatch.setattr(explain_stored, "explainer_for_run", spy)
     use_database(forecast_db_copy)
     at = open_app_page("pages/sku_explorer.py")
     assert _waterfalls(at) == [] and built == []
