@@ -51,9 +51,13 @@ class ForecastCache:
         horizon: forecast horizon in days; must cover lead time + review period.
         seed: random seed for the engine.
         folds: backtest folds the engine uses to choose a model (``model="auto"``).
+        country: the public holidays the forecasts learn (``ForecastOptions.country``); pass
+            the one of the stored run the cache stands for (the shop's ``Settings.country``),
+            so past forecasts see the calendar the live forecast sees.
+        events: the user events ``date, event[, sku | category]`` of that run (or None).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - run_forecast's options, spelled out
         self,
         products: pd.DataFrame | None = None,
         *,
@@ -61,12 +65,16 @@ class ForecastCache:
         horizon: int = 28,
         seed: int = 0,
         folds: int = 3,
+        country: str | None = None,
+        events: pd.DataFrame | None = None,
     ) -> None:
         self.products = products
         self.model = model
         self.horizon = horizon
         self.seed = seed
         self.folds = folds
+        self.country = country
+        self.events = events
         self._forecasts: dict[pd.Timestamp, pd.DataFrame] = {}
         self._values: dict[object, object] = {}
 
@@ -76,17 +84,17 @@ class ForecastCache:
             self._values[key] = compute()
         return self._values[key]
 
+    def options(self) -> ForecastOptions:
+        """The ``ForecastOptions`` every forecast of this cache runs with."""
+        return ForecastOptions(horizon=self.horizon, model=self.model, seed=self.seed,
+                               folds=self.folds, country=self.country)
+
     def forecasts(self, history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         """The engine's forecasts from ``history`` (sales before ``as_of``), cached by ``as_of``."""
         key = pd.Timestamp(as_of)
         if key not in self._forecasts:
-            run = run_forecast(
-                history,
-                ForecastOptions(
-                    horizon=self.horizon, model=self.model, seed=self.seed, folds=self.folds
-                ),
-                products=self.products,
-            )
+            run = run_forecast(history, self.options(), products=self.products,
+                               events=self.events)
             self._forecasts[key] = run.forecasts
         return self._forecasts[key]
 
