@@ -152,14 +152,20 @@ def estimate_level_uncertainty_cv(
 
 def fitted_level_cv(actual: np.ndarray, mean: np.ndarray, variance: np.ndarray) -> float:
     """The level uncertainty of past windows (D, m, v per SKU-window): the moment estimate
-    (``level_cv_from_sums``), raised where the tail needs it (``tail_level_cv``). Both the
-    replay (``estimate_level_uncertainty_cv``) and live suggestions
-    (``stored_level_uncertainty_cv``) plan with it."""
+    (``level_cv_from_sums``). Both the replay (``estimate_level_uncertainty_cv``) and live
+    suggestions (``stored_level_uncertainty_cv``) plan with it.
+
+    Not raised to the tail (``tail_level_cv``): one pooled level cv serves every target, and
+    fitting it to the units above mean + 1.65 sd gave every target the spread of the handful
+    of SKUs with bulk orders and launch ramps (on Online Retail top 300 the five SKUs with the
+    most lost units lose 73 % of them at 0.99). Measured on that replay (84 days, same
+    forecasts), with the lost-sales cycle solved to convergence: targets 0.90 / 0.95 / 0.99
+    reach 93.0 / 96.7 / 98.7 % fill raised to the tail and 90.5 / 94.9 / 98.0 % on the moment
+    estimate, with 16-21 % less stock."""
     if not len(actual):
         return 0.0
-    moment = level_cv_from_sums(float(((actual - mean) ** 2).sum()), float(variance.sum()),
-                                float((mean**2).sum()))
-    return tail_level_cv(actual, mean, variance, start=moment)
+    return level_cv_from_sums(float(((actual - mean) ** 2).sum()), float(variance.sum()),
+                              float((mean**2).sum()))
 
 
 #: The tail the level uncertainty is fitted to: units above mean + TAIL_Z sd over L + R.
@@ -191,6 +197,9 @@ def tail_level_cv(
     estimate matches the variance, and real lead-time demand (lumpy orders, a ramp the forecast
     missed) has a heavier tail than its variance says: on online_retail the 0.99 target
     reached 97 %. Fitted on history only (the same past origins as the moment estimate).
+
+    A diagnostic since the lost-sales cycle is solved to convergence: the policy plans with
+    the moment estimate alone (``fitted_level_cv`` says why, with the numbers).
     """
     keep = mean > 0
     actual, mean, variance = actual[keep], mean[keep], variance[keep]
