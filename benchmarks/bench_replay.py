@@ -14,9 +14,9 @@ review day and shared by all targets.
 Prints both curves (fill rate vs mean on-hand), the target check (``target_check``: at each of
 0.90, 0.95 and 0.99 invdash's fill rate, within one point?, and its stock against the textbook
 policy's at the same fill rate; where invdash's fill lies beyond the best the textbook reaches,
-the two are compared at the textbook's best fill instead) and the must-show check: invdash at 95 % reaches a fill rate
-within one point of 95 % with less mean stock than the textbook policy at the same fill rate
-(textbook's mean stock interpolated linearly along its curve).
+the two are compared at the textbook's best fill instead) and the must-show check: invdash at
+95 % reaches a fill rate within one point of 95 % with less mean stock than the textbook policy
+at the same fill rate (textbook's mean stock interpolated linearly along its curve).
 
 Run: ``.venv/bin/python benchmarks/bench_replay.py [--skus 300] [--model auto]``.
 
