@@ -13,9 +13,10 @@ review day and shared by all targets.
 
 Prints both curves (fill rate vs mean on-hand), the target check (``target_check``: at each of
 0.90, 0.95 and 0.99 invdash's fill rate, within one point?, and its stock against the textbook
-policy's at the same fill rate) and the must-show check: invdash at 95 % reaches a fill rate
-within one point of 95 % with less mean stock than the textbook policy at the same fill rate
-(textbook's mean stock interpolated linearly along its curve).
+policy's at the same fill rate; where invdash's fill lies beyond the best the textbook reaches,
+the two are compared at the textbook's best fill instead) and the must-show check: invdash at
+95 % reaches a fill rate within one point of 95 % with less mean stock than the textbook policy
+at the same fill rate (textbook's mean stock interpolated linearly along its curve).
 
 Run: ``.venv/bin/python benchmarks/bench_replay.py [--skus 300] [--model auto]``.
 
@@ -126,10 +127,19 @@ def target_check(curve: pd.DataFrame) -> bool:
         fill, stock = float(row["fill_rate"].iloc[0]), float(row["mean_on_hand"].iloc[0])
         book, inside = stock_at_fill(curve, "textbook", fill)
         within = abs(fill - target) <= 0.01
-        ok &= within and stock < book
         print(f"target {target:g}: fill rate {fill:.2%} ({fill - target:+.2%}, within one point: "
               f"{within}); mean on-hand {stock:.1f} vs textbook {book:.1f} at the same fill "
               f"({'interpolated' if inside else 'extrapolated'}): {1 - stock / book:+.1%} less")
+        best = curve[curve["policy"] == "textbook"].sort_values("fill_rate").iloc[-1]
+        if not inside and fill > best["fill_rate"]:
+            # A straight line past the textbook's best point is no measurement (its stock
+            # climbs ever faster towards a fill it never reaches): compare where both exist.
+            fill, book = float(best["fill_rate"]), float(best["mean_on_hand"])
+            stock = stock_at_fill(curve, "invdash", fill)[0]
+            print(f"  the textbook reaches at most {fill:.2%} (target {best['service_level']:g}, "
+                  f"{book:.1f} units); invdash at that fill: {stock:.1f} units "
+                  f"({1 - stock / book:+.1%} less)")
+        ok &= within and stock < book
     print(f"TARGETS {'PASS' if ok else 'FAIL'} (each target within one point, less stock)")
     return ok
 

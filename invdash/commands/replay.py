@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -96,14 +97,20 @@ def read_sales_csv(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({SKU: raw[SKU].astype(str), DATE: dates.dt.normalize(), QTY: qty})
 
 
-def _load_inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def _load_inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame | None, Any]:
+    """Sales, products and the invdash policy's options: a database replay forecasts with the
+    calendar of the store's runs (``replay.store_policy_options``), a CSV one without."""
+    from invdash.replay import InvdashPolicyOptions, store_policy_options
+
+    chosen = {"seed": args.seed, "calibration_origins": args.calibration_origins}
     if args.csv:
-        return read_sales_csv(args.csv), None
+        return read_sales_csv(args.csv), None, InvdashPolicyOptions(model=args.model, **chosen)
     from invdash import store
 
     conn = store.connect_read_only(db_path(args))
     try:
-        return store.load_sales(conn), store.load_products(conn)
+        options = store_policy_options(conn, args.model, **chosen)
+        return store.load_sales(conn), store.load_products(conn), options
     finally:
         conn.close()
 
@@ -129,7 +136,7 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Replay both policies, write ``--out`` and print their metrics."""
-    from invdash.replay import InvdashPolicyOptions, ReplayParams, compare_policies
+    from invdash.replay import ReplayParams, compare_policies
 
     try:
         start = pd.Timestamp(args.start)
@@ -143,13 +150,10 @@ def run(args: argparse.Namespace) -> int:
         start=start, days=args.days, review_period_days=args.review_days,
         lead_time_days=args.lead_time_days,
     )
-    sales, products = _load_inputs(args)
+    sales, products, options = _load_inputs(args)
     result = compare_policies(
         sales, params=params, service_level=args.service_level, products=products,
-        options=InvdashPolicyOptions(
-            model=args.model, seed=args.seed, calibration_origins=args.calibration_origins
-        ),
-        progress=_progress_bar,
+        options=options, progress=_progress_bar,
     )
     rows = result.for_policy("invdash")
     rows[DATE] = rows[DATE].dt.strftime("%Y-%m-%d")

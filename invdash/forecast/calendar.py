@@ -118,7 +118,10 @@ def with_public_holidays(
     if not country or grain.kind == "M":
         return events
     holidays = holiday_calendar(pd.Timestamp(start), pd.Timestamp(end), country=country)
-    holidays = holidays.assign(**{SKU: pd.NA, "category": pd.NA})
+    # Typed as ``validate_events`` types them: concatenating all-NA object columns is deprecated
+    # in pandas (a FutureWarning about how the result's dtypes are chosen).
+    shop_wide = pd.Series(pd.NA, index=holidays.index, dtype="string")
+    holidays = holidays.assign(**{SKU: shop_wide, "category": shop_wide})
     if events is None or events.empty:
         return holidays
     return pd.concat([validate_events(events), holidays], ignore_index=True)

@@ -16,8 +16,7 @@ is pooled over a class and calibrates one day's marginal tail (bulk orders inclu
 the variance of independent days, it inflated the lead-time demand of every SKU of the class
 alike (x1.8 on Online Retail's top 40), the policy's level uncertainty fell to 0 and, at equal
 fill, the replay held 11-23 % more stock than with the model's own tails. The policy calibrates
-its tail where it matters, over lead time + review on past windows
-(``policy.calibration.tail_level_cv``), which is how its 0.99 target reaches 99 % fill.
+the spread over lead time + review on past windows (``policy.calibration.fitted_level_cv``).
 
 Whole units: a count has no continuous PIT (F jumps at each integer), and an interval with
 whole-unit ends can hold 80 % of the actuals only on average over SKU-days (Poisson(2):

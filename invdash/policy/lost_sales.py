@@ -16,7 +16,9 @@ A' has the distribution of A, so T solves the fixed point
     P(T >= b) = P(D_L >= b) * P(T' + D_{R-L} <= S - b),   T' an independent copy of T,
 
 on a grid b_k = S k / (K - 1) (the reflection S - b_k is again a grid point, so the
-convolution is a discrete one), iterated from T = min(D_L, S). Units short per cycle are then
+convolution is a discrete one), iterated from T = min(D_L, S) with half steps until it settles
+(``_TOLERANCE``; a fixed six plain steps stopped short and overshot low targets: 0.80 reached
+0.83 at a level cv of 0.3 in simulation, 0.90 reached 0.94). Units short per cycle are then
 E[(D_R - (S - T))^+] (gamma loss function of D_R), and S is the smallest level with units short
 at most (1 - beta) E[D_R] (bisection below the backorder S: a lost-sales system never needs more).
 The days' demand share one level factor (``PolicyParams.level_uncertainty_cv``): a forecast that
@@ -44,7 +46,8 @@ __all__ = [
 GRID_POINTS = 48
 #: Probabilities bounding the level factor's strata (``level_nodes``).
 LEVEL_STRATA = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.96, 0.99, 0.998, 1.0)
-_ITERATIONS = 6
+_MAX_ITERATIONS = 100
+_TOLERANCE = 1e-4
 _BISECTION_STEPS = 22
 REPRESENTATIVES = 32
 _SHAPE_RANGE = (1e-2, 300.0)
@@ -98,13 +101,22 @@ def _sold_in_lead_time(s: np.ndarray, lead: tuple, first: tuple) -> np.ndarray:
     cdf_first[:, 0] = np.where(first[0] > 0, cdf_first[:, 0], 1.0)  # no first days: D = 0
     no_first = bool((first[0] <= 0).all())
     sf = sf_lead.copy()
-    for _ in range(_ITERATIONS):
+    # Iterated to convergence: the map alternates around its fixed point (little stock left
+    # -> little sold in the next lead time -> much left), and a fixed handful of steps stopped
+    # short of it at low targets (S too high: a 0.80 target reached 0.83 in simulation).
+    for _ in range(_MAX_ITERATIONS):
         mass = sf - np.hstack([sf[:, 1:], np.zeros((len(s), 1))])
         # P(T' + D_first <= b_m) = sum_j P(T' = b_j) P(D_first <= b_{m - j}): a convolution
         below = np.cumsum(mass, axis=1) if no_first else signal.fftconvolve(
             mass, cdf_first, axes=1)[:, :k]
-        sf = sf_lead * np.clip(below[:, ::-1], 0.0, 1.0)
-        sf[:, 0] = 1.0
+        step = sf_lead * np.clip(below[:, ::-1], 0.0, 1.0)
+        step[:, 0] = 1.0
+        # half a step: the plain map oscillates; the average of two successive iterates has
+        # the same fixed point and converges monotonically here
+        change = float(np.abs(step - sf).max(initial=0.0))
+        sf = (sf + step) / 2
+        if change < _TOLERANCE:
+            break
     return sf - np.hstack([sf[:, 1:], np.zeros((len(s), 1))])
 
 

@@ -11,7 +11,10 @@ Design (a periodic-review (R, S) policy with MOQ and pack rounding):
   cycle more stock than with backorders, and that S overshoots (target 0.90 -> 0.93-0.95 on
   simulated gamma demand); where L <= R, S is then solved on the lost-sales cycle instead
   (``lost_sales.py``, within a point of the target in simulation).
-- safety stock = max(0, S - E[D_{L+R}]) (never negative); order_up_to = ceil(E[D_{L+R}] + SS).
+- order_up_to = ceil(S), the smallest whole level meeting the target; safety stock =
+  max(0, S - E[D_{L+R}]) (shown, never negative). With lost sales S can lie below the mean
+  demand over L + R at a low target (a steady seller of 10 a day, L = R = 7, at 0.80: about
+  115 < 140); flooring S at that mean made such SKUs overshoot (0.90 -> 93 % in simulation).
 - reorder_point is the review trigger: a review orders when the inventory position is at or below
   it. In a periodic review without a fixed ordering cost, skipping an order means the next one
   arrives only after R + L days, which the position then has to cover at the service level, i.e.
@@ -263,8 +266,8 @@ def _levels(
             "protection_demand_sd": np.sqrt(demand.protection_var),
             "safety_stock": safety,
             "lead_time_point": np.ceil(np.round(demand.lead_mean + safety, 9)),
-            "reorder_point": np.maximum(np.ceil(np.round(protection_mean + safety, 9)) - 1, 0),
-            "order_up_to": np.ceil(np.round(protection_mean + safety, 9)),
+            "reorder_point": np.maximum(np.ceil(np.round(target, 9)) - 1, 0),
+            "order_up_to": np.ceil(np.round(target, 9)),
         }
     )
 

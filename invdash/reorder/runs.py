@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from invdash import auth, store
+from invdash.config import load_settings
 from invdash.forecast.engine import Progress
 from invdash.forecast.results import ForecastRun
 from invdash.forecast.stored import forecast_and_store
@@ -38,6 +39,7 @@ from invdash.schema import InvalidDataError
 from invdash.store import app_settings
 from invdash.store import forecasts as forecast_store
 from invdash.store import reorder as reorder_store
+from invdash.store.events import load_events
 
 __all__ = [
     "PolicyRun",
@@ -130,11 +132,13 @@ def rerun_calibration(
     as_of = pd.to_datetime(sales["date"]).max() + pd.Timedelta(days=1)
     products = planning_products(sales, store.load_products(conn), start=as_of)
     protection = products.set_index("sku")["lead_time_days"] + params.review_period_days
-    cache = ForecastCache(
+    cache = ForecastCache(  # the stored runs' calendar (``forecast.stored``): same forecasts
         products if "name" in products else None,
         model=model,
         seed=seed,
         horizon=max(14, int(np.ceil(protection.max())) + 1),
+        country=load_settings().country,
+        events=load_events(conn),
     )
     with embeddings_stored_in(conn):  # six forecast runs, one encoding of the titles
         level_cv = estimate_level_uncertainty_cv(

@@ -68,6 +68,7 @@ from invdash.replay.policies import (
     replay_forecast_cache,
     replay_products,
     stock_at_fill,
+    store_policy_options,
 )
 
 __all__ = [
@@ -90,4 +91,5 @@ __all__ = [
     "daily_panel",
     "replay_products",
     "replay_forecast_cache",
+    "store_policy_options",
 ]

@@ -17,7 +17,9 @@ Design:
 - No look-ahead: the choice point of an origin o is on or before o, and its backtest, spreads and
   booster see only the sales before the choice point; the refit sees the sales before o. So a
   decision on day d still uses nothing sold on or after d (``tests/unit/replay``).
-- A choice point runs the engine's own steps (``choice_run``: ``to_panel``, ``backtest_panel``,
+- A choice point runs the engine's own steps (``choice_run``: ``to_panel`` with the run's
+  calendar, i.e. the user events and the country's public holidays of ``ForecastOptions``,
+  ``backtest_panel``,
   ``choose_for_classes``, ``spreads_for``, ``fit_and_assemble``), so its forecasts equal
   ``run_forecast``'s for every SKU with sales (tested). Two differences by design: catalogue
   SKUs without any sales before an origin get no forecast (``run_forecast`` adds a
@@ -47,9 +49,10 @@ import pandas as pd
 from invdash import store
 from invdash.forecast.backtest import backtest_panel
 from invdash.forecast.classify import classify_panel
-from invdash.forecast.engine import choose_for_classes, fit_and_assemble, spreads_for
+from invdash.forecast.engine import choose_for_classes, fit_and_assemble, run_events, spreads_for
 from invdash.forecast.grain import DAILY, min_history_periods, resolve_grain
 from invdash.forecast.models.global_model import GlobalBoostForecaster
+from invdash.forecast.options import ForecastOptions
 from invdash.forecast.panel import Panel, to_panel
 from invdash.forecast.registry import MODELS, auto_model_factories
 from invdash.policy.calibration import ForecastCache
@@ -57,7 +60,10 @@ from invdash.replay.params import CHOOSE_EVERY_DAYS, Progress, ReplayParams
 from invdash.runtime.embeddings import embeddings_stored_in
 from invdash.schema import DATE, SKU
 
-__all__ = ["CHOOSE_EVERY_DAYS", "ModelChoice", "ReplayForecasts", "choice_run", "replay_origins"]
+__all__ = [
+    "CHOOSE_EVERY_DAYS", "ModelChoice", "ReplayForecasts", "choice_run", "replay_origins",
+    "replay_panel",
+]
 
 _KEPT = ["model", "members", "reason", "score"]
 
@@ -120,16 +126,29 @@ def _fit(  # noqa: PLR0913 - fit_and_assemble's inputs
     )  # fmt: skip
 
 
-def choice_run(  # noqa: PLR0913 - run_forecast's options, spelled out
-    sales: pd.DataFrame, products: pd.DataFrame | None, origin: pd.Timestamp, *, model: str,
-    horizon: int, seed: int, folds: int,
+def replay_panel(
+    sales: pd.DataFrame, products: pd.DataFrame | None, *, options: ForecastOptions,
+    events: pd.DataFrame | None,
+) -> Panel:  # fmt: skip
+    """The daily panel ``run_forecast`` builds from ``sales`` with these options: the user
+    ``events`` plus ``options.country``'s public holidays (``engine.run_events``)."""
+    calendar = run_events(sales, events, country=options.country, grain=DAILY,
+                          horizon=int(options.horizon or 1))  # fmt: skip
+    return to_panel(sales, grain=DAILY, products=products, events=calendar)
+
+
+def choice_run(
+    sales: pd.DataFrame, products: pd.DataFrame | None, origin: pd.Timestamp, *,
+    options: ForecastOptions, events: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, ModelChoice]:  # fmt: skip
     """``run_forecast``'s steps on daily ``sales`` (before ``origin``), keeping the choice.
 
-    Returns the forecasts (as ``run_forecast(...).forecasts`` for every SKU with sales) and the
-    ``ModelChoice`` that later origins refit with.
+    ``options`` (model, horizon, seed, folds, country) and ``events`` as ``run_forecast``'s.
+    Returns the forecasts (as ``run_forecast(sales, options, events=events).forecasts`` for
+    every SKU with sales) and the ``ModelChoice`` that later origins refit with.
     """
-    panel = to_panel(sales, grain=DAILY, products=products)
+    model, horizon, seed, folds = options.model, int(options.horizon), options.seed, options.folds
+    panel = replay_panel(sales, products, options=options, events=events)
     names = list(auto_model_factories(seed=seed)) if model == "auto" else [model]
     factories = {name: partial(MODELS[name], seed=seed) for name in names}
     backtest = None
@@ -169,7 +188,7 @@ class ReplayForecasts(ForecastCache):
     """``ForecastCache`` that chooses models every ``choose_every_days`` (module docstring).
 
     Args:
-        products, model, horizon, seed, folds: as ``ForecastCache``.
+        products, model, horizon, seed, folds, country, events: as ``ForecastCache``.
         anchor: the first choice point (the replay's earliest origin); origins before it are
             choice points of their own.
         choose_every_days: days between choice points.
@@ -180,10 +199,12 @@ class ReplayForecasts(ForecastCache):
 
     def __init__(  # noqa: PLR0913 - ForecastCache's options plus the choice grid
         self, products: pd.DataFrame | None = None, *, model: str = "auto", horizon: int = 28,
-        seed: int = 0, folds: int = 3, anchor: pd.Timestamp,
+        seed: int = 0, folds: int = 3, country: str | None = None,
+        events: pd.DataFrame | None = None, anchor: pd.Timestamp,
         choose_every_days: int = CHOOSE_EVERY_DAYS,
     ) -> None:  # fmt: skip
-        super().__init__(products, model=model, horizon=horizon, seed=seed, folds=folds)
+        super().__init__(products, model=model, horizon=horizon, seed=seed, folds=folds,
+                         country=country, events=events)  # fmt: skip
         self.anchor = pd.Timestamp(anchor)
         self.choose_every_days = int(choose_every_days)
         self.counts = {"choice": 0, "refit": 0}
@@ -222,9 +243,8 @@ class ReplayForecasts(ForecastCache):
             if point not in self._choices:
                 past = history[history[DATE] < point]
                 frame, self._choices[point] = choice_run(
-                    past, self.products, point, model=self.model, horizon=self.horizon,
-                    seed=self.seed, folds=self.folds,
-                )  # fmt: skip
+                    past, self.products, point, options=self.options(), events=self.events
+                )
                 self._forecasts[point] = frame
                 self.counts["choice"] += 1
             if key not in self._forecasts:
@@ -233,7 +253,7 @@ class ReplayForecasts(ForecastCache):
         return self._forecasts[key]
 
     def _refit(self, history: pd.DataFrame, choice: ModelChoice) -> pd.DataFrame:
-        panel = to_panel(history, grain=DAILY, products=self.products)
+        panel = replay_panel(history, self.products, options=self.options(), events=self.events)
         cold_start = _cold_start(self.products, self.model)
         choices = refit_choices(panel, choice, model=self.model, cold_start=cold_start)
         return _fit(panel, choices, choice, sales=history, products=self.products,

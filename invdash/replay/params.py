@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -108,6 +108,10 @@ class InvdashPolicyOptions:
         choose_every_days: days between two backtests that choose each SKU's model; the
             origins between refit the chosen models (``replay.forecasts``). None runs the whole
             engine at every origin (``ForecastCache``: slower, the same choices as a live run).
+        country: the public holidays the forecasts learn (``ForecastOptions.country``): the
+            stored runs' (the shop's ``Settings.country``) for a replay of the store's sales.
+        events: the user events ``date, event[, sku | category]`` the stored runs use
+            (``store.events.load_events``), or None. Not part of the options' equality.
     """
 
     model: str = "auto"
@@ -115,6 +119,8 @@ class InvdashPolicyOptions:
     folds: int = 3
     calibration_origins: int = 6
     choose_every_days: int | None = CHOOSE_EVERY_DAYS
+    country: str | None = None
+    events: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("seed", "folds", "calibration_origins"):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
+from invdash.config import load_settings
 from invdash.policy import PolicyParams, compute_policy, textbook_policy
 from invdash.policy.calibration import ForecastCache, estimate_level_uncertainty_cv
 from invdash.policy.planning import planning_products
@@ -24,6 +27,7 @@ from invdash.replay.params import (
     ReplayResult,
 )
 from invdash.schema import DATE, SKU, ConfigError
+from invdash.store.events import load_events
 
 __all__ = [
     "stock_at_fill",
@@ -33,6 +37,7 @@ __all__ = [
     "compare_policies",
     "fill_rate_curve",
     "replay_forecast_cache",
+    "store_policy_options",
 ]
 
 
@@ -118,6 +123,18 @@ def make_textbook_policy(
     return policy_fn
 
 
+def store_policy_options(
+    conn: duckdb.DuckDBPyConnection, model: str = "auto", **options: Any
+) -> InvdashPolicyOptions:
+    """``InvdashPolicyOptions`` for a replay of the store's sales: the forecasts use the
+    calendar the store's forecast runs use (``forecast.stored``: the shop's
+    ``Settings.country`` and the stored user events), so a replayed decision rests on the
+    forecast the live one would have made. ``options``: the other fields."""
+    return InvdashPolicyOptions(
+        model=model, country=load_settings().country, events=load_events(conn), **options
+    )
+
+
 def replay_products(
     sales: pd.DataFrame, products: pd.DataFrame | None, *, params: ReplayParams
 ) -> pd.DataFrame:
@@ -193,6 +210,8 @@ def replay_forecast_cache(
         "horizon": _horizon(planned, params.review_period_days),
         "seed": options.seed,
         "folds": options.folds,
+        "country": options.country,
+        "events": options.events,
     }
     if options.choose_every_days is None:
         return ForecastCache(planned, **settings)

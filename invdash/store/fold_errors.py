@@ -112,7 +112,7 @@ def level_windows(
     conn: duckdb.DuckDBPyConnection, run_id: str, protection_days: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The windows ``level_error_sums`` adds up, one per SKU-fold: (D, m, v) arrays, for a fit
-    that needs each window (the policy's tail fit, ``policy.calibration.tail_level_cv``)."""
+    that needs each window (``policy.calibration.fitted_level_cv``)."""
     rows = _query_windows(conn, run_id, protection_days,
                           "SELECT d, m, v FROM windows WHERE NOT isnan(d)")
     values = np.asarray(rows, dtype=float).reshape(-1, 3)

@@ -27,13 +27,13 @@ from invdash import store
 from invdash.forecast.registry import available_models
 from invdash.replay import (
     ForecastCache,
-    InvdashPolicyOptions,
     ReplayParams,
     ReplayResult,
     compare_policies,
     fill_rate_curve,
     replay_forecast_cache,
     stock_at_fill,
+    store_policy_options,
 )
 from invdash.store import overview as overview_store
 from invdash.ui.cache import cached_model, cached_on_data, cached_read
@@ -99,7 +99,7 @@ def _new_forecast_cache(  # noqa: PLR0913 - the cache key parts, then the unhash
     )
     return replay_forecast_cache(
         store.load_sales(conn), store.load_products(conn), params=params,
-        options=InvdashPolicyOptions(model=model),
+        options=store_policy_options(conn, model),
     )  # fmt: skip
 
 
@@ -124,7 +124,7 @@ def run_replay(
     sales, products = replay_inputs()
     return compare_policies(
         sales, params=params, service_level=float(service_level), products=products,
-        options=InvdashPolicyOptions(model=model), progress=progress,
+        options=cached_on_data(store_policy_options, model), progress=progress,
         cache=forecast_cache(params, model),
     )
 
@@ -135,7 +135,7 @@ def run_curve(params: ReplayParams, *, model: str, progress: Any) -> pd.DataFram
     sales, products = replay_inputs()
     return fill_rate_curve(
         sales, params=params, service_levels=CURVE_TARGETS, products=products,
-        options=InvdashPolicyOptions(model=model), progress=progress,
+        options=cached_on_data(store_policy_options, model), progress=progress,
         cache=forecast_cache(params, model),
     )
 

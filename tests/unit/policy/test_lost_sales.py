@@ -82,9 +82,8 @@ def test_lost_sales_fill_rate_lands_on_the_target(kind, mean, lead, target):
     """Oracle: the simulated lost-sales shop whose daily demand is the forecast distribution
     (Poisson, or negative binomial with variance 4 x mean) reaches each target within a point.
     The backorder equation's S overshoots at 0.90 (checked alongside, so the test fails on the
-    old mapping). Left out: 0.90 where the lost-sales S would lie below the mean demand over
-    L + R (steady Poisson sellers): the safety stock is never negative, so the fill is then above
-    the target by design."""
+    old mapping). Cases where the lost-sales S lies below the mean demand over L + R are in
+    ``test_low_targets.py``."""
     demand, variance = _demand(kind, mean, np.random.default_rng(7))
     lost = _order_up_to(mean, variance, lead=lead, service_level=target)
     assert lost > mean * (lead + 7)  # the case is not one of the floored ones

@@ -32,7 +32,8 @@ def test_a_choice_point_forecasts_exactly_as_run_forecast():
     history = _sales()
     history = history[history["date"] < START]
     engine = run_forecast(history, ForecastOptions(horizon=14, model="auto", folds=2))
-    frame, choice = choice_run(history, None, START, model="auto", horizon=14, seed=0, folds=2)
+    frame, choice = choice_run(history, None, START,
+                               options=ForecastOptions(horizon=14, model="auto", folds=2))
     pd.testing.assert_frame_equal(
         frame.reset_index(drop=True), engine.forecasts.reset_index(drop=True)
     )
