@@ -46,8 +46,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 #: The pages timed by default (Reorder Suggestions has its own bench: ``bench_review.py --page``;
 #: pass ``--pages`` to add it). Policy Replay is only opened, no replay is run.
 PAGES = [
-    "Overview", "SKU Explorer", "Alerts", "Purchase Orders", "Master Data", "Model Quality",
-    "Recommendations", "Data", "Upload & Forecast", "Policy Replay",
+    "Overview", "SKU Explorer", "Reorder Suggestions", "Alerts", "Purchase Orders",
+    "Master Data", "Model Quality", "Recommendations", "Data", "Upload & Forecast",
+    "Policy Replay",
 ]  # fmt: skip
 #: ``cold``: first navigation click after the server started (empty caches); ``warm``: the
 #: second click in the same browser session; ``reload``: the browser reloads the page (a new
