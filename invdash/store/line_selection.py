@@ -29,7 +29,7 @@ from invdash.schema import InvalidDataError
 from invdash.store.proposals import CURRENT_SQL
 
 __all__ = ["CRITERIA", "SORTABLE", "ReviewDay", "Selection", "line_groups", "count_rows",
-           "page_rows", "bulk_totals", "bulk_rows"]  # fmt: skip
+           "page_rows", "bulk_totals", "bulk_rows", "where_clause"]  # fmt: skip
 
 #: Selection criteria -> the SQL condition each adds (its value is the parameter of that name).
 CRITERIA = {
@@ -141,17 +141,26 @@ def _params(run_id: str, day: ReviewDay) -> dict[str, object]:
             "qty_share": float(day.qty_share), "order_by_days": int(day.order_by_days)}  # fmt: skip
 
 
-def _where(criteria: Mapping[str, object]) -> tuple[str, dict[str, object]]:
-    unknown = sorted(set(criteria) - set(CRITERIA))
+def where_clause(
+    criteria: Mapping[str, object], conditions: Mapping[str, str], what: str
+) -> tuple[str, dict[str, object]]:
+    """`` WHERE`` text and named parameters for the ``criteria`` given (None or empty: left
+    out), each a fixed condition of ``conditions`` (no user text reaches the SQL); an unknown
+    name is refused naming ``what`` ("selection criteria", "alert filters")."""
+    unknown = sorted(set(criteria) - set(conditions))
     if unknown:
-        raise InvalidDataError(f"unknown selection criteria {unknown}; use {sorted(CRITERIA)}.")
+        raise InvalidDataError(f"unknown {what} {unknown}; use {sorted(conditions)}.")
     parts, params = [], {}
     for name, value in criteria.items():
         if value is None or (isinstance(value, tuple | list | str) and not value):
             continue
-        parts.append(CRITERIA[name])
+        parts.append(conditions[name])
         params[name] = list(value) if isinstance(value, tuple | list) else value
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def _where(criteria: Mapping[str, object]) -> tuple[str, dict[str, object]]:
+    return where_clause(criteria, CRITERIA, "selection criteria")
 
 
 def _order(order: Sequence[tuple[str, bool]]) -> str:

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from invdash.schema import InvalidDataError
+from invdash.store.line_selection import where_clause
 
 __all__ = [
     "LIVE_VIEW", "SOURCES", "CRITERIA", "has_run_alerts", "stored_inputs", "save_run_alerts",
@@ -117,16 +118,7 @@ def _params(run_id: str, today: pd.Timestamp, source: str) -> dict[str, object]:
 
 
 def _where(criteria: Mapping[str, object]) -> tuple[str, dict[str, object]]:
-    unknown = sorted(set(criteria) - set(CRITERIA))
-    if unknown:
-        raise InvalidDataError(f"unknown alert filters {unknown}; use {sorted(CRITERIA)}.")
-    parts, params = [], {}
-    for name, value in criteria.items():
-        if value is None or (isinstance(value, tuple | list | str) and not value):
-            continue
-        parts.append(CRITERIA[name])
-        params[name] = list(value) if isinstance(value, tuple | list) else value
-    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+    return where_clause(criteria, CRITERIA, "alert filters")
 
 
 def alert_kinds(
