@@ -4,12 +4,9 @@ engine (seconds on a server's first view): the demand-shift window is read from 
 
 from __future__ import annotations
 
+from alert_runs import store_ma_runs
+
 from invdash import alerts, store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.options import ForecastOptions
-from invdash.forecast.stored import save_run
-from invdash.policy import PolicyParams
-from invdash.reorder.runs import ensure_policy_run
 
 HEAVY = ("scipy", "invdash.forecast.engine", "invdash.policy.demand", "invdash.reorder.runs")
 
@@ -29,12 +26,7 @@ def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(
 ):
     conn = store.connect(demo_db_copy)
     try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        run_id = save_run(conn, run, data_version=store.data_version(conn))
-        policy = ensure_policy_run(
-            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
-        )
+        policy = store_ma_runs(conn).policy
     finally:
         conn.close()
     code = _alerts_code(str(demo_db_copy), policy.run_id)
@@ -52,12 +44,7 @@ def test_alerts_on_a_stored_run_import_nothing_heavy_and_a_missing_window_does(
 def test_the_pages_reads_of_stored_alerts_import_nothing_heavy(demo_db_copy, loaded_after):
     conn = store.connect(demo_db_copy)
     try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        run_id = save_run(conn, run, data_version=store.data_version(conn))
-        policy = ensure_policy_run(
-            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
-        )
+        policy = store_ma_runs(conn).policy
         alerts.ensure_run_alerts(conn, policy.run_id)
     finally:
         conn.close()

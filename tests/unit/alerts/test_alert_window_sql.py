@@ -14,13 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from alert_runs import store_ma_runs
 
 from invdash import alerts, store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.options import ForecastOptions
-from invdash.forecast.stored import save_run
-from invdash.policy import PolicyParams
-from invdash.reorder.runs import ensure_policy_run
 from invdash.schema import InvalidDataError
 from invdash.store import app_settings
 
@@ -34,12 +30,7 @@ def shop(request, demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp(f"alerts-{request.param}") / "shop.duckdb"
     shutil.copy(demo_db, path)
     conn = store.connect(path)
-    sales, products = store.load_sales(conn), store.load_products(conn)
-    run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-    forecast_id = save_run(conn, run, data_version=store.data_version(conn))
-    run_id = ensure_policy_run(
-        conn, run.forecasts, forecast_run_id=forecast_id, params=PolicyParams()
-    ).run_id
+    run_id = store_ma_runs(conn).policy.run_id
     alerts.ensure_run_alerts(conn, run_id)
     keys, today = alerts.current_alerts(conn, run_id)["alert_key"], app_settings.as_of(conn)
     alerts.set_alert_status(conn, [keys[0], keys[4]], status="acknowledged", user="ann")

@@ -4,16 +4,12 @@ the same as ``compute_alerts`` on the whole sales history and the whole forecast
 from __future__ import annotations
 
 import pandas as pd
+from alert_runs import store_ma_runs
 
 from invdash import store
 from invdash.alerts.current import RECENT_DAYS, current_alerts
 from invdash.alerts.rules import apply_alert_state, compute_alerts
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.options import ForecastOptions
-from invdash.forecast.stored import save_run
-from invdash.policy import PolicyParams
 from invdash.policy.window import shift_window
-from invdash.reorder.runs import ensure_policy_run
 from invdash.store import app_settings, shift_windows
 from invdash.store import reorder as reorder_store
 
@@ -22,11 +18,8 @@ def test_alerts_from_the_recent_window_equal_alerts_from_all_data(demo_db_copy):
     conn = store.connect(demo_db_copy)
     try:
         sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        run_id = save_run(conn, run, data_version=store.data_version(conn))
-        policy = ensure_policy_run(
-            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
-        )
+        runs = store_ma_runs(conn)
+        run, policy = runs.forecast, runs.policy
         windowed = current_alerts(conn, policy.run_id)
         today = app_settings.as_of(conn)
         whole = apply_alert_state(
@@ -48,12 +41,8 @@ def test_alerts_from_the_recent_window_equal_alerts_from_all_data(demo_db_copy):
 def test_the_policy_run_stores_the_shift_window_and_alerts_equal_it_live(demo_db_copy):
     conn = store.connect(demo_db_copy)
     try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        run_id = save_run(conn, run, data_version=store.data_version(conn))
-        policy = ensure_policy_run(
-            conn, run.forecasts, forecast_run_id=run_id, params=PolicyParams()
-        )
+        runs = store_ma_runs(conn)
+        run, run_id, policy = runs.forecast, runs.forecast_id, runs.policy
         stored = shift_windows.load_shift_window(conn, run_id, RECENT_DAYS)
         from_stored = current_alerts(conn, policy.run_id)
         with store.transaction(conn):

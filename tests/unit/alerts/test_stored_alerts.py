@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from alert_runs import store_ma_runs
 
 from invdash import alerts, store
-from invdash.forecast.engine import run_forecast
-from invdash.forecast.options import ForecastOptions
-from invdash.forecast.stored import save_run
-from invdash.policy import PolicyParams
-from invdash.reorder.runs import ensure_policy_run
 from invdash.store import app_settings, master_data, versions
 from invdash.store import run_alerts as run_alerts_store
 
@@ -35,12 +31,7 @@ def shop_with_run(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
     shutil.copy(demo_db, path)
     conn = store.connect(path)
     try:
-        sales, products = store.load_sales(conn), store.load_products(conn)
-        run = run_forecast(sales, ForecastOptions(model="ma", folds=0), products=products)
-        forecast_id = save_run(conn, run, data_version=store.data_version(conn))
-        policy = ensure_policy_run(
-            conn, run.forecasts, forecast_run_id=forecast_id, params=PolicyParams()
-        )
+        policy = store_ma_runs(conn).policy
     finally:
         conn.close()
     return path, policy.run_id
